@@ -1,0 +1,199 @@
+"""
+What a transformer needs from the world, passed in: the LMS root URL, the actor and course-name
+resolvers, and the pinned transformer versions.
+
+The core never reads settings or a database. The Django layer builds a :class:`TransformContext`
+from settings and the LMS's own helpers (see ``openedx_xapi_router.lms``); the CLI builds one from
+its options; tests build one from dicts.
+"""
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """
+    A statement's actor.
+
+    Attributes:
+        statement_dict: the actor as it appears in the statement.
+        id_json: the actor serialised as the ``tincan`` package's ``Agent.to_json()`` does; the
+            statement-id algorithm hashes it.
+    """
+
+    statement_dict: dict
+    id_json: str
+
+    @classmethod
+    def account(cls, home_page, name):
+        """An Agent identified by an account on ``home_page`` (the LMS) named ``name``."""
+        return cls(
+            {"objectType": "Agent", "account": {"homePage": home_page, "name": name}},
+            json.dumps({"objectType": "Agent", "account": {"name": name, "homePage": home_page}}),
+        )
+
+    @classmethod
+    def mbox(cls, email):
+        """An Agent identified by ``mailto:`` and an email address."""
+        mbox = email if email.startswith("mailto:") else f"mailto:{email}"
+        return cls({"objectType": "Agent", "mbox": mbox}, json.dumps({"objectType": "Agent", "mbox": mbox}))
+
+    @classmethod
+    def mbox_sha1sum(cls, email):
+        """An Agent identified by the SHA-1 of its email address (as event-routing-backends hashes it)."""
+        digest = hashlib.sha1(email.encode("utf-8")).hexdigest()
+        return cls(
+            {"objectType": "Agent", "mbox_sha1sum": digest},
+            json.dumps({"objectType": "Agent", "mbox_sha1sum": digest}),
+        )
+
+
+def _lookup_with_default(mapping, key, what):
+    value = mapping.get(key)
+    if value is None:
+        value = mapping.get("*")
+    if value is None:
+        raise EventSkipped(None, f"unknown_{what}", f"no {what} mapping for {key!r}")
+    return value
+
+
+class MappingActorResolver:
+    """
+    Actor ids from a mapping of username or user id (as a string) to account name; ``"*"`` applies
+    to every other learner. A learner matched by neither is ``unknown_user``.
+    """
+
+    def __init__(self, home_page, mapping):
+        self.home_page = home_page
+        self.mapping = {str(key): value for key, value in mapping.items()}
+
+    def __call__(self, user):
+        return Actor.account(self.home_page, _lookup_with_default(self.mapping, str(user), "user"))
+
+
+class PseudonymousActorResolver:
+    """
+    A deterministic pseudonymous account name for each learner: a UUID made from an HMAC-SHA256 of
+    the user id (or username) under a site secret. The same learner always gets the same name, and
+    the name reveals nothing about the learner without the secret.
+    """
+
+    def __init__(self, home_page, secret):
+        if not secret:
+            raise ConfigurationError("PseudonymousActorResolver needs a non-empty secret (XAPI_ROUTER_ACTOR_SECRET)")
+        self.home_page = home_page
+        self._key = secret.encode("utf-8") if isinstance(secret, str) else secret
+        self._cached = lru_cache(maxsize=65536)(self._resolve)
+
+    def _resolve(self, user):
+        digest = hmac.new(self._key, user.encode("utf-8"), hashlib.sha256).digest()
+        return Actor.account(self.home_page, str(uuid.UUID(bytes=digest[:16], version=4)))
+
+    def __call__(self, user):
+        return self._cached(str(user))
+
+
+class EmailActorResolver:
+    """
+    ``mbox`` or ``mbox_sha1sum`` actors, from an injected ``email_lookup(user) -> email or None``.
+    A learner with no email is ``unknown_user``.
+    """
+
+    def __init__(self, email_lookup, hashed=False):
+        self.email_lookup = email_lookup
+        self.hashed = hashed
+
+    def __call__(self, user):
+        email = self.email_lookup(user)
+        if not email:
+            raise EventSkipped(None, "unknown_user", f"no email for user {user!r}")
+        return Actor.mbox_sha1sum(email) if self.hashed else Actor.mbox(email)
+
+
+class MappingCourseNameResolver:
+    """Course display names from a mapping of course key to name; ``"*"`` applies to all others."""
+
+    def __init__(self, mapping):
+        self.mapping = dict(mapping)
+
+    def __call__(self, course_id):
+        return _lookup_with_default(self.mapping, course_id, "course")
+
+
+def _no_course_names(course_id):  # pylint: disable=unused-argument
+    """No course names known: statements carry the course's id without a display name."""
+    return None
+
+
+@dataclass(frozen=True)
+class TransformContext:
+    """
+    Everything a transformer may know besides the event.
+
+    Attributes:
+        lms_root_url: the LMS's root URL without a trailing slash, e.g. ``https://courses.example.org``;
+            object ids and actor home pages are built from it.
+        actor_resolver: ``callable(user_id_or_username) -> Actor``. Raises
+            :class:`~openedx_xapi_router.core.errors.EventSkipped` (``unknown_user``,
+            ``retired_user``) for a learner who must not get a statement.
+        course_name_resolver: ``callable(course_id) -> display name or None`` (None: no name
+            known, the course activity is sent without one). Raises ``EventSkipped``
+            (``unknown_course``) for a course that must not get statements (inside the LMS: a
+            course the LMS does not know).
+        transformer_versions: event name -> pinned transformer version; events not named use the
+            newest registered version.
+    """
+
+    lms_root_url: str
+    actor_resolver: object
+    course_name_resolver: object
+    transformer_versions: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.lms_root_url or not isinstance(self.lms_root_url, str):
+            raise ConfigurationError("TransformContext needs lms_root_url, e.g. 'https://courses.example.org'")
+        if self.lms_root_url.endswith("/"):
+            object.__setattr__(self, "lms_root_url", self.lms_root_url.rstrip("/"))
+        if not callable(self.actor_resolver) or not callable(self.course_name_resolver):
+            raise ConfigurationError("TransformContext needs callable actor_resolver and course_name_resolver")
+        for name, version in self.transformer_versions.items():
+            if not isinstance(version, int) or isinstance(version, bool):
+                raise ConfigurationError(
+                    f"XAPI_ROUTER_TRANSFORMER_VERSIONS[{name!r}] must be an integer version, got {version!r}"
+                )
+
+    @classmethod
+    def from_maps(cls, lms_root_url, actor_map=None, course_name_map=None, actor_secret=None, **kwargs):
+        """
+        A context for use outside the LMS: actors from ``actor_map`` (falling back to pseudonymous
+        ids when ``actor_secret`` is given) and course names from ``course_name_map``.
+        """
+        root = lms_root_url.rstrip("/")
+        if actor_map is not None and actor_secret:
+            mapped = MappingActorResolver(root, actor_map)
+            fallback = PseudonymousActorResolver(root, actor_secret)
+
+            def actor_resolver(user):
+                if str(user) in mapped.mapping or "*" in mapped.mapping:
+                    return mapped(user)
+                return fallback(user)
+        elif actor_map is not None:
+            actor_resolver = MappingActorResolver(root, actor_map)
+        elif actor_secret:
+            actor_resolver = PseudonymousActorResolver(root, actor_secret)
+        else:
+            raise ConfigurationError("an actor id map or an actor secret is needed to name learners")
+        return cls(
+            lms_root_url=root,
+            actor_resolver=actor_resolver,
+            course_name_resolver=(
+                MappingCourseNameResolver(course_name_map) if course_name_map is not None else _no_course_names
+            ),
+            **kwargs,
+        )

@@ -1,0 +1,244 @@
+"""
+The canonical tracking event: one typed, frozen shape for both forms an Open edX event comes in.
+
+Open edX hands the same event to us in two forms (``../shared/xapi/README.md`` has the facts):
+
+1. **Live**, as an event-tracking backend receives it: ``name``, ``timestamp``, ``data`` (the
+   payload) and ``context`` (``course_id``, ``org_id``, ``user_id``, ``username``, ``session``, ...).
+2. **Tracking-log line**, as the LMS ``tracking`` logger writes it: ``event_type`` (and usually
+   ``name``), ``time``, ``event`` (the payload; for browser events a JSON-encoded string, sometimes
+   a query string), with ``username``, ``session``, ``event_source``, ``ip``, ... at the top level
+   and ``context`` keeping ``course_id``, ``org_id``, ``user_id``, ``path``, ...
+
+:func:`normalize` turns either into a :class:`TrackingEvent`, once, at the edge. Transformers never
+see the raw dict. The normalisation is the one event-routing-backends' ``transform_tracking_logs``
+applies (``event`` becomes ``data``, ``time`` becomes ``timestamp``), so a live event and the same
+event read back from a log give the same statement, id included.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from urllib.parse import parse_qs
+import re
+
+import orjson
+
+from openedx_xapi_router.core.errors import InvalidEvent
+
+#: ``course-v1:ORG+COURSE+RUN``: the course-key form the LMS writes in ``context.course_id``.
+#: (The deprecated ``ORG/COURSE/RUN`` form is also accepted; see ``_valid_course_key``.)
+_COURSE_KEY_RE = re.compile(r"^course-v1:[\w.~-]+\+[\w.~-]+\+[\w.~-]+$", re.ASCII)
+_OLD_COURSE_KEY_RE = re.compile(r"^[\w.~-]+/[\w.~-]+/[\w.~-]+$", re.ASCII)
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEvent:
+    """
+    One Open edX tracking event, normalised.
+
+    Attributes:
+        name: the event name. Live form: ``name``. Log form: ``name``, or ``event_type`` when the
+            line has no ``name`` (old logs). Mobile video events carry ``edx.video.*`` in ``name``
+            and the legacy name in ``event_type``; ``name`` wins, as the LMS routes by it.
+        timestamp: the event time exactly as the source wrote it (``timestamp`` live, ``time`` in a
+            log). Statement ids hash this string, so it is never re-formatted.
+        time: ``timestamp`` parsed; always timezone-aware.
+        data: the payload as a dict (live ``data``; log ``event``, JSON-decoded when it is a
+            string). Empty when the payload is not a JSON object (see ``data_text``).
+        data_text: the payload when it is a string that is not JSON, e.g. a browser
+            ``problem_check``'s query string; None otherwise.
+        context: the ``context`` dict as given (``course_id``, ``user_id``, ``path``, ...).
+        event_source: ``browser``, ``server``, ``mobile`` or None; top level first, then context.
+        session: the session key; top level first, then context. None when absent or empty.
+        username: the acting user's name (top level in a log, ``context.username`` live).
+        user_id: ``context.user_id`` (an int in LMS events; None for anonymous browser events).
+        course_id: ``context.course_id``, ``""`` when the event is not about a course.
+        org_id: ``context.org_id`` or ``""``.
+        event_type: the log form's ``event_type`` (equal to ``name`` for live events).
+    """
+
+    name: str
+    timestamp: str
+    time: datetime
+    data: dict
+    data_text: str | None
+    context: dict
+    event_source: str | None
+    session: str | None
+    username: str | None
+    user_id: object
+    course_id: str
+    org_id: str
+    event_type: str
+
+    def data_value(self, path, default=None):
+        """
+        Return the payload value at a dotted ``path`` (``"module.display_name"``), or ``default``.
+
+        A path never searches elsewhere: a value is where the path says, or it is absent.
+        """
+        value = self.data
+        for key in path.split("."):
+            if not isinstance(value, dict):
+                return default
+            value = value.get(key, _MISSING)
+            if value is _MISSING:
+                return default
+        return value
+
+    def require(self, path, types=None):
+        """
+        Return the payload value at ``path``; raise :class:`InvalidEvent` naming ``data.<path>`` when
+        it is absent, None or empty, or not of ``types`` (a type or tuple of types) when given.
+        """
+        value = self.data_value(path)
+        if value is None or value == "":
+            raise InvalidEvent(self.name, f"data.{path}", "required field is missing or empty", kind="missing_field")
+        if types is not None and not _is_instance(value, types):
+            raise InvalidEvent(
+                self.name, f"data.{path}", f"expected {_type_names(types)}, got {type(value).__name__}",
+                kind="wrong_type",
+            )
+        return value
+
+    def query_data(self):
+        """The payload parsed as a query string (``data_text``), as ``{key: [values]}``; {} when none."""
+        if not self.data_text:
+            return {}
+        return parse_qs(self.data_text, keep_blank_values=True)
+
+    def context_value(self, key, default=None):
+        """Return ``context[key]``, or ``default`` when absent."""
+        return self.context.get(key, default)
+
+
+def _is_instance(value, types):
+    """isinstance, except that a bool is not accepted as an int or a float unless bool is asked for."""
+    if isinstance(value, bool):
+        return bool in _as_tuple(types)
+    return isinstance(value, types)
+
+
+def _as_tuple(types):
+    return types if isinstance(types, tuple) else (types,)
+
+
+def _type_names(types):
+    return " or ".join(t.__name__ for t in _as_tuple(types))
+
+
+@lru_cache(maxsize=65536)
+def parse_timestamp(value):
+    """
+    Parse an ISO 8601 timestamp with a UTC offset; raise ValueError otherwise.
+
+    Cached: a log's timestamps repeat rarely, but the cache bound keeps memory flat either way.
+    """
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("timestamp has no UTC offset")
+    return parsed
+
+
+@lru_cache(maxsize=4096)
+def valid_course_key(value):
+    """True when ``value`` is a course key the LMS writes (``course-v1:O+C+R``, or the old ``O/C/R``)."""
+    return bool(_COURSE_KEY_RE.match(value) or _OLD_COURSE_KEY_RE.match(value))
+
+
+def _first_present(*values):
+    for value in values:
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def normalize(raw):
+    """
+    Turn one raw event dict, live form or tracking-log form, into a :class:`TrackingEvent`.
+
+    Raises:
+        InvalidEvent: with ``kind`` one of ``missing_event_type``, ``missing_time``, ``bad_time``,
+            ``invalid_course_key``, ``unparseable_server_event``, ``wrong_type``; ``field`` names the
+            field.
+    """
+    if not isinstance(raw, dict):
+        raise InvalidEvent(None, "", f"an event is a JSON object, not {type(raw).__name__}", kind="non_object_json")
+    event_type = raw.get("event_type")
+    name = _first_present(raw.get("name"), event_type)
+    if name is None:
+        raise InvalidEvent(None, "name", "neither name nor event_type is present", kind="missing_event_type")
+    if not isinstance(name, str):
+        raise InvalidEvent(None, "name", f"expected str, got {type(name).__name__}", kind="wrong_type")
+
+    timestamp = raw.get("timestamp")
+    time_field = "timestamp"
+    if timestamp is None:
+        timestamp = raw.get("time")
+        time_field = "time"
+    if timestamp is None:
+        raise InvalidEvent(name, "time", "neither timestamp nor time is present", kind="missing_time")
+    if not isinstance(timestamp, str):
+        raise InvalidEvent(name, time_field, f"expected an ISO 8601 string, got {type(timestamp).__name__}",
+                           kind="bad_time")
+    try:
+        time = parse_timestamp(timestamp)
+    except ValueError as error:
+        raise InvalidEvent(name, time_field, f"not an ISO 8601 timestamp with an offset: {error}",
+                           kind="bad_time") from None
+
+    context = raw.get("context")
+    if context is None:
+        context = {}
+    elif not isinstance(context, dict):
+        raise InvalidEvent(name, "context", f"expected an object, got {type(context).__name__}", kind="wrong_type")
+
+    course_id = context.get("course_id")
+    if course_id is None:
+        course_id = ""
+    elif not isinstance(course_id, str) or (course_id and not valid_course_key(course_id)):
+        raise InvalidEvent(name, "context.course_id", f"not a course key: {str(course_id)[:80]!r}",
+                           kind="invalid_course_key")
+
+    event_source = _first_present(raw.get("event_source"), context.get("event_source"))
+
+    data_text = None
+    if "data" in raw:
+        payload = raw["data"]
+    else:
+        payload = raw.get("event")
+    if isinstance(payload, str):
+        try:
+            decoded = orjson.loads(payload) if payload else {}
+        except orjson.JSONDecodeError:
+            if event_source == "server":
+                raise InvalidEvent(name, "event", "a server event's payload is a string that is not JSON",
+                                   kind="unparseable_server_event") from None
+            decoded = None
+            data_text = payload
+        payload = decoded
+    if not isinstance(payload, dict):
+        if payload is not None and data_text is None:
+            # A JSON payload that is not an object (a list, a number): kept as text for transformers
+            # that want it, never guessed into a dict.
+            data_text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
+        payload = {}
+
+    org_id = context.get("org_id")
+    return TrackingEvent(
+        name=name,
+        timestamp=timestamp,
+        time=time,
+        data=payload,
+        data_text=data_text,
+        context=context,
+        event_source=event_source,
+        session=_first_present(raw.get("session"), context.get("session")),
+        username=_first_present(raw.get("username"), context.get("username")),
+        user_id=context.get("user_id"),
+        course_id=course_id,
+        org_id=org_id if isinstance(org_id, str) else "",
+        event_type=event_type if isinstance(event_type, str) else name,
+    )

@@ -1,0 +1,137 @@
+"""
+The xAPI vocabulary this package uses: verbs, activity types and extension keys, each IRI written once.
+
+Transformers refer to these names; no transformer writes an IRI literal. Grouped by the profile
+each term comes from. The display strings and IRIs are those the statements Open edX sites already
+store use (event-routing-backends' statements), so dashboards keep reading them.
+"""
+import json
+from dataclasses import dataclass, field
+
+XAPI_VERSION = "1.0.3"
+EN = "en"
+EN_US = "en-US"
+
+
+@dataclass(frozen=True, slots=True)
+class Verb:
+    """
+    An xAPI verb.
+
+    Attributes:
+        iri: the verb's id.
+        display: its English display name (language ``en``).
+        id_json: the verb serialised exactly as the ``tincan`` package's ``Verb.to_json()`` does; the
+            statement-id algorithm hashes this string (see :mod:`openedx_xapi_router.core.ids`).
+    """
+
+    iri: str
+    display: str
+    id_json: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "id_json", json.dumps({"id": self.iri, "display": {EN: self.display}}))
+
+    def as_dict(self):
+        """The verb as it appears in a statement."""
+        return {"id": self.iri, "display": {EN: self.display}}
+
+
+# --- ADL verbs (http://adlnet.gov/expapi/verbs/) -------------------------------------------------
+ANSWERED = Verb("http://adlnet.gov/expapi/verbs/answered", "answered")
+ASKED = Verb("http://adlnet.gov/expapi/verbs/asked", "asked")
+ATTEMPTED = Verb("http://adlnet.gov/expapi/verbs/attempted", "attempted")
+COMPLETED = Verb("http://adlnet.gov/expapi/verbs/completed", "completed")
+EXPERIENCED = Verb("http://adlnet.gov/expapi/verbs/experienced", "experienced")
+FAILED = Verb("http://adlnet.gov/expapi/verbs/failed", "failed")
+INITIALIZED = Verb("http://adlnet.gov/expapi/verbs/initialized", "initialized")
+INTERACTED = Verb("http://adlnet.gov/expapi/verbs/interacted", "interacted")
+LAUNCHED = Verb("http://adlnet.gov/expapi/verbs/launched", "launched")
+PASSED = Verb("http://adlnet.gov/expapi/verbs/passed", "passed")
+PROGRESSED = Verb("http://adlnet.gov/expapi/verbs/progressed", "progressed")
+REGISTERED = Verb("http://adlnet.gov/expapi/verbs/registered", "registered")
+TERMINATED = Verb("http://adlnet.gov/expapi/verbs/terminated", "terminated")
+
+# --- xAPI video profile (https://w3id.org/xapi/video/) ------------------------------------------
+PLAYED = Verb("https://w3id.org/xapi/video/verbs/played", "played")
+PAUSED = Verb("https://w3id.org/xapi/video/verbs/paused", "paused")
+SEEKED = Verb("https://w3id.org/xapi/video/verbs/seeked", "seeked")
+
+# --- ActivityStreams / Tin Can registry (http://id.tincanapi.com/verb/) --------------------------
+EARNED = Verb("http://id.tincanapi.com/verb/earned", "earned")
+UNREGISTERED = Verb("http://id.tincanapi.com/verb/unregistered", "unregistered")
+VIEWED = Verb("http://id.tincanapi.com/verb/viewed", "viewed")
+
+# --- acrossx profile (https://w3id.org/xapi/acrossx/) -------------------------------------------
+EDITED = Verb("https://w3id.org/xapi/acrossx/verbs/edited", "edited")
+EVALUATED = Verb("https://w3id.org/xapi/acrossx/verbs/evaluated", "evaluated")
+POSTED = Verb("https://w3id.org/xapi/acrossx/verbs/posted", "posted")
+REPORTED = Verb("https://w3id.org/xapi/acrossx/verbs/reported", "reported")
+
+# --- DoD ISD profile (https://w3id.org/xapi/dod-isd/) -------------------------------------------
+DELETED = Verb("https://w3id.org/xapi/dod-isd/verbs/deleted", "deleted")
+NAVIGATED = Verb("https://w3id.org/xapi/dod-isd/verbs/navigated", "navigated")
+
+# --- Open edX profile (https://w3id.org/xapi/openedx/) ------------------------------------------
+UNREPORTED = Verb("https://w3id.org/xapi/openedx/verb/unreported", "unreported")
+VOTED = Verb("https://w3id.org/xapi/openedx/verb/voted", "voted")
+
+
+class ActivityType:
+    """Activity type IRIs (``object.definition.type``)."""
+
+    # ADL
+    ATTEMPT = "http://adlnet.gov/expapi/activities/attempt"
+    COURSE = "http://adlnet.gov/expapi/activities/course"
+    INTERACTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
+    LINK = "http://adlnet.gov/expapi/activities/link"
+    MODULE = "http://adlnet.gov/expapi/activities/module"
+    QUESTION = "http://adlnet.gov/expapi/activities/question"
+    # Tin Can registry
+    DISCUSSION = "http://id.tincanapi.com/activitytype/discussion"
+    RESOURCE = "http://id.tincanapi.com/activitytype/resource"
+    SOLUTION = "http://id.tincanapi.com/activitytype/solution"
+    GRADE_CLASSIFICATION = "http://www.tincanapi.co.uk/activitytypes/grade_classification"
+    # acrossx
+    SUPPLEMENTAL_INFO = "https://w3id.org/xapi/acrossx/extensions/supplemental-info"
+    # video profile
+    VIDEO = "https://w3id.org/xapi/video/activity-type/video"
+    # Open edX
+    PRACTICE_ASSESSMENT = "https://w3id.org/xapi/openedx/activity/practice-assessment"
+    PROCTORED_ASSESSMENT = "https://w3id.org/xapi/openedx/activity/proctored-assessment"
+    TIMED_ASSESSMENT = "https://w3id.org/xapi/openedx/activity/timed-assessment"
+
+
+class Extension:
+    """Extension keys (context, result and activity-definition extensions)."""
+
+    # Open edX
+    TRANSFORMER_VERSION = "https://w3id.org/xapi/openedx/extension/transformer-version"
+    SESSION_ID = "https://w3id.org/xapi/openedx/extensions/session-id"
+    ATTEMPT_STARTED = "https://w3id.org/xapi/openedx/extension/attempt-started"
+    ATTEMPT_COMPLETED = "https://w3id.org/xapi/openedx/extension/attempt-completed"
+    CODE = "https://w3id.org/xapi/openedx/extension/code"
+    SPEED_FROM = "https://w3id.org/xapi/openedx/extension/speed-from"
+    SPEED_TO = "https://w3id.org/xapi/openedx/extension/speed-to"
+    # Tin Can registry
+    ATTEMPT_ID = "http://id.tincanapi.com/extension/attempt-id"
+    DURATION = "http://id.tincanapi.com/extension/duration"
+    ENDING_POINT = "http://id.tincanapi.com/extension/ending-point"
+    POSITION = "http://id.tincanapi.com/extension/position"
+    STARTING_POSITION = "http://id.tincanapi.com/extension/starting-position"
+    GRADE_CLASSIFICATION = "http://www.tincanapi.co.uk/extensions/result/classification"
+    # acrossx
+    MODE = "https://w3id.org/xapi/acrossx/extensions/type"
+    TIME_LIMIT = "https://w3id.org/xapi/acrossx/extensions/time-limit"
+    TOTAL_ITEMS = "https://w3id.org/xapi/acrossx/extensions/total-items"
+    # cmi5
+    PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
+    # xAPI video profile
+    VIDEO_CC_ENABLED = "https://w3id.org/xapi/video/extensions/cc-enabled"
+    VIDEO_CC_LANGUAGE = "https://w3id.org/xapi/video/extensions/cc-subtitle-lang"
+    VIDEO_COMPLETION_THRESHOLD = "https://w3id.org/xapi/video/extensions/completion-threshold"
+    VIDEO_LENGTH = "https://w3id.org/xapi/video/extensions/length"
+    VIDEO_PROGRESS = "https://w3id.org/xapi/video/extensions/progress"
+    VIDEO_TIME = "https://w3id.org/xapi/video/extensions/time"
+    VIDEO_TIME_FROM = "https://w3id.org/xapi/video/extensions/time-from"
+    VIDEO_TIME_TO = "https://w3id.org/xapi/video/extensions/time-to"

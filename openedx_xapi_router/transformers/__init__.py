@@ -1,0 +1,15 @@
+"""
+Transformers, one module per family. The transformer for an event lives in the module named for
+its family: ``play_video`` in :mod:`~openedx_xapi_router.transformers.video`, ``problem_check`` in
+:mod:`~openedx_xapi_router.transformers.problem`, ``edx.course.enrollment.activated`` in
+:mod:`~openedx_xapi_router.transformers.enrollment`, and so on.
+
+Importing this package registers every built-in transformer with :data:`registry`.
+"""
+from openedx_xapi_router.core.registry import TransformerRegistry
+
+#: The registry the live path, the backfill command and the CLI use.
+registry = TransformerRegistry()
+
+# Each module registers its classes on import.
+from openedx_xapi_router.transformers import enrollment  # noqa: E402,F401  pylint: disable=wrong-import-position

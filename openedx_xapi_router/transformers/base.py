@@ -1,0 +1,209 @@
+"""
+The one base class every transformer derives from.
+
+A transformer reads top-down as a declaration::
+
+    @registry.register
+    class VideoPlayed(VideoTransformer):
+        event_names = ("play_video", "edx.video.played")
+        version = 1
+        verb = vocab.PLAYED
+
+        def get_result(self):
+            return {"extensions": {Extension.VIDEO_TIME: seconds(self.event.require("currentTime"))}}
+
+:meth:`XapiTransformer.statements` assembles the statement from a fixed set of hooks, always in
+the same order, so the same event always gives the same bytes:
+
+``id`` (from verb, actor and timestamp; see :mod:`openedx_xapi_router.core.ids`), ``actor``
+(:attr:`actor`), ``verb`` (:meth:`get_verb`), ``object`` (:meth:`get_object`), ``result``
+(:meth:`get_result`, left out when None), ``context`` (:meth:`get_context_activities`,
+:meth:`get_context_extensions`, :meth:`get_context_extra`), ``timestamp``, ``version``.
+
+A transformer that emits more than one statement (a problem with several questions) overrides
+:meth:`child_statements`.
+"""
+from functools import cached_property
+
+from openedx_xapi_router import __version__
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.errors import EventSkipped
+from openedx_xapi_router.core.ids import statement_id
+from openedx_xapi_router.core.vocab import ActivityType, Extension
+
+PACKAGE_NAME = "openedx-xapi-router"
+
+
+def drop_none(mapping):
+    """``mapping`` without its None values (an absent optional field is left out, never sent as null)."""
+    return {key: value for key, value in mapping.items() if value is not None}
+
+
+class XapiTransformer:
+    """
+    Turns one :class:`~openedx_xapi_router.core.event.TrackingEvent` into xAPI statements.
+
+    Class attributes (the declaration):
+        event_names: every event name this transformer handles (legacy and ``edx.*`` aliases).
+        version: this transformer's own version. Bump it when the output for the same input
+            changes; register the new class beside the old one when consumers need the old output.
+        verb: the :class:`~openedx_xapi_router.core.vocab.Verb` of its statements (or override
+            :meth:`get_verb` when it depends on the event).
+
+    Instance attributes:
+        event: the :class:`~openedx_xapi_router.core.event.TrackingEvent` being transformed.
+        ctx: the :class:`~openedx_xapi_router.core.context.TransformContext`.
+        event_name: the name the event came in under (one of ``event_names``).
+    """
+
+    event_names = ()
+    version = 1
+    verb = None
+
+    def __init__(self, event, ctx):
+        self.event = event
+        self.ctx = ctx
+        self.event_name = event.name
+
+    # --- identity -----------------------------------------------------------------------------
+
+    @property
+    def transformer_version(self):
+        """``openedx-xapi-router@<package version>/<event name>@<transformer version>``."""
+        return f"{PACKAGE_NAME}@{__version__}/{self.event_name}@{self.version}"
+
+    # --- building blocks ------------------------------------------------------------------------
+
+    def iri(self, kind, object_id):
+        """``<LMS root>/<kind>/<object_id>``, the form of every object id Open edX statements use."""
+        return f"{self.ctx.lms_root_url}/{kind}/{object_id}"
+
+    def block_iri(self, usage_key):
+        """The IRI of an XBlock: ``<LMS root>/xblock/<usage key>``."""
+        return f"{self.ctx.lms_root_url}/xblock/{usage_key}"
+
+    def course_iri(self, course_id=None):
+        """The IRI of a course: ``<LMS root>/course/<course key>`` (the event's course by default)."""
+        return f"{self.ctx.lms_root_url}/course/{course_id or self.event.course_id}"
+
+    @property
+    def user_key(self):
+        """
+        Who the statement is about: the event's own data user when it names one (an instructor
+        enrolling a learner acts for that learner), else the acting (context) user. Prefers the user
+        id to the username, as ids survive retirement and renames.
+        """
+        data = self.event.data
+        for key in (data.get("user_id"), data.get("username"), self.event.user_id, self.event.username):
+            if key is not None and key != "":
+                return key
+        return None
+
+    @cached_property
+    def actor(self):
+        """The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are skipped."""
+        user = self.user_key
+        if user is None:
+            raise EventSkipped(self.event_name, "anonymous")
+        try:
+            return self.ctx.actor_resolver(user)
+        except EventSkipped as skipped:
+            skipped.event_name = self.event_name
+            raise
+
+    @cached_property
+    def course_name(self):
+        """The display name of the event's course, from the injected resolver (None: not known)."""
+        try:
+            return self.ctx.course_name_resolver(self.event.course_id)
+        except EventSkipped as skipped:
+            skipped.event_name = self.event_name
+            raise
+
+    def course_activity(self):
+        """The event's course as an Activity (the usual parent in ``contextActivities``)."""
+        definition = {"type": ActivityType.COURSE}
+        name = self.course_name
+        if name is not None:
+            definition["name"] = {vocab.EN_US: name}
+        return {"id": self.course_iri(), "objectType": "Activity", "definition": definition}
+
+    # --- hooks --------------------------------------------------------------------------------
+
+    def get_verb(self):
+        """The statement's verb; :attr:`verb` unless overridden."""
+        return self.verb
+
+    def get_object(self):
+        """The statement's object (a dict). Every transformer defines it."""
+        raise NotImplementedError(f"{type(self).__qualname__} must define get_object()")
+
+    def get_result(self):
+        """The statement's result (a dict), or None for no result."""
+        return None
+
+    def get_context_activities(self):
+        """``context.contextActivities``: the course as parent when the event has a course."""
+        if self.event.course_id:
+            return {"parent": [self.course_activity()]}
+        return None
+
+    def get_context_extensions(self):
+        """``context.extensions``: transformer version, session id, then :meth:`extra_context_extensions`."""
+        extensions = {Extension.TRANSFORMER_VERSION: self.transformer_version}
+        if self.event.session:
+            extensions[Extension.SESSION_ID] = self.event.session
+        extensions.update(self.extra_context_extensions())
+        return extensions
+
+    def extra_context_extensions(self):
+        """More context extensions for this event type; {} by default."""
+        return {}
+
+    def get_context_extra(self):
+        """Other ``context`` keys (``statement``, ``registration``, ...); {} by default."""
+        return {}
+
+    def get_context(self):
+        """The statement's context."""
+        context = {}
+        activities = self.get_context_activities()
+        if activities:
+            context["contextActivities"] = activities
+        context["extensions"] = self.get_context_extensions()
+        context.update(self.get_context_extra())
+        return context
+
+    def child_statements(self, parent):  # pylint: disable=unused-argument
+        """Statements that follow ``parent`` for the same event (one per question, ...); none by default."""
+        return []
+
+    # --- assembly -----------------------------------------------------------------------------
+
+    def statement_id(self, verb, child_id=None):
+        """The deterministic id of this event's statement with ``verb`` (and ``child_id``)."""
+        return statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
+
+    def statements(self):
+        """
+        The statements for this event, parent first.
+
+        Raises:
+            EventSkipped: anonymous learner, unknown or retired user, unknown course.
+            InvalidEvent: a field the statement needs is missing or malformed.
+        """
+        verb = self.get_verb()
+        statement = {
+            "id": self.statement_id(verb),
+            "actor": self.actor.statement_dict,
+            "verb": verb.as_dict(),
+            "object": self.get_object(),
+        }
+        result = self.get_result()
+        if result:
+            statement["result"] = result
+        statement["context"] = self.get_context()
+        statement["timestamp"] = self.event.timestamp
+        statement["version"] = vocab.XAPI_VERSION
+        children = self.child_statements(statement)
+        return [statement, *children] if children else [statement]

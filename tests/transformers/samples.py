@@ -1,0 +1,75 @@
+"""
+Access to the shared xAPI samples (``../shared/xapi``: sample events, expected statements, shapes).
+
+The samples live beside the repository, not in it; set ``XAPI_ROUTER_SHARED_DIR`` to point
+elsewhere. Tests that need them skip with a clear reason when they are absent.
+"""
+import copy
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from openedx_xapi_router.core.context import Actor, TransformContext
+from openedx_xapi_router.core.vocab import Extension
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED_DIR = Path(os.environ.get("XAPI_ROUTER_SHARED_DIR", REPO_ROOT.parent / "shared"))
+XAPI_DIR = SHARED_DIR / "xapi"
+
+#: The comparison rules of ``shared/xapi/README.md``.
+LMS_ROOT_URL = "http://localhost:18000"
+ACTOR_NAME = "32e08e30-f8ae-4ce2-94a8-c2bfe38a70cb"
+COURSE_NAME = "Demonstration Course"
+
+
+def require_samples():
+    """Skip the calling test when the shared samples are not there."""
+    if not (XAPI_DIR / "events").is_dir():
+        pytest.skip(f"shared xAPI samples not found at {XAPI_DIR} (set XAPI_ROUTER_SHARED_DIR)")
+
+
+def sample_names():
+    """Every sample event's file stem, sorted; [] when the samples are absent."""
+    if not (XAPI_DIR / "events").is_dir():
+        return []
+    return sorted(p.stem for p in (XAPI_DIR / "events").glob("*.json"))
+
+
+def load_event(name):
+    return json.loads((XAPI_DIR / "events" / f"{name}.json").read_text())
+
+
+def load_expected(name):
+    path = XAPI_DIR / "expected" / f"{name}.json"
+    if not path.exists():
+        return None
+    expected = json.loads(path.read_text())
+    return expected if isinstance(expected, list) else [expected]
+
+
+def load_shapes():
+    return json.loads((XAPI_DIR / "shapes.json").read_text())
+
+
+def reference_context(**kwargs):
+    """The context the expected statements were made with."""
+    return TransformContext(
+        lms_root_url=LMS_ROOT_URL,
+        actor_resolver=lambda user: Actor.account(LMS_ROOT_URL, ACTOR_NAME),
+        course_name_resolver=lambda course_id: COURSE_NAME,
+        **kwargs,
+    )
+
+
+def without_transformer_version(statements):
+    """Copies of ``statements`` with the transformer-version value blanked (its key must be present)."""
+    result = []
+    for statement in statements:
+        statement = copy.deepcopy(statement)
+        extensions = statement["context"]["extensions"]
+        assert Extension.TRANSFORMER_VERSION in extensions, statement["id"]
+        extensions[Extension.TRANSFORMER_VERSION] = "<blanked>"
+        result.append(statement)
+    return result

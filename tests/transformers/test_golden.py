@@ -1,0 +1,31 @@
+"""
+Golden tests: every sample event in ``shared/xapi/events`` gives exactly its expected statements.
+
+The rules are ``shared/xapi/README.md``'s: reference context (LMS root, one actor id, one course
+name), JSON equality with list order kept, ids included, after blanking the transformer-version
+value on both sides. Samples whose name contains ``anonymous`` must give no statement.
+"""
+import pytest
+
+from openedx_xapi_router.core.errors import EventSkipped
+from openedx_xapi_router.core.pipeline import transform_event
+from tests.transformers import samples
+
+SAMPLES = samples.sample_names()
+
+
+@pytest.mark.parametrize("name", SAMPLES or ["<samples missing>"])
+def test_sample_gives_expected_statements(name):
+    samples.require_samples()
+    event = samples.load_event(name)
+    ctx = samples.reference_context()
+    if "anonymous" in name:
+        with pytest.raises(EventSkipped) as skipped:
+            transform_event(event, ctx)
+        assert skipped.value.reason == "anonymous"
+        return
+    expected = samples.load_expected(name)
+    if expected is None:
+        pytest.skip(f"no expected statement for {name} in shared/xapi/expected (shape checked elsewhere)")
+    actual = transform_event(event, ctx)
+    assert samples.without_transformer_version(actual) == samples.without_transformer_version(expected)
