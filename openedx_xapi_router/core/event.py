@@ -29,6 +29,8 @@ from openedx_xapi_router.core.errors import InvalidEvent
 #: (The deprecated ``ORG/COURSE/RUN`` form is also accepted; see ``_valid_course_key``.)
 _COURSE_KEY_RE = re.compile(r"^course-v1:[\w.~-]+\+[\w.~-]+\+[\w.~-]+$", re.ASCII)
 _OLD_COURSE_KEY_RE = re.compile(r"^[\w.~-]+/[\w.~-]+/[\w.~-]+$", re.ASCII)
+#: ``ccx-v1:ORG+COURSE+RUN+ccx@N``: a custom course (CCX) built on a course.
+_CCX_KEY_RE = re.compile(r"^ccx-v1:[\w.~-]+\+[\w.~-]+\+[\w.~-]+\+ccx@\d+$", re.ASCII)
 
 _MISSING = object()
 
@@ -57,6 +59,8 @@ class TrackingEvent:
         course_id: ``context.course_id``, ``""`` when the event is not about a course.
         org_id: ``context.org_id`` or ``""``.
         event_type: the log form's ``event_type`` (equal to ``name`` for live events).
+        referer: the page that sent the request; top level first (log), then ``context.referer``
+            (live). None when absent or empty. A browser ``problem_check`` names its problem only here.
     """
 
     name: str
@@ -72,6 +76,7 @@ class TrackingEvent:
     course_id: str
     org_id: str
     event_type: str
+    referer: str | None = None
 
     def data_value(self, path, default=None):
         """
@@ -144,8 +149,11 @@ def parse_timestamp(value):
 
 @lru_cache(maxsize=4096)
 def valid_course_key(value):
-    """True when ``value`` is a course key the LMS writes (``course-v1:O+C+R``, or the old ``O/C/R``)."""
-    return bool(_COURSE_KEY_RE.match(value) or _OLD_COURSE_KEY_RE.match(value))
+    """
+    True when ``value`` is a course key the LMS writes (``course-v1:O+C+R``, a CCX's
+    ``ccx-v1:O+C+R+ccx@N``, or the old ``O/C/R``).
+    """
+    return bool(_COURSE_KEY_RE.match(value) or _CCX_KEY_RE.match(value) or _OLD_COURSE_KEY_RE.match(value))
 
 
 def _first_present(*values):
@@ -241,4 +249,9 @@ def normalize(raw):
         course_id=course_id,
         org_id=org_id if isinstance(org_id, str) else "",
         event_type=event_type if isinstance(event_type, str) else name,
+        referer=_text_or_none(_first_present(raw.get("referer"), context.get("referer"))),
     )
+
+
+def _text_or_none(value):
+    return value if isinstance(value, str) else None
