@@ -13,3 +13,6 @@ registry = TransformerRegistry()
 
 # Each module registers its classes on import.
 from openedx_xapi_router.transformers import enrollment  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import video  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import navigation  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import completion  # noqa: E402,F401  pylint: disable=wrong-import-position

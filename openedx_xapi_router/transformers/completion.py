@@ -1,0 +1,35 @@
+"""
+Block completion: the completion service recorded a learner's progress on one block.
+
+Payload fields (``data``, a server event from the ``completion`` app):
+
+- ``block_id``: the block's usage key.
+- ``completion``: the learner's completion of the block, a number from 0.0 to 1.0.
+- ``user_id``, ``course_id``, ``block_type``, ``is_new``: not used in the statement.
+"""
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.vocab import ActivityType, Extension
+from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.transformers.base import XapiTransformer
+
+
+@registry.register
+class BlockCompletionChanged(XapiTransformer):
+    """
+    The learner progressed on a block. The result's progress is the completion in percent, and the
+    result is complete when the completion is 1.0.
+    """
+
+    event_names = ("edx.completion.block_completion.changed",)
+    verb = vocab.PROGRESSED
+
+    def get_object(self):
+        return {
+            "id": self.block_iri(self.event.require("block_id", str)),
+            "objectType": "Activity",
+            "definition": {"type": ActivityType.RESOURCE},
+        }
+
+    def get_result(self):
+        completion = self.event.require("completion", (int, float))
+        return {"completion": completion == 1.0, "extensions": {Extension.PROGRESS: completion * 100}}
