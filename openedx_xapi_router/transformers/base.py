@@ -203,7 +203,9 @@ class XapiTransformer:
         if result:
             statement["result"] = result
         statement["context"] = self.get_context()
-        statement["timestamp"] = self.event.timestamp
+        # The parsed time re-written in ISO 8601 (``+00:00``, not ``Z``), as the reference statements
+        # (tincan) write it; the id above still hashes the timestamp string as given.
+        statement["timestamp"] = self.event.time.isoformat()
         statement["version"] = vocab.XAPI_VERSION
         children = self.child_statements(statement)
         return [statement, *children] if children else [statement]
