@@ -1,0 +1,3 @@
+"""
+Event-tracking backends of the xAPI router.
+"""

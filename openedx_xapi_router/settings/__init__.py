@@ -1,0 +1,3 @@
+"""
+Settings of the xAPI router, loaded into the LMS by edx-django-utils' plugin framework.
+"""

@@ -1,0 +1,103 @@
+"""
+Default settings of the xAPI router, and the wiring of its event-tracking backend.
+
+Every setting is annotated (``.. setting_name:`` / ``.. toggle_name:``) so Open edX's
+code-annotations tooling can list it.
+"""
+
+TRACKING_BACKEND_ENGINE = "openedx_xapi_router.backends.tracking.XapiRouterBackend"
+
+
+def plugin_settings(settings):
+    """
+    Set the defaults of every ``XAPI_ROUTER_*`` setting not already set, then wire the backend.
+
+    Called by the LMS for the ``common`` settings type (and by ``production``/``test`` after they
+    apply their overrides). Safe to call more than once.
+    """
+    # .. toggle_name: XAPI_ROUTER_ENABLED
+    # .. toggle_implementation: DjangoSetting
+    # .. toggle_default: False
+    # .. toggle_description: Turns the xAPI router on. While False the router adds no event-tracking
+    #   backend, so no tracking event is transformed or sent. Set it True (for instance in the LMS's
+    #   YAML configuration) once at least one LRS is configured.
+    # .. toggle_use_cases: open_edx
+    # .. toggle_creation_date: 2026-11-26
+    _set_default(settings, "XAPI_ROUTER_ENABLED", False)
+
+    # .. setting_name: XAPI_ROUTER_BACKEND_NAME
+    # .. setting_default: "xapi_router"
+    # .. setting_description: The key under which the router's backend is added to
+    #   ``EVENT_TRACKING_BACKENDS``. Change it only if another backend already uses that key.
+    _set_default(settings, "XAPI_ROUTER_BACKEND_NAME", "xapi_router")
+
+    # .. setting_name: XAPI_ROUTER_TRANSFORMER_VERSIONS
+    # .. setting_default: {}
+    # .. setting_description: Pins the transformer version used for an event name, as
+    #   ``{"edx.video.played": 1}``. Events not named use the newest registered version.
+    _set_default(settings, "XAPI_ROUTER_TRANSFORMER_VERSIONS", {})
+
+    # .. setting_name: XAPI_ROUTER_ALLOWED_EVENT_NAMES
+    # .. setting_default: None
+    # .. setting_description: The tracking event names the router transforms. None means every
+    #   event name that has a registered transformer; a list restricts it to those names.
+    _set_default(settings, "XAPI_ROUTER_ALLOWED_EVENT_NAMES", None)
+
+    # .. setting_name: XAPI_ROUTER_CELERY_QUEUE
+    # .. setting_default: None
+    # .. setting_description: The Celery queue for delivery tasks. None uses the LMS's default
+    #   queue (``CELERY_DEFAULT_QUEUE``).
+    _set_default(settings, "XAPI_ROUTER_CELERY_QUEUE", None)
+
+    # .. setting_name: XAPI_ROUTER_ENCRYPTION_KEYS
+    # .. setting_default: []
+    # .. setting_description: Fernet keys that encrypt LRS credentials stored in the database. The
+    #   first key encrypts; every key is tried to decrypt, so a new key is added first and an old one
+    #   removed once everything is re-encrypted. Empty means the LMS's ``SECRET_KEY`` is used.
+    _set_default(settings, "XAPI_ROUTER_ENCRYPTION_KEYS", [])
+
+    # .. setting_name: XAPI_ROUTER_ALLOW_INSECURE_HTTP
+    # .. setting_default: False
+    # .. setting_description: Allows LRS endpoints with plain ``http://`` URLs. Keep it False in
+    #   production: credentials would travel in clear text. Development and tests set it True to
+    #   talk to a local Ralph.
+    _set_default(settings, "XAPI_ROUTER_ALLOW_INSECURE_HTTP", False)
+
+    # .. setting_name: XAPI_ROUTER_ACTOR_SECRET
+    # .. setting_default: None
+    # .. setting_description: The secret from which pseudonymous actor ids are derived (an HMAC of
+    #   the learner id). The same secret always gives the same id; changing it changes every
+    #   learner's id. None means actors are not pseudonymised with a router-specific secret.
+    _set_default(settings, "XAPI_ROUTER_ACTOR_SECRET", None)
+
+    # .. setting_name: XAPI_ROUTER_LRS_TIMEOUT
+    # .. setting_default: 10
+    # .. setting_description: Seconds to wait for an LRS to answer one request before the delivery
+    #   is counted as retryable.
+    _set_default(settings, "XAPI_ROUTER_LRS_TIMEOUT", 10)
+
+    add_tracking_backend(settings)
+
+
+def add_tracking_backend(settings):
+    """
+    Add the router's backend to ``settings.EVENT_TRACKING_BACKENDS`` while the router is enabled.
+
+    Backends already configured are left exactly as they are; calling this twice leaves exactly
+    one router backend. While ``XAPI_ROUTER_ENABLED`` is False nothing is added.
+    """
+    if not getattr(settings, "XAPI_ROUTER_ENABLED", False):
+        return
+    backends = getattr(settings, "EVENT_TRACKING_BACKENDS", None)
+    if backends is None:
+        backends = {}
+        settings.EVENT_TRACKING_BACKENDS = backends
+    name = settings.XAPI_ROUTER_BACKEND_NAME
+    if name in backends:
+        return
+    backends[name] = {"ENGINE": TRACKING_BACKEND_ENGINE, "OPTIONS": {}}
+
+
+def _set_default(settings, name, value):
+    if not hasattr(settings, name):
+        setattr(settings, name, value)

@@ -1,0 +1,31 @@
+"""
+Production settings of the xAPI router: overrides from the LMS's YAML configuration.
+"""
+from openedx_xapi_router.settings import common
+
+# The settings an operator may set in the LMS's YAML configuration (``ENV_TOKENS``).
+OVERRIDABLE_SETTINGS = (
+    "XAPI_ROUTER_ENABLED",
+    "XAPI_ROUTER_BACKEND_NAME",
+    "XAPI_ROUTER_TRANSFORMER_VERSIONS",
+    "XAPI_ROUTER_ALLOWED_EVENT_NAMES",
+    "XAPI_ROUTER_CELERY_QUEUE",
+    "XAPI_ROUTER_ENCRYPTION_KEYS",
+    "XAPI_ROUTER_ALLOW_INSECURE_HTTP",
+    "XAPI_ROUTER_ACTOR_SECRET",
+    "XAPI_ROUTER_LRS_TIMEOUT",
+)
+
+
+def plugin_settings(settings):
+    """
+    Take each ``XAPI_ROUTER_*`` setting present in ``settings.ENV_TOKENS``, then apply the defaults
+    and the backend wiring of :mod:`openedx_xapi_router.settings.common`.
+
+    Only keys present in ``ENV_TOKENS`` override: a missing key keeps its current value.
+    """
+    env_tokens = getattr(settings, "ENV_TOKENS", None) or {}
+    for name in OVERRIDABLE_SETTINGS:
+        if name in env_tokens:
+            setattr(settings, name, env_tokens[name])
+    common.plugin_settings(settings)
