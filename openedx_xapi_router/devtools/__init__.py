@@ -1,0 +1,3 @@
+"""
+Development tools: a local Ralph LRS, sample data. Not used by the LMS at run time.
+"""

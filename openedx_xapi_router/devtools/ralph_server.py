@@ -1,0 +1,65 @@
+"""
+Serve Ralph's LRS API with uvicorn on 127.0.0.1, for development and real-service tests.
+
+Runs INSIDE Ralph's own virtualenv (``.venv-ralph``) with this repository on PYTHONPATH, so it
+imports only Ralph, uvicorn and the standard library. Configure Ralph with its environment
+variables (``RALPH_RUNSERVER_BACKEND=fs``, ``RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH``,
+``RALPH_AUTH_FILE``); :mod:`openedx_xapi_router.devtools.ralph_control` sets them.
+
+Usage::
+
+    python -m openedx_xapi_router.devtools.ralph_server [--host 127.0.0.1] [--port 0] [--port-file F]
+
+Port 0 picks a free port; the chosen port is written to ``--port-file`` once the socket is bound.
+"""
+import argparse
+import os
+import socket
+import sys
+
+
+def patch_fs_backend():
+    """
+    Make Ralph's filesystem LRS backend append to its data file.
+
+    Ralph 5.1's ``FSLRSBackend`` writes with ``BaseOperationType.CREATE``, which refuses to write
+    to a file that exists: every POST after the first in a data directory fails with HTTP 500.
+    """
+    # pylint: disable=import-error,import-outside-toplevel
+    from ralph.backends.data.base import BaseOperationType
+    from ralph.backends.lrs.fs import FSLRSBackend
+
+    FSLRSBackend.default_operation_type = BaseOperationType.APPEND
+
+
+def main(argv=None):
+    """Bind the socket, report the port, and serve until terminated."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port-file", help="write the bound port here once listening")
+    parser.add_argument("--log-level", default="warning")
+    args = parser.parse_args(argv)
+
+    patch_fs_backend()
+    import uvicorn  # pylint: disable=import-error,import-outside-toplevel
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    if args.port_file:
+        tmp = f"{args.port_file}.tmp"
+        with open(tmp, "w", encoding="utf8") as handle:
+            handle.write(str(port))
+        os.replace(tmp, args.port_file)
+    print(f"Ralph LRS listening on http://{args.host}:{port}", flush=True)
+
+    config = uvicorn.Config("ralph.api:app", log_level=args.log_level, proxy_headers=False)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

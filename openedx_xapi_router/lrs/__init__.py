@@ -1,0 +1,3 @@
+"""
+Talking to Learning Record Stores over HTTP.
+"""
