@@ -1,0 +1,114 @@
+"""
+Django settings of the standalone test project (``DJANGO_SETTINGS_MODULE=tests.project.settings``).
+
+* Database: SQLite under ``var/`` by default; MySQL/MariaDB (through PyMySQL) when
+  ``XAPI_ROUTER_DATABASE_URL`` is set, e.g. ``mysql://root:@127.0.0.1:3306/test``.
+* Celery: eager by default; a real broker when ``XAPI_ROUTER_BROKER_URL`` is set (see
+  ``tests/project/celery_app.py``).
+
+``event_routing_backends`` is left out of INSTALLED_APPS: its app config and models expect LMS
+pieces (config models, the LMS's user and course helpers) that a standalone project lacks. We
+import its code where we compare against it, which needs no app registration.
+"""
+import os
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from openedx_xapi_router.settings import test as xapi_router_test_settings
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = BASE_DIR / "var"
+
+SECRET_KEY = "insecure-secret-for-the-xapi-router-test-project-only"
+DEBUG = False
+ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+ROOT_URLCONF = "tests.project.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LMS_ROOT_URL = "http://localhost:18000"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "openedx_xapi_router",
+]
+
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_from_url(url):
+    """
+    The ``DATABASES["default"]`` entry for a database URL: ``sqlite:///path``, or
+    ``mysql://user:password@host:port/name`` (also ``mariadb://``), or SQLite under ``var/`` when
+    ``url`` is empty.
+    """
+    if not url:
+        VAR_DIR.mkdir(exist_ok=True)
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "xapi_router.sqlite3")}
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:]) or ":memory:"}
+    if parts.scheme in ("mysql", "mariadb"):
+        import pymysql  # pylint: disable=import-outside-toplevel
+
+        pymysql.install_as_MySQLdb()
+        return {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": unquote(parts.path.lstrip("/")) or "test",
+            "USER": unquote(parts.username or "root"),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "127.0.0.1",
+            "PORT": str(parts.port or 3306),
+            "OPTIONS": {"charset": "utf8mb4"},
+            "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+        }
+    raise ValueError(f"XAPI_ROUTER_DATABASE_URL must be sqlite:// or mysql://, got scheme {parts.scheme!r}")
+
+
+DATABASES = {"default": database_from_url(os.environ.get("XAPI_ROUTER_DATABASE_URL", ""))}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The LMS's event-tracking configuration starts with its own backends; the router adds its own
+# beside them (see openedx_xapi_router.settings.common) only when XAPI_ROUTER_ENABLED is True.
+EVENT_TRACKING_BACKENDS = {}
+XAPI_ROUTER_ENABLED = False
+XAPI_ROUTER_ACTOR_SECRET = "insecure-actor-secret-for-tests"
+
+# Celery settings, read by tests/project/celery_app.py (namespace CELERY_).
+CELERY_BROKER_URL = os.environ.get("XAPI_ROUTER_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# Apply the plugin's own test settings to this module, as the LMS does for its plugins.
+xapi_router_test_settings.plugin_settings(sys.modules[__name__])

@@ -1,0 +1,9 @@
+"""
+URLs of the standalone test project.
+"""
+from django.contrib import admin
+from django.urls import path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
