@@ -120,6 +120,9 @@ class Extension:
     POSITION = "http://id.tincanapi.com/extension/position"
     STARTING_POSITION = "http://id.tincanapi.com/extension/starting-position"
     GRADE_CLASSIFICATION = "http://www.tincanapi.co.uk/extensions/result/classification"
+    #: The result extension that carries a course's letter grade in the statements Open edX sites
+    #: already hold: the grade-classification *activity type* IRI, used as an extension key.
+    LETTER_GRADE = ActivityType.GRADE_CLASSIFICATION
     # acrossx
     MODE = "https://w3id.org/xapi/acrossx/extensions/type"
     TIME_LIMIT = "https://w3id.org/xapi/acrossx/extensions/time-limit"

@@ -16,3 +16,7 @@ from openedx_xapi_router.transformers import enrollment  # noqa: E402,F401  pyli
 from openedx_xapi_router.transformers import video  # noqa: E402,F401  pylint: disable=wrong-import-position
 from openedx_xapi_router.transformers import navigation  # noqa: E402,F401  pylint: disable=wrong-import-position
 from openedx_xapi_router.transformers import completion  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import problem  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import grading  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import forum  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import exam  # noqa: E402,F401  pylint: disable=wrong-import-position

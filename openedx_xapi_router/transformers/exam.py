@@ -1,0 +1,113 @@
+"""
+Special-exam attempts (edx-proctoring): a learner started or submitted a timed, practice or
+proctored exam attempt.
+
+.. event_name: edx.special_exam.{timed,practice,proctored}.attempt.{created,submitted}
+.. event_verb: http://adlnet.gov/expapi/verbs/initialized (created),
+   http://adlnet.gov/expapi/verbs/terminated (submitted)
+.. event_version: 1
+
+Object: the exam's subsection, whose id is its usage key as is (``data.exam_content_id``, not an
+LMS IRI: the statements sites already hold have it so), typed by the kind of exam. The attempt
+(``data.attempt_code``) is a grouping activity carrying its start, end, duration and attempt id.
+"""
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.vocab import ActivityType, Extension
+from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
+
+
+class ExamAttemptTransformer(XapiTransformer):
+    """Statements about one special-exam attempt; subclasses declare the exam kind and the verb."""
+
+    version = 1
+    #: ``object.definition.type``: the kind of exam.
+    activity_type = None
+
+    def _optional(self, key):
+        """``data.<key>``, or None when it is absent or empty (0 is kept)."""
+        value = self.event.data_value(key)
+        return None if (value != 0 and not value) else value
+
+    def get_object(self):
+        return {
+            "id": self.event.require("exam_content_id", str),
+            "objectType": "Activity",
+            "definition": {
+                "type": self.activity_type,
+                "name": {vocab.EN: self.event.require("exam_name", str)},
+                "extensions": drop_none({Extension.TIME_LIMIT: self._optional("exam_default_time_limit_mins")}),
+            },
+        }
+
+    def get_context_activities(self):
+        activities = super().get_context_activities() or {}
+        activities["grouping"] = [{
+            "id": self.event.require("attempt_code", str),
+            "objectType": "Activity",
+            "definition": {
+                "type": ActivityType.ATTEMPT,
+                "name": {vocab.EN: self.event.require("exam_name", str)},
+                "extensions": drop_none({
+                    Extension.ATTEMPT_STARTED: self._optional("attempt_started_at"),
+                    Extension.ATTEMPT_COMPLETED: self._optional("attempt_completed_at"),
+                    Extension.DURATION: self._optional("attempt_event_elapsed_time_secs"),
+                    Extension.ATTEMPT_ID: self._optional("attempt_id"),
+                }),
+            },
+        }]
+        return activities
+
+
+@registry.register
+class TimedExamStarted(ExamAttemptTransformer):
+    """A timed exam attempt was created."""
+
+    event_names = ("edx.special_exam.timed.attempt.created",)
+    verb = vocab.INITIALIZED
+    activity_type = ActivityType.TIMED_ASSESSMENT
+
+
+@registry.register
+class TimedExamSubmitted(ExamAttemptTransformer):
+    """A timed exam attempt was submitted."""
+
+    event_names = ("edx.special_exam.timed.attempt.submitted",)
+    verb = vocab.TERMINATED
+    activity_type = ActivityType.TIMED_ASSESSMENT
+
+
+@registry.register
+class PracticeExamStarted(ExamAttemptTransformer):
+    """A practice exam attempt was created."""
+
+    event_names = ("edx.special_exam.practice.attempt.created",)
+    verb = vocab.INITIALIZED
+    activity_type = ActivityType.PRACTICE_ASSESSMENT
+
+
+@registry.register
+class PracticeExamSubmitted(ExamAttemptTransformer):
+    """A practice exam attempt was submitted."""
+
+    event_names = ("edx.special_exam.practice.attempt.submitted",)
+    verb = vocab.TERMINATED
+    activity_type = ActivityType.PRACTICE_ASSESSMENT
+
+
+@registry.register
+class ProctoredExamStarted(ExamAttemptTransformer):
+    """A proctored exam attempt was created."""
+
+    event_names = ("edx.special_exam.proctored.attempt.created",)
+    verb = vocab.INITIALIZED
+    activity_type = ActivityType.PROCTORED_ASSESSMENT
+
+
+@registry.register
+class ProctoredExamSubmitted(ExamAttemptTransformer):
+    """A proctored exam attempt was submitted."""
+
+    event_names = ("edx.special_exam.proctored.attempt.submitted",)
+    verb = vocab.TERMINATED
+    activity_type = ActivityType.PROCTORED_ASSESSMENT

@@ -1,0 +1,131 @@
+"""
+Discussion forum events: a learner posted, edited, viewed, deleted, voted on, reported or
+unreported a thread, a response or a comment.
+
+.. event_name: edx.forum.{thread,response,comment}.{created,edited,deleted,reported,unreported},
+   edx.forum.{thread,response}.voted, edx.forum.thread.viewed
+.. event_version: 1
+
+Object: the post, a discussion activity whose id is the LMS root, the request path without the
+post id, and the post id (``<LMS>/api/discussion/v1/threads/<id>``); named by ``data.title`` when
+the post has one. A post inside a discussion thread (``data.discussion.id``) also carries that
+thread in ``contextActivities.grouping``.
+"""
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.vocab import ActivityType, Extension
+from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
+
+
+def _present(value):
+    """``value``, or None when it is empty (``""``, ``{}``, ...); 0 and False are kept."""
+    return None if (value != 0 and not value) else value
+
+
+class ForumTransformer(XapiTransformer):
+    """Statements whose object is one forum post."""
+
+    version = 1
+
+    def get_object(self):
+        post_id = self.event.require("id", str)
+        path = self.event.context_value("path")
+        if not isinstance(path, str) or not path:
+            raise InvalidEvent(self.event.name, "context.path", "required field is missing or empty",
+                               kind="missing_field")
+        # The path is the API endpoint the learner called; with or without the post id at its end.
+        collection = path.rstrip("/").replace(post_id, "").rstrip("/")
+        definition = {"type": ActivityType.DISCUSSION}
+        title = _present(self.event.data_value("title"))
+        if title is not None:
+            if not isinstance(title, str):
+                raise InvalidEvent(self.event.name, "data.title", f"expected str, got {type(title).__name__}",
+                                   kind="wrong_type")
+            definition["name"] = {vocab.EN: title}
+        return {
+            "id": f"{self.ctx.lms_root_url}{collection}/{post_id}",
+            "objectType": "Activity",
+            "definition": definition,
+        }
+
+    def get_context_activities(self):
+        activities = super().get_context_activities() or {}
+        discussion_id = _present(self.event.data_value("discussion.id"))
+        if discussion_id is not None:
+            activities["grouping"] = [{
+                "id": self.iri("api/discussion/v1/threads", discussion_id),
+                "objectType": "Activity",
+                "definition": {"type": ActivityType.DISCUSSION},
+            }]
+        return activities or None
+
+
+@registry.register
+class ThreadCreated(ForumTransformer):
+    """A learner started a thread; its ``thread_type`` (discussion, question) is the mode extension."""
+
+    event_names = ("edx.forum.thread.created",)
+    verb = vocab.POSTED
+
+    def extra_context_extensions(self):
+        return drop_none({Extension.MODE: _present(self.event.data_value("thread_type"))})
+
+
+@registry.register
+class ReplyCreated(ForumTransformer):
+    """A learner replied to a thread (a response) or to a response (a comment)."""
+
+    event_names = ("edx.forum.response.created", "edx.forum.comment.created")
+    verb = vocab.POSTED
+
+
+@registry.register
+class PostEdited(ForumTransformer):
+    """A thread, response or comment was edited."""
+
+    event_names = ("edx.forum.thread.edited", "edx.forum.response.edited", "edx.forum.comment.edited")
+    verb = vocab.EDITED
+
+
+@registry.register
+class ThreadViewed(ForumTransformer):
+    """A learner opened a thread."""
+
+    event_names = ("edx.forum.thread.viewed",)
+    verb = vocab.VIEWED
+
+
+@registry.register
+class PostDeleted(ForumTransformer):
+    """A thread, response or comment was deleted."""
+
+    event_names = ("edx.forum.thread.deleted", "edx.forum.response.deleted", "edx.forum.comment.deleted")
+    verb = vocab.DELETED
+
+
+@registry.register
+class PostVoted(ForumTransformer):
+    """A learner voted on a thread or a response; ``vote_value`` (up) is the mode extension."""
+
+    event_names = ("edx.forum.thread.voted", "edx.forum.response.voted")
+    verb = vocab.VOTED
+
+    def extra_context_extensions(self):
+        return drop_none({Extension.MODE: _present(self.event.data_value("vote_value"))})
+
+
+@registry.register
+class PostReported(ForumTransformer):
+    """A thread, response or comment was reported as inappropriate."""
+
+    event_names = ("edx.forum.thread.reported", "edx.forum.response.reported", "edx.forum.comment.reported")
+    verb = vocab.REPORTED
+
+
+@registry.register
+class PostUnreported(ForumTransformer):
+    """A report on a thread, response or comment was withdrawn."""
+
+    event_names = ("edx.forum.thread.unreported", "edx.forum.response.unreported", "edx.forum.comment.unreported")
+    verb = vocab.UNREPORTED

@@ -1,0 +1,114 @@
+"""
+Grade events: the learner earned a score on a subsection or a course.
+
+.. event_name: edx.grades.subsection.grade_calculated, edx.grades.course.grade_calculated
+.. event_verb: http://id.tincanapi.com/verb/earned
+.. event_version: 1
+
+Scores are floats in every statement (the statements sites already hold were made by tincan,
+which stores ``score.min/max/raw/scaled`` as floats), so ``1`` becomes ``1.0``.
+"""
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.vocab import ActivityType, Extension
+from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
+
+_NUMBER = (int, float)
+
+
+def score(raw, maximum, scaled):
+    """An xAPI ``result.score`` with minimum 0; every value a float, absent values left out."""
+    return drop_none({
+        "min": 0.0,
+        "max": None if maximum is None else float(maximum),
+        "raw": None if raw is None else float(raw),
+        "scaled": None if scaled is None else float(scaled),
+    })
+
+
+def weighted_result(earned, possible):
+    """
+    ``result`` for ``earned`` out of ``possible`` points: success when nothing is missing (a
+    0-point item counts as passed), and ``scaled`` 0 when ``possible`` is 0.
+    """
+    return {
+        "score": score(earned, possible, earned / possible if possible > 0 else 0),
+        "success": earned >= possible,
+    }
+
+
+def nullable_number(event, key):
+    """
+    ``data.<key>``, which must be present (raise :class:`InvalidEvent` naming it otherwise) but
+    may be null: null counts as 0.
+    """
+    if key not in event.data:
+        raise InvalidEvent(event.name, f"data.{key}", "required field is missing", kind="missing_field")
+    value = event.data[key]
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, _NUMBER):
+        raise InvalidEvent(event.name, f"data.{key}", f"expected a number, got {type(value).__name__}",
+                           kind="wrong_type")
+    return value
+
+
+@registry.register
+class SubsectionGraded(XapiTransformer):
+    """
+    A subsection's grade was (re)calculated for the learner.
+
+    Object: the subsection block (``data.block_id``), a resource. Result: the weighted total score.
+    """
+
+    event_names = ("edx.grades.subsection.grade_calculated",)
+    version = 1
+    verb = vocab.EARNED
+
+    def get_object(self):
+        return {
+            "id": self.block_iri(self.event.require("block_id", str)),
+            "objectType": "Activity",
+            "definition": {"type": ActivityType.RESOURCE},
+        }
+
+    def get_result(self):
+        return weighted_result(
+            nullable_number(self.event, "weighted_total_earned"),
+            nullable_number(self.event, "weighted_total_possible"),
+        )
+
+
+@registry.register
+class CourseGraded(XapiTransformer):
+    """
+    The learner's course grade was (re)calculated.
+
+    Object: the course (display name in language ``en``). Result: ``percent_grade`` out of 1.0,
+    and the letter grade as the grade-classification extension (``"Fail"`` when there is none).
+    """
+
+    event_names = ("edx.grades.course.grade_calculated",)
+    version = 1
+    verb = vocab.EARNED
+
+    def get_object(self):
+        if not self.event.course_id:
+            raise InvalidEvent(self.event.name, "context.course_id", "required field is missing or empty",
+                               kind="missing_field")
+        definition = {"type": ActivityType.COURSE}
+        if self.course_name is not None:
+            definition["name"] = {vocab.EN: self.course_name}
+        return {"id": self.course_iri(), "objectType": "Activity", "definition": definition}
+
+    def get_result(self):
+        percent = nullable_number(self.event, "percent_grade")
+        letter_grade = self.event.data_value("letter_grade")
+        if letter_grade is not None and not isinstance(letter_grade, str):
+            raise InvalidEvent(self.event.name, "data.letter_grade",
+                               f"expected str, got {type(letter_grade).__name__}", kind="wrong_type")
+        return {
+            "score": score(percent, 1.0, percent),
+            "extensions": {Extension.LETTER_GRADE: letter_grade or "Fail"},
+        }

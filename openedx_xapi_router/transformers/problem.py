@@ -1,0 +1,380 @@
+"""
+Problem events: a learner checked an answer, asked for the answer or a hint, completed a problem,
+or had a problem graded.
+
+.. event_name: problem_check, showanswer, edx.problem.hint.demandhint_displayed,
+   edx.problem.completed, edx.grades.problem.submitted
+.. event_version: 1
+
+``problem_check`` comes in two forms:
+
+* **browser**: the payload is the submitted form as a query string (``input_<block>_2_1=...``);
+  the statement says the learner *attempted* the problem, which is named by the referer's
+  ``activate_block_id`` or, failing that, by the block id inside the first input name.
+* **server**: the payload is a dict (``problem_id``, ``answers``, ``correct_map``, ``grade``,
+  ``max_grade``, ``attempts``, ``success`` and, since 2014, ``submission``: question id ->
+  ``question``, ``answer``, ``response_type``, ``correct``); the statement says the problem was
+  *evaluated*, with the score. A problem with several questions gives a parent statement (a
+  ``GroupActivity``) and one child statement per question, in ``submission`` order, each
+  referring to the parent (``context.statement``) and with its own id (see
+  :mod:`openedx_xapi_router.core.ids`, child ids).
+"""
+import copy
+import json
+from functools import cached_property
+from urllib.parse import parse_qs, urlparse
+
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.vocab import ActivityType, Extension
+from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
+from openedx_xapi_router.transformers.grading import nullable_number, score, weighted_result
+
+#: Open edX response types -> xAPI ``interactionType``; anything else is ``other``.
+INTERACTION_TYPES = {
+    "choiceresponse": "choice",
+    "multiplechoiceresponse": "choice",
+    "numericalresponse": "numeric",
+    "stringresponse": "fill-in",
+    "customresponse": "other",
+    "coderesponse": "other",
+    "externalresponse": "other",
+    "formularesponse": "fill-in",
+    "schematicresponse": "other",
+    "imageresponse": "matching",
+    "annotationresponse": "fill-in",
+    "choicetextresponse": "choice",
+    "optionresponse": "choice",
+    "symbolicresponse": "fill-in",
+    "truefalseresponse": "true-false",
+}
+OTHER_INTERACTION = "other"
+
+_NUMBER = (int, float)
+
+
+def _present(value):
+    """``value``, or None when it is empty (``""``, ``{}``, ``[]``); 0 and False are kept."""
+    return None if (value != 0 and not value) else value
+
+
+def interaction_type(response_type):
+    """The xAPI interaction type of an Open edX ``response_type`` (``other`` when unknown or absent)."""
+    return INTERACTION_TYPES.get(response_type, OTHER_INTERACTION) if isinstance(response_type, str) \
+        else OTHER_INTERACTION
+
+
+def response_text(answer):
+    """
+    A learner's answer as ``result.response`` (a string): a list as JSON, anything else as
+    ``str()`` (the form the statements sites already hold have), None left out.
+    """
+    if answer is None:
+        return None
+    if isinstance(answer, list):
+        return json.dumps(answer, ensure_ascii=False)
+    return str(answer)
+
+
+class ProblemTransformer(XapiTransformer):
+    """Statements whose object is a problem block, or a part of it."""
+
+    version = 1
+    #: ``object.definition.type``.
+    activity_type = ActivityType.INTERACTION
+
+    def problem_usage_key(self):
+        """
+        The problem's usage key: ``data.problem_id``, else ``data.module_id`` (required then) when
+        the payload is a dict with content; ``context.module.usage_key`` when it has none.
+        """
+        if self.event.data:
+            if _present(self.event.data.get("problem_id")) is not None:
+                return self.event.require("problem_id", str)
+            return self.event.require("module_id", str)
+        module = self.event.context_value("module")
+        usage_key = module.get("usage_key") if isinstance(module, dict) else None
+        return usage_key if isinstance(usage_key, str) and usage_key else None
+
+    def required_usage_key(self):
+        """:meth:`problem_usage_key`, raising :class:`InvalidEvent` when the event names no problem."""
+        usage_key = self.problem_usage_key()
+        if usage_key is None:
+            raise InvalidEvent(self.event.name, "data.problem_id", "required field is missing or empty",
+                               kind="missing_field")
+        return usage_key
+
+    def object_id(self):
+        """The object's id: the problem's block IRI unless overridden."""
+        return self.block_iri(self.required_usage_key())
+
+    def get_object(self):
+        return {"id": self.object_id(), "objectType": "Activity", "definition": {"type": self.activity_type}}
+
+
+@registry.register
+class ProblemCompleted(ProblemTransformer):
+    """
+    A learner completed a problem. The object id is the usage key as is, not an LMS IRI: the
+    statements sites already hold have it so.
+    """
+
+    event_names = ("edx.problem.completed",)
+    verb = vocab.COMPLETED
+
+    def object_id(self):
+        return self.required_usage_key()
+
+
+@registry.register
+class AnswerShown(ProblemTransformer):
+    """A learner asked to see a problem's answer: the object is ``<problem IRI>/answer``."""
+
+    event_names = ("showanswer",)
+    verb = vocab.ASKED
+    activity_type = ActivityType.SOLUTION
+
+    def object_id(self):
+        return f"{self.block_iri(self.event.require('problem_id', str))}/answer"
+
+
+@registry.register
+class HintShown(ProblemTransformer):
+    """A learner asked for a hint: the object is ``<problem IRI>/hint/<hint index>``."""
+
+    event_names = ("edx.problem.hint.demandhint_displayed",)
+    verb = vocab.ASKED
+    activity_type = ActivityType.SUPPLEMENTAL_INFO
+
+    def object_id(self):
+        problem = self.block_iri(self.event.require("module_id", str))
+        return f"{problem}/hint/{self.event.require('hint_index', (int, str))}"
+
+
+@registry.register
+class ProblemGraded(ProblemTransformer):
+    """A learner's answer to a problem was graded: the weighted score is the result."""
+
+    event_names = ("edx.grades.problem.submitted",)
+    verb = vocab.ATTEMPTED
+    activity_type = ActivityType.QUESTION
+
+    def get_result(self):
+        return weighted_result(
+            nullable_number(self.event, "weighted_earned"),
+            nullable_number(self.event, "weighted_possible"),
+        )
+
+
+@registry.register
+class ProblemChecked(ProblemTransformer):
+    """
+    A learner checked their answers to a problem (browser form: attempted; server form: evaluated,
+    with the score, and one child statement per question when there are several).
+    """
+
+    event_names = ("problem_check",)
+
+    @property
+    def from_browser(self):
+        """True for the browser form (the submitted form, no grading)."""
+        return self.event.event_source == "browser"
+
+    def get_verb(self):
+        return vocab.ATTEMPTED if self.from_browser else vocab.EVALUATED
+
+    # --- the submission -----------------------------------------------------------------------
+
+    @cached_property
+    def submissions(self):
+        """``data.submission`` (question id -> submission dict); {} when absent."""
+        submissions = _present(self.event.data_value("submission"))
+        if submissions is None:
+            return {}
+        if not isinstance(submissions, dict):
+            raise InvalidEvent(self.event.name, "data.submission",
+                               f"expected dict, got {type(submissions).__name__}", kind="wrong_type")
+        return submissions
+
+    @cached_property
+    def child_ids(self):
+        """The question ids of a multi-question problem, in ``submission`` order; [] for one question."""
+        if self.from_browser or len(self.submissions) < 2:
+            return []
+        return list(self.submissions)
+
+    @cached_property
+    def main_question(self):
+        """The id of the first question whose submission names its response type; None when none does."""
+        for question_id, submission in self.submissions.items():
+            if isinstance(submission, dict) and submission.get("response_type"):
+                return question_id
+        return None
+
+    def submission(self, question_id):
+        """The submission dict of one question; None when there is none (or it is empty)."""
+        if question_id is None:
+            return None
+        submission = _present(self.submissions.get(question_id))
+        if submission is not None and not isinstance(submission, dict):
+            raise InvalidEvent(self.event.name, f"data.submission.{question_id}",
+                               f"expected dict, got {type(submission).__name__}", kind="wrong_type")
+        return submission
+
+    def submission_value(self, question_id, key, types=None):
+        """``data.submission.<question_id>.<key>``, required (may be null when ``types`` is None)."""
+        submission = self.submissions[question_id]
+        field = f"data.submission.{question_id}.{key}"
+        if key not in submission:
+            raise InvalidEvent(self.event.name, field, "required field is missing", kind="missing_field")
+        value = submission[key]
+        if types is not None and not isinstance(value, types):
+            raise InvalidEvent(self.event.name, field, f"expected {types.__name__}, got {type(value).__name__}",
+                               kind="wrong_type")
+        return value
+
+    # --- object -------------------------------------------------------------------------------
+
+    def problem_key(self):
+        """The problem's block id, or None when the event does not name it."""
+        if self.from_browser:
+            return self.browser_block_id()
+        return self.problem_usage_key()
+
+    def browser_block_id(self):
+        """
+        The block a browser ``problem_check`` is about: the referer's ``activate_block_id`` when
+        it has one, else the problem block whose id is the second ``_``-separated part of the
+        form (``input_<block>_2_1=...``) in the event's course.
+        """
+        if self.event.referer:
+            activate = parse_qs(urlparse(self.event.referer).query).get("activate_block_id")
+            if activate and activate[0]:
+                return activate[0]
+        text = self.event.data_text
+        if not text or not self.event.course_id:
+            return None
+        parts = text.split("_")
+        course_parts = self.event.course_id.split(":")
+        if len(parts) < 2 or len(course_parts) < 2:
+            return None
+        block_version = f"block-{course_parts[0].split('-')[-1]}"
+        if "ccx" in course_parts[0]:
+            block_version = f"ccx-{block_version}"
+        return f"{block_version}:{course_parts[1]}+type@problem+block@{parts[1]}"
+
+    def display_name(self):
+        """The problem's display name: ``context.module.display_name``, else ``data.display_name``."""
+        module = self.event.context_value("module")
+        name = _present(module.get("display_name")) if isinstance(module, dict) else None
+        if name is None:
+            name = _present(self.event.data_value("display_name"))
+        return name if isinstance(name, str) else None
+
+    def definition(self, question_id):
+        """The object definition, described by question ``question_id``'s submission when it has one."""
+        definition = {"type": ActivityType.INTERACTION}
+        submission = self.submission(question_id)
+        if submission:
+            definition["description"] = {vocab.EN_US: self.submission_value(question_id, "question", str)}
+            definition["interactionType"] = interaction_type(submission.get("response_type"))
+        else:
+            name = self.display_name()
+            if name is not None:
+                definition["name"] = {vocab.EN_US: name}
+            definition["interactionType"] = self._fallback_interaction_type()
+        attempts = _present(self.event.data_value("attempts"))
+        if attempts:
+            definition["extensions"] = {Extension.ATTEMPT_ID: attempts}
+        return definition
+
+    def _fallback_interaction_type(self):
+        # With no usable submission, the first response type the event carries decides.
+        for submission in self.submissions.values():
+            if isinstance(submission, dict) and submission.get("response_type") is not None:
+                return interaction_type(submission["response_type"])
+        return OTHER_INTERACTION
+
+    def get_object(self):
+        definition = self.definition(self.main_question)
+        object_type = "Activity"
+        if self.child_ids:
+            object_type = "GroupActivity"
+            definition["interactionType"] = OTHER_INTERACTION
+        key = self.problem_key()
+        return drop_none({
+            "id": self.block_iri(key) if key else None,
+            "objectType": object_type,
+            "definition": definition,
+        })
+
+    # --- result -------------------------------------------------------------------------------
+
+    def _number(self, key):
+        value = _present(self.event.data_value(key))
+        if value is not None and (isinstance(value, bool) or not isinstance(value, _NUMBER)):
+            raise InvalidEvent(self.event.name, f"data.{key}", f"expected a number, got {type(value).__name__}",
+                               kind="wrong_type")
+        return value
+
+    def _answer_and_correctness(self, question_id):
+        submission = self.submission(question_id)
+        if submission:
+            correct = submission.get("correct")
+            return self.submission_value(question_id, "answer"), None if correct is None else bool(correct)
+        return self.event.data_value("answers"), self.event.data_value("success") == "correct"
+
+    def get_result(self):
+        if self.from_browser:
+            return None
+        answer, success = self._answer_and_correctness(self.main_question)
+        grade, max_grade = self._number("grade"), self._number("max_grade")
+        scaled = None
+        if grade is not None and max_grade is not None:
+            scaled = grade / max_grade if max_grade > 0 else 0
+        return drop_none({
+            "score": score(grade, max_grade, scaled),
+            "success": success,
+            "response": response_text(answer),
+        })
+
+    # --- one statement per question -----------------------------------------------------------
+
+    def child_statements(self, parent):
+        return [self.question_statement(parent, question_id) for question_id in self.child_ids]
+
+    def question_statement(self, parent, question_id):
+        """The child statement for one question of a multi-question problem."""
+        verb = self.get_verb()
+        usage_key = self.problem_usage_key() or ""
+        question_key = "@".join([*usage_key.split("@")[:-1], question_id])
+        answer, success = self._answer_and_correctness(question_id)
+        result = drop_none({
+            "success": success,
+            "response": response_text(answer) if self.submission(question_id) else None,
+        })
+        activities = {"parent": [copy.deepcopy(parent["object"])]}
+        course_parent = parent["context"].get("contextActivities", {}).get("parent")
+        if course_parent:
+            activities["grouping"] = copy.deepcopy(course_parent)
+        statement = {
+            "id": self.statement_id(verb, question_id),
+            "actor": self.actor.statement_dict,
+            "verb": verb.as_dict(),
+            "object": {
+                "id": self.block_iri(question_key),
+                "objectType": "Activity",
+                "definition": self.definition(question_id),
+            },
+        }
+        if result:
+            statement["result"] = result
+        statement["context"] = {
+            "contextActivities": activities,
+            "statement": {"objectType": "StatementRef", "id": parent["id"]},
+            "extensions": self.get_context_extensions(),
+        }
+        statement["timestamp"] = self.event.timestamp
+        statement["version"] = vocab.XAPI_VERSION
+        return statement
