@@ -18,12 +18,27 @@ _NUMBER = (int, float)
 
 
 def score(raw, maximum, scaled):
-    """An xAPI ``result.score`` with minimum 0; every value a float, absent values left out."""
+    """
+    An xAPI ``result.score`` with minimum 0; every value a float, absent values left out.
+
+    xAPI requires ``min <= raw <= max`` and ``-1 <= scaled <= 1``. Open edX can report more than
+    the maximum (extra credit: a course ``percent_grade`` of 1.03), where event-routing-backends
+    emits a statement an LRS rejects. Here the raw value is kept as reported, ``max`` (or ``min``)
+    widens to include it and ``scaled`` is capped to [-1, 1]; in-range scores are unchanged.
+    """
+    low = 0.0
+    if raw is not None:
+        raw = float(raw)
+        low = min(low, raw)
+        if maximum is not None:
+            maximum = max(float(maximum), raw)
+    if scaled is not None:
+        scaled = min(1.0, max(-1.0, float(scaled)))
     return drop_none({
-        "min": 0.0,
+        "min": low,
         "max": None if maximum is None else float(maximum),
-        "raw": None if raw is None else float(raw),
-        "scaled": None if scaled is None else float(scaled),
+        "raw": raw,
+        "scaled": scaled,
     })
 
 
