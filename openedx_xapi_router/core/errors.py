@@ -130,3 +130,42 @@ class TransformerBug(XapiRouterError):
 
     def __str__(self):
         return f"{self.transformer} failed on event {self.event_name!r}: {type(self.error).__name__}: {self.error}"
+
+
+class LineRejected(XapiRouterError):
+    """
+    A tracking-log line that holds no usable event (read by :mod:`openedx_xapi_router.core.reader`).
+
+    Attributes:
+        kind: why, by the same names the tracking-log generator's manifest uses for its defect kinds:
+            ``blank_line``, ``nul_bytes``, ``invalid_utf8``, ``oversized``, ``truncated_json``,
+            ``non_object_json``, ``missing_event_type``, ``missing_time``, ``bad_time``,
+            ``unparseable_server_event``, ``invalid_course_key``; and ``not_json`` (text that is
+            neither JSON nor a logger-prefixed JSON line) and ``wrong_type`` (``name`` or
+            ``context`` of the wrong JSON type), which the generator does not make.
+        reason: what is wrong, for a person.
+    """
+
+    kind = "rejected"
+
+    def __init__(self, kind, reason):
+        super().__init__(kind, reason)
+        self.kind = kind
+        self.reason = reason
+
+    def __str__(self):
+        return f"line rejected ({self.kind}): {self.reason}"
+
+
+class UnreadableInput(XapiRouterError):
+    """An input file or stream could not be opened or read to its end (e.g. a truncated gzip file)."""
+
+    kind = "unreadable_input"
+
+    def __init__(self, source, reason):
+        super().__init__(source, reason)
+        self.source = source
+        self.reason = reason
+
+    def __str__(self):
+        return f"cannot read {self.source}: {self.reason}"

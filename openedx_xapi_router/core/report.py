@@ -1,0 +1,98 @@
+"""
+What happened to every line of a run: the counters the CLI prints and the backfill command logs.
+
+Every line ends up in exactly one place: rejected (no event), or an event that gave statements,
+was unsupported, anonymous, skipped, invalid, or hit an error. So
+``lines == sum(rejected counts) + events`` and
+``events == transformed + sum(unsupported) + anonymous + sum(skipped) + invalid events + sum(errors)``.
+"""
+from collections import Counter
+
+#: How many line numbers a report keeps for each rejection kind.
+SAMPLE_LINES = 5
+
+
+class Report:
+    """
+    Counters for one run of :func:`openedx_xapi_router.core.pipeline.transform_lines`.
+
+    Attributes:
+        lines: lines read.
+        events: lines that gave an event (clean or recovered).
+        transformed: events that gave statements.
+        statements: statements produced (a multi-question problem gives several).
+        unsupported: event name -> events with no transformer.
+        anonymous: events without a learner (not sent, by design).
+        skipped: reason -> events refused on purpose for another reason (``unknown_user``, ...).
+        recovered: kind -> lines used after a recovery (``logger_prefix``).
+        rejected: kind -> {"count": n, "lines": the first SAMPLE_LINES line numbers}.
+        invalid: InvalidEvent kind -> field -> events a transformer could not use.
+        errors: kind -> statements or transformers that failed (``invalid_statement``,
+            ``transformer_bug``, ...): each one is a bug, and should stay 0.
+    """
+
+    def __init__(self):
+        self.lines = 0
+        self.events = 0
+        self.transformed = 0
+        self.statements = 0
+        self.unsupported = Counter()
+        self.anonymous = 0
+        self.skipped = Counter()
+        self.recovered = Counter()
+        self.rejected = {}
+        self.invalid = {}
+        self.errors = Counter()
+
+    def reject(self, kind, location):
+        """Count a rejected line of ``kind`` at ``location`` (a line number, or ``source:line``)."""
+        entry = self.rejected.get(kind)
+        if entry is None:
+            entry = self.rejected[kind] = {"count": 0, "lines": []}
+        entry["count"] += 1
+        if len(entry["lines"]) < SAMPLE_LINES:
+            entry["lines"].append(location)
+
+    def invalid_event(self, kind, field):
+        """Count an event a transformer refused as invalid (``kind``, ``field``)."""
+        fields = self.invalid.setdefault(kind, Counter())
+        fields[field] += 1
+
+    def as_dict(self):
+        """The report as JSON-ready data, keys sorted inside each counter so output is stable."""
+        return {
+            "lines": self.lines,
+            "events": self.events,
+            "transformed": self.transformed,
+            "statements": self.statements,
+            "unsupported": _sorted(self.unsupported),
+            "anonymous": self.anonymous,
+            "skipped": _sorted(self.skipped),
+            "recovered": _sorted(self.recovered),
+            "rejected": {kind: dict(self.rejected[kind]) for kind in sorted(self.rejected)},
+            "invalid": {kind: _sorted(self.invalid[kind]) for kind in sorted(self.invalid)},
+            "errors": _sorted(self.errors),
+        }
+
+    def merge(self, other):
+        """Add ``other``'s counts to this report (line samples kept up to SAMPLE_LINES)."""
+        self.lines += other.lines
+        self.events += other.events
+        self.transformed += other.transformed
+        self.statements += other.statements
+        self.unsupported.update(other.unsupported)
+        self.anonymous += other.anonymous
+        self.skipped.update(other.skipped)
+        self.recovered.update(other.recovered)
+        for kind, entry in other.rejected.items():
+            mine = self.rejected.setdefault(kind, {"count": 0, "lines": []})
+            mine["count"] += entry["count"]
+            mine["lines"] = (mine["lines"] + entry["lines"])[:SAMPLE_LINES]
+        for kind, fields in other.invalid.items():
+            self.invalid.setdefault(kind, Counter()).update(fields)
+        self.errors.update(other.errors)
+        return self
+
+
+def _sorted(counter):
+    return {key: counter[key] for key in sorted(counter)}
