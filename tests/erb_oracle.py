@@ -138,16 +138,16 @@ def processor():
     """ERB's ``XApiProcessor``, with Django set up and ERB's transformers registered (once)."""
     if "processor" in _state:
         return _state["processor"]
+    erb_logger = logging.getLogger(ERB_APP)
+    level = erb_logger.level
+    # ERB's helpers log an ImportError traceback when the LMS is absent (it is, by design).
+    erb_logger.setLevel(logging.CRITICAL + 1)
     apps = _configure_django()
     installed_temporarily = not apps.is_installed(ERB_APP)
     if installed_temporarily:
         # Define ERB's model class and run its AppConfig.ready() (which imports the transformers)
         # with the app installed; then give the project back its own app registry.
         apps.set_installed_apps([*(config.name for config in apps.get_app_configs()), ERB_APP])
-    erb_logger = logging.getLogger(ERB_APP)
-    level = erb_logger.level
-    # ERB's helpers log an ImportError traceback when the LMS is absent (it is, by design).
-    erb_logger.setLevel(logging.CRITICAL + 1)
     try:
         # pylint: disable=import-outside-toplevel
         from event_routing_backends.processors.xapi import event_transformers  # noqa: F401

@@ -5,7 +5,8 @@ A clean log of 20,000 events (``make_tracking_log.py --events 20000 --seed 3``) 
 the session's tmp dir, run through ERB's own xAPI processor (``tests/erb_oracle.py``, once per
 session) and through our pipeline. For every event both handle, the statements must be equal as
 JSON: dict equality, list order kept, ids included, after blanking the transformer-version value
-(``shared/xapi/README.md``'s rules). Also: every event ERB transforms, we transform; and the events
+(``shared/xapi/README.md``'s rules); and stricter than Python's ``==``, a number's JSON type must
+match too (``1`` is not ``1.0``: consumers that type columns from the JSON see the difference). Also: every event ERB transforms, we transform; and the events
 we transform that ERB does not are exactly those listed in :data:`OUR_EXTRA_NAMES`.
 
 The counts are exact. ERB's share of the log is derived from the manifest (``per_name`` of every
@@ -76,6 +77,11 @@ def our_run(erb_run):
         except XapiRouterError as error:
             results.append(error)
     return results
+
+
+def _canonical(statements):
+    """JSON text with sorted keys: equal exactly when the values are equal as JSON, 1 and 1.0 apart."""
+    return orjson.dumps(statements, option=orjson.OPT_SORT_KEYS)
 
 
 def _name(line):
@@ -160,7 +166,7 @@ def test_statements_equal_erb(erb_run, our_run):
         compared_statements += len(erb)
         theirs = samples.without_transformer_version(erb)
         mine = samples.without_transformer_version(ours)
-        if mine == theirs:
+        if _canonical(mine) == _canonical(theirs):
             continue
         name = _name(erb_run["lines"][number - 1])
         if len(mine) != len(theirs):

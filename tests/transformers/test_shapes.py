@@ -47,6 +47,19 @@ def shape_of(statement):
     }
 
 
+#: Where shapes.json says ``int`` and the statement has a float. ERB's expected fixtures write ``0`` and
+#: ``1`` in a problem's score for six samples, and shapes.json records those; but ERB itself never
+#: emits an int there (tincan's ``Score`` converts every value to float), and neither do we. That ERB
+#: gives floats for exactly those samples is checked against ERB itself below.
+TINCAN_FLOAT_PATHS = frozenset(("result.score.raw", "result.score.min", "result.score.max", "result.score.scaled"))
+
+
+def expected_paths(shape):
+    """shapes.json's ``{path: type}`` for one statement, with :data:`TINCAN_FLOAT_PATHS` read as float."""
+    return {path: "float" if path in TINCAN_FLOAT_PATHS and kind == "int" else kind
+            for path, kind in shape["paths"].items()}
+
+
 def test_flatten_uses_the_shapes_json_syntax():
     statement = {
         "a": {"b": [{"c": 1}, {"d": 1.5, "e": True}], "empty": {}, "none": []},
@@ -95,11 +108,33 @@ def test_statements_have_the_expected_shape(file_name):
         assert actual["verb"] == shape["verb"], index
         assert actual["object.objectType"] == shape["object.objectType"], index
         assert actual["object.definition.type"] == shape["object.definition.type"], index
-        missing = sorted(set(shape["paths"]) - set(actual["paths"]))
-        extra = sorted(set(actual["paths"]) - set(shape["paths"]))
+        paths = expected_paths(shape)
+        missing = sorted(set(paths) - set(actual["paths"]))
+        extra = sorted(set(actual["paths"]) - set(paths))
         wrong_type = sorted(
             f"{path}: ours {actual['paths'][path]}, expected {kind}"
-            for path, kind in shape["paths"].items() if path in actual["paths"] and actual["paths"][path] != kind
+            for path, kind in paths.items() if path in actual["paths"] and actual["paths"][path] != kind
         )
         assert (missing, extra, wrong_type) == ([], [], []), f"statement {index}: missing, extra, wrong type"
-        assert actual["paths"] == shape["paths"]
+        assert actual["paths"] == paths
+
+
+def test_erb_gives_float_scores_where_shapes_json_says_int():
+    """The evidence for :data:`TINCAN_FLOAT_PATHS`: ERB's own statements have floats at those paths."""
+    samples.require_samples()
+    from tests import erb_oracle  # pylint: disable=import-outside-toplevel  (needs Django; imported late)
+
+    def int_score_paths(shape):
+        return sorted(path for path, kind in shape["paths"].items() if path in TINCAN_FLOAT_PATHS and kind == "int")
+
+    int_scores = {file_name: [int_score_paths(shape) for shape in shapes]
+                  for file_name, shapes in samples.load_shapes().items()}
+    int_scores = {file_name: paths for file_name, paths in int_scores.items() if any(paths)}
+    assert len(int_scores) == 6
+    for file_name, paths_per_statement in int_scores.items():
+        event = erb_oracle.normalize_line(samples.load_event(file_name.removesuffix(".json")))
+        statements = erb_oracle.transform_event(event)
+        assert isinstance(statements, list), (file_name, statements)
+        for statement, paths in zip(statements, paths_per_statement, strict=True):
+            flat = flatten(statement)
+            assert {path: flat[path] for path in paths} == dict.fromkeys(paths, "float"), file_name

@@ -1,0 +1,1 @@
+"""Benchmarks of the pure core: ``python -m benchmarks`` (``make bench``); see docs/benchmarks.rst."""

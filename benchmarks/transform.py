@@ -1,0 +1,236 @@
+"""
+The transformation benchmark's measurements, each run in a fresh process pinned to one core.
+
+Every measurement is a separate ``python -m benchmarks.transform <what> ...`` process, so its peak
+RSS (``ru_maxrss``) is its own and imports, caches and garbage of one measurement never count in
+another. The process prints one JSON object on its last line; :mod:`benchmarks.__main__` collects
+them and prints the table.
+
+Measurements:
+
+``ours``
+    Our full pipeline on a tracking log: read lines, parse (orjson), normalise, transform,
+    validate, serialise, write each statement as a line to a file. Events/s, µs per event,
+    statements, outcome counts, RSS at checkpoints.
+``floor``
+    ``orjson.loads`` + ``orjson.dumps`` of each line, written to a file: what reading and writing
+    JSON alone costs, the ceiling for any pipeline in Python.
+``profile``
+    ``ours`` under cProfile; the top costs by own time.
+``erb``
+    event-routing-backends' xAPI processor (``tests/erb_oracle.py``) on the same lines, and ours on
+    the same lines in the same process, for the ratio.
+"""
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import resource
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+from openedx_xapi_router.core import pipeline
+from openedx_xapi_router.core.context import TransformContext
+from openedx_xapi_router.core.errors import XapiRouterError
+
+LMS_ROOT_URL = "https://courses.example.org"
+#: A pseudonymous-id secret, as a site running the CLI outside the LMS would set one.
+ACTOR_SECRET = "benchmark-secret"
+
+
+def pin_to_one_core():
+    """Run this process on one CPU (the last one), so the figures are single-core figures."""
+    if hasattr(os, "sched_setaffinity"):
+        cpu = max(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return cpu
+    return None
+
+
+def peak_rss_mb():
+    """This process's peak resident set size so far, in MB (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb():
+    """This process's resident set size now, in MB (``/proc/self/statm``); None where there is no /proc."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+    except OSError:
+        return None
+
+
+def benchmark_context():
+    """The context of a site running outside the LMS: pseudonymous actor ids, one course name for all."""
+    return TransformContext.from_maps(
+        LMS_ROOT_URL, actor_secret=ACTOR_SECRET, course_name_map={"*": "Demonstration Course"}
+    )
+
+
+def read_lines(path, limit):
+    """The first ``limit`` lines of ``path``, as bytes, streamed."""
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle):
+            if number >= limit:
+                return
+            yield line
+
+
+def _pipeline_api():
+    """
+    ``(kind, function)``: the project's own line-level API when it exists
+    (``core.reader`` + ``pipeline.transform_lines``), else None for the local loop.
+    """
+    try:
+        from openedx_xapi_router.core import reader  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    except ImportError:
+        return None
+    return getattr(pipeline, "transform_lines", None)
+
+
+def run_ours(lines, out, ctx, checkpoints=()):
+    """
+    Transform ``lines`` (iterable of bytes) and write each statement as a JSON line to ``out``.
+
+    Returns ``(events, statements, outcomes, rss_at)``: ``outcomes`` counts error kinds
+    (``ok`` for transformed events); ``rss_at`` maps each checkpoint line count to (current, peak) RSS.
+    """
+    checkpoints = set(checkpoints)
+    rss_at = {}
+    outcomes = {}
+    events = statements = 0
+    transform_event, serialize = pipeline.transform_event, pipeline.serialize
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    write = out.write
+    for line in lines:
+        events += 1
+        try:
+            result = transform_event(loads(line), ctx)
+        except (XapiRouterError, decode_error) as error:
+            kind = getattr(error, "kind", "bad_json")
+            outcomes[kind] = outcomes.get(kind, 0) + 1
+        else:
+            outcomes["ok"] = outcomes.get("ok", 0) + 1
+            for statement in result:
+                write(serialize(statement))
+                write(b"\n")
+            statements += len(result)
+        if events in checkpoints:
+            rss_at[events] = (current_rss_mb(), peak_rss_mb())
+    return events, statements, outcomes, rss_at
+
+
+def run_floor(lines, out):
+    """orjson.loads + orjson.dumps of each line, written to ``out``; returns the line count."""
+    count = 0
+    loads, dumps, write = orjson.loads, orjson.dumps, out.write
+    for line in lines:
+        write(dumps(loads(line)))
+        write(b"\n")
+        count += 1
+    return count
+
+
+def measure_ours(args):
+    """The ``ours`` measurement."""
+    ctx = benchmark_context()
+    checkpoints = [n for n in (args.events // 4, args.events // 2, args.events) if n]
+    with open(args.out, "wb", buffering=1 << 20) as out:
+        start = time.perf_counter()
+        events, statements, outcomes, rss_at = run_ours(read_lines(args.log, args.events), out, ctx, checkpoints)
+        seconds = time.perf_counter() - start
+    return {
+        "events": events, "statements": statements, "seconds": seconds, "outcomes": outcomes,
+        "rss_at": {str(n): list(values) for n, values in rss_at.items()}, "peak_rss_mb": peak_rss_mb(),
+        "api": "transform_lines" if _pipeline_api() else "local loop (orjson.loads + transform_event + serialize)",
+    }
+
+
+def measure_floor(args):
+    """The ``floor`` measurement."""
+    with open(args.out, "wb", buffering=1 << 20) as out:
+        start = time.perf_counter()
+        events = run_floor(read_lines(args.log, args.events), out)
+        seconds = time.perf_counter() - start
+    return {"events": events, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
+def measure_profile(args):
+    """The ``profile`` measurement: our pipeline under cProfile, top costs by own time."""
+    ctx = benchmark_context()
+    profiler = cProfile.Profile()
+    with open(args.out, "wb", buffering=1 << 20) as out:
+        profiler.enable()
+        events, statements, _, _ = run_ours(read_lines(args.log, args.events), out, ctx)
+        profiler.disable()
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    total = sum(row[2] for row in stats.stats.values())
+    rows = []
+    for (filename, line, function), (_, calls, own, cumulative, _) in stats.stats.items():
+        rows.append({
+            "function": f"{_short(filename)}:{line}({function})", "calls": calls,
+            "own_s": own, "cumulative_s": cumulative, "own_share": own / total if total else 0.0,
+        })
+    rows.sort(key=lambda row: row["own_s"], reverse=True)
+    return {"events": events, "statements": statements, "profiled_seconds": total, "top": rows[: args.top]}
+
+
+def _short(filename):
+    """A profile row's file name without the directories before the package (or the stdlib path)."""
+    for marker, keep in (("openedx_xapi_router/", True), ("site-packages/", False), ("lib/python3.", False)):
+        if marker in filename:
+            rest = filename.split(marker, 1)[1]
+            return marker + rest if keep else rest
+    return filename
+
+
+def measure_erb(args):
+    """The ``erb`` measurement: ERB's processor on the lines, then ours on the same lines."""
+    from tests import erb_oracle  # pylint: disable=import-outside-toplevel
+
+    lines = list(read_lines(args.log, args.events))
+    erb_oracle.processor()  # Django set-up and ERB's imports are not part of the rate
+    start = time.perf_counter()
+    results = erb_oracle.transform_lines(lines)
+    erb_seconds = time.perf_counter() - start
+    erb_statements = sum(len(result) for result in results if isinstance(result, list))
+    ctx = benchmark_context()
+    with open(args.out, "wb", buffering=1 << 20) as out:
+        start = time.perf_counter()
+        _, statements, _, _ = run_ours(lines, out, ctx)
+        our_seconds = time.perf_counter() - start
+    return {
+        "events": len(lines), "erb_seconds": erb_seconds, "erb_statements": erb_statements,
+        "our_seconds": our_seconds, "our_statements": statements,
+    }
+
+
+MEASUREMENTS = {"ours": measure_ours, "floor": measure_floor, "profile": measure_profile, "erb": measure_erb}
+
+
+def main(argv=None):
+    """Run one measurement in this process and print its result as JSON on the last line."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.transform")
+    parser.add_argument("what", choices=sorted(MEASUREMENTS))
+    parser.add_argument("--log", type=Path, required=True)
+    parser.add_argument("--events", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True, help="where the serialised output goes (deleted after)")
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args(argv)
+    result = {"cpu": pin_to_one_core()}
+    try:
+        result.update(MEASUREMENTS[args.what](args))
+    finally:
+        args.out.unlink(missing_ok=True)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
