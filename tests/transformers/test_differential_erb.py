@@ -6,8 +6,9 @@ the session's tmp dir, run through ERB's own xAPI processor (``tests/erb_oracle.
 session) and through our pipeline. For every event both handle, the statements must be equal as
 JSON: dict equality, list order kept, ids included, after blanking the transformer-version value
 (``shared/xapi/README.md``'s rules); and stricter than Python's ``==``, a number's JSON type must
-match too (``1`` is not ``1.0``: consumers that type columns from the JSON see the difference). Also: every event ERB transforms, we transform; and the events
-we transform that ERB does not are exactly those listed in :data:`OUR_EXTRA_NAMES`.
+match too (``1`` is not ``1.0``: consumers that type columns from the JSON see the difference).
+Also: every event ERB transforms, we transform; and the events we transform that ERB does not are
+exactly those listed in :data:`OUR_EXTRA_NAMES`.
 
 The counts are exact. ERB's share of the log is derived from the manifest (``per_name`` of every
 name ERB registers) and ERB's own refusals, and pinned for this seed (:data:`PINNED`), so the test
