@@ -5,7 +5,6 @@ Starts Ralph (its own virtualenv, fresh data directory), transforms the log's li
 transformer library, delivers the statements in batches through :class:`LrsClient`, counts them
 back from Ralph, prints a summary and stops Ralph. ``make demo [LOG=path]`` runs it.
 """
-import gzip
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,33 +19,26 @@ SAMPLE_LOG = Path(__file__).resolve().parents[2] / "devtools" / "sample_data" / 
 
 
 def open_log(path):
-    """Open a tracking log, gzipped or plain, for reading bytes."""
+    """Open a tracking log for reading bytes (the reader detects gzip by its magic bytes)."""
     path = Path(path)
     if not path.exists():
         raise CommandError(f"tracking log not found: {path}")
-    with open(path, "rb") as probe:
-        gzipped = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+    return open(path, "rb")
 
 
 def load_transformer():
     """
-    The transformer library's entry point, or None while it is not there yet.
-
-    Returns ``("lines", transform_lines)`` or ``("event", transform_event)``.
+    The transformer library's ``(read_lines, transform_lines, Report)``, or None while it is not
+    installed yet.
     """
     # pylint: disable=import-outside-toplevel
     try:
         from openedx_xapi_router.core.pipeline import transform_lines
-    except ImportError:
-        pass
-    else:
-        return "lines", transform_lines
-    try:
-        from openedx_xapi_router.core.pipeline import transform_event
+        from openedx_xapi_router.core.reader import read_lines
+        from openedx_xapi_router.core.report import Report
     except ImportError:
         return None
-    return "event", transform_event
+    return read_lines, transform_lines, Report
 
 
 def build_context():
@@ -60,53 +52,21 @@ def build_context():
     )
 
 
-def skip_reason(error):
-    """A short counter name for a transform failure."""
-    reason = getattr(error, "reason", None)
-    if isinstance(reason, str) and reason:
-        return reason
-    name = type(error).__name__
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-
-
-def iter_statements(kind, transform, lines, context, skipped):
-    """Yield statement dicts from ``lines``, counting each line that gives none in ``skipped``."""
-    if kind == "lines":
-        for result in transform(lines, context):
-            statements = getattr(result, "statements", None)
-            if statements:
-                yield from statements
-            else:
-                error = getattr(result, "error", None)
-                skipped[skip_reason(error) if error is not None else getattr(result, "reason", "skipped")] += 1
-        return
-    import orjson  # pylint: disable=import-outside-toplevel
-
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            raw = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            skipped["invalid_json"] += 1
-            continue
-        try:
-            yield from transform(raw, context)
-        except Exception as error:  # pylint: disable=broad-except
-            skipped[skip_reason(error)] += 1
-
-
-class CountingLines:
-    """Iterate over a file's lines, counting them."""
-
-    def __init__(self, handle):
-        self.handle = handle
-        self.count = 0
-
-    def __iter__(self):
-        for line in self.handle:
-            self.count += 1
-            yield line
+def skipped_by_reason(report):
+    """Lines that gave no statement, by reason, from the transformer library's report."""
+    reasons = Counter()
+    if sum(report.unsupported.values()):
+        reasons["unsupported_event"] = sum(report.unsupported.values())
+    if report.anonymous:
+        reasons["anonymous"] = report.anonymous
+    reasons.update(report.skipped)
+    for kind, entry in report.rejected.items():
+        reasons[f"rejected:{kind}"] = entry["count"]
+    for kind, fields in report.invalid.items():
+        reasons[f"invalid:{kind}"] = sum(fields.values())
+    for kind, count in report.errors.items():
+        reasons[f"error:{kind}"] = count
+    return reasons
 
 
 class Command(BaseCommand):
@@ -144,29 +104,29 @@ class Command(BaseCommand):
 
     def run_demo(self, ralph, log_path, batch_size, transformer):
         """Transform and deliver; return the counters."""
+        delivered = duplicates = lines = 0
         skipped = Counter()
-        delivered = 0
-        duplicates = 0
         with open_log(log_path) as handle, LrsClient(
             ralph.statements_url, ralph.auth, timeout=30, allow_insecure_http=True
         ) as client:
-            lines = CountingLines(handle)
             if transformer is None:
-                for _ in lines:
-                    pass
+                lines = sum(1 for _ in handle)
             else:
-                kind, transform = transformer
+                read_lines, transform_lines, report_class = transformer
+                report = report_class()
                 batch = []
-                for statement in iter_statements(kind, transform, lines, build_context(), skipped):
-                    batch.append(statement)
+                for _, statements in transform_lines(read_lines(handle, str(log_path)), build_context(), report):
+                    batch.extend(statements)
                     if len(batch) >= batch_size:
                         delivered, duplicates = self.deliver(client, batch, delivered, duplicates)
                         batch = []
                 if batch:
                     delivered, duplicates = self.deliver(client, batch, delivered, duplicates)
+                lines = report.lines
+                skipped = skipped_by_reason(report)
             stored = sum(1 for _ in client.iter_statements(page_limit=500))
         return {
-            "lines": lines.count,
+            "lines": lines,
             "delivered": delivered,
             "duplicates": duplicates,
             "stored": stored,
