@@ -84,8 +84,8 @@ def build_context(parser, args):
 
 def _open_input(name, stdin):
     if name == "-":
-        return stdin, False
-    return open(name, "rb"), True  # pylint: disable=consider-using-with
+        return (stdin if stdin is not None else sys.stdin.buffer), False
+    return open(name, "rb"), True
 
 
 def run(args, ctx, stdin, stdout, stderr):
@@ -117,8 +117,12 @@ def run(args, ctx, stdin, stdout, stderr):
 
 
 def main(argv=None, stdin=None, stdout=None, stderr=None):
-    """Entry point of ``xapi-router-transform``; returns the exit status."""
-    stdin = stdin if stdin is not None else sys.stdin.buffer
+    """
+    Entry point of ``xapi-router-transform``; returns the exit status.
+
+    ``stdin`` (binary), ``stdout`` (binary) and ``stderr`` (text) replace the process's streams,
+    for running in-process (tests).
+    """
     stderr = stderr if stderr is not None else sys.stderr
     parser = build_parser()
     try:
@@ -128,10 +132,8 @@ def main(argv=None, stdin=None, stdout=None, stderr=None):
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     output = None
     try:
-        if stdout is not None:
-            out = stdout
-        elif args.output == "-":
-            out = sys.stdout.buffer
+        if args.output == "-":
+            out = stdout if stdout is not None else sys.stdout.buffer
         else:
             try:
                 output = out = open(args.output, "wb")  # pylint: disable=consider-using-with
