@@ -105,10 +105,11 @@ def _one_of(value, allowed):
     return type(value) is str and value in allowed  # pylint: disable=unidiomatic-typecheck
 
 
-def _valid_timestamp(value):  # pylint: disable=too-many-boolean-expressions
+def _valid_timestamp(value):
     """ISO 8601 extended form (``YYYY-MM-DDTHH:MM...``) with a UTC offset, and a real date and time."""
-    if (type(value) is not str or len(value) < 17  # pylint: disable=unidiomatic-typecheck
-            or value[4] != "-" or value[7] != "-" or value[10] != "T" or value[13] != ":"):
+    if type(value) is not str or len(value) < 17:  # pylint: disable=unidiomatic-typecheck
+        return False
+    if value[4] != "-" or value[7] != "-" or value[10] != "T" or value[13] != ":":
         return False
     try:
         return datetime.fromisoformat(value).tzinfo is not None
