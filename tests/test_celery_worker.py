@@ -3,7 +3,8 @@ A task of ours through a REAL Celery worker subprocess, with Redis as broker and
 """
 import os
 
-from tests.project import tasks  # noqa: F401  pylint: disable=unused-import  (registers the shared tasks)
+# Importing the tasks module registers its shared tasks with the app.
+from tests.project import tasks  # noqa: F401  pylint: disable=unused-import
 from tests.project.celery_app import app
 
 

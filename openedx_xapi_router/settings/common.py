@@ -1,8 +1,8 @@
 """
 Default settings of the xAPI router, and the wiring of its event-tracking backend.
 
-Every setting is annotated (``.. setting_name:`` / ``.. toggle_name:``) so Open edX's
-code-annotations tooling can list it.
+Every setting carries Open edX setting or toggle annotations, so the code-annotations tooling
+lists it with its default and description.
 """
 
 TRACKING_BACKEND_ENGINE = "openedx_xapi_router.backends.tracking.XapiRouterBackend"
@@ -56,11 +56,14 @@ def plugin_settings(settings):
     #   removed once everything is re-encrypted. Empty means the LMS's ``SECRET_KEY`` is used.
     _set_default(settings, "XAPI_ROUTER_ENCRYPTION_KEYS", [])
 
-    # .. setting_name: XAPI_ROUTER_ALLOW_INSECURE_HTTP
-    # .. setting_default: False
-    # .. setting_description: Allows LRS endpoints with plain ``http://`` URLs. Keep it False in
+    # .. toggle_name: XAPI_ROUTER_ALLOW_INSECURE_HTTP
+    # .. toggle_implementation: DjangoSetting
+    # .. toggle_default: False
+    # .. toggle_description: Allows LRS endpoints with plain ``http://`` URLs. Keep it False in
     #   production: credentials would travel in clear text. Development and tests set it True to
     #   talk to a local Ralph.
+    # .. toggle_use_cases: open_edx
+    # .. toggle_creation_date: 2026-11-26
     _set_default(settings, "XAPI_ROUTER_ALLOW_INSECURE_HTTP", False)
 
     # .. setting_name: XAPI_ROUTER_ACTOR_SECRET
