@@ -1,0 +1,163 @@
+"""normalize: the live and the log form of an event give the same TrackingEvent; every InvalidEvent kind."""
+import dataclasses
+import json
+
+import pytest
+
+from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.event import TrackingEvent, normalize
+from openedx_xapi_router.core.pipeline import transform_event
+from tests.transformers import samples
+
+TIME = "2020-07-15T06:36:01.917775+00:00"
+COURSE = "course-v1:edX+DemoX+Demo_Course"
+PAYLOAD = {"course_id": COURSE, "mode": "audit", "user_id": 3}
+TOP_LEVEL = {
+    "username": "edx", "session": "44c2f6b53a6aaf210797a56391a443bc", "ip": "172.18.0.1", "agent": "Mozilla/5.0",
+    "host": "localhost:18000", "referer": "http://localhost:18000/about", "accept_language": "en-US",
+    "page": None, "event_source": "server",
+}
+LOG_CONTEXT = {"course_id": COURSE, "org_id": "edX", "user_id": 3, "path": "/change_enrollment"}
+
+
+def live_event(payload=PAYLOAD, name="edx.course.enrollment.activated"):
+    return {"name": name, "timestamp": TIME, "data": payload, "context": {**LOG_CONTEXT, **TOP_LEVEL}}
+
+
+def log_event(payload=PAYLOAD, name="edx.course.enrollment.activated", encode=False):
+    return {
+        "name": name, "event_type": name, "time": TIME,
+        "event": json.dumps(payload) if encode else payload,
+        **TOP_LEVEL, "context": dict(LOG_CONTEXT),
+    }
+
+
+def without_context(event):
+    return dataclasses.replace(event, context={})
+
+
+@pytest.mark.parametrize("encode", [False, True], ids=["object payload", "JSON-string payload"])
+def test_live_and_log_forms_give_the_same_event(encode):
+    live, log = normalize(live_event()), normalize(log_event(encode=encode))
+    assert isinstance(live, TrackingEvent)
+    # ``context`` is kept as given (the live one also holds the top-level fields); every
+    # normalised field is the same.
+    assert without_context(live) == without_context(log)
+    assert (live.name, live.timestamp, live.data, live.data_text, live.event_source, live.session, live.username,
+            live.user_id, live.course_id, live.org_id, live.event_type) == (
+        "edx.course.enrollment.activated", TIME, PAYLOAD, None, "server", TOP_LEVEL["session"], "edx", 3, COURSE,
+        "edX", "edx.course.enrollment.activated",
+    )
+    assert live.time.isoformat() == TIME
+    for key in LOG_CONTEXT:
+        assert live.context_value(key) == log.context_value(key)
+
+
+def test_live_and_log_forms_give_the_same_statement():
+    ctx = samples.reference_context()
+    assert transform_event(live_event(), ctx) == transform_event(log_event(encode=True), ctx)
+
+
+def test_name_wins_over_event_type_and_event_type_is_kept():
+    raw = log_event(name="edx.video.played")
+    raw["event_type"] = "play_video"
+    event = normalize(raw)
+    assert (event.name, event.event_type) == ("edx.video.played", "play_video")
+    del raw["name"]
+    assert normalize(raw).name == "play_video"
+
+
+def test_a_query_string_payload_is_kept_as_text():
+    query = "input_abc_2_1%5B%5D=choice_0&input_abc_2_1%5B%5D=choice_2&input_abc_3_1=yellow&empty="
+    raw = log_event(payload=None, name="problem_check")
+    raw["event"] = query
+    raw["event_source"] = "browser"
+    event = normalize(raw)
+    assert (event.data, event.data_text) == ({}, query)
+    assert event.query_data() == {
+        "input_abc_2_1[]": ["choice_0", "choice_2"], "input_abc_3_1": ["yellow"], "empty": [""],
+    }
+
+
+def test_other_payloads():
+    assert normalize(log_event(payload=[1, 2])).data_text == "[1,2]"
+    assert normalize(log_event(payload=[1, 2])).data == {}
+    empty = log_event(payload=None)
+    empty["event"] = ""
+    assert (normalize(empty).data, normalize(empty).data_text) == ({}, None)
+    assert normalize(log_event(payload={"a": {"b": 1}})).data_value("a.b") == 1
+    assert normalize(log_event(payload={"a": {"b": 1}})).data_value("a.c", "none") == "none"
+
+
+def test_empty_and_absent_values():
+    raw = log_event()
+    raw["session"] = ""
+    raw["context"] = {"course_id": None}
+    event = normalize(raw)
+    assert (event.session, event.course_id, event.org_id, event.user_id) == (None, "", "", None)
+    del raw["context"]
+    assert normalize(raw).context == {}
+
+
+def _changed(base, **changes):
+    raw = dict(base)
+    for key, value in changes.items():
+        if value is DELETE:
+            raw.pop(key, None)
+        else:
+            raw[key] = value
+    return raw
+
+
+DELETE = object()
+
+INVALID = [
+    ([1, 2], None, "", "non_object_json"),
+    (_changed(log_event(), name=DELETE, event_type=DELETE), None, "name", "missing_event_type"),
+    (_changed(log_event(), name="", event_type=None), None, "name", "missing_event_type"),
+    (_changed(log_event(), name=7), None, "name", "wrong_type"),
+    (_changed(log_event(), time=DELETE), "edx.course.enrollment.activated", "time", "missing_time"),
+    (_changed(log_event(), time="yesterday"), "edx.course.enrollment.activated", "time", "bad_time"),
+    (_changed(log_event(), time="2020-07-15T06:36:01"), "edx.course.enrollment.activated", "time", "bad_time"),
+    (_changed(log_event(), time=1594795000), "edx.course.enrollment.activated", "time", "bad_time"),
+    (_changed(live_event(), timestamp="2020-07-15"), "edx.course.enrollment.activated", "timestamp", "bad_time"),
+    (_changed(log_event(), context="x"), "edx.course.enrollment.activated", "context", "wrong_type"),
+    (_changed(log_event(), context={"course_id": "DemoX"}), "edx.course.enrollment.activated",
+     "context.course_id", "invalid_course_key"),
+    (_changed(log_event(), context={"course_id": ["x"]}), "edx.course.enrollment.activated",
+     "context.course_id", "invalid_course_key"),
+    (_changed(log_event(), event="{'python': 'repr'}"), "edx.course.enrollment.activated", "event",
+     "unparseable_server_event"),
+]
+
+
+@pytest.mark.parametrize("raw,name,field,kind", INVALID, ids=[f"{case[3]}-{i}" for i, case in enumerate(INVALID)])
+def test_each_invalid_event_kind_names_its_field(raw, name, field, kind):
+    with pytest.raises(InvalidEvent) as invalid:
+        normalize(raw)
+    assert (invalid.value.event_name, invalid.value.field, invalid.value.kind) == (name, field, kind)
+
+
+def test_the_old_course_key_form_is_accepted():
+    raw = _changed(log_event(), context={"course_id": "edX/DemoX/Demo_Course"})
+    assert normalize(raw).course_id == "edX/DemoX/Demo_Course"
+
+
+def test_require_names_the_missing_or_mistyped_field():
+    event = normalize(log_event(payload={"count": 3, "flag": True, "empty": "", "nested": {"n": None}}))
+    assert event.require("count", int) == 3
+    assert event.require("flag", bool) is True
+    for path in ("absent", "empty", "nested.n", "count.deeper"):
+        with pytest.raises(InvalidEvent) as invalid:
+            event.require(path)
+        assert (invalid.value.field, invalid.value.kind) == (f"data.{path}", "missing_field")
+    with pytest.raises(InvalidEvent) as invalid:
+        event.require("flag", (int, float))
+    assert (invalid.value.field, invalid.value.kind, invalid.value.reason) == (
+        "data.flag", "wrong_type", "expected int or float, got bool",
+    )
+    with pytest.raises(InvalidEvent) as invalid:
+        event.require("count", str)
+    assert str(invalid.value) == (
+        "event 'edx.course.enrollment.activated': field 'data.count': expected str, got int"
+    )
