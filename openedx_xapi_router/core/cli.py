@@ -20,6 +20,7 @@ or an input that cannot be opened or read.
 """
 import argparse
 import json
+import logging
 import sys
 
 from openedx_xapi_router.core.context import TransformContext
@@ -27,6 +28,8 @@ from openedx_xapi_router.core.errors import ConfigurationError, UnreadableInput
 from openedx_xapi_router.core.pipeline import serialize, transform_lines
 from openedx_xapi_router.core.reader import read_lines
 from openedx_xapi_router.core.report import Report
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LMS_ROOT_URL = "http://localhost:18000"
 EXIT_OK = 0
@@ -105,7 +108,13 @@ def run(args, ctx, stdin, stdout, stderr):
             lines = read_lines(fileobj, source)
             for _, statements in transform_lines(lines, ctx, report, source=source if several else None):
                 for statement in statements:
-                    stdout.write(serialize(statement))
+                    try:
+                        body = serialize(statement)
+                    except TypeError as error:  # e.g. an integer beyond 64 bits taken from the event
+                        log.warning("statement %s cannot be serialised: %s", statement.get("id"), error)
+                        report.errors["unserializable_statement"] += 1
+                        continue
+                    stdout.write(body)
                     stdout.write(b"\n")
         except UnreadableInput as error:
             stderr.write(f"xapi-router-transform: {error}\n")

@@ -221,6 +221,27 @@ def test_a_truncated_gzip_input_exits_2(files):
     assert err.startswith(f"xapi-router-transform: cannot read {files / 'cut.gz'}: EOFError after line ")
 
 
+def test_a_statement_that_cannot_be_serialised_is_counted_not_fatal(files, monkeypatch):
+    from openedx_xapi_router.core import cli  # pylint: disable=import-outside-toplevel
+
+    calls = []
+    original = cli.serialize
+
+    def serialize_once_failing(statement):
+        calls.append(statement["id"])
+        if len(calls) == 1:
+            raise TypeError("Integer exceeds 64-bit range")
+        return original(statement)
+
+    monkeypatch.setattr(cli, "serialize", serialize_once_failing)
+    status, out, _ = run_main([*maps(files), "--report", str(files / "r.json"), str(files / "tracking.log")])
+    assert status == 0
+    assert out.splitlines() == [statement_line()]
+    expected = expected_report()
+    expected["errors"] = {"unserializable_statement": 1}
+    assert json.loads((files / "r.json").read_text()) == expected
+
+
 def _subprocess(args, **kwargs):
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
