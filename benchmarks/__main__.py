@@ -87,7 +87,8 @@ def report(args, manifest, ours, floor, erb, profile):
         f"{verdict(our_rate >= TARGET_EVENTS_PER_SECOND)}",
         f"{'our pipeline, µs per event':<44}{1e6 / our_rate:>16.1f}",
         f"{'statements written':<44}{ours['statements']:>16,}",
-        f"{'events transformed / total':<44}{ours['outcomes'].get('ok', 0):>16,}   / {ours['events']:,}",
+        f"{'lines transformed / read':<44}{ours['outcomes'].get('transformed', 0):>16,}   / {ours['events']:,}   "
+        f"{json.dumps({k: v for k, v in ours['outcomes'].items() if k != 'transformed'})}",
         f"{'our pipeline, peak RSS (MB)':<44}{ours['peak_rss_mb']:>16.1f}   < {TARGET_PEAK_RSS_MB}: "
         f"{verdict(ours['peak_rss_mb'] < TARGET_PEAK_RSS_MB)}",
     ]

@@ -24,6 +24,7 @@ Measurements:
 import argparse
 import cProfile
 import io
+import itertools
 import json
 import os
 import pstats
@@ -82,32 +83,72 @@ def read_lines(path, limit):
             yield line
 
 
-def _pipeline_api():
-    """
-    ``(kind, function)``: the project's own line-level API when it exists
-    (``core.reader`` + ``pipeline.transform_lines``), else None for the local loop.
-    """
+def _project_api():
+    """``(reader.read_lines, pipeline.transform_lines, Report)`` when the core has them, else None."""
     try:
-        from openedx_xapi_router.core import reader  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+        # pylint: disable=import-outside-toplevel
+        from openedx_xapi_router.core import reader
+        from openedx_xapi_router.core.report import Report
     except ImportError:
         return None
-    return getattr(pipeline, "transform_lines", None)
+    transform_lines = getattr(pipeline, "transform_lines", None)
+    if transform_lines is None or not hasattr(reader, "read_lines"):
+        return None
+    return reader.read_lines, transform_lines, Report
 
 
-def run_ours(lines, out, ctx, checkpoints=()):
+def api_name():
+    """Which pipeline API the ``ours`` measurement runs."""
+    if _project_api():
+        return "core.reader.read_lines + pipeline.transform_lines + serialize"
+    return "local loop: orjson.loads + pipeline.transform_event + serialize"
+
+
+def _with_checkpoints(numbered_lines, checkpoints, rss_at):
+    """Pass ``(number, line)`` pairs through, noting (current, peak) RSS after each checkpoint line."""
+    for item in numbered_lines:
+        if item[0] - 1 in checkpoints:
+            rss_at[item[0] - 1] = (current_rss_mb(), peak_rss_mb())
+        yield item
+
+
+def run_ours(path, limit, out, ctx, checkpoints=()):
     """
-    Transform ``lines`` (iterable of bytes) and write each statement as a JSON line to ``out``.
+    Read the first ``limit`` lines of ``path``, transform them and write each statement as a JSON
+    line to ``out``: the project's ``read_lines`` + ``transform_lines`` when they exist, else a local
+    loop (orjson.loads + transform_event + serialize).
 
-    Returns ``(events, statements, outcomes, rss_at)``: ``outcomes`` counts error kinds
-    (``ok`` for transformed events); ``rss_at`` maps each checkpoint line count to (current, peak) RSS.
+    Returns ``(events, statements, outcomes, rss_at)``: ``outcomes`` counts what happened to the
+    lines; ``rss_at`` maps each checkpoint line count to (current, peak) RSS in MB.
     """
     checkpoints = set(checkpoints)
     rss_at = {}
+    serialize, write = pipeline.serialize, out.write
+    api = _project_api()
+    if api is not None:
+        project_read_lines, transform_lines, report_class = api
+        report = report_class()
+        with open(path, "rb") as handle:
+            numbered = _with_checkpoints(itertools.islice(project_read_lines(handle), limit), checkpoints, rss_at)
+            for _, statements in transform_lines(numbered, ctx, report):
+                for statement in statements:
+                    write(serialize(statement))
+                    write(b"\n")
+        if report.lines in checkpoints:
+            rss_at[report.lines] = (current_rss_mb(), peak_rss_mb())
+        summary = report.as_dict()
+        outcomes = {"transformed": report.transformed, "unsupported": sum(report.unsupported.values()),
+                    "anonymous": report.anonymous, "rejected": sum(e["count"] for e in report.rejected.values()),
+                    "skipped": sum(report.skipped.values()), "errors": summary["errors"]}
+        return report.lines, report.statements, outcomes, rss_at
+    return _run_local_loop(read_lines(path, limit), write, ctx, checkpoints, rss_at)
+
+
+def _run_local_loop(lines, write, ctx, checkpoints, rss_at):
     outcomes = {}
     events = statements = 0
     transform_event, serialize = pipeline.transform_event, pipeline.serialize
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
-    write = out.write
     for line in lines:
         events += 1
         try:
@@ -116,7 +157,7 @@ def run_ours(lines, out, ctx, checkpoints=()):
             kind = getattr(error, "kind", "bad_json")
             outcomes[kind] = outcomes.get(kind, 0) + 1
         else:
-            outcomes["ok"] = outcomes.get("ok", 0) + 1
+            outcomes["transformed"] = outcomes.get("transformed", 0) + 1
             for statement in result:
                 write(serialize(statement))
                 write(b"\n")
@@ -143,12 +184,12 @@ def measure_ours(args):
     checkpoints = [n for n in (args.events // 4, args.events // 2, args.events) if n]
     with open(args.out, "wb", buffering=1 << 20) as out:
         start = time.perf_counter()
-        events, statements, outcomes, rss_at = run_ours(read_lines(args.log, args.events), out, ctx, checkpoints)
+        events, statements, outcomes, rss_at = run_ours(args.log, args.events, out, ctx, checkpoints)
         seconds = time.perf_counter() - start
     return {
         "events": events, "statements": statements, "seconds": seconds, "outcomes": outcomes,
         "rss_at": {str(n): list(values) for n, values in rss_at.items()}, "peak_rss_mb": peak_rss_mb(),
-        "api": "transform_lines" if _pipeline_api() else "local loop (orjson.loads + transform_event + serialize)",
+        "api": api_name(),
     }
 
 
@@ -167,7 +208,7 @@ def measure_profile(args):
     profiler = cProfile.Profile()
     with open(args.out, "wb", buffering=1 << 20) as out:
         profiler.enable()
-        events, statements, _, _ = run_ours(read_lines(args.log, args.events), out, ctx)
+        events, statements, _, _ = run_ours(args.log, args.events, out, ctx)
         profiler.disable()
     stats = pstats.Stats(profiler, stream=io.StringIO())
     total = sum(row[2] for row in stats.stats.values())
@@ -203,7 +244,7 @@ def measure_erb(args):
     ctx = benchmark_context()
     with open(args.out, "wb", buffering=1 << 20) as out:
         start = time.perf_counter()
-        _, statements, _, _ = run_ours(lines, out, ctx)
+        _, statements, _, _ = run_ours(args.log, args.events, out, ctx)
         our_seconds = time.perf_counter() - start
     return {
         "events": len(lines), "erb_seconds": erb_seconds, "erb_statements": erb_statements,
