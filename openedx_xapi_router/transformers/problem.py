@@ -303,8 +303,15 @@ class ProblemChecked(ProblemTransformer):
             object_type = "GroupActivity"
             definition["interactionType"] = OTHER_INTERACTION
         key = self.problem_key()
+        if not key:
+            # The reference statements send an Activity without an id here; that is not xAPI (an
+            # LRS answers 400/422), so the event is refused as what it is: one naming no problem.
+            raise InvalidEvent(
+                self.event_name, "data", "names no problem: no referer activate_block_id, no input name, no problem_id",
+                kind="missing_field",
+            )
         return drop_none({
-            "id": self.block_iri(key) if key else None,
+            "id": self.block_iri(key),
             "objectType": object_type,
             "definition": definition,
         })

@@ -7,7 +7,7 @@ value on both sides. Samples whose name contains ``anonymous`` must give no stat
 """
 import pytest
 
-from openedx_xapi_router.core.errors import EventSkipped
+from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.pipeline import transform_event
 from tests.transformers import samples
 
@@ -25,6 +25,11 @@ def test_sample_gives_expected_statements(name):
         with pytest.raises(EventSkipped) as skipped:
             transform_event(event, ctx)
         assert skipped.value.reason == "anonymous"
+        return
+    if name in samples.REFUSED:
+        with pytest.raises(InvalidEvent) as invalid:
+            transform_event(event, ctx)
+        assert (invalid.value.field, invalid.value.kind) == samples.REFUSED[name]
         return
     expected = samples.load_expected(name)
     actual = transform_event(event, ctx)

@@ -782,16 +782,16 @@ def test_server_problem_check_without_submission_uses_answers_and_success():
     }
 
 
-def test_problem_check_with_no_payload_at_all():
+def test_problem_check_with_no_payload_at_all_is_refused():
+    # Nothing names the problem, so there is no object id: the reference statement has none, which
+    # no LRS accepts (Ralph: 422). The event is refused, naming what it lacks.
     event = {"name": "problem_check", "timestamp": "2026-03-01T00:40:28.884894+00:00", "context": {"user_id": 20}}
-    [statement] = transform(event)
-    assert statement["verb"]["id"] == "https://w3id.org/xapi/acrossx/verbs/evaluated"
-    assert statement["object"] == {
-        "objectType": "Activity",
-        "definition": {"type": "http://adlnet.gov/expapi/activities/cmi.interaction", "interactionType": "other"},
-    }
-    assert statement["result"] == {"score": {"min": 0.0}, "success": False}
-    assert "contextActivities" not in statement["context"]
+    error = invalid(event)
+    assert (error.field, error.kind) == ("data", "missing_field")
+    assert str(error) == (
+        "event 'problem_check': field 'data': names no problem: no referer activate_block_id, no input name, "
+        "no problem_id"
+    )
 
 
 def test_submission_without_answer_names_the_field():

@@ -11,7 +11,7 @@ path; an empty object or list has none, as in shapes.json. Samples whose name co
 """
 import pytest
 
-from openedx_xapi_router.core.errors import EventSkipped
+from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.pipeline import transform_event
 from tests.transformers import samples
 
@@ -100,6 +100,11 @@ def test_statements_have_the_expected_shape(file_name):
         with pytest.raises(EventSkipped) as skipped:
             transform_event(samples.load_event(name), samples.reference_context())
         assert skipped.value.reason == "anonymous"
+        return
+    if name in samples.REFUSED:
+        with pytest.raises(InvalidEvent) as invalid:
+            transform_event(samples.load_event(name), samples.reference_context())
+        assert (invalid.value.field, invalid.value.kind) == samples.REFUSED[name]
         return
     statements = transform_event(samples.load_event(name), samples.reference_context())
     assert len(statements) == len(expected)
