@@ -83,15 +83,15 @@ class LmsActorResolver:
 
     Arguments:
         home_page: the LMS root URL.
-        find_user: ``callable(user_id_or_username) -> user or None``.
-        is_retired: ``callable(user) -> bool``.
+        user_finder: ``callable(user_id_or_username) -> user or None``.
+        retired_check: ``callable(user) -> bool``.
         external_id: ``callable(user) -> str``, the xAPI external id.
     """
 
-    def __init__(self, home_page, find_user, is_retired, external_id, cache=None):
+    def __init__(self, home_page, user_finder, retired_check, external_id, cache=None):
         self.home_page = home_page
-        self.find_user = find_user
-        self.is_retired = is_retired
+        self.find_user = user_finder
+        self.is_retired = retired_check
         self.external_id = external_id
         self.cache = cache or TtlCache()
 
@@ -175,11 +175,11 @@ def lms_external_id(user):
 
 def lms_course_display_name(course_id):
     """The course's display name from the LMS's course overview, or None when there is none."""
-    # pylint: disable=import-outside-toplevel,import-error
+    # pylint: disable=import-outside-toplevel
     from opaque_keys import InvalidKeyError
     from opaque_keys.edx.keys import CourseKey
 
-    from openedx.core.djangoapps.content.course_overviews.api import get_course_overviews
+    from openedx.core.djangoapps.content.course_overviews.api import get_course_overviews  # pylint: disable=import-error
 
     try:
         overviews = get_course_overviews([CourseKey.from_string(course_id)])

@@ -100,7 +100,7 @@ def test_lms_course_name_resolver_skips_unknown_course_and_caches():
 
 
 @pytest.mark.django_db
-def test_email_actor_sources(settings):
+def test_email_actor_sources():
     get_user_model().objects.create_user("grace", "grace@example.com")
     mbox = resolvers.build_actor_resolver("mbox", HOME)
     assert mbox("grace").statement_dict == {"objectType": "Agent", "mbox": "mailto:grace@example.com"}

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -151,8 +152,8 @@ class TransformContext:
     """
 
     lms_root_url: str
-    actor_resolver: object
-    course_name_resolver: object
+    actor_resolver: Callable
+    course_name_resolver: Callable
     transformer_versions: dict = field(default_factory=dict)
 
     def __post_init__(self):

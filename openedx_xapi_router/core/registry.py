@@ -36,7 +36,9 @@ class TransformerRegistry:
         """Register ``transformer_class`` for each of its ``event_names``; usable as a class decorator."""
         version = transformer_class.version
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise ConfigurationError(f"{transformer_class.__name__}.version must be a positive integer, got {version!r}")
+            raise ConfigurationError(
+                f"{transformer_class.__name__}.version must be a positive integer, got {version!r}"
+            )
         if not transformer_class.event_names:
             raise ConfigurationError(f"{transformer_class.__name__} declares no event_names")
         for name in transformer_class.event_names:

@@ -199,7 +199,7 @@ class XapiTransformer:
             "verb": verb.as_dict(),
             "object": self.get_object(),
         }
-        result = self.get_result()
+        result = self.get_result()  # pylint: disable=assignment-from-none
         if result:
             statement["result"] = result
         statement["context"] = self.get_context()
