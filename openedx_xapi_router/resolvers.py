@@ -103,7 +103,7 @@ class LmsActorResolver:
             raise EventSkipped(None, "retired_user", f"user id {user.id} is retired")
         return Actor.account(self.home_page, str(self.external_id(user)))
 
-    def __call__(self, user_key):
+    def __call__(self, user_key, username=None):  # pylint: disable=unused-argument
         return self.cache.get_or_compute(str(user_key), lambda: self._resolve(user_key))
 
 

@@ -66,16 +66,29 @@ def _lookup_with_default(mapping, key, what):
 
 class MappingActorResolver:
     """
-    Actor ids from a mapping of username or user id (as a string) to account name; ``"*"`` applies
-    to every other learner. A learner matched by neither is ``unknown_user``.
+    Actor ids from a mapping of user id (as a string) or username to account name: the user id is
+    looked up first, then the username, then ``"*"`` (every other learner). A learner matched by
+    none is ``unknown_user``.
+
+    Every actor resolver is called as ``resolver(user, username)``: ``user`` is the learner's id
+    (or their username when the event has no id), ``username`` their username or None.
     """
 
     def __init__(self, home_page, mapping):
         self.home_page = home_page
         self.mapping = {str(key): value for key, value in mapping.items()}
 
-    def __call__(self, user):
-        return Actor.account(self.home_page, _lookup_with_default(self.mapping, str(user), "user"))
+    def names(self, user, username=None):
+        """True when the mapping names this learner by id or username (not through ``"*"``)."""
+        return str(user) in self.mapping or (username is not None and username in self.mapping)
+
+    def __call__(self, user, username=None):
+        name = self.mapping.get(str(user))
+        if name is None and username is not None:
+            name = self.mapping.get(username)
+        if name is None:
+            name = _lookup_with_default(self.mapping, str(user), "user")
+        return Actor.account(self.home_page, name)
 
 
 class PseudonymousActorResolver:
@@ -96,7 +109,7 @@ class PseudonymousActorResolver:
         digest = hmac.new(self._key, user.encode("utf-8"), hashlib.sha256).digest()
         return Actor.account(self.home_page, str(uuid.UUID(bytes=digest[:16], version=4)))
 
-    def __call__(self, user):
+    def __call__(self, user, username=None):  # pylint: disable=unused-argument
         return self._cached(str(user))
 
 
@@ -110,7 +123,7 @@ class EmailActorResolver:
         self.email_lookup = email_lookup
         self.hashed = hashed
 
-    def __call__(self, user):
+    def __call__(self, user, username=None):  # pylint: disable=unused-argument
         email = self.email_lookup(user)
         if not email:
             raise EventSkipped(None, "unknown_user", f"no email for user {user!r}")
@@ -140,7 +153,8 @@ class TransformContext:
     Attributes:
         lms_root_url: the LMS's root URL without a trailing slash, e.g. ``https://courses.example.org``;
             object ids and actor home pages are built from it.
-        actor_resolver: ``callable(user_id_or_username) -> Actor``. Raises
+        actor_resolver: ``callable(user, username) -> Actor``, ``user`` being the learner's id (or
+            username when the event has none) and ``username`` their username or None. Raises
             :class:`~openedx_xapi_router.core.errors.EventSkipped` (``unknown_user``,
             ``retired_user``) for a learner who must not get a statement.
         course_name_resolver: ``callable(course_id) -> display name or None`` (None: no name
@@ -180,9 +194,9 @@ class TransformContext:
             mapped = MappingActorResolver(root, actor_map)
             fallback = PseudonymousActorResolver(root, actor_secret)
 
-            def actor_resolver(user):
-                if str(user) in mapped.mapping or "*" in mapped.mapping:
-                    return mapped(user)
+            def actor_resolver(user, username=None):
+                if mapped.names(user, username) or "*" in mapped.mapping:
+                    return mapped(user, username)
                 return fallback(user)
         elif actor_map is not None:
             actor_resolver = MappingActorResolver(root, actor_map)

@@ -89,24 +89,30 @@ class XapiTransformer:
     @property
     def user_key(self):
         """
-        Who the statement is about: the event's own data user when it names one (an instructor
-        enrolling a learner acts for that learner), else the acting (context) user. Prefers the user
-        id to the username, as ids survive retirement and renames.
+        Who the statement is about, as ``(user id or username, username or None)``: the event's own
+        data user when it names one (an instructor enrolling a learner acts for that learner), else
+        the acting (context) user. The key prefers the user id to the username, as ids survive
+        retirement and renames; the username of the same learner comes along for resolvers that map
+        usernames. ``(None, None)`` for an anonymous event.
         """
         data = self.event.data
-        for key in (data.get("user_id"), data.get("username"), self.event.user_id, self.event.username):
-            if key is not None and key != "":
-                return key
-        return None
+        for user_id, username in ((data.get("user_id"), data.get("username")),
+                                  (self.event.user_id, self.event.username)):
+            username = username if isinstance(username, str) and username else None
+            if user_id is not None and user_id != "":
+                return user_id, username
+            if username is not None:
+                return username, username
+        return None, None
 
     @cached_property
     def actor(self):
         """The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are skipped."""
-        user = self.user_key
+        user, username = self.user_key
         if user is None:
             raise EventSkipped(self.event_name, "anonymous")
         try:
-            return self.ctx.actor_resolver(user)
+            return self.ctx.actor_resolver(user, username)
         except EventSkipped as skipped:
             skipped.event_name = self.event_name
             raise

@@ -47,7 +47,7 @@ def collect(paths):
     """The first statement description for each event name found in ``paths``."""
     ctx = TransformContext(
         lms_root_url="https://lms.example.org",
-        actor_resolver=lambda user: Actor.account("https://lms.example.org", "learner"),
+        actor_resolver=lambda user, username=None: Actor.account("https://lms.example.org", "learner"),
         course_name_resolver=lambda course_id: "Course",
     )
     found = {}

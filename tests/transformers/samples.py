@@ -64,7 +64,7 @@ def reference_context(**kwargs):
     """The context the expected statements were made with."""
     return TransformContext(
         lms_root_url=LMS_ROOT_URL,
-        actor_resolver=lambda user: Actor.account(LMS_ROOT_URL, ACTOR_NAME),
+        actor_resolver=lambda user, username=None: Actor.account(LMS_ROOT_URL, ACTOR_NAME),
         course_name_resolver=lambda course_id: COURSE_NAME,
         **kwargs,
     )

@@ -180,13 +180,13 @@ def test_the_learner_is_the_payload_user():
     """The completion service may record progress for another user than the request's; that user is the actor."""
     seen = []
 
-    def actor_resolver(user):
-        seen.append(user)
+    def actor_resolver(user, username=None):
+        seen.append((user, username))
         return Actor.account(samples.LMS_ROOT_URL, samples.ACTOR_NAME)
 
     ctx = TransformContext(samples.LMS_ROOT_URL, actor_resolver, lambda course_id: samples.COURSE_NAME)
     transform(with_payload(user_id=4), ctx)
-    assert seen == [4]
+    assert seen == [(4, None)]
 
 
 def test_shared_sample_with_a_z_timestamp():
