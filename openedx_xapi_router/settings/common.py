@@ -79,6 +79,29 @@ def plugin_settings(settings):
     #   is counted as retryable.
     _set_default(settings, "XAPI_ROUTER_LRS_TIMEOUT", 10)
 
+    # .. setting_name: XAPI_ROUTER_LMS_ROOT_URL
+    # .. setting_default: None
+    # .. setting_description: The root URL that object ids and actor home pages are built from.
+    #   None uses the LMS's own ``LMS_ROOT_URL``, which is what event-routing-backends uses, so the
+    #   ids stay the same after a switch.
+    _set_default(settings, "XAPI_ROUTER_LMS_ROOT_URL", None)
+
+    # .. setting_name: XAPI_ROUTER_ACTOR_ID_SOURCE
+    # .. setting_default: "lms_external_id"
+    # .. setting_description: How learners are named in statements. ``lms_external_id``: the
+    #   learner's external id of type xapi (the id event-routing-backends sends; needs the LMS).
+    #   ``pseudonymous``: a UUID derived from the user id with ``XAPI_ROUTER_ACTOR_SECRET``.
+    #   ``mbox`` / ``mbox_sha1sum``: the learner's email, plain or hashed (personal data: check
+    #   your privacy policy first). Unknown and retired learners get no statement.
+    _set_default(settings, "XAPI_ROUTER_ACTOR_ID_SOURCE", "lms_external_id")
+
+    # .. setting_name: XAPI_ROUTER_COURSE_NAME_SOURCE
+    # .. setting_default: "lms"
+    # .. setting_description: Where course display names come from: ``lms`` (the course overview;
+    #   events of a course the LMS does not know get no statement) or ``none`` (statements carry
+    #   the course id without a name).
+    _set_default(settings, "XAPI_ROUTER_COURSE_NAME_SOURCE", "lms")
+
     add_tracking_backend(settings)
 
 
