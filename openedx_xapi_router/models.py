@@ -56,6 +56,9 @@ class LrsEndpoint(models.Model):
     courses = models.JSONField(
         default=list, blank=True, help_text="Only events of these course keys; empty means every course.",
     )
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_failure_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=500, blank=True, default="", editable=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -179,3 +182,28 @@ class DeadLetter(models.Model):
 
     def __str__(self):
         return f"{self.statement_id} -> {self.endpoint_id} ({self.reason}, {self.state})"
+
+
+class DeliveryHour(models.Model):
+    """
+    Delivery counts of one endpoint in one clock hour (UTC), for the status page: statements
+    delivered, statements that failed (dead-lettered), and POST requests made.
+
+    .. no_pii: Counts only.
+    """
+
+    endpoint = models.ForeignKey(LrsEndpoint, on_delete=models.CASCADE, related_name="delivery_hours")
+    hour = models.DateTimeField(help_text="The start of the hour (UTC).")
+    delivered = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "delivery hour"
+        ordering = ("-hour",)
+        constraints = [
+            models.UniqueConstraint(fields=("endpoint", "hour"), name="xapi_router_deliveryhour_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.endpoint_id} {self.hour:%Y-%m-%d %H}:00 delivered={self.delivered} failed={self.failed}"
