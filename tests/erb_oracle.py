@@ -116,13 +116,13 @@ _state = {}
 
 
 def _configure_django():
-    """Reuse the configured Django, or configure a minimal one; return True when it was already set up."""
+    """Reuse the configured Django, or configure a minimal one; return the app registry, set up."""
     import django  # pylint: disable=import-outside-toplevel
     from django.conf import settings  # pylint: disable=import-outside-toplevel
 
     if not settings.configured and os.environ.get("DJANGO_SETTINGS_MODULE"):
         try:
-            settings.INSTALLED_APPS  # noqa: B018  (loads the settings module)  pylint: disable=pointless-statement
+            settings.INSTALLED_APPS  # noqa: B018  (loads the settings module)
         except ImportError:
             pass  # the named settings module is not importable: fall back to the standalone settings
     if not settings.configured:
@@ -150,7 +150,7 @@ def processor():
         apps.set_installed_apps([*(config.name for config in apps.get_app_configs()), ERB_APP])
     try:
         # pylint: disable=import-outside-toplevel
-        from event_routing_backends.processors.xapi import event_transformers  # noqa: F401
+        from event_routing_backends.processors.xapi import event_transformers  # noqa: F401  pylint: disable=unused-import
         from event_routing_backends.processors.xapi.registry import XApiTransformersRegistry
         from event_routing_backends.processors.xapi.transformer_processor import XApiProcessor
 

@@ -127,7 +127,8 @@ def test_statements_have_the_expected_shape(file_name):
 def test_erb_gives_float_scores_where_shapes_json_says_int():
     """The evidence for :data:`TINCAN_FLOAT_PATHS`: ERB's own statements have floats at those paths."""
     samples.require_samples()
-    from tests import erb_oracle  # pylint: disable=import-outside-toplevel  (needs Django; imported late)
+    # Imported here: the oracle sets up Django, which only this test needs.
+    from tests import erb_oracle  # pylint: disable=import-outside-toplevel
 
     def int_score_paths(shape):
         return sorted(path for path, kind in shape["paths"].items() if path in TINCAN_FLOAT_PATHS and kind == "int")
