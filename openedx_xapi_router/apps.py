@@ -34,3 +34,9 @@ class XapiRouterConfig(AppConfig):
             },
         },
     }
+
+    def ready(self):
+        """Register the router's system checks (``openedx_xapi_router/checks.py``)."""
+        from openedx_xapi_router import checks  # pylint: disable=import-outside-toplevel
+
+        checks.register_checks()

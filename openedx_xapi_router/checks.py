@@ -1,0 +1,145 @@
+"""
+Django system checks: the router's misconfigurations, caught when the LMS starts.
+
+Registered by :meth:`openedx_xapi_router.apps.XapiRouterConfig.ready`. Each message has an id
+(``xapi_router.E001``...) and a hint naming the setting to change. Errors stop ``runserver`` and
+``migrate``; warnings are printed. The checks that read the database (enabled endpoints, ``http://``
+endpoints) are tagged ``database``, so Django runs them only when the database is available
+(``manage.py check --database default``, ``migrate``), and they say nothing while the table does
+not exist yet.
+
+=====================  ========  ====================================================================
+id                     level     what
+=====================  ========  ====================================================================
+``xapi_router.E001``   error     the router's backend appears more than once in
+                                 ``EVENT_TRACKING_BACKENDS`` (also nested in another backend)
+``xapi_router.E002``   error     ``XAPI_ROUTER_ENCRYPTION_KEYS`` is not a list of non-empty keys
+``xapi_router.W003``   warning   no ``XAPI_ROUTER_ENCRYPTION_KEYS`` while enabled (``SECRET_KEY`` is
+                                 used: rotating it would make the stored credentials unreadable)
+``xapi_router.W004``   warning   the router is enabled but no LRS endpoint is enabled
+``xapi_router.W005``   warning   an enabled endpoint uses ``http://`` while
+                                 ``XAPI_ROUTER_ALLOW_INSECURE_HTTP`` is False
+=====================  ========  ====================================================================
+"""
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core import checks
+from django.db import DatabaseError, router
+
+from openedx_xapi_router.settings.common import TRACKING_BACKEND_ENGINE
+
+BACKENDS_HINT = (
+    "Keep exactly one entry whose ENGINE is {engine} in EVENT_TRACKING_BACKENDS: remove the others (the "
+    "router adds its own under XAPI_ROUTER_BACKEND_NAME when XAPI_ROUTER_ENABLED is True)."
+)
+KEYS_HINT = (
+    "Set XAPI_ROUTER_ENCRYPTION_KEYS to a list of keys, newest first, e.g. the output of "
+    "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+)
+
+
+def register_checks():
+    """Register every check of this module (called once from the app's ``ready()``)."""
+    checks.register(check_tracking_backends, checks.Tags.compatibility)
+    checks.register(check_encryption_keys, checks.Tags.security)
+    checks.register(check_endpoints, checks.Tags.database)
+
+
+def count_router_backends(config):
+    """
+    How many backend entries in ``config`` (``EVENT_TRACKING_BACKENDS``, or any part of it) have
+    the router's ENGINE, searching nested options as well: event-routing-backends nests backends
+    inside an ``AsyncRoutingBackend``'s ``OPTIONS["backends"]``, and processors sit in
+    ``OPTIONS["processors"]``.
+    """
+    if isinstance(config, dict):
+        own = 1 if config.get("ENGINE") == TRACKING_BACKEND_ENGINE else 0
+        return own + sum(count_router_backends(value) for value in config.values())
+    if isinstance(config, (list, tuple)):
+        return sum(count_router_backends(value) for value in config)
+    return 0
+
+
+def check_tracking_backends(app_configs=None, **kwargs):  # pylint: disable=unused-argument
+    """E001: the router's backend is configured more than once (every event would be sent twice)."""
+    count = count_router_backends(getattr(settings, "EVENT_TRACKING_BACKENDS", None) or {})
+    if count <= 1:
+        return []
+    return [checks.Error(
+        f"The xAPI router's event-tracking backend is configured {count} times in EVENT_TRACKING_BACKENDS: "
+        "every event would be transformed and delivered more than once.",
+        hint=BACKENDS_HINT.format(engine=TRACKING_BACKEND_ENGINE),
+        id="xapi_router.E001",
+    )]
+
+
+def encryption_key_problem(keys):
+    """Why ``keys`` cannot serve as ``XAPI_ROUTER_ENCRYPTION_KEYS``, or None when they can."""
+    if not isinstance(keys, (list, tuple)):
+        return f"it must be a list of keys, not a {type(keys).__name__}"
+    for position, key in enumerate(keys):
+        if not isinstance(key, (str, bytes)) or not key:
+            return f"key #{position + 1} is {'empty' if not key else 'not a string'}"
+        if not getattr(settings, "FERNET_USE_HKDF", True):
+            # Without HKDF, django-fernet-fields uses each key as a Fernet key as it is.
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                return f"key #{position + 1} is not a Fernet key (32 url-safe base64-encoded bytes)"
+    return None
+
+
+def check_encryption_keys(app_configs=None, **kwargs):  # pylint: disable=unused-argument
+    """E002: keys unusable; W003: no key of our own while the router is enabled."""
+    keys = getattr(settings, "XAPI_ROUTER_ENCRYPTION_KEYS", None)
+    if keys:
+        problem = encryption_key_problem(keys)
+        if problem:
+            return [checks.Error(
+                f"XAPI_ROUTER_ENCRYPTION_KEYS cannot encrypt LRS credentials: {problem}.",
+                hint=KEYS_HINT, id="xapi_router.E002",
+            )]
+        return []
+    if getattr(settings, "XAPI_ROUTER_ENABLED", False):
+        return [checks.Warning(
+            "XAPI_ROUTER_ENCRYPTION_KEYS is empty: LRS credentials are encrypted with SECRET_KEY, and "
+            "changing SECRET_KEY would make them unreadable.",
+            hint=KEYS_HINT, id="xapi_router.W003",
+        )]
+    return []
+
+
+def check_endpoints(app_configs=None, databases=None, **kwargs):  # pylint: disable=unused-argument
+    """
+    W004: enabled but no endpoint enabled; W005: an enabled ``http://`` endpoint while insecure HTTP
+    is not allowed. Database checks: run only when Django passes ``databases``.
+    """
+    from openedx_xapi_router.models import LrsEndpoint  # pylint: disable=import-outside-toplevel
+
+    alias = router.db_for_read(LrsEndpoint)
+    if not databases or alias not in databases:
+        return []
+    enabled = LrsEndpoint.objects.using(alias).filter(enabled=True)
+    try:
+        urls = dict(enabled.values_list("name", "statements_url"))
+    except DatabaseError:  # the table does not exist yet (before migrate): nothing to check
+        return []
+    messages = []
+    if getattr(settings, "XAPI_ROUTER_ENABLED", False) and not urls:
+        messages.append(checks.Warning(
+            "XAPI_ROUTER_ENABLED is True but no LRS endpoint is enabled: statements are transformed "
+            "and sent nowhere.",
+            hint="Add an endpoint in Django admin (xAPI router > LRS endpoints) or with "
+                 "`manage.py lrs_endpoints add`, or set XAPI_ROUTER_ENABLED to False.",
+            id="xapi_router.W004",
+        ))
+    insecure = sorted(name for name, url in urls.items() if url.lower().startswith("http://"))
+    if insecure and not getattr(settings, "XAPI_ROUTER_ALLOW_INSECURE_HTTP", False):
+        messages.append(checks.Warning(
+            f"LRS endpoint(s) {', '.join(insecure)} use plain http:// while XAPI_ROUTER_ALLOW_INSECURE_HTTP "
+            "is False: nothing is delivered to them.",
+            hint="Change their statements URL to https://, disable them, or (development only) set "
+                 "XAPI_ROUTER_ALLOW_INSECURE_HTTP to True.",
+            id="xapi_router.W005",
+        ))
+    return messages
