@@ -17,7 +17,10 @@ class LrsEndpoint(models.Model):
     Each statement goes to every enabled endpoint whose filters match its event, independently: one
     endpoint's outage never delays another.
 
-    .. no_pii: Holds LRS credentials (encrypted at rest), no learner data.
+    .. pii: ``username`` (and ``password``/``token``) are the credentials of the LRS's service account,
+       not a learner's; they are stored encrypted and never shown after they are saved.
+    .. pii_types: username, password
+    .. pii_retirement: retained
     """
 
     AUTH_BASIC = "basic"
@@ -79,8 +82,8 @@ class LrsEndpoint(models.Model):
                                   "(or set XAPI_ROUTER_ALLOW_INSECURE_HTTP for development)."
             })
         for field in ("allowed_event_names", "denied_event_names", "orgs", "courses"):
-            value = getattr(self, field)
-            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            value = getattr(self, field)  # a JSONField: any JSON value until checked here
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):  # pylint: disable=not-an-iterable
                 raise ValidationError({field: "Give a list of strings (an empty list means no filter)."})
         if self.auth_type == self.AUTH_BASIC and bool(self.username) != bool(self.password):
             raise ValidationError({"password": "HTTP Basic needs both a username and a password."})

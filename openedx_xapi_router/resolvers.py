@@ -103,7 +103,7 @@ class LmsActorResolver:
             raise EventSkipped(None, "retired_user", f"user id {user.id} is retired")
         return Actor.account(self.home_page, str(self.external_id(user)))
 
-    def __call__(self, user_key, username=None):  # pylint: disable=unused-argument
+    def __call__(self, user_key, username=None):
         return self.cache.get_or_compute(str(user_key), lambda: self._resolve(user_key))
 
 
@@ -146,7 +146,7 @@ def find_user(user_key):
 
 def _find_retired_user(username):
     try:
-        # pylint: disable=import-outside-toplevel,import-error
+        # pylint: disable=import-outside-toplevel
         from common.djangoapps.student.models import get_potentially_retired_user_by_username
     except ImportError:
         return None

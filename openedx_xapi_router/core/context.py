@@ -109,7 +109,7 @@ class PseudonymousActorResolver:
         digest = hmac.new(self._key, user.encode("utf-8"), hashlib.sha256).digest()
         return Actor.account(self.home_page, str(uuid.UUID(bytes=digest[:16], version=4)))
 
-    def __call__(self, user, username=None):  # pylint: disable=unused-argument
+    def __call__(self, user, username=None):
         return self._cached(str(user))
 
 
@@ -123,7 +123,7 @@ class EmailActorResolver:
         self.email_lookup = email_lookup
         self.hashed = hashed
 
-    def __call__(self, user, username=None):  # pylint: disable=unused-argument
+    def __call__(self, user, username=None):
         email = self.email_lookup(user)
         if not email:
             raise EventSkipped(None, "unknown_user", f"no email for user {user!r}")

@@ -61,6 +61,8 @@ class TrackingEvent:
         event_type: the log form's ``event_type`` (equal to ``name`` for live events).
         referer: the page that sent the request; top level first (log), then ``context.referer``
             (live). None when absent or empty. A browser ``problem_check`` names its problem only here.
+        page: the page the browser was showing; top level first (log), then ``context.page``
+            (live). None when absent or empty, and for server events (``x_module`` is not a page).
     """
 
     name: str
@@ -77,6 +79,7 @@ class TrackingEvent:
     org_id: str
     event_type: str
     referer: str | None = None
+    page: str | None = None
 
     def data_value(self, path, default=None):
         """
@@ -165,6 +168,32 @@ def _first_present(first, second):
     return None
 
 
+def _decode_payload(payload, name, event_source):
+    """
+    ``(data, data_text)`` from the payload as given: a JSON-encoded string is decoded; a string
+    that is not JSON is kept as ``data_text`` (a browser query string), except for server events,
+    whose payload is always JSON.
+    """
+    data_text = None
+    if isinstance(payload, str):
+        try:
+            decoded = orjson.loads(payload) if payload else {}
+        except orjson.JSONDecodeError:
+            if event_source == "server":
+                raise InvalidEvent(name, "event", "a server event's payload is a string that is not JSON",
+                                   kind="unparseable_server_event") from None
+            decoded = None
+            data_text = payload
+        payload = decoded
+    if not isinstance(payload, dict):
+        if payload is not None and data_text is None:
+            # A JSON payload that is not an object (a list, a number): kept as text for transformers
+            # that want it, never guessed into a dict.
+            data_text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
+        payload = {}
+    return payload, data_text
+
+
 def normalize(raw):
     """
     Turn one raw event dict, live form or tracking-log form, into a :class:`TrackingEvent`.
@@ -214,27 +243,7 @@ def normalize(raw):
 
     event_source = _first_present(raw.get("event_source"), context.get("event_source"))
 
-    data_text = None
-    if "data" in raw:
-        payload = raw["data"]
-    else:
-        payload = raw.get("event")
-    if isinstance(payload, str):
-        try:
-            decoded = orjson.loads(payload) if payload else {}
-        except orjson.JSONDecodeError:
-            if event_source == "server":
-                raise InvalidEvent(name, "event", "a server event's payload is a string that is not JSON",
-                                   kind="unparseable_server_event") from None
-            decoded = None
-            data_text = payload
-        payload = decoded
-    if not isinstance(payload, dict):
-        if payload is not None and data_text is None:
-            # A JSON payload that is not an object (a list, a number): kept as text for transformers
-            # that want it, never guessed into a dict.
-            data_text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
-        payload = {}
+    payload, data_text = _decode_payload(raw["data"] if "data" in raw else raw.get("event"), name, event_source)
 
     org_id = context.get("org_id")
     return TrackingEvent(
@@ -252,6 +261,7 @@ def normalize(raw):
         org_id=org_id if isinstance(org_id, str) else "",
         event_type=event_type if isinstance(event_type, str) else name,
         referer=_text_or_none(_first_present(raw.get("referer"), context.get("referer"))),
+        page=_text_or_none(_first_present(raw.get("page"), context.get("page"))) if event_source == "browser" else None,
     )
 
 

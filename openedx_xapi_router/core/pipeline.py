@@ -49,7 +49,7 @@ def transform(event, ctx, registry=None):
         statements = transformer.statements()
     except XapiRouterError:
         raise
-    except Exception as error:  # pylint: disable=broad-except
+    except Exception as error:
         raise TransformerBug(transformer.transformer_version, event.name, error) from error
     for statement in statements:
         validate_statement(statement, transformer.transformer_version)

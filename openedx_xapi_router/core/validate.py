@@ -13,10 +13,8 @@ and the checks of strings that repeat (verb IRIs, activity types, extension keys
 cached.
 
 Two known tolerances, both for parity with the statements event-routing-backends sends and Open
-edX sites already hold (the golden samples have these shapes):
+edX sites already hold (the golden samples have these shapes, and Ralph accepts them):
 
-- ``object.id`` may be absent on an Activity: a browser ``problem_check`` whose payload names no
-  problem gets no object id.
 - an Activity id may be a bare UUID (any case) instead of an IRI: special-exam statements group
   under the exam attempt's external id, e.g. ``438AD672-DE2C-4F0B-8876-35444E7DD746``.
 - an Activity's ``objectType`` may be ``GroupActivity`` (not an xAPI object type): a multi-question
@@ -287,7 +285,7 @@ class _Checker:
         self.object_dict(value, path)
         object_type = value.get("objectType", "Activity")
         if _one_of(object_type, ACTIVITY_OBJECT_TYPES):
-            self.activity(value, path, id_required=False)
+            self.activity(value, path)
         elif object_type == "Agent":
             self.agent(value, path)
         elif object_type == "StatementRef":
@@ -507,7 +505,7 @@ def _fast_statement(statement):  # pylint: disable=too-many-return-statements,to
         return False
     if not _fast_language_map(verb.get("display")):
         return False
-    if not _fast_activity(statement.get("object"), id_required=False):
+    if not _fast_activity(statement.get("object")):
         return False
     if "result" in statement and not _fast_result(statement["result"]):
         return False

@@ -17,14 +17,17 @@ TOP_LEVEL = {
     "host": "localhost:18000", "referer": "http://localhost:18000/about", "accept_language": "en-US",
     "page": None, "event_source": "server",
 }
+DEFAULT = object()  # "the usual payload", as opposed to an explicit None
 LOG_CONTEXT = {"course_id": COURSE, "org_id": "edX", "user_id": 3, "path": "/change_enrollment"}
 
 
-def live_event(payload=PAYLOAD, name="edx.course.enrollment.activated"):
+def live_event(payload=DEFAULT, name="edx.course.enrollment.activated"):
+    payload = dict(PAYLOAD) if payload is DEFAULT else payload
     return {"name": name, "timestamp": TIME, "data": payload, "context": {**LOG_CONTEXT, **TOP_LEVEL}}
 
 
-def log_event(payload=PAYLOAD, name="edx.course.enrollment.activated", encode=False):
+def log_event(payload=DEFAULT, name="edx.course.enrollment.activated", encode=False):
+    payload = dict(PAYLOAD) if payload is DEFAULT else payload
     return {
         "name": name, "event_type": name, "time": TIME,
         "event": json.dumps(payload) if encode else payload,

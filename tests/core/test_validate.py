@@ -78,6 +78,12 @@ def test_good_statement_is_valid_and_returned_unchanged():
 @pytest.mark.parametrize("statement", expected_statements() or [pytest.param(None, id="<samples missing>")])
 def test_every_golden_expected_statement_validates(statement):
     samples.require_samples()
+    if "id" not in statement["object"]:
+        # The one reference statement with no object id (problem_check(browser).required.only.data),
+        # which we refuse to build: see tests/transformers/samples.py REFUSED.
+        with pytest.raises(InvalidStatement):
+            validate_statement(statement, TRANSFORMER)
+        return
     assert validate_statement(statement, TRANSFORMER) is statement
 
 
@@ -259,12 +265,21 @@ def test_bad_agent_identifiers(key, value, path, reason):
 
 
 def test_tolerances_for_erb_parity():
-    """No object id, a GroupActivity and a bare-UUID activity id: shapes ERB sends and sites hold."""
+    """A GroupActivity and a bare-UUID activity id: shapes ERB sends, sites hold and Ralph accepts."""
     statement = good_statement()
-    del statement["object"]["id"]
     statement["object"]["objectType"] = "GroupActivity"
     statement["context"]["contextActivities"]["parent"][0]["objectType"] = "GroupActivity"
+    statement["context"]["contextActivities"]["parent"][0]["id"] = "438AD672-DE2C-4F0B-8876-35444E7DD746"
     assert validate_statement(statement, TRANSFORMER) is statement
+
+
+def test_an_activity_object_without_id_is_refused():
+    """ERB sends one (a browser problem_check naming no problem); an LRS refuses it (Ralph: 422)."""
+    statement = good_statement()
+    del statement["object"]["id"]
+    with pytest.raises(InvalidStatement) as error:
+        validate_statement(statement, TRANSFORMER)
+    assert (error.value.path, error.value.reason) == ("object.id", "is required")
 
 
 def test_optional_parts_may_be_absent():

@@ -49,7 +49,7 @@ def statements_by_name(tmp_path_factory):
     return by_name
 
 
-def test_every_transformer_is_accepted_by_ralph(statements_by_name, lrs_client):
+def test_every_transformer_is_accepted_by_ralph(statements_by_name, lrs_client):  # pylint: disable=redefined-outer-name
     assert set(statements_by_name) == set(registry.event_names()) - NOT_IN_ANY_INPUT
     sent = {}
     for name in sorted(statements_by_name):

@@ -128,7 +128,7 @@ def test_erb_gives_float_scores_where_shapes_json_says_int():
     """The evidence for :data:`TINCAN_FLOAT_PATHS`: ERB's own statements have floats at those paths."""
     samples.require_samples()
     # Imported here: the oracle sets up Django, which only this test needs.
-    from tests import erb_oracle  # pylint: disable=import-outside-toplevel
+    from tests import erb_oracle
 
     def int_score_paths(shape):
         return sorted(path for path, kind in shape["paths"].items() if path in TINCAN_FLOAT_PATHS and kind == "int")
