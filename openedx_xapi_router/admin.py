@@ -1,0 +1,304 @@
+"""
+Django admin for the router: LRS endpoints, their status page, the dead-letter store and the
+hourly delivery counts.
+
+The admin is a thin shell: it edits rows and calls the delivery code's public functions
+(``test_connection``, ``endpoint_status``, ``replay_dead_letters``, ``discard_dead_letters``),
+which ``manage.py lrs_endpoints`` and ``manage.py replay_failed_statements`` call as well.
+
+Credentials are write-only: the password and token inputs never render a stored (or a just typed)
+value; a blank input keeps the stored secret, a "clear" checkbox removes it.
+"""
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
+
+# The write-only secrets of an endpoint, and the label of each in messages.
+SECRET_FIELDS = {"password": "password", "token": "bearer token"}
+
+
+def run_test_connection(endpoint):
+    """``(ok, message)`` from the delivery code's connection test of ``endpoint``."""
+    from openedx_xapi_router.delivery.client import test_connection  # pylint: disable=import-outside-toplevel
+
+    return test_connection(endpoint)
+
+
+def get_endpoint_status(endpoint):
+    """The delivery code's status dict of ``endpoint`` (see ``delivery/status.py``)."""
+    from openedx_xapi_router.delivery.status import endpoint_status  # pylint: disable=import-outside-toplevel
+
+    return endpoint_status(endpoint)
+
+
+class LrsEndpointForm(forms.ModelForm):
+    """
+    The endpoint form, with write-only credentials.
+
+    The ``password`` and ``token`` inputs never render a value, so the stored secrets never reach
+    the page. Blank keeps the stored value; ``clear_password``/``clear_token`` removes it; anything
+    typed replaces it.
+    """
+
+    password = forms.CharField(
+        required=False, strip=False, widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    clear_password = forms.BooleanField(required=False, label="Clear the stored password")
+    token = forms.CharField(
+        required=False, strip=False, widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        label="Bearer token",
+    )
+    clear_token = forms.BooleanField(required=False, label="Clear the stored token")
+
+    class Meta:
+        model = LrsEndpoint
+        fields = (
+            "name", "statements_url", "enabled", "auth_type", "username", "xapi_version", "batch_size", "timeout",
+            "retry_limit", "allowed_event_names", "denied_event_names", "orgs", "courses",
+        )
+        widgets = {"username": forms.TextInput(attrs={"autocomplete": "off", "size": 40})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in SECRET_FIELDS.items():
+            stored = bool(self.instance.pk and getattr(self.instance, name))
+            self.fields[name].help_text = (
+                f"A {label} is stored (encrypted; never shown). Leave blank to keep it, type a new one to "
+                "replace it." if stored else f"No {label} is stored. Encrypted at rest; never shown again."
+            )
+            self.fields[f"clear_{name}"].disabled = not stored
+
+    def clean(self):
+        """
+        Turn each secret input into the value to store: the stored one (blank), a new one (typed)
+        or "" (clear). The admin puts these fields in the model form, so the cleaned value is what
+        gets saved.
+        """
+        cleaned = super().clean()
+        for name in SECRET_FIELDS:
+            stored = getattr(self.instance, name) if self.instance.pk else ""
+            typed = cleaned.get(name) or ""
+            if cleaned.get(f"clear_{name}"):
+                if typed:
+                    self.add_error(f"clear_{name}", f"Either type a new {SECRET_FIELDS[name]} or clear it, not both.")
+                cleaned[name] = ""
+            else:
+                cleaned[name] = typed or stored
+        return cleaned
+
+
+@admin.register(LrsEndpoint)
+class LrsEndpointAdmin(admin.ModelAdmin):
+    """LRS endpoints: write-only credentials, a connection test and a status page per endpoint."""
+
+    form = LrsEndpointForm
+    list_display = (
+        "name", "statements_url", "enabled", "auth_type", "batch_size", "last_success_at", "last_failure_at",
+        "pending_dead_letters", "status_link",
+    )
+    list_filter = ("enabled", "auth_type")
+    search_fields = ("name", "statements_url")
+    readonly_fields = ("last_success_at", "last_failure_at", "last_error", "created", "modified")
+    actions = ("test_connection",)
+    fieldsets = (
+        (None, {"fields": ("name", "statements_url", "enabled")}),
+        ("Authentication", {
+            "fields": ("auth_type", "username", "password", "clear_password", "token", "clear_token"),
+            "description": "Credentials are encrypted in the database and never shown again.",
+        }),
+        ("Delivery", {"fields": ("xapi_version", "batch_size", "timeout", "retry_limit")}),
+        ("Filters", {
+            "fields": ("allowed_event_names", "denied_event_names", "orgs", "courses"),
+            "description": 'JSON lists of strings, e.g. ["edx.video.played"]; [] means no filter.',
+        }),
+        ("Health", {"fields": ("last_success_at", "last_failure_at", "last_error", "created", "modified")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            pending_count=Count("dead_letters", filter=Q(dead_letters__state=DeadLetter.STATE_PENDING)),
+        )
+
+    @admin.display(description="pending dead letters", ordering="pending_count")
+    def pending_dead_letters(self, endpoint):
+        count = endpoint.pending_count
+        if not count:
+            return 0
+        url = reverse("admin:xapi_router_deadletter_changelist")
+        return format_html(
+            '<a href="{}?endpoint__id__exact={}&amp;state__exact={}">{}</a>',
+            url, endpoint.pk, DeadLetter.STATE_PENDING, count,
+        )
+
+    @admin.display(description="status")
+    def status_link(self, endpoint):
+        return format_html('<a href="{}">status</a>', reverse("admin:xapi_router_lrsendpoint_status", args=[endpoint.pk]))
+
+    @admin.action(description="Test connection to the selected LRS endpoints")
+    def test_connection(self, request, queryset):
+        """Call each endpoint's LRS (``/about``, then a one-statement GET) and show the result."""
+        for endpoint in queryset:
+            ok, message = run_test_connection(endpoint)
+            self.message_user(request, message, messages.SUCCESS if ok else messages.ERROR)
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<path:object_id>/status/", self.admin_site.admin_view(self.status_view),
+                name="xapi_router_lrsendpoint_status",
+            ),
+            path(
+                "<path:object_id>/test-connection/", self.admin_site.admin_view(self.test_connection_view),
+                name="xapi_router_lrsendpoint_test_connection",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def _get_endpoint_or_404(self, request, object_id):
+        endpoint = self.get_object(request, object_id)
+        if endpoint is None or not self.has_view_permission(request, endpoint):
+            raise Http404(f"No LRS endpoint with id {object_id!r}")
+        return endpoint
+
+    def status_view(self, request, object_id):
+        """The endpoint's delivery status: last success, counts, error rate, dead letters, queue."""
+        endpoint = self._get_endpoint_or_404(request, object_id)
+        status = get_endpoint_status(endpoint)
+        error_rate = status.get("error_rate_last_day")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Status of {endpoint.name}",
+            "opts": self.model._meta,
+            "original": endpoint,
+            "endpoint": endpoint,
+            "status": status,
+            "error_rate_percent": None if error_rate is None else f"{error_rate * 100:.1f} %",
+            "now": timezone.now(),
+            "dead_letters_url": (
+                f"{reverse('admin:xapi_router_deadletter_changelist')}?endpoint__id__exact={endpoint.pk}"
+                f"&state__exact={DeadLetter.STATE_PENDING}"
+            ),
+            "can_test": self.has_change_permission(request, endpoint),
+        }
+        return TemplateResponse(request, "admin/xapi_router/lrsendpoint/status.html", context)
+
+    def test_connection_view(self, request, object_id):
+        """POST: test one endpoint's connection, then back to its status page with the result."""
+        endpoint = self._get_endpoint_or_404(request, object_id)
+        if request.method == "POST" and self.has_change_permission(request, endpoint):
+            ok, message = run_test_connection(endpoint)
+            self.message_user(request, message, messages.SUCCESS if ok else messages.ERROR)
+        return redirect("admin:xapi_router_lrsendpoint_status", endpoint.pk)
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(admin.ModelAdmin):
+    """
+    The dead-letter store: filter, search and count failed statements, replay or discard them.
+    Rows are read-only; the statement is shown as JSON.
+    """
+
+    change_list_template = "admin/xapi_router/deadletter/change_list.html"
+    list_display = (
+        "statement_id", "endpoint", "event_name", "reason", "http_status", "attempts", "first_failed_at",
+        "last_failed_at", "state",
+    )
+    list_filter = ("endpoint", "state", "reason", "event_name", "first_failed_at", "last_failed_at")
+    search_fields = ("statement_id", "event_name")
+    date_hierarchy = "first_failed_at"
+    list_select_related = ("endpoint",)
+    actions = ("replay_now", "discard")
+    fields = (
+        "endpoint", "statement_id", "event_name", "transformer_version", "state", "reason", "http_status",
+        "detail", "attempts", "first_failed_at", "last_failed_at", "statement_json",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # A row is never edited; the list's actions (replay, discard) need the change permission.
+        return obj is None and super().has_change_permission(request)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # "discard" keeps the row and its history
+        return actions
+
+    @admin.display(description="statement")
+    def statement_json(self, dead_letter):
+        return format_html("<pre>{}</pre>", json.dumps(dead_letter.statement, indent=2, ensure_ascii=False))
+
+    @admin.action(description="Replay the selected dead letters now", permissions=["change"])
+    def replay_now(self, request, queryset):
+        """Re-send the selected pending statements through the delivery code, now."""
+        from openedx_xapi_router.delivery.replay import replay_dead_letters  # pylint: disable=import-outside-toplevel
+
+        summary = replay_dead_letters(queryset)
+        level = messages.SUCCESS if not summary.still_failing else messages.WARNING
+        self.message_user(request, f"Replay: {summary}", level)
+
+    @admin.action(description="Discard the selected dead letters", permissions=["change"])
+    def discard(self, request, queryset):
+        """Mark the selected pending dead letters discarded (the rows are kept)."""
+        from openedx_xapi_router.delivery.replay import discard_dead_letters  # pylint: disable=import-outside-toplevel
+
+        count = discard_dead_letters(queryset)
+        self.message_user(request, f"Discarded {count} dead letter{'' if count == 1 else 's'}.", messages.SUCCESS)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        # A redirect (after an action) or an error page has no change list to count.
+        if isinstance(response, TemplateResponse) and "cl" in (response.context_data or {}):
+            response.context_data["dead_letter_counts"] = dead_letter_counts(response.context_data["cl"].queryset)
+        return response
+
+
+def dead_letter_counts(queryset):
+    """
+    Counts of the rows in ``queryset`` by state, and of the pending ones by reason, with labels::
+
+        {"total": 12, "by_state": [("Pending", "pending", 10), ...], "pending_by_reason": [...]}
+    """
+    queryset = queryset.order_by()
+    by_state = dict(queryset.values_list("state").annotate(n=Count("pk")))
+    by_reason = dict(
+        queryset.filter(state=DeadLetter.STATE_PENDING).values_list("reason").annotate(n=Count("pk"))
+    )
+    return {
+        "total": sum(by_state.values()),
+        "by_state": [(label, value, by_state.get(value, 0)) for value, label in DeadLetter.STATE_CHOICES],
+        "pending_by_reason": [
+            (label, value, by_reason[value]) for value, label in DeadLetter.REASON_CHOICES if by_reason.get(value)
+        ],
+    }
+
+
+@admin.register(DeliveryHour)
+class DeliveryHourAdmin(admin.ModelAdmin):
+    """Hourly delivery counts per endpoint, read-only."""
+
+    list_display = ("hour", "endpoint", "delivered", "failed", "requests")
+    list_filter = ("endpoint",)
+    date_hierarchy = "hour"
+    list_select_related = ("endpoint",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
