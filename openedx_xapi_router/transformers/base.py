@@ -23,7 +23,6 @@ the same order, so the same event always gives the same bytes:
 A transformer that emits more than one statement (a problem with several questions) overrides
 :meth:`child_statements`.
 """
-from functools import cached_property
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core import vocab
@@ -32,6 +31,29 @@ from openedx_xapi_router.core.ids import statement_id
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 
 PACKAGE_NAME = "openedx-xapi-router"
+
+
+class memoized_property:  # pylint: disable=invalid-name
+    """
+    ``functools.cached_property`` without the lock Python 3.11 takes on every first access: a
+    transformer instance lives for one event in one thread. The value is computed once and stored
+    in the instance's ``__dict__``, which then shadows this (non-data) descriptor.
+    """
+
+    def __init__(self, func):
+        self.func = func
+        self.attrname = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner, name):
+        self.attrname = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.attrname] = value
+        return value
 
 
 def drop_none(mapping):
@@ -49,6 +71,8 @@ class XapiTransformer:
             changes; register the new class beside the old one when consumers need the old output.
         verb: the :class:`~openedx_xapi_router.core.vocab.Verb` of its statements (or override
             :meth:`get_verb` when it depends on the event).
+        opt_in: True for a version offered beside the default one and used only where a site pins
+            it (``XAPI_ROUTER_TRANSFORMER_VERSIONS``); the registry never chooses it by default.
 
     Instance attributes:
         event: the :class:`~openedx_xapi_router.core.event.TrackingEvent` being transformed.
@@ -59,6 +83,7 @@ class XapiTransformer:
     event_names = ()
     version = 1
     verb = None
+    opt_in = False
 
     def __init__(self, event, ctx):
         self.event = event
@@ -105,7 +130,7 @@ class XapiTransformer:
                 return username, username
         return None, None
 
-    @cached_property
+    @memoized_property
     def actor(self):
         """The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are skipped."""
         user, username = self.user_key
@@ -117,7 +142,7 @@ class XapiTransformer:
             skipped.event_name = self.event_name
             raise
 
-    @cached_property
+    @memoized_property
     def course_name(self):
         """The display name of the event's course, from the injected resolver (None: not known)."""
         try:

@@ -3,8 +3,11 @@ Problem events: a learner checked an answer, asked for the answer or a hint, com
 or had a problem graded.
 
 .. event_name: problem_check, showanswer, edx.problem.hint.demandhint_displayed,
-   edx.problem.completed, edx.grades.problem.submitted
+   edx.problem.completed, edx.grades.problem.submitted, problem_show, problem_graded
 .. event_version: 1
+
+``problem_show`` and ``problem_graded`` (browser events event-routing-backends does not transform)
+are at the end of the module; ``docs/beyond_erb.rst`` explains their mapping.
 
 ``problem_check`` comes in two forms:
 
@@ -21,15 +24,16 @@ or had a problem graded.
 """
 import copy
 import json
-from functools import cached_property
+import re
 from urllib.parse import parse_qs, urlparse
 
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
-from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
+from openedx_xapi_router.transformers.base import XapiTransformer, drop_none, memoized_property
 from openedx_xapi_router.transformers.grading import nullable_number, score, weighted_result
+from openedx_xapi_router.transformers.xblock_events import iri_key
 
 #: Open edX response types -> xAPI ``interactionType``; anything else is ``other``.
 INTERACTION_TYPES = {
@@ -186,7 +190,7 @@ class ProblemChecked(ProblemTransformer):
 
     # --- the submission -----------------------------------------------------------------------
 
-    @cached_property
+    @memoized_property
     def submissions(self):
         """``data.submission`` (question id -> submission dict); {} when absent."""
         submissions = _present(self.event.data_value("submission"))
@@ -197,14 +201,14 @@ class ProblemChecked(ProblemTransformer):
                                f"expected dict, got {type(submissions).__name__}", kind="wrong_type")
         return submissions
 
-    @cached_property
+    @memoized_property
     def child_ids(self):
         """The question ids of a multi-question problem, in ``submission`` order; [] for one question."""
         if self.from_browser or len(self.submissions) < 2:
             return []
         return list(self.submissions)
 
-    @cached_property
+    @memoized_property
     def main_question(self):
         """The id of the first question whose submission names its response type; None when none does."""
         for question_id, submission in self.submissions.items():
@@ -385,3 +389,88 @@ class ProblemChecked(ProblemTransformer):
         statement["timestamp"] = self.event.timestamp
         statement["version"] = vocab.XAPI_VERSION
         return statement
+
+
+# --- browser events event-routing-backends does not transform --------------------------------------
+
+#: Course-key prefix -> the prefix of the usage keys of the blocks in that course.
+_BLOCK_KEY_PREFIXES = {"course-v1": "block-v1", "ccx-v1": "ccx-block-v1"}
+#: An answer's form field, ``input_<block id>_<response>_<input>`` (``[]`` for checkboxes).
+_INPUT_NAME_RE = re.compile(r"^input_(.+?)_\d+_\d+(?:\[\])?$")
+_PROGRESS_RE = re.compile(r'class="problem-progress"[^>]*>\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)')
+_STATUS_RE = re.compile(r'class="status ([\w-]+)')
+#: The rendered problem's status class -> ``result.success`` (others, e.g. ``unanswered``, leave it out).
+_STATUS_SUCCESS = {"correct": True, "incorrect": False, "partially-correct": False}
+
+
+@registry.register
+class AnswerViewed(ProblemTransformer):
+    """
+    The browser showed a problem's answer (``problem_show``, the click; the server's ``showanswer``
+    follows it). The object is the answer, ``<problem IRI>/answer``, as for ``showanswer``; the verb
+    is *viewed*, not *asked*, so that counting either never counts a click twice.
+    """
+
+    event_names = ("problem_show",)
+    verb = vocab.VIEWED
+    activity_type = ActivityType.SOLUTION
+
+    def object_id(self):
+        problem = iri_key(self.event_name, "data.problem", self.event.require("problem", str))
+        return f"{self.block_iri(problem)}/answer"
+
+
+@registry.register
+class ProblemGradedShown(ProblemTransformer):
+    """
+    The browser showed a learner their graded answer (``problem_graded``, after the server's
+    ``problem_check``). The payload is ``[answers as a query string, the problem's rendered HTML]``:
+    the problem is the block named in the answers' form fields, the response is the query string,
+    and the score and success are read from the rendered HTML (``problem-progress``, ``status``
+    class) when it shows them. The verb is *scored*, distinct from ``problem_check``'s.
+    """
+
+    event_names = ("problem_graded",)
+    verb = vocab.SCORED
+    activity_type = ActivityType.QUESTION
+
+    @memoized_property
+    def payload(self):
+        """``(query string, html)``; InvalidEvent (field ``data``) when the payload is not that pair."""
+        try:
+            value = json.loads(self.event.data_text) if self.event.data_text else None
+        except ValueError:
+            value = None
+        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value)):
+            raise InvalidEvent(self.event_name, "data", "expected [answers query string, rendered html]",
+                               kind="wrong_type")
+        return value[0], value[1]
+
+    def object_id(self):
+        course_id = self.event.course_id
+        prefix, _, course = course_id.partition(":")
+        block_prefix = _BLOCK_KEY_PREFIXES.get(prefix)
+        if block_prefix is None:
+            raise InvalidEvent(self.event_name, "context.course_id",
+                               f"needs a course-v1 or ccx-v1 course key, got {course_id!r}", kind="invalid_course_key")
+        for name in parse_qs(self.payload[0], keep_blank_values=True):
+            match = _INPUT_NAME_RE.match(name)
+            if match:
+                block_id = iri_key(self.event_name, "data", match.group(1))
+                return self.block_iri(f"{block_prefix}:{course}+type@problem+block@{block_id}")
+        raise InvalidEvent(self.event_name, "data", "the answers name no problem (no input_<block>_<n>_<n> field)",
+                           kind="missing_field")
+
+    def get_result(self):
+        answers, html = self.payload
+        result = {}
+        progress = _PROGRESS_RE.search(html)
+        if progress:
+            earned, possible = float(progress.group(1)), float(progress.group(2))
+            result["score"] = score(earned, possible, earned / possible if possible > 0 else 0)
+        status = _STATUS_RE.search(html)
+        success = _STATUS_SUCCESS.get(status.group(1)) if status else None
+        if success is not None:
+            result["success"] = success
+        result["response"] = answers
+        return result
