@@ -3,7 +3,9 @@ The transformer registry: event name -> versions -> transformer class.
 
 Registration is explicit and strict: registering the same (event name, version) twice raises at
 import, never silently overrides. Several versions of one transformer may be registered at once;
-the newest is used unless the context pins one (``XAPI_ROUTER_TRANSFORMER_VERSIONS``). Other
+the newest is used unless the context pins one (``XAPI_ROUTER_TRANSFORMER_VERSIONS``), except that a
+class declaring ``opt_in = True`` is never chosen unless pinned (a new major version offered beside
+the default one). Other
 packages add transformers through the ``openedx_xapi_router.transformers`` entry point group: each
 entry point names a module, importing it registers its classes with :data:`registry`.
 """
@@ -28,7 +30,7 @@ class TransformerRegistry:
 
     def __init__(self):
         self._by_name = {}  # event name -> {version: class}
-        self._newest = {}  # event name -> class with the highest version
+        self._newest = {}  # event name -> default class: the highest version that is not opt-in
         self._disabled = set()
         self._entry_points_loaded = False
 
@@ -49,14 +51,32 @@ class TransformerRegistry:
                     f"{transformer_class.__qualname__} cannot claim it too"
                 )
             versions[version] = transformer_class
-            self._newest[name] = versions[max(versions)]
+            self._set_default(name)
         return transformer_class
+
+    def _set_default(self, name):
+        """
+        Make the newest version of ``name`` that is not ``opt_in`` its default. A class with
+        ``opt_in = True`` is used only when a site pins its version; when every version is opt-in,
+        the event is unsupported unless pinned.
+        """
+        versions = self._by_name[name]
+        defaults = [number for number, cls in versions.items() if not getattr(cls, "opt_in", False)]
+        if defaults:
+            self._newest[name] = versions[max(defaults)]
+        else:
+            self._newest.pop(name, None)
+
+    def default_version(self, event_name):
+        """The version used when nothing is pinned (the newest that is not opt-in); None when none."""
+        transformer = self._newest.get(event_name)
+        return None if transformer is None else transformer.version
 
     def get(self, event_name, pinned_versions=None):
         """
         The transformer class for ``event_name``: the pinned version if ``pinned_versions`` names the
-        event, else the newest. Raises :class:`UnsupportedEvent` when none is registered or enabled,
-        and :class:`ConfigurationError` when a pinned version does not exist.
+        event, else the newest that is not ``opt_in``. Raises :class:`UnsupportedEvent` when none is
+        registered or enabled, and :class:`ConfigurationError` when a pinned version does not exist.
         """
         if pinned_versions and event_name in pinned_versions:
             versions = self._by_name.get(event_name)

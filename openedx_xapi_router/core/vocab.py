@@ -42,6 +42,7 @@ ANSWERED = Verb("http://adlnet.gov/expapi/verbs/answered", "answered")
 ASKED = Verb("http://adlnet.gov/expapi/verbs/asked", "asked")
 ATTEMPTED = Verb("http://adlnet.gov/expapi/verbs/attempted", "attempted")
 COMPLETED = Verb("http://adlnet.gov/expapi/verbs/completed", "completed")
+EXITED = Verb("http://adlnet.gov/expapi/verbs/exited", "exited")
 EXPERIENCED = Verb("http://adlnet.gov/expapi/verbs/experienced", "experienced")
 FAILED = Verb("http://adlnet.gov/expapi/verbs/failed", "failed")
 INITIALIZED = Verb("http://adlnet.gov/expapi/verbs/initialized", "initialized")
@@ -50,6 +51,7 @@ LAUNCHED = Verb("http://adlnet.gov/expapi/verbs/launched", "launched")
 PASSED = Verb("http://adlnet.gov/expapi/verbs/passed", "passed")
 PROGRESSED = Verb("http://adlnet.gov/expapi/verbs/progressed", "progressed")
 REGISTERED = Verb("http://adlnet.gov/expapi/verbs/registered", "registered")
+SCORED = Verb("http://adlnet.gov/expapi/verbs/scored", "scored")
 TERMINATED = Verb("http://adlnet.gov/expapi/verbs/terminated", "terminated")
 
 # --- xAPI video profile (https://w3id.org/xapi/video/) ------------------------------------------
@@ -57,7 +59,16 @@ PLAYED = Verb("https://w3id.org/xapi/video/verbs/played", "played")
 PAUSED = Verb("https://w3id.org/xapi/video/verbs/paused", "paused")
 SEEKED = Verb("https://w3id.org/xapi/video/verbs/seeked", "seeked")
 
+# --- Activity Streams 1.0 verbs (http://activitystrea.ms/schema/1.0/) ----------------------------
+CREATED = Verb("http://activitystrea.ms/schema/1.0/create", "created")
+JOINED = Verb("http://activitystrea.ms/schema/1.0/join", "joined")
+REQUESTED = Verb("http://activitystrea.ms/schema/1.0/request", "requested")
+SAVED = Verb("http://activitystrea.ms/schema/1.0/save", "saved")
+SEARCHED = Verb("http://activitystrea.ms/schema/1.0/search", "searched")
+SUBMITTED = Verb("http://activitystrea.ms/schema/1.0/submit", "submitted")
+
 # --- ActivityStreams / Tin Can registry (http://id.tincanapi.com/verb/) --------------------------
+BOOKMARKED = Verb("http://id.tincanapi.com/verb/bookmarked", "bookmarked")
 EARNED = Verb("http://id.tincanapi.com/verb/earned", "earned")
 UNREGISTERED = Verb("http://id.tincanapi.com/verb/unregistered", "unregistered")
 VIEWED = Verb("http://id.tincanapi.com/verb/viewed", "viewed")
@@ -83,10 +94,15 @@ class ActivityType:
     # ADL
     ATTEMPT = "http://adlnet.gov/expapi/activities/attempt"
     COURSE = "http://adlnet.gov/expapi/activities/course"
+    FILE = "http://adlnet.gov/expapi/activities/file"
     INTERACTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
     LINK = "http://adlnet.gov/expapi/activities/link"
     MODULE = "http://adlnet.gov/expapi/activities/module"
     QUESTION = "http://adlnet.gov/expapi/activities/question"
+    # Activity Streams 1.0 object types
+    BADGE = "http://activitystrea.ms/schema/1.0/badge"
+    GROUP = "http://activitystrea.ms/schema/1.0/group"
+    PAGE = "http://activitystrea.ms/schema/1.0/page"
     # Tin Can registry
     DISCUSSION = "http://id.tincanapi.com/activitytype/discussion"
     RESOURCE = "http://id.tincanapi.com/activitytype/resource"
@@ -113,6 +129,9 @@ class Extension:
     CODE = "https://w3id.org/xapi/openedx/extension/code"
     SPEED_FROM = "https://w3id.org/xapi/openedx/extension/speed-from"
     SPEED_TO = "https://w3id.org/xapi/openedx/extension/speed-to"
+    CRITERIA = "https://w3id.org/xapi/openedx/extension/criteria"
+    GENERATION_MODE = "https://w3id.org/xapi/openedx/extension/generation-mode"
+    SUBMISSION_ID = "https://w3id.org/xapi/openedx/extension/submission-uuid"
     # Tin Can registry
     ATTEMPT_ID = "http://id.tincanapi.com/extension/attempt-id"
     DURATION = "http://id.tincanapi.com/extension/duration"
@@ -135,6 +154,8 @@ class Extension:
     VIDEO_COMPLETION_THRESHOLD = "https://w3id.org/xapi/video/extensions/completion-threshold"
     VIDEO_LENGTH = "https://w3id.org/xapi/video/extensions/length"
     VIDEO_PROGRESS = "https://w3id.org/xapi/video/extensions/progress"
+    VIDEO_SESSION_ID = "https://w3id.org/xapi/video/extensions/session-id"
+    VIDEO_SPEED = "https://w3id.org/xapi/video/extensions/speed"
     VIDEO_TIME = "https://w3id.org/xapi/video/extensions/time"
     VIDEO_TIME_FROM = "https://w3id.org/xapi/video/extensions/time-from"
     VIDEO_TIME_TO = "https://w3id.org/xapi/video/extensions/time-to"

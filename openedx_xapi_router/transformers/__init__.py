@@ -20,3 +20,11 @@ from openedx_xapi_router.transformers import problem  # noqa: E402,F401  pylint:
 from openedx_xapi_router.transformers import grading  # noqa: E402,F401  pylint: disable=wrong-import-position
 from openedx_xapi_router.transformers import forum  # noqa: E402,F401  pylint: disable=wrong-import-position
 from openedx_xapi_router.transformers import exam  # noqa: E402,F401  pylint: disable=wrong-import-position
+# Events event-routing-backends does not transform (docs/beyond_erb.rst).
+from openedx_xapi_router.transformers import ora  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import drag_and_drop  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import textbook  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import poll  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import bookmark  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import certificate  # noqa: E402,F401  pylint: disable=wrong-import-position
+from openedx_xapi_router.transformers import cohort  # noqa: E402,F401  pylint: disable=wrong-import-position

@@ -8,11 +8,14 @@ Payload fields (``data``, emitted by the browser):
   events also have ``target_name`` (the chosen block's display name).
 - sequence events: ``id`` (the subsection's usage key), ``tab_count`` (its number of units),
   ``current_tab`` (1-based unit the learner was on) and, for ``tab_selected``, ``target_tab``.
+- ``page_close``: no payload; the page is the event's ``page`` (see ``docs/beyond_erb.rst``).
 """
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
 from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
+from openedx_xapi_router.transformers.xblock_events import iri_url
 
 
 @registry.register
@@ -102,3 +105,23 @@ class SequencePreviousSelected(SequenceNavigation):
 
     def ending_point(self):
         return "previous unit"
+
+
+@registry.register
+class PageClosed(XapiTransformer):
+    """
+    The learner left a page (``page_close``: the browser closed it or navigated away). The object
+    is the page, its URL without query string or fragment (``page``, the page the browser was
+    showing), an Activity Streams ``page``. The event has no payload: how long the page was open is
+    not in it.
+    """
+
+    event_names = ("page_close",)
+    verb = vocab.EXITED
+
+    def get_object(self):
+        page = self.event.page
+        if page is None:
+            raise InvalidEvent(self.event_name, "page", "required field is missing or empty", kind="missing_field")
+        url = iri_url(self.event_name, "page", page.split("#", 1)[0].split("?", 1)[0])
+        return {"id": url, "objectType": "Activity", "definition": {"type": ActivityType.PAGE}}

@@ -63,7 +63,7 @@ LOG = "\n".join([
     log_line(),                                                        # 1: a statement
     "",                                                                # 2: blank_line
     PREFIX + log_line(),                                               # 3: recovered, same statement
-    log_line(name="textbook.pdf.page.navigated", event_type="textbook.pdf.page.navigated"),  # 4: unsupported
+    log_line(name="textbook.pdf.zoom.menu.changed", event_type="textbook.pdf.zoom.menu.changed"),  # 4: unsupported
     log_line()[:120],                                                  # 5: truncated_json
     log_line(username="", event={"course_id": COURSE, "mode": "audit"},
              context={"course_id": COURSE, "org_id": "edX"}),          # 6: anonymous
@@ -81,7 +81,7 @@ def expected_report(source_lines=None):
         "events": 5,
         "transformed": 2,
         "statements": 2,
-        "unsupported": {"textbook.pdf.page.navigated": 1},
+        "unsupported": {"textbook.pdf.zoom.menu.changed": 1},
         "anonymous": 1,
         "skipped": {"unknown_user": 1},
         "recovered": {"logger_prefix": 1},

@@ -378,6 +378,7 @@ NAVIGATION_EVENT_NAMES = {
     "edx.ui.lms.sequence.next_selected": navigation.SequenceNextSelected,
     "edx.ui.lms.sequence.previous_selected": navigation.SequencePreviousSelected,
     "edx.ui.lms.sequence.tab_selected": navigation.SequenceTabSelected,
+    "page_close": navigation.PageClosed,  # beyond event-routing-backends: tests/transformers/test_page_close.py
 }
 
 

@@ -1,0 +1,40 @@
+"""
+Certificates: a learner was awarded a course certificate.
+
+.. event_name: edx.certificate.created
+.. event_version: 1
+
+Payload fields (``data``, a server event, also sent from a Celery task when certificates are
+generated in batch): ``user_id`` (the learner; the event's own user may be staff or nobody),
+``course_id``, ``certificate_id``, ``certificate_url``, ``enrollment_mode``, ``generation_mode``
+(``self``, ``batch``, ...).
+
+Object: the certificate, ``<LMS>/certificates/<certificate id>`` (the LMS's own certificate page),
+an Activity Streams ``badge`` with the enrollment mode as its acrossx type extension; the context
+has the generation mode. The statement is the learner's: the actor is ``data.user_id``.
+"""
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.vocab import ActivityType, Extension
+from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
+from openedx_xapi_router.transformers.xblock_events import iri_key, optional_text
+
+
+@registry.register
+class CertificateCreated(XapiTransformer):
+    """A learner earned a course certificate."""
+
+    event_names = ("edx.certificate.created",)
+    version = 1
+    verb = vocab.EARNED
+
+    def get_object(self):
+        certificate_id = iri_key(self.event_name, "data.certificate_id", self.event.require("certificate_id", str))
+        definition = {"type": ActivityType.BADGE}
+        mode = optional_text(self.event, "enrollment_mode")
+        if mode is not None:
+            definition["extensions"] = {Extension.MODE: mode}
+        return {"id": self.iri("certificates", certificate_id), "objectType": "Activity", "definition": definition}
+
+    def extra_context_extensions(self):
+        return drop_none({Extension.GENERATION_MODE: optional_text(self.event, "generation_mode")})

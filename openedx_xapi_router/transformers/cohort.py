@@ -1,0 +1,56 @@
+"""
+Cohorts: a cohort was created in a course, or a learner was put in one.
+
+.. event_name: edx.cohort.created, edx.cohort.user_added
+.. event_version: 1
+
+Payload fields (``data``, server events): ``cohort_id`` (an integer), ``name`` (the cohort's
+name); ``user_added`` also has ``user_id`` (the learner added).
+
+Object: the cohort, ``<LMS>/course/<course key>/cohort/<cohort id>``, an Activity Streams
+``group`` named by the cohort's name.
+
+Actors: ``user_added`` is the learner's statement (``data.user_id``; staff may have added them).
+``created`` is the statement of whoever the event names: a member of staff, or, for a cohort the
+LMS creates automatically, the learner whose first assignment created it. The event does not say
+which, so the statement cannot either.
+"""
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.vocab import ActivityType
+from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.transformers.base import XapiTransformer
+from openedx_xapi_router.transformers.xblock_events import optional_text
+
+
+class CohortTransformer(XapiTransformer):
+    """Statements whose object is a cohort of the event's course."""
+
+    version = 1
+
+    def get_object(self):
+        if not self.event.course_id:
+            raise InvalidEvent(self.event_name, "context.course_id", "required field is missing or empty",
+                               kind="missing_field")
+        cohort_id = self.event.require("cohort_id", int)
+        definition = {"type": ActivityType.GROUP}
+        name = optional_text(self.event, "name")
+        if name is not None:
+            definition["name"] = {vocab.EN_US: name}
+        return {"id": f"{self.course_iri()}/cohort/{cohort_id}", "objectType": "Activity", "definition": definition}
+
+
+@registry.register
+class CohortCreated(CohortTransformer):
+    """A cohort was created."""
+
+    event_names = ("edx.cohort.created",)
+    verb = vocab.CREATED
+
+
+@registry.register
+class CohortUserAdded(CohortTransformer):
+    """A learner was put in a cohort: they joined it."""
+
+    event_names = ("edx.cohort.user_added",)
+    verb = vocab.JOINED

@@ -1,0 +1,64 @@
+"""
+Drag and drop problems (the ``drag-and-drop-v2`` XBlock): a learner loaded the problem or dropped
+an item on a zone.
+
+.. event_name: edx.drag_and_drop_v2.loaded, edx.drag_and_drop_v2.item.dropped
+.. event_version: 1
+
+Object: the drag and drop block (``context.module.usage_key``), a ``cmi.interaction`` of
+interaction type ``matching`` (items are matched to zones), named by its display name.
+
+Payload fields (``data``, server events of the XBlock's ``publish_event`` and ``drop_item``
+handlers):
+
+- ``loaded``: none.
+- ``item.dropped``: ``item_id`` and ``item`` (the item's index and text), ``location_id`` and
+  ``location`` (the zone's index and title), ``is_correct`` (standard mode only: assessment-mode
+  drops are not judged until the learner submits).
+
+Left unsupported, as browser-side noise: ``item.picked_up`` (every drop that counts follows a pick
+up and names the same item), ``feedback.opened`` and ``feedback.closed`` (the feedback pop-up the
+block shows after a drop opening and closing).
+"""
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.vocab import ActivityType
+from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.transformers.base import drop_none
+from openedx_xapi_router.transformers.xblock_events import XBlockTransformer
+
+
+class DragAndDropTransformer(XBlockTransformer):
+    """Statements whose object is the drag and drop block."""
+
+    version = 1
+    activity_type = ActivityType.INTERACTION
+    interaction_type = "matching"
+
+
+@registry.register
+class DragAndDropLoaded(DragAndDropTransformer):
+    """The problem was loaded in the learner's browser."""
+
+    event_names = ("edx.drag_and_drop_v2.loaded",)
+    verb = vocab.INITIALIZED
+
+
+@registry.register
+class ItemDropped(DragAndDropTransformer):
+    """
+    A learner dropped an item on a zone. Result: the match in the xAPI ``matching`` response form,
+    ``<item id>[.]<zone id>``, and whether it was right (standard mode only).
+    """
+
+    event_names = ("edx.drag_and_drop_v2.item.dropped",)
+    verb = vocab.ANSWERED
+
+    def get_result(self):
+        item = self.event.require("item_id", (int, str))
+        zone = self.event.require("location_id", (int, str))
+        correct = self.event.data_value("is_correct")
+        if correct is not None and not isinstance(correct, bool):
+            raise InvalidEvent(self.event_name, "data.is_correct", f"expected bool, got {type(correct).__name__}",
+                               kind="wrong_type")
+        return drop_none({"success": correct, "response": f"{item}[.]{zone}"})

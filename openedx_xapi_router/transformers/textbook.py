@@ -1,0 +1,115 @@
+"""
+PDF textbooks (the LMS's PDF viewer): a learner opened a chapter, reached a page, or searched a
+chapter.
+
+.. event_name: textbook.pdf.chapter.navigated, textbook.pdf.page.navigated,
+   textbook.pdf.page.scrolled, textbook.pdf.search.executed
+.. event_version: 1
+
+Payload fields (``data``, browser events of the PDF viewer): ``chapter``, the chapter's PDF (an
+LMS path such as ``/asset-v1:O+C+R+type@asset+block/ch1.pdf``, or an absolute URL); ``page``, the
+page number shown (every event but ``chapter.navigated``); ``chapter_title`` (``chapter.navigated``);
+``query``, ``status`` (``""`` found, ``"not found"``), ``caseSensitive``, ``highlightAll``
+(``search.executed``); ``direction`` (``page.scrolled``: ``up``/``down``).
+
+Ids: a chapter is its PDF's URL (``<LMS><chapter path>``), an ADL ``file``; a page is that URL with
+the standard PDF fragment, ``<chapter URL>#page=<n>``, an Activity Streams ``page``. Page
+statements carry the chapter in ``contextActivities.grouping``.
+
+Left unsupported, as viewer-display noise: ``textbook.pdf.zoom.buttons.changed``,
+``textbook.pdf.zoom.menu.changed``, ``textbook.pdf.display.scaled``, ``textbook.pdf.outline.toggled``,
+``textbook.pdf.thumbnails.toggled`` (how the viewer shows the page, not what the learner read), and
+the older HTML-textbook events.
+"""
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.vocab import ActivityType
+from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
+from openedx_xapi_router.transformers.xblock_events import iri_path, iri_url, optional_text, positive_int
+
+#: ``data.status`` of a search -> ``result.success``; other statuses (``pending``) leave it out.
+SEARCH_SUCCESS = {"": True, "not found": False, "wrapped": True}
+
+
+class TextbookTransformer(XapiTransformer):
+    """Statements about a PDF textbook chapter or one of its pages."""
+
+    version = 1
+
+    def chapter_iri(self):
+        """The chapter PDF's URL: ``<LMS><path>`` for an LMS path, the URL itself for an absolute one."""
+        chapter = self.event.require("chapter", str)
+        if chapter.startswith(("http://", "https://")):
+            return iri_url(self.event_name, "data.chapter", chapter)
+        return f"{self.ctx.lms_root_url}{iri_path(self.event_name, 'data.chapter', chapter)}"
+
+    def chapter_activity(self, title=None):
+        """The chapter as an Activity (an ADL ``file``), named when ``title`` is known."""
+        definition = {"type": ActivityType.FILE}
+        if title is not None:
+            definition["name"] = {vocab.EN_US: title}
+        return {"id": self.chapter_iri(), "objectType": "Activity", "definition": definition}
+
+    def get_object(self):
+        return self.chapter_activity()
+
+
+class PageViewed(TextbookTransformer):
+    """The learner reached a page of a chapter, by the page controls or by scrolling; the object is the page."""
+
+    verb = vocab.VIEWED
+
+    def get_object(self):
+        return {
+            "id": f"{self.chapter_iri()}#page={positive_int(self.event, 'page')}",
+            "objectType": "Activity",
+            "definition": {"type": ActivityType.PAGE},
+        }
+
+    def get_context_activities(self):
+        activities = super().get_context_activities() or {}
+        activities["grouping"] = [self.chapter_activity()]
+        return activities
+
+
+@registry.register
+class PageNavigated(PageViewed):
+    """The learner went to a page with the page controls (number box, next, previous)."""
+
+    event_names = ("textbook.pdf.page.navigated",)
+
+
+@registry.register
+class PageScrolled(PageViewed):
+    """The learner scrolled to a page."""
+
+    event_names = ("textbook.pdf.page.scrolled",)
+
+
+@registry.register
+class ChapterNavigated(TextbookTransformer):
+    """The learner opened a chapter; the object is the chapter, named by its title when known."""
+
+    event_names = ("textbook.pdf.chapter.navigated",)
+    verb = vocab.NAVIGATED
+
+    def get_object(self):
+        return self.chapter_activity(optional_text(self.event, "chapter_title"))
+
+
+@registry.register
+class SearchExecuted(TextbookTransformer):
+    """
+    The learner searched a chapter. Object: the chapter; result: the query as the response, and
+    whether it was found (``status``; left out while the search is pending).
+    """
+
+    event_names = ("textbook.pdf.search.executed",)
+    verb = vocab.SEARCHED
+
+    def get_result(self):
+        status = self.event.data_value("status")
+        return drop_none({
+            "success": SEARCH_SUCCESS.get(status) if isinstance(status, str) else None,
+            "response": self.event.require("query", str),
+        })
