@@ -28,3 +28,6 @@ from openedx_xapi_router.transformers import poll  # noqa: E402,F401  pylint: di
 from openedx_xapi_router.transformers import bookmark  # noqa: E402,F401  pylint: disable=wrong-import-position
 from openedx_xapi_router.transformers import certificate  # noqa: E402,F401  pylint: disable=wrong-import-position
 from openedx_xapi_router.transformers import cohort  # noqa: E402,F401  pylint: disable=wrong-import-position
+
+# Transformers other packages declare (entry point group ``openedx_xapi_router.transformers``).
+registry.load_entry_points()
