@@ -1,21 +1,38 @@
 """
-The event-tracking backend the LMS sends tracking events to.
+The event-tracking backend the LMS sends every tracking event to.
 
-PLACEHOLDER, NOT YET WIRED: the real backend (transform, then queue delivery on Celery) is built
-in its own issue. This class exists so that ``settings.common.add_tracking_backend`` names an
-importable ENGINE; today it accepts events and drops them.
+``plugin_settings`` adds it to ``EVENT_TRACKING_BACKENDS`` while ``XAPI_ROUTER_ENABLED`` is True.
+:meth:`XapiRouterBackend.send` runs in the LMS's request: it filters, transforms in-process and
+publishes one Celery message (see :mod:`openedx_xapi_router.delivery.sending`); it never talks to
+an LRS and never raises into the LMS: any error is logged and counted.
 """
+import logging
+
+from openedx_xapi_router.delivery.monitoring import set_attribute
+
+log = logging.getLogger(__name__)
 
 
 class XapiRouterBackend:
     """
-    Placeholder event-tracking backend: accepts every event and does nothing with it yet.
+    event-tracking backend: ``send(event)`` queues the event's xAPI statements for delivery.
+
+    Options (``EVENT_TRACKING_BACKENDS[...]["OPTIONS"]``): none today; any given are kept.
     """
 
     def __init__(self, **options):
         self.options = options
+        self.errors = 0
 
     def send(self, event):
-        """
-        Accept one tracking event. Not yet wired: the event is dropped.
-        """
+        """Queue the xAPI statements of one tracking event; never raises."""
+        try:
+            from openedx_xapi_router.delivery.sending import queue_event  # pylint: disable=import-outside-toplevel
+
+            return queue_event(event)
+        except Exception as error:  # pylint: disable=broad-except
+            self.errors += 1
+            set_attribute("xapi_router.send_error", type(error).__name__)
+            log.exception("xapi_router: could not queue the statements of event %r",
+                          event.get("name") if isinstance(event, dict) else type(event).__name__)
+            return 0

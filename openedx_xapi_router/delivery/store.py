@@ -1,0 +1,113 @@
+"""
+What delivery writes to the database: dead letters, hourly counters and the endpoint's last
+success/failure. Every write is an upsert or an atomic ``F()`` update, so any number of worker
+processes can record at once.
+"""
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from openedx_xapi_router.delivery.monitoring import set_attribute
+from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
+
+log = logging.getLogger(__name__)
+
+DETAIL_LENGTH = 500
+
+
+def hour_of(moment):
+    """The start of ``moment``'s clock hour."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def count_hour(endpoint_id, delivered=0, failed=0, requests=0, now=None):
+    """Add to the endpoint's counters of the current hour (created on first use)."""
+    if not (delivered or failed or requests):
+        return
+    hour = hour_of(now or timezone.now())
+    updates = {"delivered": F("delivered") + delivered, "failed": F("failed") + failed,
+               "requests": F("requests") + requests}
+    if DeliveryHour.objects.filter(endpoint_id=endpoint_id, hour=hour).update(**updates):
+        return
+    try:
+        with transaction.atomic():
+            DeliveryHour.objects.create(
+                endpoint_id=endpoint_id, hour=hour, delivered=delivered, failed=failed, requests=requests
+            )
+    except IntegrityError:  # another process created the row first
+        DeliveryHour.objects.filter(endpoint_id=endpoint_id, hour=hour).update(**updates)
+
+
+def mark_success(endpoint_id, now=None):
+    """Record a successful request to the endpoint."""
+    LrsEndpoint.objects.filter(pk=endpoint_id).update(last_success_at=now or timezone.now())
+
+
+def mark_failure(endpoint_id, error_text, now=None):
+    """Record a failed request to the endpoint (``error_text`` holds no credentials: it comes from LrsError)."""
+    LrsEndpoint.objects.filter(pk=endpoint_id).update(
+        last_failure_at=now or timezone.now(), last_error=str(error_text)[:500]
+    )
+
+
+def dead_letter(endpoint_id, items, reason, http_status=None, detail="", attempts=1, now=None):
+    """
+    Keep ``items`` (:class:`~openedx_xapi_router.delivery.core.Item`) as pending dead letters of the
+    endpoint. A statement already there is updated (attempts added, last failure, reason, state back
+    to pending) rather than duplicated. Returns the number of items recorded.
+    """
+    now = now or timezone.now()
+    detail = str(detail)[:DETAIL_LENGTH]
+    for item in items:
+        defaults = {
+            "statement": item.statement, "event_name": item.event_name[:255],
+            "transformer_version": item.transformer_version[:255], "reason": reason, "detail": detail,
+            "http_status": http_status, "last_failed_at": now, "state": DeadLetter.STATE_PENDING,
+        }
+        updated = DeadLetter.objects.filter(endpoint_id=endpoint_id, statement_id=item.statement_id).update(
+            attempts=F("attempts") + attempts, **defaults
+        )
+        if updated:
+            continue
+        try:
+            with transaction.atomic():
+                DeadLetter.objects.create(
+                    endpoint_id=endpoint_id, statement_id=item.statement_id, attempts=attempts,
+                    first_failed_at=now, **defaults
+                )
+        except IntegrityError:
+            DeadLetter.objects.filter(endpoint_id=endpoint_id, statement_id=item.statement_id).update(
+                attempts=F("attempts") + attempts, **defaults
+            )
+    if items:
+        check_alert_threshold(endpoint_id)
+    return len(items)
+
+
+def dead_letter_rejections(endpoint_id, rejections, attempts=1):
+    """Dead-letter each :class:`~openedx_xapi_router.delivery.core.Rejection` with its own status and excerpt."""
+    for rejection in rejections:
+        dead_letter(endpoint_id, [rejection.item], DeadLetter.REASON_REJECTED, rejection.status_code,
+                    rejection.detail, attempts=attempts)
+
+
+def check_alert_threshold(endpoint_id):
+    """
+    Log an error and set the ``xapi_router.dead_letters_pending`` attribute when the endpoint's
+    pending dead letters reach ``XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD``. Returns the count.
+    """
+    threshold = getattr(settings, "XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD", 1000)
+    if not threshold:
+        return None
+    pending = DeadLetter.objects.filter(endpoint_id=endpoint_id, state=DeadLetter.STATE_PENDING).count()
+    if pending >= threshold:
+        log.error(
+            "xapi_router: endpoint %s has %d pending dead letters (alert threshold %d): check the LRS, then "
+            "run `manage.py replay_failed_statements --endpoint <name>`", endpoint_id, pending, threshold,
+        )
+        set_attribute("xapi_router.dead_letters_pending", pending)
+        set_attribute("xapi_router.dead_letters_alert_endpoint", endpoint_id)
+    return pending
