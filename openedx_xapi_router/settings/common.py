@@ -45,9 +45,29 @@ def plugin_settings(settings):
 
     # .. setting_name: XAPI_ROUTER_CELERY_QUEUE
     # .. setting_default: None
-    # .. setting_description: The Celery queue for delivery tasks. None uses the LMS's default
-    #   queue (``CELERY_DEFAULT_QUEUE``).
+    # .. setting_description: The Celery queue for delivery tasks. None means the dedicated queue
+    #   ``edx.lms.core.xapi_router``, so delivery never delays the LMS's other tasks: run a worker for
+    #   it (``celery worker -Q edx.lms.core.xapi_router``; see README, "Live delivery").
     _set_default(settings, "XAPI_ROUTER_CELERY_QUEUE", None)
+
+    # .. setting_name: XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD
+    # .. setting_default: 1000
+    # .. setting_description: When an endpoint's pending dead letters reach this count, each new
+    #   dead letter logs an error and sets the ``xapi_router.dead_letters_pending`` monitoring
+    #   attribute. 0 turns the alert off.
+    _set_default(settings, "XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD", 1000)
+
+    # .. setting_name: XAPI_ROUTER_RETRY_BACKOFF_BASE
+    # .. setting_default: 2.0
+    # .. setting_description: Seconds before the first retry of a batch an LRS failed retryably
+    #   (5xx, 429, timeout, connection error); each further retry waits twice as long (with jitter,
+    #   and never less than the LRS's ``Retry-After``), up to ``XAPI_ROUTER_RETRY_BACKOFF_MAX``.
+    _set_default(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0)
+
+    # .. setting_name: XAPI_ROUTER_RETRY_BACKOFF_MAX
+    # .. setting_default: 600.0
+    # .. setting_description: The longest wait, in seconds, between two retries of a batch.
+    _set_default(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0)
 
     # .. setting_name: XAPI_ROUTER_ENCRYPTION_KEYS
     # .. setting_default: []
