@@ -11,7 +11,6 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from openedx_xapi_router.delivery.store import hour_of
 from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
 from tests.admin.conftest import make_dead_letter
 
@@ -155,7 +154,7 @@ def test_status_page_shows_the_endpoint_status(admin_client, db):  # pylint: dis
         last_success_at=now - timedelta(minutes=5), last_error="LRS request failed (HTTP 503, retryable): busy",
         last_failure_at=now - timedelta(minutes=7),
     )
-    this_hour = hour_of(now)
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
     DeliveryHour.objects.create(endpoint=endpoint, hour=this_hour, delivered=40, failed=0, requests=4)
     DeliveryHour.objects.create(endpoint=endpoint, hour=this_hour - timedelta(hours=5), delivered=50, failed=10)
     DeliveryHour.objects.create(endpoint=endpoint, hour=this_hour - timedelta(days=3), delivered=999, failed=999)
