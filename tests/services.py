@@ -79,18 +79,23 @@ class CeleryWorker:
     on a Redis broker, and a client app in this process that sends to it.
     """
 
-    def __init__(self, broker_url):
+    def __init__(self, broker_url, app_module="tests.project.celery_app", queue=None):
         self.broker_url = broker_url
-        self.queue = f"xapi-router-test-{uuid.uuid4().hex[:12]}"
-        self.node = f"{self.queue}@{socket.gethostname()}"
+        self.app_module = app_module
+        self.queue = queue or f"xapi-router-test-{uuid.uuid4().hex[:12]}"
+        self.node = f"{self.queue}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
         self.process = None
         self.log_path = None
         from tests.project.celery_app import make_app  # pylint: disable=import-outside-toplevel
 
         self.app = make_app(broker_url=broker_url, queue=self.queue, set_as_current=False)
 
-    def start(self, log_dir, timeout=60.0):
-        """Start the worker and wait until it answers a ping."""
+    def start(self, log_dir, timeout=60.0, extra_env=None, extra_args=()):
+        """
+        Start the worker and wait until it answers a ping. ``extra_env`` adds environment variables
+        (e.g. ``XAPI_ROUTER_DATABASE_URL`` naming the test database), ``extra_args`` worker options
+        (e.g. ``--include``).
+        """
         self.log_path = Path(log_dir) / f"{self.queue}.log"
         env = dict(
             os.environ,
@@ -98,11 +103,12 @@ class CeleryWorker:
             XAPI_ROUTER_CELERY_QUEUE=self.queue,
             DJANGO_SETTINGS_MODULE="tests.project.settings",
             PYTHONPATH=str(REPO_ROOT),
+            **(extra_env or {}),
         )
         command = [
-            sys.executable, "-m", "celery", "-A", "tests.project.celery_app", "worker",
+            sys.executable, "-m", "celery", "-A", self.app_module, "worker",
             "--pool", "solo", "--queues", self.queue, "--hostname", self.node,
-            "--without-gossip", "--without-mingle", "--loglevel", "INFO",
+            "--without-gossip", "--without-mingle", "--loglevel", "INFO", *extra_args,
         ]
         with open(self.log_path, "ab") as log_file:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with

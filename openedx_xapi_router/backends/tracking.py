@@ -25,14 +25,13 @@ class XapiRouterBackend:
         self.errors = 0
 
     def send(self, event):
-        """Queue the xAPI statements of one tracking event; never raises."""
+        """Queue the xAPI statements of one tracking event; never raises, returns nothing (event-tracking's interface)."""
         try:
             from openedx_xapi_router.delivery.sending import queue_event  # pylint: disable=import-outside-toplevel
 
-            return queue_event(event)
+            queue_event(event)
         except Exception as error:  # pylint: disable=broad-except
             self.errors += 1
             set_attribute("xapi_router.send_error", type(error).__name__)
             log.exception("xapi_router: could not queue the statements of event %r",
                           event.get("name") if isinstance(event, dict) else type(event).__name__)
-            return 0

@@ -16,6 +16,7 @@ Both tasks are acknowledged late and idempotent (statement ids are deterministic
 import logging
 
 from celery import shared_task
+from django.db import close_old_connections
 
 from openedx_xapi_router.delivery import service
 from openedx_xapi_router.delivery.batching import BatchingTask
@@ -30,6 +31,7 @@ class DeliverStatementsTask(BatchingTask):
     """Batches of tracking events' statements, delivered per endpoint."""
 
     def run_batch(self, bodies):
+        close_old_connections()  # this batch runs outside Celery's task lifecycle, which would do it
         try:
             return service.deliver_messages(bodies)
         except Exception:  # pylint: disable=broad-except

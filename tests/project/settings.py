@@ -28,6 +28,7 @@ TIME_ZONE = "UTC"
 ROOT_URLCONF = "tests.project.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LMS_ROOT_URL = "http://localhost:18000"
+STATIC_URL = "/static/"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.staticfiles",  # the admin's CSS and JS, served by the live server (browser test)
     "openedx_xapi_router",
 ]
 
@@ -68,7 +70,10 @@ def database_from_url(url):
     """
     if not url:
         VAR_DIR.mkdir(exist_ok=True)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "xapi_router.sqlite3")}
+        # The test database is a file too (one per test run), so a Celery worker subprocess can share
+        # it (delivery tests).
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "xapi_router.sqlite3"),
+                "TEST": {"NAME": str(VAR_DIR / f"test_xapi_router_{os.getpid()}.sqlite3")}}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:]) or ":memory:"}
@@ -98,6 +103,12 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 EVENT_TRACKING_BACKENDS = {}
 XAPI_ROUTER_ENABLED = False
 XAPI_ROUTER_ACTOR_SECRET = "insecure-actor-secret-for-tests"
+# The LMS-only actor and course-name lookups do not exist here.
+XAPI_ROUTER_ACTOR_ID_SOURCE = "pseudonymous"
+XAPI_ROUTER_COURSE_NAME_SOURCE = "none"
+# A delivery test's Celery worker subprocess takes its queue and back-off from its environment.
+XAPI_ROUTER_CELERY_QUEUE = os.environ.get("XAPI_ROUTER_CELERY_QUEUE") or None
+XAPI_ROUTER_RETRY_BACKOFF_BASE = float(os.environ.get("XAPI_ROUTER_RETRY_BACKOFF_BASE", "2.0"))
 
 # Celery settings, read by tests/project/celery_app.py (namespace CELERY_).
 CELERY_BROKER_URL = os.environ.get("XAPI_ROUTER_BROKER_URL", "")

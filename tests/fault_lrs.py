@@ -1,0 +1,195 @@
+"""
+A scriptable LRS for faults Ralph cannot produce: a real ``http.server`` on 127.0.0.1 in a thread.
+
+By default it forwards every request to an upstream LRS (the test session's real Ralph) and
+returns its answer, so statements that get through are read back from Ralph. On top of that, a
+test scripts faults:
+
+* ``fail_next(n, status, retry_after=None)``: the next ``n`` POSTs get ``status`` (503, 429 with
+  ``Retry-After`` ...), nothing forwarded;
+* ``delay_next(n, seconds, status=None)``: the next ``n`` POSTs wait ``seconds`` before being
+  answered (a reply slower than the client's timeout is a timeout), then are forwarded, or answered
+  ``status`` without forwarding when given;
+* ``reject_ids(ids, status=400)``: a POST holding any of these statement ids is refused whole
+  with ``status``, as Ralph refuses a batch with one invalid statement;
+* ``stop()`` / ``start()``: the LRS goes down (connection refused) and comes back on the same port.
+
+It counts every POST (``posts``: status and ids per request; ``post_times``: when each was
+answered; ``started``: POSTs received, answered or not) and the ids forwarded upstream and accepted
+(``accepted_ids``). Without an upstream it answers 200 itself and keeps the statements.
+"""
+import http.server
+import json
+import threading
+import time
+from collections import Counter
+
+import requests
+
+
+class FaultLrs:
+    """The scriptable LRS; ``statements_url`` is ``http://127.0.0.1:<port>/xAPI/statements``."""
+
+    def __init__(self, upstream_url=None, upstream_auth=None, port=0):
+        self.upstream_url = upstream_url
+        self.upstream_auth = upstream_auth
+        self.lock = threading.Lock()
+        self.script = []          # [kind, remaining, params] in order
+        self.rejected_ids = {}    # statement id -> status
+        self.posts = []           # (status, [ids]) per POST
+        self.post_times = []      # time.monotonic() of each answer
+        self.started = 0
+        self.accepted_ids = Counter()
+        self.stored = {}
+        self._session = requests.Session()
+        self.server = None
+        self.thread = None
+        self.port = port
+        self.start()
+
+    @property
+    def statements_url(self):
+        """The statements URL to configure an endpoint with."""
+        return f"http://127.0.0.1:{self.port}/xAPI/statements"
+
+    def start(self):
+        """Listen (again) on the port."""
+        handler = _make_handler(self)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        """Stop listening: connections are refused until :meth:`start`."""
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def close(self):
+        """Stop and release everything."""
+        self.stop()
+        self._session.close()
+
+    def fail_next(self, count, status, retry_after=None):
+        """Answer the next ``count`` POSTs with ``status`` (and ``Retry-After`` when given)."""
+        with self.lock:
+            self.script.append(["fail", count, {"status": status, "retry_after": retry_after}])
+
+    def delay_next(self, count, seconds, status=None):
+        """Wait ``seconds`` before answering each of the next ``count`` POSTs (with ``status``, if given)."""
+        with self.lock:
+            self.script.append(["delay", count, {"seconds": seconds, "status": status}])
+
+    def reject_ids(self, ids, status=400):
+        """Refuse, whole, any POST that holds one of ``ids``."""
+        with self.lock:
+            for statement_id in ids:
+                self.rejected_ids[statement_id] = status
+
+    def post_statuses(self):
+        """The status of every POST so far, in order."""
+        with self.lock:
+            return [status for status, _ in self.posts]
+
+    def _next_step(self):
+        with self.lock:
+            if not self.script:
+                return None
+            step = self.script[0]
+            step[1] -= 1
+            if step[1] <= 0:
+                self.script.pop(0)
+            return step[0], step[2]
+
+    def handle_post(self, body, headers):
+        """``(status, extra headers, body bytes)`` for one POST."""
+        try:
+            statements = json.loads(body)
+        except ValueError:
+            return self._record(400, [], {}, b'{"detail": "not JSON"}')
+        statements = statements if isinstance(statements, list) else [statements]
+        ids = [statement.get("id") for statement in statements]
+        with self.lock:
+            self.started += 1
+        step = self._next_step()
+        if step is not None and step[0] == "delay":
+            time.sleep(step[1]["seconds"])
+            if step[1]["status"] is not None:
+                return self._record(step[1]["status"], ids, {}, b'{"detail": "scripted slow failure"}')
+            step = None
+        if step is not None and step[0] == "fail":
+            extra = {"Retry-After": str(step[1]["retry_after"])} if step[1]["retry_after"] is not None else {}
+            return self._record(step[1]["status"], ids, extra, b'{"detail": "scripted failure"}')
+        if len(set(ids)) != len(ids):
+            return self._record(400, ids, {}, b'{"detail": "Duplicate statement IDs"}')
+        with self.lock:
+            refused = [self.rejected_ids[i] for i in ids if i in self.rejected_ids]
+        if refused:
+            return self._record(refused[0], ids, {}, b'{"detail": "scripted rejection of a statement"}')
+        if self.upstream_url is None:
+            with self.lock:
+                for statement in statements:
+                    self.stored[statement["id"]] = statement
+            return self._record(200, ids, {}, json.dumps(ids).encode(), accepted=True)
+        forward = {name: value for name, value in headers.items() if name.lower() in (
+            "content-type", "x-experience-api-version")}
+        response = self._session.post(self.upstream_url, data=body, headers=forward, auth=self.upstream_auth,
+                                      timeout=30)
+        return self._record(response.status_code, ids, {}, response.content,
+                            accepted=response.status_code < 300 or response.status_code == 409)
+
+    def _record(self, status, ids, extra, body, accepted=False):
+        with self.lock:
+            self.posts.append((status, ids))
+            self.post_times.append(time.monotonic())
+            if accepted:
+                self.accepted_ids.update(ids)
+        return status, extra, body
+
+
+def _make_handler(lrs):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        """Routes POST /xAPI/statements to the FaultLrs; GET is forwarded upstream (or 404)."""
+
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+            pass
+
+        def _reply(self, status, extra, body):
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):  # pylint: disable=invalid-name
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            try:
+                status, extra, answer = lrs.handle_post(body, dict(self.headers))
+            except Exception as error:  # pylint: disable=broad-except
+                status, extra, answer = 502, {}, json.dumps({"detail": repr(error)}).encode()
+            try:
+                self._reply(status, extra, answer)
+            except OSError:  # the client gave up (timeout)
+                pass
+
+        def do_GET(self):  # pylint: disable=invalid-name
+            if lrs.upstream_url is None or not self.path.startswith("/xAPI/statements"):
+                self._reply(404, {}, b'{"detail": "not found"}')
+                return
+            query = self.path.split("?", 1)[1] if "?" in self.path else ""
+            response = lrs._session.get(  # pylint: disable=protected-access
+                f"{lrs.upstream_url}?{query}", auth=lrs.upstream_auth, timeout=30,
+                headers={"X-Experience-API-Version": self.headers.get("X-Experience-API-Version", "1.0.3")},
+            )
+            self._reply(response.status_code, {}, response.content)
+
+    return Handler
