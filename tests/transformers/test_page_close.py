@@ -9,6 +9,7 @@ import pytest
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
+from openedx_xapi_router.core.event import normalize
 from openedx_xapi_router.transformers import navigation, registry
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
 
@@ -130,3 +131,11 @@ def test_an_anonymous_page_close_gives_no_statement():
     raw["username"] = ""
     with pytest.raises(EventSkipped):
         transform(raw)
+
+
+def test_only_browser_events_have_a_page():
+    assert normalize(PAGE_CLOSE).page == PAGE_CLOSE["page"]
+    server = copy.deepcopy(PAGE_CLOSE)
+    server["event_source"] = "server"
+    server["page"] = "x_module"
+    assert normalize(server).page is None
