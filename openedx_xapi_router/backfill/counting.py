@@ -1,0 +1,65 @@
+"""
+The backfill's counters: the core's :class:`~openedx_xapi_router.core.report.Report` (same terms as
+the ``xapi-router-transform`` CLI and the generator's manifest) plus what only a backfill has:
+events left out by a filter, and what the destination did with the statements.
+
+A report survives a checkpoint as JSON (:func:`report_from_dict` reads back
+:meth:`BackfillReport.as_dict`), so a resumed run ends with the counts of an uninterrupted one.
+"""
+from collections import Counter
+
+from openedx_xapi_router.core.report import Report
+
+
+class BackfillReport(Report):
+    """
+    A :class:`Report` with two more counters.
+
+    Attributes:
+        filtered: filter (``since``, ``until``, ``event_names``, ``orgs``, ``courses``) -> events
+            it left out (read and counted as events, never transformed).
+        destination: what the destination did, e.g. ``written``, ``delivered``, ``duplicates``,
+            ``rejected``, ``dead_lettered``, ``queued``, ``not_routed``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.filtered = Counter()
+        self.destination = Counter()
+
+    def as_dict(self):
+        data = super().as_dict()
+        data["filtered"] = {key: self.filtered[key] for key in sorted(self.filtered)}
+        data["destination"] = {key: self.destination[key] for key in sorted(self.destination)}
+        return data
+
+    def merge(self, other):
+        super().merge(other)
+        self.filtered.update(getattr(other, "filtered", {}))
+        self.destination.update(getattr(other, "destination", {}))
+        return self
+
+
+def report_from_dict(data):
+    """The :class:`BackfillReport` that :meth:`BackfillReport.as_dict` gave ``data``."""
+    report = BackfillReport()
+    if not data:
+        return report
+    for name in ("lines", "events", "transformed", "statements", "anonymous"):
+        setattr(report, name, int(data.get(name, 0)))
+    for name in ("unsupported", "skipped", "recovered", "errors", "filtered", "destination"):
+        getattr(report, name).update(data.get(name) or {})
+    report.rejected = {kind: {"count": entry["count"], "lines": list(entry["lines"])}
+                       for kind, entry in (data.get("rejected") or {}).items()}
+    report.invalid = {kind: Counter(fields) for kind, fields in (data.get("invalid") or {}).items()}
+    return report
+
+
+def total_rejected(report):
+    """Lines rejected, all kinds."""
+    return sum(entry["count"] for entry in report.rejected.values())
+
+
+def total_invalid(report):
+    """Events a transformer refused as invalid, all kinds and fields."""
+    return sum(sum(fields.values()) for fields in report.invalid.values())

@@ -1,0 +1,309 @@
+"""
+Where a backfill's statements go. Every destination has the same three methods:
+
+* ``send(event, statements)``: take one event's statements (it may buffer them);
+* ``flush()``: make everything taken so far durable: written to the file, delivered (or
+  dead-lettered) to every LRS, or published to the broker. A checkpoint is saved only after a
+  flush, so a resumed run never skips a statement;
+* ``close()``: flush and release.
+
+and counts what it did into ``report.destination``.
+
+* :class:`JsonlDestination`: one statement per line (``--output PATH`` or ``-``);
+* :class:`DryRunDestination`: nothing (``--dry-run``);
+* :class:`LrsDestination`: LRS endpoints, through the live path's delivery code
+  (:func:`openedx_xapi_router.delivery.service.deliver_now`: de-duplication, bisecting rejected
+  statements, dead letters, hourly counters), with retries and back-off honouring ``Retry-After``;
+* :class:`QueueDestination`: the live path's Celery task ``deliver_statements`` (``--queue``).
+"""
+import logging
+import os
+import time
+
+from openedx_xapi_router.core.pipeline import serialize
+from openedx_xapi_router.core.vocab import Extension
+
+log = logging.getLogger(__name__)
+
+#: Bytes a JSONL destination buffers before one write.
+WRITE_BUFFER = 1 << 20
+
+
+def write_all(fd, data):
+    """``os.write`` until all of ``data`` is written (a regular file opened ``O_APPEND`` keeps it in one piece)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class LineWriter:
+    """
+    Lines (bytes, each ending in a newline) written in whole buffers with ``os.write``: several
+    processes appending to one file opened ``O_APPEND`` never split each other's lines.
+    """
+
+    def __init__(self, fd, close_fd=True):
+        self.fd = fd
+        self.close_fd = close_fd
+        self._parts = []
+        self._size = 0
+
+    @classmethod
+    def append_to(cls, path):
+        """A writer appending to ``path`` (created if missing)."""
+        return cls(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+
+    def write(self, line):
+        """Buffer one line."""
+        self._parts.append(line)
+        self._size += len(line)
+        if self._size >= WRITE_BUFFER:
+            self.flush()
+
+    def flush(self):
+        """Write what is buffered."""
+        if self._parts:
+            write_all(self.fd, b"".join(self._parts))
+            self._parts = []
+            self._size = 0
+
+    def close(self):
+        """Flush, then close the file descriptor (unless it is borrowed, e.g. stdout)."""
+        self.flush()
+        if self.close_fd:
+            os.close(self.fd)
+
+
+def transformer_version(statements):
+    """The transformer-version extension of the first statement (what a dead letter records)."""
+    extensions = (statements[0].get("context") or {}).get("extensions") or {}
+    return extensions.get(Extension.TRANSFORMER_VERSION, "")
+
+
+class JsonlDestination:
+    """Each statement as one line of compact JSON, the same bytes :func:`serialize` gives the live path."""
+
+    def __init__(self, writer, report):
+        self.writer = writer
+        self.report = report
+
+    def send(self, event, statements):  # pylint: disable=unused-argument
+        write = self.writer.write
+        for statement in statements:
+            try:
+                body = serialize(statement)
+            except TypeError as error:  # e.g. an integer beyond 64 bits taken from the event
+                log.warning("statement %s cannot be serialised: %s", statement.get("id"), error)
+                self.report.errors["unserializable_statement"] += 1
+                continue
+            write(body + b"\n")
+        self.report.destination["written"] += len(statements)
+
+    def flush(self):
+        self.writer.flush()
+        try:
+            os.fsync(self.writer.fd)
+        except OSError:  # a pipe or a terminal: nothing to sync
+            pass
+
+    def close(self):
+        self.writer.close()
+
+
+class DryRunDestination:
+    """Counts, sends nothing (``--dry-run``)."""
+
+    def __init__(self, report):
+        self.report = report
+
+    def send(self, event, statements):  # pylint: disable=unused-argument
+        self.report.destination["would_send"] += len(statements)
+
+    def flush(self):
+        """Nothing to do."""
+
+    def close(self):
+        """Nothing to do."""
+
+
+class RateLimiter:
+    """At most ``rate`` units per second on average (``--max-rate``); ``None`` means no limit."""
+
+    def __init__(self, rate, clock=time.monotonic, sleep=time.sleep):
+        self.rate = rate
+        self.clock = clock
+        self.sleep = sleep
+        self._next = None
+
+    def take(self, amount):
+        """Wait until ``amount`` units may go."""
+        if not self.rate or amount <= 0:
+            return
+        now = self.clock()
+        if self._next is None:
+            self._next = now
+        if self._next > now:
+            self.sleep(self._next - now)
+        self._next = max(self._next, now) + amount / self.rate
+
+
+class _Routed:
+    """Routing shared by the LRS and queue destinations: which endpoints take an event (their filters)."""
+
+    def __init__(self, endpoints, report):
+        self.endpoints = list(endpoints)
+        self.report = report
+        self._routes = {}
+
+    def route(self, event):
+        """The endpoints whose filters match ``event`` (cached per name, org and course)."""
+        key = (event.name, event.org_id, event.course_id)
+        routed = self._routes.get(key)
+        if routed is None:
+            routed = tuple(endpoint for endpoint in self.endpoints
+                           if endpoint.matches(event.name, event.org_id, event.course_id))
+            if len(self._routes) < 100_000:
+                self._routes[key] = routed
+        return routed
+
+
+class LrsDestination(_Routed):
+    """
+    Statements POSTed to LRS endpoints synchronously through the live path's delivery code.
+
+    Arguments:
+        endpoints: the :class:`~openedx_xapi_router.models.LrsEndpoint` rows to send to.
+        report: counts ``delivered``, ``duplicates`` (the same id twice in one batch),
+            ``rejected`` (dead-lettered by the LRS's refusal), ``dead_lettered`` (retries exhausted)
+            and ``not_routed`` (no endpoint's filters matched).
+        max_rate: statements per second per endpoint, at most (None: as fast as the LRS answers).
+        deliver: ``deliver(endpoint, items, attempts) -> BatchResult``; the delivery service's
+            :func:`~openedx_xapi_router.delivery.service.deliver_now` by default.
+        sleep: how to wait between retries (tests of back-off may pass their own).
+    """
+
+    def __init__(self, endpoints, report, max_rate=None, deliver=None, sleep=time.sleep):
+        super().__init__(endpoints, report)
+        # pylint: disable=import-outside-toplevel
+        from openedx_xapi_router.delivery import service
+
+        self.deliver = deliver or service.deliver_now
+        self.sleep = sleep
+        self._buffers = {endpoint.pk: [] for endpoint in self.endpoints}
+        self._limiters = {endpoint.pk: RateLimiter(max_rate, sleep=sleep) for endpoint in self.endpoints}
+        self._by_pk = {endpoint.pk: endpoint for endpoint in self.endpoints}
+
+    def send(self, event, statements):
+        from openedx_xapi_router.delivery.core import Item  # pylint: disable=import-outside-toplevel
+
+        endpoints = self.route(event)
+        if not endpoints:
+            self.report.destination["not_routed"] += len(statements)
+            return
+        version = transformer_version(statements)
+        items = [Item(statement, event.name, version) for statement in statements]
+        for endpoint in endpoints:
+            buffer = self._buffers[endpoint.pk]
+            buffer.extend(items)
+            if len(buffer) >= endpoint.batch_size:
+                self._buffers[endpoint.pk] = []
+                self._deliver(endpoint, buffer)
+
+    def _deliver(self, endpoint, items):
+        # pylint: disable=import-outside-toplevel
+        from django.conf import settings
+
+        from openedx_xapi_router.delivery import store
+        from openedx_xapi_router.delivery.core import backoff_seconds
+        from openedx_xapi_router.models import DeadLetter
+
+        self._limiters[endpoint.pk].take(len(items))
+        attempt = 1
+        result = self.deliver(endpoint, items, attempts=attempt)
+        self._count(result)
+        while result.retry:
+            if attempt > endpoint.retry_limit:
+                error = result.retry_error
+                store.dead_letter(endpoint.pk, result.retry, DeadLetter.REASON_RETRIES_EXHAUSTED,
+                                  getattr(error, "status_code", None), str(error or ""), attempts=attempt)
+                store.count_hour(endpoint.pk, failed=len(result.retry))
+                self.report.destination["dead_lettered"] += len(result.retry)
+                log.warning("backfill: endpoint %s: %d statements dead-lettered after %d attempts: %s",
+                            endpoint.name, len(result.retry), attempt, error)
+                return
+            delay = backoff_seconds(
+                attempt, getattr(result.retry_error, "retry_after", None),
+                base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
+                cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
+            )
+            log.warning("backfill: endpoint %s failed (%s); retry %d in %.1f s",
+                        endpoint.name, result.retry_error, attempt, delay)
+            self.sleep(delay)
+            attempt += 1
+            result = self.deliver(endpoint, result.retry, attempts=attempt)
+            self._count(result)
+
+    def _count(self, result):
+        self.report.destination["delivered"] += len(result.delivered)
+        self.report.destination["rejected"] += len(result.rejected)
+        self.report.destination["duplicates"] += result.duplicates
+        self.report.destination["requests"] += result.requests
+
+    def flush(self):
+        for pk, buffer in self._buffers.items():
+            if buffer:
+                self._buffers[pk] = []
+                self._deliver(self._by_pk[pk], buffer)
+
+    def close(self):
+        self.flush()
+
+
+class QueueDestination(_Routed):
+    """
+    Statements published to the live path's Celery task ``deliver_statements`` (``--queue``): the
+    workers deliver them exactly as they deliver live events. Statements of the same event name,
+    transformer version and endpoints are published together, up to ``per_message`` a message.
+    """
+
+    def __init__(self, endpoints, report, max_rate=None, per_message=100, publish=None):
+        super().__init__(endpoints, report)
+        self.per_message = per_message
+        self.publish = publish or _publish
+        self.limiter = RateLimiter(max_rate)
+        self._buffers = {}
+
+    def send(self, event, statements):
+        endpoints = self.route(event)
+        if not endpoints:
+            self.report.destination["not_routed"] += len(statements)
+            return
+        key = (tuple(endpoint.pk for endpoint in endpoints), event.name, transformer_version(statements))
+        buffer = self._buffers.setdefault(key, [])
+        buffer.extend(statements)
+        if len(buffer) >= self.per_message:
+            del self._buffers[key]
+            self._publish(key, buffer)
+
+    def _publish(self, key, statements):
+        self.limiter.take(len(statements))
+        endpoint_ids, event_name, version = key
+        self.publish(list(endpoint_ids), event_name, version, statements)
+        self.report.destination["queued"] += len(statements)
+
+    def flush(self):
+        buffers, self._buffers = self._buffers, {}
+        for key, statements in buffers.items():
+            self._publish(key, statements)
+
+    def close(self):
+        self.flush()
+
+
+def _publish(endpoint_ids, event_name, version, statements):
+    # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.delivery.service import delivery_queue
+    from openedx_xapi_router.delivery.tasks import deliver_statements
+
+    deliver_statements.apply_async(args=(endpoint_ids, event_name, version, statements), queue=delivery_queue())
