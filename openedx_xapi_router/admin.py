@@ -51,7 +51,8 @@ class LrsEndpointForm(forms.ModelForm):
     """
 
     password = forms.CharField(
-        required=False, strip=False, widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        required=False, strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
     clear_password = forms.BooleanField(required=False, label="Clear the stored password")
     token = forms.CharField(
@@ -85,12 +86,12 @@ class LrsEndpointForm(forms.ModelForm):
         gets saved.
         """
         cleaned = super().clean()
-        for name in SECRET_FIELDS:
+        for name, label in SECRET_FIELDS.items():
             stored = getattr(self.instance, name) if self.instance.pk else ""
             typed = cleaned.get(name) or ""
             if cleaned.get(f"clear_{name}"):
                 if typed:
-                    self.add_error(f"clear_{name}", f"Either type a new {SECRET_FIELDS[name]} or clear it, not both.")
+                    self.add_error(f"clear_{name}", f"Either type a new {label} or clear it, not both.")
                 cleaned[name] = ""
             else:
                 cleaned[name] = typed or stored
@@ -142,7 +143,8 @@ class LrsEndpointAdmin(admin.ModelAdmin):
 
     @admin.display(description="status")
     def status_link(self, endpoint):
-        return format_html('<a href="{}">status</a>', reverse("admin:xapi_router_lrsendpoint_status", args=[endpoint.pk]))
+        url = reverse("admin:xapi_router_lrsendpoint_status", args=[endpoint.pk])
+        return format_html('<a href="{}">status</a>', url)
 
     @admin.action(description="Test connection to the selected LRS endpoints")
     def test_connection(self, request, queryset):

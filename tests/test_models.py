@@ -49,7 +49,7 @@ def raw_columns(endpoint):
         cursor.execute(
             f"SELECT {', '.join(SECRET_FIELDS)} FROM {LrsEndpoint._meta.db_table} WHERE id = %s", [endpoint.pk],
         )
-        return dict(zip(SECRET_FIELDS, (bytes(value) for value in cursor.fetchone())))
+        return dict(zip(SECRET_FIELDS, (bytes(value) for value in cursor.fetchone()), strict=True))
 
 
 def decrypt(raw, key):

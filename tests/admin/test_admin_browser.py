@@ -110,7 +110,7 @@ def _stale(element):
 
 @pytest.mark.django_db(transaction=True)
 def test_admin_in_a_real_browser(browser, live_server, ralph_lrs, lrs_client, django_user_model):
-    # pylint: disable=redefined-outer-name,too-many-statements
+    # pylint: disable=redefined-outer-name
     django_user_model.objects.create_superuser("operator", "operator@example.org", "operator-pw")
     admin = Admin(browser, live_server.url)
 

@@ -67,7 +67,7 @@ class Command(BaseCommand):
         add.add_argument("--update", action="store_true", help="change the endpoint NAME; only given options change")
         add.add_argument("--auth-type", choices=[choice for choice, _ in LrsEndpoint.AUTH_CHOICES])
         add.add_argument("--username", help="HTTP Basic user name (not a secret; stored encrypted)")
-        add.add_argument("--password-env", metavar="VAR", help="read the HTTP Basic password from environment variable VAR")
+        add.add_argument("--password-env", metavar="VAR", help="read the HTTP Basic password from variable VAR")
         add.add_argument("--token-env", metavar="VAR", help="read the bearer token from environment variable VAR")
         add.add_argument("--prompt", action="store_true", help="prompt for the password or token (no echo)")
         # Caught to refuse with a clear message, without echoing the value (argparse would print it).
@@ -96,7 +96,7 @@ class Command(BaseCommand):
         remove.add_argument("name")
         remove.add_argument("--force", action="store_true", help="also when it has pending dead letters")
 
-        actions.add_parser("rotate-keys", help="re-encrypt every credential with the first XAPI_ROUTER_ENCRYPTION_KEYS key")
+        actions.add_parser("rotate-keys", help="re-encrypt the credentials with the first encryption key")
 
     def handle(self, *args, **options):
         action = options["action"].replace("-", "_")
