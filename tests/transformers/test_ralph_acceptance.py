@@ -4,6 +4,7 @@ Statements from every transformer are accepted by a real Ralph LRS, and read bac
 Input: a clean generated log (every event family the generator writes) plus every shared sample
 event, transformed through the public pipeline; the statements of every registered event name that
 occurs are POSTed to Ralph through the project's own LRS client, in batches, and each is read back.
+A second test does the same for the video events pinned to version 2 (the opt-in video profile).
 """
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from collections import defaultdict
 
 import pytest
 
+from openedx_xapi_router.core.context import Actor, TransformContext
 from openedx_xapi_router.core.errors import XapiRouterError
 from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.core.reader import parse_line, read_lines
@@ -24,7 +26,8 @@ NOT_IN_ANY_INPUT = {"edx.ui.lms.sequence.outline.selected"}
 
 
 @pytest.fixture(scope="module")
-def statements_by_name(tmp_path_factory):
+def input_events(tmp_path_factory):
+    """Every shared sample event, then every line of a clean generated 20,000-event log."""
     samples.require_samples()
     log = tmp_path_factory.mktemp("ralph-accept") / "clean.log"
     subprocess.run(
@@ -32,11 +35,15 @@ def statements_by_name(tmp_path_factory):
          "--events", "20000", "--seed", "13", "--out", str(log)],
         check=True, capture_output=True,
     )
-    ctx = samples.reference_context()
-    by_name = defaultdict(list)
     events = [samples.load_event(name) for name in samples.sample_names()]
     with open(log, "rb") as lines:
         events.extend(parse_line(raw) for _, raw in read_lines(lines, str(log)))
+    return events
+
+
+def collect_statements(events, ctx):
+    """Up to 20 events' statements per event name, by the name in their transformer-version extension."""
+    by_name = defaultdict(list)
     for event in events:
         try:
             statements = transform_event(event, ctx)
@@ -49,8 +56,13 @@ def statements_by_name(tmp_path_factory):
     return by_name
 
 
-def test_every_transformer_is_accepted_by_ralph(statements_by_name, lrs_client):  # pylint: disable=redefined-outer-name
-    assert set(statements_by_name) == set(registry.event_names()) - NOT_IN_ANY_INPUT
+@pytest.fixture(scope="module")
+def statements_by_name(input_events):
+    return collect_statements(input_events, samples.reference_context())
+
+
+def post_and_read_back(lrs_client, statements_by_name):
+    """POST each name's statements as one batch, then read every statement back; returns them by id."""
     sent = {}
     for name in sorted(statements_by_name):
         # One statement per id: samples share actor, verb and timestamp, hence ids.
@@ -59,9 +71,37 @@ def test_every_transformer_is_accepted_by_ralph(statements_by_name, lrs_client):
         assert (name, response.status_code, response.outcome) == (name, 200, Outcome.OK), response.body[:500]
         assert response.json() == [s["id"] for s in batch]
         sent.update((s["id"], s) for s in batch)
-    assert len(sent) >= 2 * len(statements_by_name)
     for statement_id, statement in sent.items():
         stored = lrs_client.get_statement(statement_id)
         for lrs_owned in ("stored", "authority"):
             stored.pop(lrs_owned)
         assert stored == statement
+    return sent
+
+
+def test_every_transformer_is_accepted_by_ralph(statements_by_name, lrs_client):
+    assert set(statements_by_name) == set(registry.event_names()) - NOT_IN_ANY_INPUT
+    sent = post_and_read_back(lrs_client, statements_by_name)
+    assert len(sent) >= 2 * len(statements_by_name)
+
+
+def test_video_version_2_is_accepted_by_ralph(input_events, lrs_client):
+    """Every video event name pinned to version 2 (the xAPI video profile, opt-in)."""
+    video_names = [name for name in registry.event_names() if 2 in registry.versions(name)]
+    assert len(video_names) == 21
+    # Another actor than the first test's: version 2 statements have version 1's ids (same verb, actor, time).
+    ctx = TransformContext(
+        lms_root_url=samples.LMS_ROOT_URL,
+        actor_resolver=lambda user, username=None: Actor.account(samples.LMS_ROOT_URL, "video-profile-v2"),
+        course_name_resolver=lambda course_id: samples.COURSE_NAME,
+        transformer_versions=dict.fromkeys(video_names, 2),
+    )
+    by_name = collect_statements(input_events, ctx)
+    video_statements = {name: statements for name, statements in by_name.items() if name in video_names}
+    assert set(video_statements) == set(video_names)
+    for statements in video_statements.values():
+        for statement in statements:
+            assert statement["context"]["extensions"][
+                "https://w3id.org/xapi/openedx/extension/transformer-version"].endswith("@2")
+    sent = post_and_read_back(lrs_client, video_statements)
+    assert len(sent) >= 2 * len(video_statements)
