@@ -20,6 +20,7 @@ answered; ``started``: POSTs received, answered or not) and the ids forwarded up
 """
 import http.server
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -39,6 +40,7 @@ class FaultLrs:
         self.posts = []           # (status, [ids]) per POST
         self.post_times = []      # time.monotonic() of each answer
         self.started = 0
+        self.connections = set()
         self.accepted_ids = Counter()
         self.stored = {}
         self._session = requests.Session()
@@ -68,6 +70,13 @@ class FaultLrs:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+        with self.lock:  # kept-alive connections too: a down LRS answers nothing
+            connections, self.connections = list(self.connections), set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def close(self):
         """Stop and release everything."""
@@ -156,6 +165,18 @@ def _make_handler(lrs):
         """Routes POST /xAPI/statements to the FaultLrs; GET is forwarded upstream (or 404)."""
 
         protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            super().setup()
+            with lrs.lock:
+                lrs.connections.add(self.connection)
+
+        def finish(self):
+            try:
+                super().finish()
+            finally:
+                with lrs.lock:
+                    lrs.connections.discard(self.connection)
 
         def log_message(self, format, *args):  # pylint: disable=redefined-builtin
             pass

@@ -33,9 +33,9 @@ def database_url():
             f"{settings_dict['PORT']}/{settings_dict['NAME']}")
 
 
-def start_worker(broker_url, log_dir, **extra_env):
+def start_worker(broker_url, log_dir, app_module="tests.project.celery_app", queue=None, **extra_env):
     """A started :class:`services.CeleryWorker` running the delivery tasks on the test database."""
-    worker = services.CeleryWorker(broker_url)
+    worker = services.CeleryWorker(broker_url, app_module=app_module, queue=queue)
     env = {"XAPI_ROUTER_DATABASE_URL": database_url(), "XAPI_ROUTER_RETRY_BACKOFF_BASE": WORKER_BACKOFF_BASE}
     env.update(extra_env)
     worker.start(log_dir, extra_env=env, extra_args=WORKER_ARGS)

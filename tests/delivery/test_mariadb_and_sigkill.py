@@ -1,0 +1,103 @@
+"""
+Delivery on MariaDB (row locks: two replays at once never send a row twice; the worker on MariaDB),
+and a worker killed with SIGKILL in the middle of a batch (late acknowledgement: nothing is lost).
+"""
+import threading
+
+import pytest
+from django.db import connection
+
+from openedx_xapi_router.backends.tracking import XapiRouterBackend
+from openedx_xapi_router.delivery import store
+from openedx_xapi_router.delivery.core import Item
+from openedx_xapi_router.delivery.replay import replay_dead_letters
+from openedx_xapi_router.models import DeadLetter
+from tests.delivery.conftest import start_worker, wait_until
+from tests.delivery.events import enrollment_event
+from tests.delivery.test_live_delivery import delivered_count, in_ralph, statement_ids
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.mariadb
+def test_worker_delivers_on_mariadb(delivery_worker, routed_to, make_endpoint, lrs_client, event_base):
+    assert connection.vendor == "mysql"
+    routed_to(delivery_worker)
+    endpoint = make_endpoint("ralph-mariadb", batch_size=40)
+    events = [enrollment_event(event_base + number) for number in range(100)]
+    backend = XapiRouterBackend()
+    for event in events:
+        backend.send(event)
+    wait_until(lambda: delivered_count(endpoint) >= 100, 20, message="100 statements delivered")
+    assert sorted(in_ralph(lrs_client, statement_ids(events))) == sorted(statement_ids(events))
+    assert delivered_count(endpoint) == 100
+
+
+@pytest.mark.mariadb
+def test_two_replays_at_once_never_send_a_row_twice(make_endpoint, fault_lrs, lrs_client, event_base):
+    assert connection.vendor == "mysql"
+    endpoint = make_endpoint("ralph-concurrent-replay", url=fault_lrs.statements_url)
+    events = [enrollment_event(event_base + number) for number in range(10)]
+    ids = statement_ids(events)
+    from openedx_xapi_router.core.pipeline import transform_event  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.resolvers import get_transform_context  # pylint: disable=import-outside-toplevel
+
+    items = [Item(transform_event(event, get_transform_context())[0], event["name"], "v") for event in events]
+    store.dead_letter(endpoint.pk, items, DeadLetter.REASON_BROKER_UNAVAILABLE)
+    fault_lrs.delay_next(1, 2.0)  # the first replay holds its row locks while its POST is slow
+    results = {}
+
+    def first_replay():
+        try:
+            results["first"] = replay_dead_letters(DeadLetter.objects.all())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_replay)
+    thread.start()
+    wait_until(lambda: fault_lrs.started >= 1, 10, interval=0.02, message="the first replay's POST")
+    second = replay_dead_letters(DeadLetter.objects.all())
+    thread.join(20)
+    first = results["first"]
+    assert (first.selected, first.delivered, first.still_failing, first.skipped_locked) == (10, 10, 0, 0)
+    assert (second.selected, second.delivered, second.still_failing, second.skipped_locked) == (0, 0, 0, 10)
+    assert fault_lrs.started == 1
+    assert fault_lrs.accepted_ids == {statement_id: 1 for statement_id in ids}
+    assert sorted(in_ralph(lrs_client, ids)) == sorted(ids)
+    assert DeadLetter.objects.filter(state=DeadLetter.STATE_REPLAYED).count() == 10
+
+
+def test_worker_killed_mid_batch_loses_nothing(redis_url, routed_to, make_endpoint, fault_lrs, lrs_client,
+                                               event_base, tmp_path):
+    """
+    SIGKILL while the batch's POST is in flight: the messages were not acknowledged, so Redis gives
+    them back (after the visibility timeout) to the next worker, which delivers every statement.
+    """
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    first = start_worker(redis_url, tmp_path / "first", XAPI_ROUTER_VISIBILITY_TIMEOUT="2",
+                         app_module="tests.delivery.worker_app")
+    second = None
+    try:
+        routed_to(first)
+        endpoint = make_endpoint("ralph-sigkill", url=fault_lrs.statements_url, batch_size=100)
+        fault_lrs.delay_next(1, 30.0, status=503)  # the first POST hangs, nothing reaches Ralph
+        events = [enrollment_event(event_base + number) for number in range(50)]
+        ids = statement_ids(events)
+        backend = XapiRouterBackend()
+        for event in events:
+            backend.send(event)
+        wait_until(lambda: fault_lrs.started >= 1, 10, interval=0.05, message="the batch's POST")
+        first.process.kill()
+        first.process.wait(10)
+        assert delivered_count(endpoint) == 0 and fault_lrs.accepted_ids == {}
+        second = start_worker(redis_url, tmp_path / "second", XAPI_ROUTER_VISIBILITY_TIMEOUT="2",
+                              app_module="tests.delivery.worker_app", queue=first.queue)
+        wait_until(lambda: delivered_count(endpoint) >= 50, 40, message="50 statements delivered after the kill")
+        assert sorted(in_ralph(lrs_client, ids)) == sorted(ids)
+        assert sorted(fault_lrs.accepted_ids) == sorted(ids)
+        assert DeadLetter.objects.count() == 0
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()
