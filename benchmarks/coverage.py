@@ -1,0 +1,144 @@
+"""
+Event coverage: ``python -m benchmarks.coverage [--events N] [--seed S]``.
+
+How much of a real-looking tracking log becomes xAPI statements: a clean log of ``--events``
+events (default 100,000, seed 1; generated with ``../shared/tools/make_tracking_log.py`` and cached
+under ``var/bench/`` as the benchmark caches it) goes through the pipeline once, and the report
+gives
+
+* the share of events that become statements with the configuration equivalent to
+  event-routing-backends' default (the 65 event names it transforms), and with all our
+  transformers (those plus the names of ``docs/beyond_erb.rst``);
+* every event type that stays unsupported, with its count, most frequent first; the server
+  page-view types, whose event type is a URL path, are one line.
+
+Events that are supported but give no statement (anonymous learners, invalid payloads) are counted
+apart, so the shares are of all events.
+"""
+import argparse
+import sys
+from collections import Counter
+
+from benchmarks.__main__ import REPO_ROOT, cached_log
+from openedx_xapi_router.core.context import Actor, TransformContext
+from openedx_xapi_router.core.pipeline import transform_lines
+from openedx_xapi_router.core.reader import read_lines
+from openedx_xapi_router.core.report import Report
+from openedx_xapi_router.core.vocab import Extension
+from openedx_xapi_router.transformers import registry
+
+LMS_ROOT_URL = "https://courses.example.org"
+
+#: The event names event-routing-backends drops that we transform (``docs/beyond_erb.rst``). Every
+#: other registered name is one of the 65 it transforms by default.
+BEYOND_ERB_NAMES = frozenset((
+    "openassessmentblock.create_submission", "openassessmentblock.save_submission",
+    "openassessmentblock.get_peer_submission", "openassessmentblock.self_assess", "openassessmentblock.peer_assess",
+    "edx.drag_and_drop_v2.loaded", "edx.drag_and_drop_v2.item.dropped",
+    "textbook.pdf.chapter.navigated", "textbook.pdf.page.navigated", "textbook.pdf.page.scrolled",
+    "textbook.pdf.search.executed",
+    "xblock.poll.submitted", "xblock.poll.view_results",
+    "edx.bookmark.added", "edx.certificate.created", "edx.cohort.created", "edx.cohort.user_added",
+    "problem_show", "problem_graded", "page_close",
+))
+ERB_NAME_COUNT = 65
+PAGE_VIEWS = "server page views (URL paths)"
+
+
+def erb_names():
+    """The registered names event-routing-backends also transforms by default."""
+    names = set(registry.event_names()) - BEYOND_ERB_NAMES
+    if len(names) != ERB_NAME_COUNT:
+        raise SystemExit(f"expected {ERB_NAME_COUNT} event names shared with event-routing-backends, "
+                         f"found {len(names)}: update BEYOND_ERB_NAMES")
+    return names
+
+
+def measure(path):
+    """Run the log through the pipeline; returns (report, events that gave statements, by name)."""
+    ctx = TransformContext(
+        lms_root_url=LMS_ROOT_URL,
+        actor_resolver=lambda user, username=None: Actor.account(LMS_ROOT_URL, "coverage"),
+        course_name_resolver=lambda course_id: None,
+    )
+    report = Report()
+    transformed = Counter()
+    with open(path, "rb") as lines:
+        for _, statements in transform_lines(read_lines(lines, str(path)), ctx, report):
+            version = statements[0]["context"]["extensions"][Extension.TRANSFORMER_VERSION]
+            transformed[version.rsplit("/", 1)[1].rsplit("@", 1)[0]] += 1
+    return report, transformed
+
+
+def unsupported_lines(unsupported):
+    """``(count, label)`` per unsupported event type, URL-path types as one line; most frequent first."""
+    grouped = Counter()
+    page_view_types = 0
+    for name, count in unsupported.items():
+        if name.startswith("/"):
+            grouped[PAGE_VIEWS] += count
+            page_view_types += 1
+        else:
+            grouped[name] += count
+    rows = []
+    for label, count in sorted(grouped.items(), key=lambda item: (-item[1], item[0])):
+        if label == PAGE_VIEWS:
+            label = f"{PAGE_VIEWS}: {page_view_types:,} types"
+        rows.append((count, label))
+    return rows
+
+
+def render(args, path, manifest, report, transformed):
+    """The coverage report as text."""
+    shared = erb_names()
+    events = report.events
+    erb = sum(count for name, count in transformed.items() if name in shared)
+    ours = sum(transformed.values())
+    unsupported = sum(report.unsupported.values())
+    refused = events - ours - unsupported
+
+    def row(label, count):
+        percent = f"{100 * count / events:5.1f} %" if events else "    - %"
+        return f"  {label:<50}{count:>9,}  {percent}"
+
+    lines = [
+        f"Event coverage of {events:,} clean events ({path.relative_to(REPO_ROOT)}, seed {args.seed})",
+        "",
+        "Events that become statements:",
+        row(f"ERB default equivalent ({len(shared)} event names)", erb),
+        row(f"all our transformers ({len(registry.event_names())} event names)", ours),
+        row(f"  of which beyond ERB ({len(BEYOND_ERB_NAMES)} event names)", ours - erb),
+        "Events that do not:",
+        row("supported, no statement (anonymous, invalid)", refused),
+        row("unsupported event types", unsupported),
+    ]
+    allowlisted = manifest.get("names_in_erb_default_xapi_allowlist")
+    if allowlisted is not None:
+        lines += [
+            "",
+            f"(For reference: the generator's manifest counts {allowlisted:,} events whose name is in ERB's default",
+            " xAPI allowlist, which leaves out edx.problem.completed and edx.grades.problem.submitted, and names",
+            " edx.video.language_menu.shown/hidden, for which ERB has no transformer.)",
+        ]
+    lines += [
+        "",
+        f"Unsupported event types ({len(report.unsupported):,} types):",
+    ]
+    lines.extend(f"  {count:>9,}  {label}" for count, label in unsupported_lines(report.unsupported))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000, help="events in the generated log (default 100,000)")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    args = parser.parse_args(argv)
+    path, manifest = cached_log(args.events, args.seed)
+    report, transformed = measure(path)
+    sys.stdout.write(render(args, path, manifest, report, transformed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""``benchmarks/coverage.py``: the event-name split it relies on, and how it groups unsupported types."""
+from benchmarks import coverage
+from openedx_xapi_router.transformers import registry
+
+
+def test_the_registry_is_the_65_erb_names_plus_the_beyond_erb_ones():
+    assert len(coverage.erb_names()) == 65
+    assert coverage.BEYOND_ERB_NAMES <= set(registry.event_names())
+    assert len(registry.event_names()) == 65 + len(coverage.BEYOND_ERB_NAMES) == 85
+
+
+def test_url_path_event_types_are_one_line_and_the_rest_most_frequent_first():
+    rows = coverage.unsupported_lines({
+        "/courses/a/about": 3, "textbook.pdf.zoom.menu.changed": 4, "/api/x": 2, "b.event": 4, "a.event": 1,
+    })
+    assert rows == [
+        (5, "server page views (URL paths): 2 types"),
+        (4, "b.event"),
+        (4, "textbook.pdf.zoom.menu.changed"),
+        (1, "a.event"),
+    ]
