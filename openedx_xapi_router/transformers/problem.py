@@ -453,7 +453,7 @@ class ProblemGradedShown(ProblemTransformer):
         if block_prefix is None:
             raise InvalidEvent(self.event_name, "context.course_id",
                                f"needs a course-v1 or ccx-v1 course key, got {course_id!r}", kind="invalid_course_key")
-        for name in parse_qs(self.payload[0], keep_blank_values=True):
+        for name in parse_qs(self.payload()[0], keep_blank_values=True):
             match = _INPUT_NAME_RE.match(name)
             if match:
                 block_id = iri_key(self.event_name, "data", match.group(1))
@@ -462,7 +462,7 @@ class ProblemGradedShown(ProblemTransformer):
                            kind="missing_field")
 
     def get_result(self):
-        answers, html = self.payload
+        answers, html = self.payload()
         result = {}
         progress = _PROGRESS_RE.search(html)
         if progress:

@@ -6,6 +6,8 @@ event, transformed through the public pipeline; the statements of every register
 occurs are POSTed to Ralph through the project's own LRS client, in batches, and each is read back.
 A second test does the same for the video events pinned to version 2 (the opt-in video profile).
 """
+# pytest fixtures are parameters named after the fixture functions.
+# pylint: disable=redefined-outer-name
 import subprocess
 import sys
 from collections import defaultdict
