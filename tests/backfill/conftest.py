@@ -91,7 +91,7 @@ def ralph_endpoint():
         username, password = ralph.auth
         fields.setdefault("batch_size", 100)
         fields.setdefault("timeout", 10.0)
-        return LrsEndpoint.objects.create(name=name, statements_url=ralph.statements_url, username=username,
-                                          password=password, **fields)
+        fields.setdefault("statements_url", ralph.statements_url)
+        return LrsEndpoint.objects.create(name=name, username=username, password=password, **fields)
 
     return make
