@@ -5,13 +5,19 @@ pinned to version 2, for real events from a generated tracking log
 ``docs/beyond_erb.rst``; the conventions every statement follows (:func:`check_shape`); bad input.
 """
 import copy
+import itertools
 import json
+import random
 
 import pytest
 
 from openedx_xapi_router import __version__
-from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.errors import InvalidEvent, TransformerBug, XapiRouterError
+from openedx_xapi_router.core.pipeline import transform_event
+from openedx_xapi_router.core.validate import validate_statement
 from openedx_xapi_router.transformers import registry, video
+from tests.core.test_properties import BASE_EVENTS, mutate
+from tests.transformers import samples
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
 
 LOAD_VIDEO = {
@@ -919,3 +925,25 @@ def test_bad_payload_is_invalid_naming_the_field(raw, field):
     with pytest.raises(InvalidEvent) as error:
         transform(raw, VERSION_2)
     assert error.value.field == field
+
+
+def test_mutated_real_video_events_never_break_version_2():
+    """The property test's mutations (tests/core/test_properties.py), on video events, with version 2 pinned."""
+    base = [event for event in BASE_EVENTS if event["name"] in VERSION_2]
+    if not base:
+        pytest.skip("the shared clean corpus is not there")
+    rng = random.Random(20260302)
+    ctx = samples.reference_context(transformer_versions=VERSION_2)
+    transformed = 0
+    for _, event in zip(range(3000), itertools.cycle(base)):
+        mutated = mutate(event, rng, rng.randint(0, 4))
+        try:
+            statements = transform_event(mutated, ctx)
+        except TransformerBug as bug:
+            raise AssertionError(f"{bug} on {json.dumps(mutated)[:2000]}") from bug
+        except XapiRouterError:
+            continue
+        transformed += 1
+        for statement in statements:
+            validate_statement(statement, "video v2 property")
+    assert transformed > 300
