@@ -58,6 +58,17 @@ def decrypt(raw, key):
 
 @pytest.mark.django_db
 def test_credentials_are_encrypted_at_rest_with_the_first_key():
+    check_encrypted_at_rest()
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db
+def test_credentials_are_encrypted_at_rest_on_mariadb():
+    assert connection.vendor == "mysql"
+    check_encrypted_at_rest()
+
+
+def check_encrypted_at_rest():
     with encryption_keys([NEW_KEY, OLD_KEY]):
         endpoint = LrsEndpoint.objects.create(name="a", statements_url=URL, username="router", password="pw-123",
                                               token="tok-456")
