@@ -434,7 +434,6 @@ class ProblemGradedShown(ProblemTransformer):
     verb = vocab.SCORED
     activity_type = ActivityType.QUESTION
 
-    @memoized_property
     def payload(self):
         """``(query string, html)``; InvalidEvent (field ``data``) when the payload is not that pair."""
         try:
