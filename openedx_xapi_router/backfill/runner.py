@@ -82,6 +82,8 @@ class Settings:
         event_filter: an :class:`EventFilter`.
         reject_path: the reject file (JSONL, appended to), or None.
         every_lines, every_seconds: checkpoint cadence.
+        checkpointing: flush and report checkpoints at that cadence (False: no checkpoint file is
+            kept, so the destination flushes only when its buffers fill and at the end).
         s3_settings: how to reach ``s3://`` inputs.
         stdin: the binary stream ``-`` reads (default: the process's stdin).
     """
@@ -92,6 +94,7 @@ class Settings:
     reject_path: str | None = None
     every_lines: int = 50_000
     every_seconds: float = 10.0
+    checkpointing: bool = True
     s3_settings: object = None
     stdin: object = None
 
@@ -236,7 +239,7 @@ def run_unit(unit, state, settings, destination, rejects, notify):  # pylint: di
             if line >= next_tick:
                 next_tick = line + TICK_LINES
                 now = clock()
-                if line >= next_checkpoint_line or now >= next_checkpoint_time:
+                if settings.checkpointing and (line >= next_checkpoint_line or now >= next_checkpoint_time):
                     destination.flush()
                     rejects.flush()
                     notify("checkpoint", unit.id, UnitState(offset, line), report)

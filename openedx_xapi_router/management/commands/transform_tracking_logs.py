@@ -106,7 +106,7 @@ class Command(BaseCommand):
         settings = runner.Settings(
             ctx=ctx, event_filter=event_filter, reject_path=options["reject_file"],
             every_lines=options["checkpoint_lines"], every_seconds=options["checkpoint_seconds"],
-            s3_settings=s3_settings,
+            checkpointing=bool(options["checkpoint"]), s3_settings=s3_settings,
         )
         progress = self._progress(options, sources)
         started = progress.started if progress else time.monotonic()
