@@ -19,7 +19,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_post_parameters
 
 from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
 
@@ -124,6 +126,11 @@ class LrsEndpointAdmin(admin.ModelAdmin):
         }),
         ("Health", {"fields": ("last_success_at", "last_failure_at", "last_error", "created", "modified")}),
     )
+
+    @method_decorator(sensitive_post_parameters(*SECRET_FIELDS))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Error reports (DEBUG pages, admin error emails) never show the typed secrets.
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

@@ -51,6 +51,7 @@ def test_add_stores_the_password_and_the_form_never_shows_it(admin_client):
     endpoint = LrsEndpoint.objects.get(name="main-lrs")
     assert (endpoint.username, endpoint.password, endpoint.token) == ("router", SECRET, "")
 
+    assert response.wsgi_request.sensitive_post_parameters == ("password", "token")  # hidden in error reports
     page = admin_client.get(change_url(endpoint)).content.decode()
     assert SECRET not in page
     inputs = password_inputs(page)
