@@ -127,6 +127,33 @@ class LrsEndpointAdmin(admin.ModelAdmin):
         ("Health", {"fields": ("last_success_at", "last_failure_at", "last_error", "created", "modified")}),
     )
 
+    def get_fieldsets(self, request, obj=None):
+        """
+        For a user who may only view endpoints, the admin would show every field's value read-only,
+        secrets included: show whether each secret is stored instead.
+        """
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        swap = {"password": "password_stored", "token": "token_stored", "clear_password": None, "clear_token": None}
+        return [
+            (title, {**options, "fields": [swap.get(field, field) for field in options["fields"]
+                                           if swap.get(field, field) is not None]})
+            for title, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if self.has_change_permission(request, obj) else (*readonly, "password_stored", "token_stored")
+
+    @admin.display(description="password")
+    def password_stored(self, endpoint):
+        return "stored (never shown)" if endpoint.password else "none"
+
+    @admin.display(description="bearer token")
+    def token_stored(self, endpoint):
+        return "stored (never shown)" if endpoint.token else "none"
+
     @method_decorator(sensitive_post_parameters(*SECRET_FIELDS))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Error reports (DEBUG pages, admin error emails) never show the typed secrets.

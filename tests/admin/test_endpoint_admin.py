@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -192,3 +193,20 @@ def test_test_connection_button_on_the_status_page(admin_client, ralph_endpoint)
     response = admin_client.post(url, follow=True)
     assert response.redirect_chain == [(reverse("admin:xapi_router_lrsendpoint_status", args=[ralph_endpoint.pk]), 302)]
     assert message_texts(response) == [("success", "Ralph: OK; about: HTTP 404; statements?limit=1: HTTP 200")]
+
+
+def test_a_view_only_user_never_sees_the_secrets(client, django_user_model):
+    endpoint = LrsEndpoint.objects.create(name="lrs-a", statements_url="https://a.example.org/xAPI/statements",
+                                          username="router", password=SECRET)
+    bearer = LrsEndpoint.objects.create(name="lrs-b", statements_url="https://b.example.org/xAPI/statements",
+                                        auth_type="bearer", token="tok-never-shown")
+    viewer = django_user_model.objects.create_user("viewer", password="viewer-pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_lrsendpoint"))
+    client.force_login(viewer)
+    for item, secret in ((endpoint, SECRET), (bearer, "tok-never-shown")):
+        response = client.get(change_url(item))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert secret not in page
+        assert "stored (never shown)" in page
+        assert 'name="password"' not in page  # read-only: no inputs at all
