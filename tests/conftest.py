@@ -40,7 +40,7 @@ def ralph_lrs(tmp_path_factory):
     problem = ralph_control.ralph_available()
     if problem:
         services.service_missing(problem)
-    instance = ralph_control.start(tmp_path_factory.mktemp("ralph"))
+    instance = services.start_ralph(tmp_path_factory.mktemp("ralph"))  # its own history file
     try:
         yield instance
     finally:

@@ -7,6 +7,7 @@ skips the rows the first holds and says so in ``skipped_locked``. (SQLite has no
 one replay at a time is the operator's job.)
 """
 import logging
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -53,11 +54,13 @@ def _pending(queryset):
     return queryset.filter(state=DeadLetter.STATE_PENDING)
 
 
-def replay_dead_letters(queryset, batch_size=None, dry_run=False):
+def replay_dead_letters(queryset, batch_size=None, dry_run=False, retries=2, retry_wait=0.5):
     """
     Re-send the pending dead letters of ``queryset`` synchronously; mark the delivered ones
-    ``replayed`` and update attempts, last failure and reason of the others. Returns a
-    :class:`ReplaySummary`.
+    ``replayed`` and update attempts, last failure and reason of the others. A chunk the LRS fails
+    retryably (5xx, 429, no answer) is tried ``retries`` more times, ``retry_wait`` seconds apart
+    (doubling, at least the LRS's ``Retry-After`` up to 30 s), before it counts as still failing.
+    Returns a :class:`ReplaySummary`.
     """
     pending = _pending(queryset)
     candidates = pending.count()
@@ -72,14 +75,31 @@ def replay_dead_letters(queryset, batch_size=None, dry_run=False):
         for row in rows:
             by_endpoint.setdefault(row.endpoint_id, []).append(row)
         for endpoint_rows in by_endpoint.values():
-            delivered, failing = _replay_endpoint(endpoint_rows, batch_size)
+            delivered, failing = _replay_endpoint(endpoint_rows, batch_size, retries, retry_wait)
             summary.delivered += delivered
             summary.still_failing += failing
     log.info("xapi_router: replay: %s", summary)
     return summary
 
 
-def _replay_endpoint(rows, batch_size):
+def _deliver_with_retries(endpoint, chunk, retries, retry_wait):
+    result = service.deliver_now(endpoint, chunk, attempts=1)
+    delivered = list(result.delivered)
+    wait = retry_wait
+    for _ in range(retries):
+        if not result.retry:
+            break
+        time.sleep(min(30.0, max(wait, getattr(result.retry_error, "retry_after", None) or 0)))
+        wait *= 2
+        retry_error = result.retry_error
+        result = service.deliver_now(endpoint, result.retry, attempts=1)
+        delivered += result.delivered
+        result.retry_error = result.retry_error or retry_error
+    result.delivered = delivered
+    return result
+
+
+def _replay_endpoint(rows, batch_size, retries, retry_wait):
     endpoint = rows[0].endpoint
     if not endpoint.enabled:
         return 0, len(rows)
@@ -87,7 +107,7 @@ def _replay_endpoint(rows, batch_size):
     items = [Item(row.statement, row.event_name, row.transformer_version) for row in rows]
     delivered_ids = set()
     for index, chunk in enumerate(chunks(items, batch_size or endpoint.batch_size)):
-        result = service.deliver_now(endpoint, chunk, attempts=1)
+        result = _deliver_with_retries(endpoint, chunk, retries, retry_wait)
         delivered_ids.update(item.statement_id for item in result.delivered)
         if result.retry:
             retry_rows = [rows_by_id[item.statement_id] for item in result.retry]

@@ -133,11 +133,12 @@ def _dead_letter_unknown(endpoint_ids, items_by_endpoint, endpoints):
 
 def deliver_messages(bodies):
     """
-    Deliver a batch of ``deliver_statements`` messages: group their statements by endpoint, then
+    Deliver a batch of ``deliver_statements`` messages (each ``(events,)``): group their statements by endpoint, then
     deliver each endpoint's on its own (a failing endpoint gets a retry; the others go on).
     """
     items_by_endpoint = {}
-    for endpoint_ids, event_name, transformer_version, statements in bodies:
+    events = [event for (message_events,) in bodies for event in message_events]
+    for endpoint_ids, event_name, transformer_version, statements in events:
         for statement in statements:
             item = Item(statement, event_name, transformer_version)
             for endpoint_id in endpoint_ids:

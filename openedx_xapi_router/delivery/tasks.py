@@ -1,10 +1,11 @@
 """
 The Celery tasks of delivery: thin shells around :mod:`openedx_xapi_router.delivery.service`.
 
-* ``openedx_xapi_router.delivery.deliver_statements`` (a :class:`BatchingTask`): one message per
-  tracking event, with args ``(endpoint_ids, event_name, transformer_version, statements)``; the
-  worker gathers messages for up to a second (or 500 messages) and delivers them per endpoint in
-  POSTs of the endpoint's batch size.
+* ``openedx_xapi_router.delivery.deliver_statements`` (a :class:`BatchingTask`): one message holds
+  one or more tracking events' statements, args ``(events,)`` with each event
+  ``[endpoint_ids, event_name, transformer_version, statements]``; the worker gathers messages for
+  up to a second (or ``flush_every`` messages) and delivers them per endpoint in POSTs of the
+  endpoint's batch size.
 * ``openedx_xapi_router.delivery.retry_statements``: args ``(endpoint_id, items, attempt)``, sent
   with a countdown (exponential back-off with jitter, honouring ``Retry-After``) when an LRS failed
   retryably; after the endpoint's ``retry_limit`` its statements become dead letters.
@@ -30,6 +31,9 @@ RETRY_TASK = "openedx_xapi_router.delivery.retry_statements"
 class DeliverStatementsTask(BatchingTask):
     """Batches of tracking events' statements, delivered per endpoint."""
 
+    flush_every = 200
+    flush_interval = 1.0
+
     def run_batch(self, bodies):
         close_old_connections()  # this batch runs outside Celery's task lifecycle, which would do it
         try:
@@ -42,9 +46,9 @@ class DeliverStatementsTask(BatchingTask):
 
 
 @shared_task(base=DeliverStatementsTask, name=DELIVER_TASK, bind=True, ignore_result=True)
-def deliver_statements(self, endpoint_ids, event_name, transformer_version, statements):
-    """Deliver one event's statements to the endpoints (batched by the worker: see BatchingTask)."""
-    return self.run_batch([(endpoint_ids, event_name, transformer_version, statements)])
+def deliver_statements(self, events):
+    """Deliver events' statements to their endpoints (batched by the worker: see BatchingTask)."""
+    return self.run_batch([(events,)])
 
 
 @shared_task(name=RETRY_TASK, acks_late=True, ignore_result=True)

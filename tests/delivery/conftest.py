@@ -66,6 +66,7 @@ def routed_to(settings):
     sending.endpoint_cache.clear()
     reset_transform_context()
     yield route
+    assert sending.publisher.flush(10)
     project_app.set_current()
     sending.endpoint_cache.clear()
     service._BACKING_OFF.clear()  # pylint: disable=protected-access

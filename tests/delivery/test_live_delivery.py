@@ -170,14 +170,14 @@ def test_429_with_retry_after_is_honoured(delivery_worker, routed_to, make_endpo
 def test_503_storm_then_delivered_once(delivery_worker, routed_to, make_endpoint, fault_lrs, lrs_client, event_base):
     routed_to(delivery_worker)
     endpoint = make_endpoint("ralph-503", url=fault_lrs.statements_url, retry_limit=8)
-    fault_lrs.fail_next(5, 503)
+    fault_lrs.fail_next(4, 503)
     events = [enrollment_event(event_base + number) for number in range(25)]
     ids = statement_ids(events)
     backend = XapiRouterBackend()
     for event in events:
         backend.send(event)
     wait_until(lambda: delivered_count(endpoint) >= 25, 40, message="25 statements delivered")
-    assert fault_lrs.post_statuses() == [503] * 5 + [200]
+    assert fault_lrs.post_statuses() == [503] * 4 + [200]
     assert fault_lrs.accepted_ids == {statement_id: 1 for statement_id in ids}
     assert sorted(in_ralph(lrs_client, ids)) == sorted(ids)
     assert DeadLetter.objects.count() == 0

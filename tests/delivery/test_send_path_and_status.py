@@ -25,12 +25,14 @@ def fresh_cache():
 
 
 def recorder():
+    """A publisher that publishes in the caller's thread, recording instead of talking to a broker."""
     calls = []
 
-    def publish(endpoint_ids, event_name, version, statements):
-        calls.append((endpoint_ids, event_name, version, [statement["id"] for statement in statements]))
+    def publish(app, events):  # pylint: disable=unused-argument
+        for endpoint_ids, event_name, version, statements in events:
+            calls.append((endpoint_ids, event_name, version, [statement["id"] for statement in statements]))
 
-    return calls, publish
+    return calls, sending.BackgroundPublisher(publish=publish, threaded=False)
 
 
 def endpoint(name, **fields):
@@ -44,7 +46,7 @@ def test_only_matching_endpoints_get_the_statements(settings):
     endpoint("denied", denied_event_names=["edx.course.enrollment.activated"])
     endpoint("disabled", enabled=False)
     calls, publish = recorder()
-    assert sending.queue_event(enrollment_event(1), publish=publish) == 1
+    assert sending.queue_event(enrollment_event(1), publisher=publish) == 1
     [(endpoint_ids, name, version, ids)] = calls
     assert endpoint_ids == [everything.pk, this_course.pk]
     assert name == "edx.course.enrollment.activated" and len(ids) == 1
@@ -54,19 +56,19 @@ def test_only_matching_endpoints_get_the_statements(settings):
 def test_filtered_events_are_not_transformed_nor_published(settings):
     endpoint("all")
     calls, publish = recorder()
-    assert sending.queue_event({"name": "edx.ui.lms.link_clicked", "timestamp": "x"}, publish=publish) == 0
+    assert sending.queue_event({"name": "edx.ui.lms.link_clicked", "timestamp": "x"}, publisher=publish) == 0
     settings.XAPI_ROUTER_ALLOWED_EVENT_NAMES = ["edx.video.played"]
-    assert sending.queue_event(enrollment_event(2), publish=publish) == 0
+    assert sending.queue_event(enrollment_event(2), publisher=publish) == 0
     settings.XAPI_ROUTER_ALLOWED_EVENT_NAMES = None
     broken = enrollment_event(3)
     broken["timestamp"] = "not a time"
-    assert sending.queue_event(broken, publish=publish) == 0
+    assert sending.queue_event(broken, publisher=publish) == 0
     assert calls == []
 
 
 def test_no_endpoint_means_no_work():
     calls, publish = recorder()
-    assert sending.queue_event(enrollment_event(4), publish=publish) == 0
+    assert sending.queue_event(enrollment_event(4), publisher=publish) == 0
     assert calls == []
 
 
@@ -80,20 +82,21 @@ def test_the_backend_never_raises():
 def test_the_endpoint_cache_is_not_a_query_per_event(django_assert_num_queries):
     endpoint("all")
     calls, publish = recorder()
-    sending.queue_event(enrollment_event(5), publish=publish)
+    sending.queue_event(enrollment_event(5), publisher=publish)
     with django_assert_num_queries(0):
         for number in range(6, 16):
-            sending.queue_event(enrollment_event(number), publish=publish)
+            sending.queue_event(enrollment_event(number), publisher=publish)
     assert len(calls) == 11
 
 
 def test_broker_errors_become_dead_letters_for_each_matching_endpoint():
     first, second = endpoint("first"), endpoint("second")
 
-    def broken_publish(*args):
+    def broken_publish(app, events):
         raise ConnectionRefusedError("redis://user:secret@127.0.0.1:1/0 refused")
 
-    assert sending.queue_event(enrollment_event(20), publish=broken_publish) == 0
+    publisher = sending.BackgroundPublisher(publish=broken_publish, threaded=False)
+    assert sending.queue_event(enrollment_event(20), publisher=publisher) == 1  # handed over, then dead-lettered
     letters = DeadLetter.objects.order_by("endpoint_id")
     assert [letter.endpoint_id for letter in letters] == [first.pk, second.pk]
     assert {letter.reason for letter in letters} == {DeadLetter.REASON_BROKER_UNAVAILABLE}

@@ -1,0 +1,264 @@
+"""
+The delivery benchmark: ``python -m benchmarks.delivery``.
+
+1. **Send path**: the cost of ``XapiRouterBackend.send(event)`` per event in the request path
+   (filter, normalise, transform, publish one Celery message to the real Redis broker): p50 and
+   p99 over ``--events`` events (targets: p50 <= 150 µs, p99 <= 1 ms).
+2. **End to end**: one Celery worker process (solo pool) drains those messages into a fresh Ralph
+   (batches of ``--batch-size``); its rate is compared with a plain client POSTing the same
+   statements in the same batch size to another fresh Ralph, measured in the same run (target:
+   at least 80 %).
+
+Needs Redis on 127.0.0.1:6379 and Ralph's virtualenv (``make requirements``). Uses a throw-away
+SQLite database under ``var/bench/``.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = REPO_ROOT / "var" / "bench"
+DB_PATH = BENCH_DIR / f"delivery-{os.getpid()}.sqlite3"
+REDIS_URL = os.environ.get("XAPI_ROUTER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+
+TARGET_P50_US = 150
+TARGET_P99_US = 1000
+TARGET_RATIO = 0.8
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.project.settings"
+os.environ["XAPI_ROUTER_DATABASE_URL"] = f"sqlite:///{DB_PATH}"
+
+
+def make_events(count, seed):
+    """``count`` live enrollment events, each its own learner and second (so its own statement id)."""
+    start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=seed % 1000)
+    events = []
+    for number in range(count):
+        user_id = seed * 10_000_000 + number
+        course = f"course-v1:BenchX+C{number % 7}+2026"
+        events.append({
+            "name": "edx.course.enrollment.activated",
+            "timestamp": (start + timedelta(seconds=number)).isoformat(),
+            "data": {"course_id": course, "user_id": user_id, "mode": "audit"},
+            "context": {"course_id": course, "org_id": "BenchX", "user_id": user_id, "path": "/change_enrollment"},
+            "event_source": "server", "username": f"bench{number}", "session": "0" * 32,
+        })
+    return events
+
+
+def percentile(sorted_values, fraction):
+    """The value at ``fraction`` (0..1) of sorted values (nearest rank)."""
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def measure_send(events, queue):
+    """Nanoseconds per ``send`` for each event (statements published to ``queue`` on Redis)."""
+    from django.conf import settings  # pylint: disable=import-outside-toplevel
+
+    from openedx_xapi_router.backends.tracking import XapiRouterBackend  # pylint: disable=import-outside-toplevel
+    from tests.project.celery_app import make_app  # pylint: disable=import-outside-toplevel
+
+    settings.XAPI_ROUTER_CELERY_QUEUE = queue
+    app = make_app(broker_url=REDIS_URL, queue=queue, set_as_current=True)
+    backend = XapiRouterBackend()
+    for event in make_events(200, seed=999):  # warm up: connection, caches, imports (not delivered: other queue)
+        settings.XAPI_ROUTER_CELERY_QUEUE = f"{queue}-warmup"
+        backend.send(event)
+    settings.XAPI_ROUTER_CELERY_QUEUE = queue
+    timings = []
+    clock = time.perf_counter_ns
+    for event in events:
+        started = clock()
+        backend.send(event)
+        timings.append(clock() - started)
+    if backend.errors:
+        sys.exit(f"the backend logged {backend.errors} errors")
+    return app, timings
+
+
+def start_worker(queue, log_path):
+    """A real worker subprocess on ``queue``; returns the process once it answers a ping."""
+    from tests.project.celery_app import make_app  # pylint: disable=import-outside-toplevel
+
+    node = f"{queue}@bench"
+    env = dict(os.environ, XAPI_ROUTER_BROKER_URL=REDIS_URL, XAPI_ROUTER_CELERY_QUEUE=queue,
+               PYTHONPATH=str(REPO_ROOT))
+    command = [sys.executable, "-m", "celery", "-A", "tests.project.celery_app", "worker", "--pool", "solo",
+               "--queues", queue, "--hostname", node, "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
+               "--include", "openedx_xapi_router.delivery.tasks"]
+    with open(log_path, "ab") as log_file:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log_file,  # pylint: disable=consider-using-with
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    client = make_app(broker_url=REDIS_URL, queue=queue, set_as_current=False)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"the worker exited: see {log_path}")
+        if client.control.ping(destination=[node], timeout=0.5):
+            client.close()
+            return process
+    sys.exit(f"the worker did not start: see {log_path}")
+
+
+def delivered(endpoint_id):
+    """Statements the worker counted as delivered to the endpoint."""
+    from openedx_xapi_router.models import DeliveryHour  # pylint: disable=import-outside-toplevel
+
+    return sum(DeliveryHour.objects.filter(endpoint_id=endpoint_id).values_list("delivered", flat=True))
+
+
+def measure_worker(endpoint, count, queue, log_path, timeout):
+    """Seconds for one worker to deliver ``count`` queued statements (from its ready ping to the last)."""
+    process = start_worker(queue, log_path)
+    started = time.monotonic()
+    try:
+        while delivered(endpoint.pk) < count:
+            if time.monotonic() - started > timeout:
+                sys.exit(f"the worker delivered {delivered(endpoint.pk)} of {count} in {timeout}s: see {log_path}")
+            time.sleep(0.02)
+        return time.monotonic() - started
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+def measure_plain_client(ralph, statements, batch_size):
+    """Seconds for a plain LrsClient to POST ``statements`` in batches of ``batch_size``."""
+    from openedx_xapi_router.lrs.client import LrsClient  # pylint: disable=import-outside-toplevel
+
+    from openedx_xapi_router.lrs.client import LrsError  # pylint: disable=import-outside-toplevel
+
+    with LrsClient(ralph.statements_url, ralph.auth, timeout=60, allow_insecure_http=True) as client:
+        started = time.monotonic()
+        for start in range(0, len(statements), batch_size):
+            for _ in range(5):  # a Ralph sharing its history file with another one answers 500 now and then
+                try:
+                    client.post_statements(statements[start:start + batch_size])
+                    break
+                except LrsError as error:
+                    if not error.retryable:
+                        raise
+                    print(f"  plain client: retrying after {error}", flush=True)
+        return time.monotonic() - started
+
+
+def run_with_ralph(ralph_control, work_dir, measure):
+    """
+    ``measure(ralph)`` with a fresh Ralph started in ``work_dir`` and stopped afterwards. Each Ralph
+    gets its own config directory: Ralph rewrites a history file there on every write, and a shared
+    one (``~/.config/ralph``) grows with every run on the machine and slows every Ralph down.
+    """
+    config_home = Path(work_dir) / "config"
+    config_home.mkdir(parents=True, exist_ok=True)
+    previous = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(config_home)
+    try:
+        ralph = ralph_control.start(work_dir)
+    finally:
+        if previous is None:
+            os.environ.pop("XDG_CONFIG_HOME", None)
+        else:
+            os.environ["XDG_CONFIG_HOME"] = previous
+    try:
+        return measure(ralph)
+    finally:
+        ralph_control.stop(ralph.pid)
+
+
+def main(argv=None):
+    """Run both measurements and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.delivery", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=5000, help="events sent and delivered (default 5,000)")
+    parser.add_argument("--batch-size", type=int, default=100, help="statements per POST (default 100)")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds the worker may take at most")
+    args = parser.parse_args(argv)
+
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    import django  # pylint: disable=import-outside-toplevel
+
+    django.setup()
+    from django.core.management import call_command  # pylint: disable=import-outside-toplevel
+
+    from openedx_xapi_router.core.pipeline import transform_event  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.devtools import ralph_control  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.models import LrsEndpoint  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.resolvers import get_transform_context  # pylint: disable=import-outside-toplevel
+
+    problem = ralph_control.ralph_available()
+    if problem:
+        sys.exit(problem)
+    call_command("migrate", verbosity=0)
+    seed = int(time.time()) % 100_000
+    events = make_events(args.events, seed)
+    ctx = get_transform_context()
+    statements = [statement for event in events for statement in transform_event(event, ctx)]
+    queue = f"xapi-router-bench-{uuid.uuid4().hex[:8]}"
+    work = Path(tempfile.mkdtemp(prefix="delivery-bench-", dir=BENCH_DIR))
+    # One Ralph at a time, each with its own history file (see run_with_ralph). The plain client
+    # runs before and after the worker, so a machine that gets busier or quieter during the run
+    # does not favour either side.
+    plain_seconds = []
+    app = None
+    try:
+        print(f"baseline: a plain client POSTs {len(statements):,} statements to a fresh Ralph ...", flush=True)
+        plain_seconds.append(run_with_ralph(ralph_control, work / "ralph-plain-1",
+                                            lambda ralph: measure_plain_client(ralph, statements, args.batch_size)))
+
+        def ours(ralph):
+            nonlocal app
+            username, password = ralph.auth
+            endpoint = LrsEndpoint.objects.create(
+                name=f"bench-{queue}", statements_url=ralph.statements_url, username=username, password=password,
+                batch_size=args.batch_size, timeout=60,
+            )
+            print(f"send path: {args.events:,} events through XapiRouterBackend.send to Redis ...", flush=True)
+            app, timings = measure_send(events, queue)
+            print(f"end to end: one worker delivers {len(statements):,} statements into a fresh Ralph ...", flush=True)
+            return timings, measure_worker(endpoint, len(statements), queue, work / "worker.log", args.timeout)
+
+        timings, worker_seconds = run_with_ralph(ralph_control, work / "ralph-ours", ours)
+        print("baseline again, to another fresh Ralph ...", flush=True)
+        plain_seconds.append(run_with_ralph(ralph_control, work / "ralph-plain-2",
+                                            lambda ralph: measure_plain_client(ralph, statements, args.batch_size)))
+    finally:
+        if app is not None:
+            import redis  # pylint: disable=import-outside-toplevel
+
+            redis.Redis.from_url(REDIS_URL).delete(queue, f"{queue}-warmup")
+            app.close()
+        DB_PATH.unlink(missing_ok=True)
+    timings.sort()
+    p50, p99 = percentile(timings, 0.5) / 1000, percentile(timings, 0.99) / 1000
+    mean = statistics.fmean(timings) / 1000
+    ours_rate = len(statements) / worker_seconds
+    plain_rate = len(statements) / statistics.fmean(plain_seconds)
+    ratio = ours_rate / plain_rate
+    verdict = {True: "met", False: "MISSED"}
+    print("\n".join([
+        "",
+        f"Delivery benchmark: {args.events:,} events, batch size {args.batch_size}, Redis {REDIS_URL}, "
+        f"Python {sys.version.split()[0]}",
+        "",
+        f"{'measurement':<52}{'value':>12}   target",
+        f"{'-' * 52}{'-' * 12}   {'-' * 20}",
+        f"{'send() per event, p50 (µs)':<52}{p50:>12.1f}   <= {TARGET_P50_US}: {verdict[p50 <= TARGET_P50_US]}",
+        f"{'send() per event, p99 (µs)':<52}{p99:>12.1f}   <= {TARGET_P99_US}: {verdict[p99 <= TARGET_P99_US]}",
+        f"{'send() per event, mean (µs)':<52}{mean:>12.1f}",
+        f"{'one worker into Ralph, statements/s':<52}{ours_rate:>12,.0f}",
+        f"{'plain client into Ralph, same batches, statements/s':<52}{plain_rate:>12,.0f}   "
+        f"(before {len(statements) / plain_seconds[0]:,.0f}, after {len(statements) / plain_seconds[1]:,.0f})",
+        f"{'ratio worker / plain client':<52}{ratio:>12.1%}   >= {TARGET_RATIO:.0%}: {verdict[ratio >= TARGET_RATIO]}",
+    ]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
