@@ -86,8 +86,8 @@ def add_endpoint(database, ralph):
     code = ("from openedx_xapi_router.models import LrsEndpoint; import os; "
             "LrsEndpoint.objects.all().delete(); "
             "LrsEndpoint.objects.create(name='bench-ralph', statements_url=os.environ['BENCH_URL'], "
-            "username=os.environ['BENCH_USER'], password=os.environ['BENCH_PASSWORD'], batch_size=%d, timeout=60)"
-            % BATCH_SIZE)
+            f"username=os.environ['BENCH_USER'], password=os.environ['BENCH_PASSWORD'], batch_size={BATCH_SIZE}, "
+            "timeout=60)")
     env = dict(_env(database), BENCH_URL=ralph.statements_url, BENCH_USER=ralph.username,
                BENCH_PASSWORD=ralph.password)
     subprocess.run([sys.executable, str(REPO_ROOT / "manage.py"), "shell", "-c", code], cwd=str(REPO_ROOT),
@@ -146,7 +146,7 @@ def measure_ralph(database, log, lines, work):
     for what in ("plain_client", "backfill"):
         ralph_dir = work / f"ralph-{what}"
         shutil.rmtree(ralph_dir, ignore_errors=True)
-        ralph = ralph_control.start(ralph_dir)
+        ralph = start_ralph(ralph_dir)
         try:
             if what == "plain_client":
                 print(f"measuring a plain client POSTing {len(statements):,} statements to a fresh Ralph ...",
@@ -167,6 +167,24 @@ def measure_ralph(database, log, lines, work):
     prefix.unlink(missing_ok=True)
     statements_file.unlink(missing_ok=True)
     return results
+
+
+def start_ralph(work_dir):
+    """
+    A fresh Ralph with its own config directory: Ralph rewrites a history file there on every
+    write, and Ralphs sharing one (other runs on the machine) corrupt it and answer 500.
+    """
+    config_home = work_dir / "config"
+    config_home.mkdir(parents=True, exist_ok=True)
+    previous = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(config_home)
+    try:
+        return ralph_control.start(work_dir)
+    finally:
+        if previous is None:
+            os.environ.pop("XDG_CONFIG_HOME", None)
+        else:
+            os.environ["XDG_CONFIG_HOME"] = previous
 
 
 def verdict(ok):

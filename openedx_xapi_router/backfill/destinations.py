@@ -262,48 +262,52 @@ class LrsDestination(_Routed):
 
 class QueueDestination(_Routed):
     """
-    Statements published to the live path's Celery task ``deliver_statements`` (``--queue``): the
-    workers deliver them exactly as they deliver live events. Statements of the same event name,
-    transformer version and endpoints are published together, up to ``per_message`` a message.
+    Statements handed to the live path's Celery task ``deliver_statements`` (``--queue``): the
+    workers deliver them exactly as they deliver live events. Events are published as the live
+    path's publisher publishes them, up to ``per_message`` events in one message.
+
+    Arguments:
+        publish: ``publish(events)``, each event ``[endpoint_ids, event_name, transformer_version,
+            statements]``; by default the delivery package's own publishing.
     """
 
     def __init__(self, endpoints, report, max_rate=None, per_message=100, publish=None):
         super().__init__(endpoints, report)
         self.per_message = per_message
-        self.publish = publish or _publish
+        self.publish = publish or publish_to_delivery_tasks
         self.limiter = RateLimiter(max_rate)
-        self._buffers = {}
+        self._events = []
+        self._statements = 0
 
     def send(self, event, statements):
         endpoints = self.route(event)
         if not endpoints:
             self.report.destination["not_routed"] += len(statements)
             return
-        key = (tuple(endpoint.pk for endpoint in endpoints), event.name, transformer_version(statements))
-        buffer = self._buffers.setdefault(key, [])
-        buffer.extend(statements)
-        if len(buffer) >= self.per_message:
-            del self._buffers[key]
-            self._publish(key, buffer)
-
-    def _publish(self, key, statements):
-        self.limiter.take(len(statements))
-        endpoint_ids, event_name, version = key
-        self.publish(list(endpoint_ids), event_name, version, statements)
-        self.report.destination["queued"] += len(statements)
+        self._events.append([[endpoint.pk for endpoint in endpoints], event.name, transformer_version(statements),
+                             statements])
+        self._statements += len(statements)
+        if len(self._events) >= self.per_message:
+            self.flush()
 
     def flush(self):
-        buffers, self._buffers = self._buffers, {}
-        for key, statements in buffers.items():
-            self._publish(key, statements)
+        if not self._events:
+            return
+        events, count = self._events, self._statements
+        self._events, self._statements = [], 0
+        self.limiter.take(count)
+        self.publish(events)
+        self.report.destination["queued"] += count
 
     def close(self):
         self.flush()
 
 
-def _publish(endpoint_ids, event_name, version, statements):
+def publish_to_delivery_tasks(events):
+    """Publish ``events`` to the ``deliver_statements`` task with the delivery package's own publishing."""
     # pylint: disable=import-outside-toplevel
-    from openedx_xapi_router.delivery.service import delivery_queue
-    from openedx_xapi_router.delivery.tasks import deliver_statements
+    from celery import current_app
 
-    deliver_statements.apply_async(args=(endpoint_ids, event_name, version, statements), queue=delivery_queue())
+    from openedx_xapi_router.delivery import sending
+
+    sending.publish_events(current_app, events)

@@ -49,11 +49,11 @@ class Progress:
             if fraction > 0:
                 eta = elapsed * (1 - fraction) / fraction
         if self.interactive:
-            bar = ""
+            gauge = ""
             if self.total_bytes:
                 filled = int(24 * min(1.0, done_bytes / self.total_bytes))
-                bar = f"[{'#' * filled}{'.' * (24 - filled)}] {100 * done_bytes / self.total_bytes:5.1f}% "
-            text = bar + "  ".join(parts) + (f"  ETA {_duration(eta)}" if eta is not None else "")
+                gauge = f"[{'#' * filled}{'.' * (24 - filled)}] {100 * done_bytes / self.total_bytes:5.1f}% "
+            text = gauge + "  ".join(parts) + (f"  ETA {_duration(eta)}" if eta is not None else "")
             self.stream.write("\r" + text[:200].ljust(100))
             self._drawn = True
         else:

@@ -69,7 +69,7 @@ def fresh_ralph(tmp_path_factory):
     if problem:
         services.service_missing(problem)
     work_dir = tmp_path_factory.mktemp("backfill-ralph")
-    instance = ralph_control.start(work_dir)
+    instance = services.start_ralph(work_dir)  # its own history file
     try:
         yield instance
     finally:

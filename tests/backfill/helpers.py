@@ -14,7 +14,7 @@ from openedx_xapi_router.resolvers import get_transform_context
 from tests.services import REPO_ROOT
 
 
-def run_command(*args, stdin=None):
+def run_command(*args):
     """``transform_tracking_logs *args`` in this process; returns ``(stdout, stderr)`` text."""
     out, err = io.StringIO(), io.StringIO()
     call_command("transform_tracking_logs", *[str(arg) for arg in args], "--progress", "none", stdout=out, stderr=err)

@@ -35,17 +35,30 @@ def fresh_caches():
     delivery_client.close_clients()
 
 
+class Captured:
+    """Stands in for the Celery publishing at the end of the send path: keeps each statement's bytes."""
+
+    def __init__(self):
+        self.statements = []
+
+    def submit(self, entry):
+        """The send path's publisher interface: ``[endpoint_ids, event_name, version, statements]``."""
+        self.statements.extend(orjson.dumps(statement) for statement in entry[3])
+
+
+def live_path_statements(path):
+    """Every statement the live send path (the backend's ``queue_event``) makes of ``path``'s events."""
+    captured = Captured()
+    for line in path.read_bytes().splitlines():
+        sending.queue_event(orjson.loads(line), publisher=captured)
+    return captured.statements
+
+
 def test_the_statements_are_the_live_paths_byte_for_byte(clean_log, tmp_path, ralph_endpoint, fresh_ralph):
     """The live path (the backend's send path, publishing captured) and the backfill give the same bytes."""
     path, _ = clean_log
     ralph_endpoint(fresh_ralph, "parity")
-    published = []
-
-    def capture(endpoint_ids, event_name, version, statements):  # in place of the Celery publish
-        published.extend(orjson.dumps(statement) for statement in statements)
-
-    for line in path.read_bytes().splitlines():
-        sending.queue_event(orjson.loads(line), publish=capture)
+    published = live_path_statements(path)
     out = tmp_path / "out.jsonl"
     run_command(path, "--output", out)
     assert published and jsonl(out) == published == core_statements(path)
@@ -98,7 +111,7 @@ def test_max_rate_spares_the_lrs(tmp_path, ralph_endpoint, fresh_ralph):
 
 
 @pytest.fixture
-def queue_worker(redis_url, tmp_path, settings):  # pylint: disable=unused-argument
+def queue_worker(redis_url, tmp_path, settings):
     """A real Celery worker running the delivery tasks on the test database; the command publishes to it."""
     from tests.project.celery_app import app as project_app  # pylint: disable=import-outside-toplevel
 
@@ -112,7 +125,8 @@ def queue_worker(redis_url, tmp_path, settings):  # pylint: disable=unused-argum
         worker.stop()
 
 
-def test_queue_hands_the_statements_to_the_celery_delivery_tasks(tmp_path, ralph_endpoint, fresh_ralph, queue_worker):
+def test_queue_hands_the_statements_to_the_celery_delivery_tasks(  # pylint: disable=redefined-outer-name
+        tmp_path, ralph_endpoint, fresh_ralph, queue_worker):
     path = tmp_path / "queued.log"
     generate(path, 1500, 22)
     expected = ids_of(core_statements(path))

@@ -32,7 +32,7 @@ def saved_line(checkpoint):
 
 def start(args, log_path):
     with open(log_path, "ab") as log:
-        return subprocess.Popen(command_line(*args), cwd=str(REPO_ROOT), stdout=subprocess.DEVNULL, stderr=log,  # pylint: disable=consider-using-with
+        return subprocess.Popen(command_line(*args), cwd=str(REPO_ROOT), stdout=subprocess.DEVNULL, stderr=log,
                                 env=subprocess_env(XAPI_ROUTER_DATABASE_URL=database_url()))
 
 

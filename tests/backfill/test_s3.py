@@ -29,7 +29,7 @@ def upload(endpoint_url, bucket, objects):
 
 
 @pytest.fixture
-def bucket_of_logs(s3_server, clean_log, tmp_path):
+def bucket_of_logs(s3_server, clean_log):
     """A bucket holding the clean log in three rotated objects under ``logs/`` (one gzipped) and a stray one."""
     path, _ = clean_log
     lines = path.read_bytes().splitlines(keepends=True)
@@ -43,7 +43,7 @@ def bucket_of_logs(s3_server, clean_log, tmp_path):
 
 
 def test_an_s3_prefix_is_read_in_natural_order_with_credentials_from_the_environment(
-        s3_server, bucket_of_logs, tmp_path, monkeypatch):
+        s3_server, bucket_of_logs, tmp_path, monkeypatch):  # pylint: disable=redefined-outer-name
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_server)
@@ -60,7 +60,8 @@ def test_an_s3_prefix_is_read_in_natural_order_with_credentials_from_the_environ
     assert SECRET_KEY not in repr(S3Settings.from_options())
 
 
-def test_s3_credentials_from_options_and_resume_at_a_byte_offset(s3_server, bucket_of_logs, tmp_path, monkeypatch):
+def test_s3_credentials_from_options_and_resume_at_a_byte_offset(  # pylint: disable=redefined-outer-name
+        s3_server, bucket_of_logs, tmp_path, monkeypatch):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     options = ["--s3-endpoint-url", s3_server, "--s3-access-key", ACCESS_KEY, "--s3-secret-key", SECRET_KEY]
