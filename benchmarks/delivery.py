@@ -173,7 +173,7 @@ def run_with_ralph(ralph_control, work_dir, measure):
         ralph_control.stop(ralph.pid)
 
 
-def main(argv=None):
+def main(argv=None):  # pylint: disable=too-many-statements
     """Run both measurements and print the table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.delivery", description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=5000, help="events sent and delivered (default 5,000)")

@@ -178,7 +178,7 @@ def _make_handler(lrs):
                 with lrs.lock:
                     lrs.connections.discard(self.connection)
 
-        def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        def log_message(self, format, *args):
             pass
 
         def _reply(self, status, extra, body):

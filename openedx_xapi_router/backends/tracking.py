@@ -25,7 +25,7 @@ class XapiRouterBackend:
         self.errors = 0
 
     def send(self, event):
-        """Queue the xAPI statements of one tracking event; never raises, returns nothing (event-tracking's interface)."""
+        """Queue the xAPI statements of one tracking event. Never raises; returns nothing, as event-tracking expects."""
         try:
             from openedx_xapi_router.delivery.sending import queue_event  # pylint: disable=import-outside-toplevel
 

@@ -56,7 +56,7 @@ class BatchingTask(Task):
         """Process a list of message ``args`` tuples. Implemented by the task."""
         raise NotImplementedError
 
-    def run(self, *args):
+    def run(self, *args, **kwargs):
         return self.run_batch([args])
 
     def Strategy(self, task, app, consumer, **kwargs):  # pylint: disable=invalid-name,unused-argument

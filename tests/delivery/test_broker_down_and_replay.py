@@ -43,7 +43,8 @@ def broker_down(settings):
     app.close()
 
 
-def test_broker_down_during_send_then_replay(broker_down, make_endpoint, lrs_client, event_base):
+@pytest.mark.usefixtures("broker_down")
+def test_broker_down_during_send_then_replay(make_endpoint, lrs_client, event_base):
     first = make_endpoint("ralph-a")
     second = make_endpoint("ralph-b", courses=["course-v1:edX+Other+Run"])  # matches none of these events
     third = make_endpoint("ralph-c", batch_size=7)

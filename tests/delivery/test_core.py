@@ -27,7 +27,6 @@ class RecordingLrs:
             raise RetryableLrsError(503, "down", retry_after=7)
         if self.bad & {statement["id"] for statement in statements}:
             raise LrsError(self.status, "bad statement", retryable=False)
-        return None
 
 
 def test_dedupe_keeps_the_first_of_each_id():

@@ -12,7 +12,7 @@ from openedx_xapi_router.lrs.client import LrsError
 from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
 from openedx_xapi_router.resolvers import get_transform_context
 from tests.delivery.conftest import wait_until
-from tests.delivery.events import COURSE, enrollment_event
+from tests.delivery.events import enrollment_event
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -123,7 +123,7 @@ def test_lrs_down_then_back(delivery_worker, routed_to, make_endpoint, fault_lrs
     fault_lrs.start()
     wait_until(lambda: delivered_count(endpoint) >= 60, 40, message="60 statements delivered")
     assert sorted(in_ralph(lrs_client, ids)) == sorted(ids)
-    assert fault_lrs.accepted_ids == {statement_id: 1 for statement_id in ids}  # exactly once each
+    assert fault_lrs.accepted_ids == dict.fromkeys(ids, 1)  # exactly once each
     assert delivered_count(endpoint) == 60
     assert DeadLetter.objects.count() == 0
 
@@ -178,7 +178,7 @@ def test_503_storm_then_delivered_once(delivery_worker, routed_to, make_endpoint
         backend.send(event)
     wait_until(lambda: delivered_count(endpoint) >= 25, 40, message="25 statements delivered")
     assert fault_lrs.post_statuses() == [503] * 4 + [200]
-    assert fault_lrs.accepted_ids == {statement_id: 1 for statement_id in ids}
+    assert fault_lrs.accepted_ids == dict.fromkeys(ids, 1)
     assert sorted(in_ralph(lrs_client, ids)) == sorted(ids)
     assert DeadLetter.objects.count() == 0
 
@@ -213,7 +213,7 @@ def test_slow_replies_time_out_and_are_retried(delivery_worker, routed_to, make_
         backend.send(event)
     wait_until(lambda: delivered_count(endpoint) >= 15, 30, message="15 statements delivered")
     assert fault_lrs.started == 3
-    assert fault_lrs.accepted_ids == {statement_id: 1 for statement_id in ids}
+    assert fault_lrs.accepted_ids == dict.fromkeys(ids, 1)
     assert sorted(in_ralph(lrs_client, ids)) == sorted(ids)
     endpoint.refresh_from_db()
     assert "timed out after 0.5s" in endpoint.last_error

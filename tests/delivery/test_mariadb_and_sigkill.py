@@ -62,7 +62,7 @@ def test_two_replays_at_once_never_send_a_row_twice(make_endpoint, fault_lrs, lr
     assert (first.selected, first.delivered, first.still_failing, first.skipped_locked) == (10, 10, 0, 0)
     assert (second.selected, second.delivered, second.still_failing, second.skipped_locked) == (0, 0, 0, 10)
     assert fault_lrs.started == 1
-    assert fault_lrs.accepted_ids == {statement_id: 1 for statement_id in ids}
+    assert fault_lrs.accepted_ids == dict.fromkeys(ids, 1)
     assert sorted(in_ralph(lrs_client, ids)) == sorted(ids)
     assert DeadLetter.objects.filter(state=DeadLetter.STATE_REPLAYED).count() == 10
 

@@ -39,7 +39,7 @@ def endpoint(name, **fields):
     return LrsEndpoint.objects.create(name=name, statements_url=f"http://127.0.0.1:9/{name}/statements", **fields)
 
 
-def test_only_matching_endpoints_get_the_statements(settings):
+def test_only_matching_endpoints_get_the_statements():
     everything = endpoint("all")
     this_course = endpoint("course", courses=[COURSE])
     endpoint("other-org", orgs=["OtherX"])
@@ -47,7 +47,8 @@ def test_only_matching_endpoints_get_the_statements(settings):
     endpoint("disabled", enabled=False)
     calls, publish = recorder()
     assert sending.queue_event(enrollment_event(1), publisher=publish) == 1
-    [(endpoint_ids, name, version, ids)] = calls
+    assert len(calls) == 1
+    endpoint_ids, name, version, ids = calls[0]
     assert endpoint_ids == [everything.pk, this_course.pk]
     assert name == "edx.course.enrollment.activated" and len(ids) == 1
     assert version.endswith("/edx.course.enrollment.activated@1")
@@ -132,7 +133,7 @@ def test_status_counts(settings):
     DeadLetter.objects.create(endpoint=lrs, statement_id="b", statement={"id": "b"}, event_name="e",
                               reason=DeadLetter.REASON_REJECTED, state=DeadLetter.STATE_REPLAYED)
     status = endpoint_status(lrs, now=now)
-    assert {key: status[key] for key in status if key != "queue_depth"} == {
+    assert {key: value for key, value in status.items() if key != "queue_depth"} == {
         "last_success_at": None, "last_failure_at": None, "last_error": "",
         "delivered_last_hour": 30, "delivered_last_day": 90, "failed_last_day": 10,
         "error_rate_last_day": 0.1, "pending_dead_letters": 1,
