@@ -26,13 +26,21 @@ import multiprocessing
 import os
 import queue
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
 
 from openedx_xapi_router.backfill.counting import BackfillReport, report_from_dict
 from openedx_xapi_router.backfill.destinations import LineWriter
 from openedx_xapi_router.backfill.filters import EventFilter
 from openedx_xapi_router.backfill.sources import Source, count_lines_before, line_boundaries, open_source
-from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent, LineRejected, UnsupportedEvent, XapiRouterError
+from openedx_xapi_router.core.errors import (
+    EventSkipped,
+    InvalidEvent,
+    LineRejected,
+    UnreadableInput,
+    UnsupportedEvent,
+    XapiRouterError,
+)
 from openedx_xapi_router.core.pipeline import transform
 from openedx_xapi_router.core.reader import read_event
 
@@ -142,6 +150,14 @@ class _Rejects:
             self.writer.close()
 
 
+def _read(stream, name):
+    """The lines of ``stream``; a read error (a truncated gzip or bzip2 file) becomes UnreadableInput."""
+    try:
+        yield from stream
+    except (OSError, EOFError, zlib.error) as error:
+        raise UnreadableInput(name, f"{type(error).__name__}: {error}") from error
+
+
 def _skip_to(stream, offset):
     """Read past the first ``offset`` bytes of a stream that cannot seek (whole lines: offsets are line starts)."""
     position = 0
@@ -182,71 +198,76 @@ def run_unit(unit, state, settings, destination, rejects, notify):  # pylint: di
         next_checkpoint_time = clock() + settings.every_seconds
         next_checkpoint_line = line + settings.every_lines
         next_tick = line + TICK_LINES
-        for raw in stream:
-            if end is not None and offset >= end:
-                break
-            offset += len(raw)
-            line += 1
-            if raw[-1:] == b"\n":
-                raw = raw[:-1]
-                if raw[-1:] == b"\r":
+        try:
+            for raw in _read(stream, name):
+                if end is not None and offset >= end:
+                    break
+                offset += len(raw)
+                line += 1
+                if raw[-1:] == b"\n":
                     raw = raw[:-1]
-            report.lines += 1
-            try:
-                event, recovered = read_event(raw)
-            except LineRejected as rejected:
-                report.reject(rejected.kind, _location(source, line))
-                rejects.write(name, line, rejected.kind, rejected.reason)
-                event = None
-            except Exception as error:  # pylint: disable=broad-except
-                log.exception("%s: reading line %s failed", name, line)
-                report.errors["reader_bug"] += 1
-                rejects.write(name, line, "reader_bug", f"{type(error).__name__}: {error}")
-                event = None
-            if event is not None:
-                report.events += 1
-                if recovered is not None:
-                    report.recovered[recovered] += 1
-                refused = event_filter.refuse(event) if event_filter is not None else None
-                if refused is not None:
-                    report.filtered[refused] += 1
-                else:
-                    try:
-                        statements = transform(event, ctx, registry)
-                    except UnsupportedEvent:
-                        report.unsupported[event.name] += 1
-                    except EventSkipped as skipped:
-                        if skipped.reason == "anonymous":
-                            report.anonymous += 1
-                        else:
-                            report.skipped[skipped.reason] += 1
-                    except InvalidEvent as invalid:
-                        report.invalid_event(invalid.kind, invalid.field)
-                        rejects.write(name, line, invalid.kind, str(invalid), stage="transform")
-                    except XapiRouterError as error:
-                        log.warning("%s:%s: %s", name, line, error)
-                        report.errors[error.kind] += 1
-                        rejects.write(name, line, error.kind, str(error), stage="transform")
-                    except Exception as error:  # pylint: disable=broad-except
-                        log.exception("%s:%s: transforming failed", name, line)
-                        report.errors["internal_error"] += 1
-                        rejects.write(name, line, "internal_error", f"{type(error).__name__}: {error}",
-                                      stage="transform")
+                    if raw[-1:] == b"\r":
+                        raw = raw[:-1]
+                report.lines += 1
+                try:
+                    event, recovered = read_event(raw)
+                except LineRejected as rejected:
+                    report.reject(rejected.kind, _location(source, line))
+                    rejects.write(name, line, rejected.kind, rejected.reason)
+                    event = None
+                except Exception as error:  # pylint: disable=broad-except
+                    log.exception("%s: reading line %s failed", name, line)
+                    report.errors["reader_bug"] += 1
+                    rejects.write(name, line, "reader_bug", f"{type(error).__name__}: {error}")
+                    event = None
+                if event is not None:
+                    report.events += 1
+                    if recovered is not None:
+                        report.recovered[recovered] += 1
+                    refused = event_filter.refuse(event) if event_filter is not None else None
+                    if refused is not None:
+                        report.filtered[refused] += 1
                     else:
-                        report.transformed += 1
-                        report.statements += len(statements)
-                        send(event, statements)
-            if line >= next_tick:
-                next_tick = line + TICK_LINES
-                now = clock()
-                if settings.checkpointing and (line >= next_checkpoint_line or now >= next_checkpoint_time):
-                    destination.flush()
-                    rejects.flush()
-                    notify("checkpoint", unit.id, UnitState(offset, line), report)
-                    next_checkpoint_line = line + settings.every_lines
-                    next_checkpoint_time = now + settings.every_seconds
-                else:
-                    notify("progress", unit.id, UnitState(offset, line), report)
+                        try:
+                            statements = transform(event, ctx, registry)
+                        except UnsupportedEvent:
+                            report.unsupported[event.name] += 1
+                        except EventSkipped as skipped:
+                            if skipped.reason == "anonymous":
+                                report.anonymous += 1
+                            else:
+                                report.skipped[skipped.reason] += 1
+                        except InvalidEvent as invalid:
+                            report.invalid_event(invalid.kind, invalid.field)
+                            rejects.write(name, line, invalid.kind, str(invalid), stage="transform")
+                        except XapiRouterError as error:
+                            log.warning("%s:%s: %s", name, line, error)
+                            report.errors[error.kind] += 1
+                            rejects.write(name, line, error.kind, str(error), stage="transform")
+                        except Exception as error:  # pylint: disable=broad-except
+                            log.exception("%s:%s: transforming failed", name, line)
+                            report.errors["internal_error"] += 1
+                            rejects.write(name, line, "internal_error", f"{type(error).__name__}: {error}",
+                                          stage="transform")
+                        else:
+                            report.transformed += 1
+                            report.statements += len(statements)
+                            send(event, statements)
+                if line >= next_tick:
+                    next_tick = line + TICK_LINES
+                    now = clock()
+                    if settings.checkpointing and (line >= next_checkpoint_line or now >= next_checkpoint_time):
+                        destination.flush()
+                        rejects.flush()
+                        notify("checkpoint", unit.id, UnitState(offset, line), report)
+                        next_checkpoint_line = line + settings.every_lines
+                        next_checkpoint_time = now + settings.every_seconds
+                    else:
+                        notify("progress", unit.id, UnitState(offset, line), report)
+        except UnreadableInput as error:  # a truncated or corrupt compressed file: the lines before it count
+            log.warning("%s", error)
+            report.errors["unreadable_input"] += 1
+            rejects.write(name, line + 1, "unreadable_input", f"after line {line}: {error.reason}")
     finally:
         stream.close()
     destination.flush()

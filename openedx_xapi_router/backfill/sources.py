@@ -242,12 +242,16 @@ class IteratorReader(io.RawIOBase):
 
 
 def _decompressed(raw):
-    """``raw`` (a buffered binary stream) decompressed by its magic bytes."""
+    """
+    ``raw`` (a buffered binary stream) decompressed by its magic bytes. The decompressors' own small
+    buffers are kept (no bigger one on top), so a truncated file still gives every line before the cut
+    but the last few kilobytes.
+    """
     kind = _sniff(raw.peek(3)[:3])
     if kind == "gzip":
-        return io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), READ_BUFFER)
+        return gzip.GzipFile(fileobj=raw, mode="rb")
     if kind == "bz2":
-        return io.BufferedReader(bz2.BZ2File(raw, mode="rb"), READ_BUFFER)
+        return bz2.BZ2File(raw, mode="rb")
     return raw
 
 

@@ -166,3 +166,25 @@ def test_a_missing_input_is_a_usage_error(tmp_path):
     with pytest.raises(CommandError, match="no-such.log"):
         run_command(tmp_path / "no-such.log", "--output", tmp_path / "out.jsonl")
     shutil.rmtree(tmp_path)
+
+
+def test_a_truncated_gzip_file_counts_its_lines_then_the_run_goes_on(clean_log, tmp_path):
+    path, _ = clean_log
+    lines = path.read_bytes().splitlines(keepends=True)
+    directory = tmp_path / "logs"
+    directory.mkdir()
+    broken = gzip.compress(b"".join(lines[:1500]))
+    (directory / "tracking.log.1.gz").write_bytes(broken[:len(broken) // 2])  # cut mid-stream
+    (directory / "tracking.log").write_bytes(b"".join(lines[1500:]))
+    out, rejects, report_path = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl", tmp_path / "report.json"
+    run_command(directory, "--output", out, "--reject-file", rejects, "--report", report_path)
+    report = read_report(report_path)
+    assert report["errors"] == {"unreadable_input": 1}
+    entries = [json.loads(line) for line in jsonl(rejects)]
+    assert [(entry["source"], entry["kind"]) for entry in entries] == [
+        (str(directory / "tracking.log.1.gz"), "unreadable_input")]
+    read_from_broken = entries[0]["line"] - 1
+    assert 500 < read_from_broken < 1500 and report["lines"] == read_from_broken + len(lines) - 1500
+    rest = tmp_path / "rest.log"
+    rest.write_bytes(b"".join(lines[1500:]))
+    assert jsonl(out)[-len(core_statements(rest)):] == core_statements(rest)
