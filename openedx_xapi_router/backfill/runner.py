@@ -174,7 +174,7 @@ def run_unit(unit, state, settings, destination, rejects, notify):  # pylint: di
     Process ``unit`` from ``state``; ``notify(kind, unit_id, state, report)`` is called with kind
     ``progress`` (often), ``checkpoint`` (after a flush: the state may be saved) and ``done``.
     """
-    # pylint: disable=too-many-locals,too-many-branches
+    # pylint: disable=too-many-locals,too-many-branches,too-many-nested-blocks
     source = unit.source
     report = report_from_dict(state.report)
     destination.report = report
