@@ -3,8 +3,9 @@ The event-tracking backend the LMS sends every tracking event to.
 
 ``plugin_settings`` adds it to ``EVENT_TRACKING_BACKENDS`` while ``XAPI_ROUTER_ENABLED`` is True.
 :meth:`XapiRouterBackend.send` runs in the LMS's request: it filters, transforms in-process and
-publishes one Celery message (see :mod:`openedx_xapi_router.delivery.sending`); it never talks to
-an LRS and never raises into the LMS: any error is logged and counted.
+hands the statements to the process's publisher thread, which sends them to Celery (see
+:mod:`openedx_xapi_router.delivery.sending`); it never waits for the broker or an LRS and never
+raises into the LMS: any error is logged and counted.
 """
 import logging
 

@@ -3,6 +3,8 @@ Live delivery on real services: event-tracking's tracker -> our backend -> Redis
 worker -> the real Ralph LRS (or the fault LRS in front of it). Every test reads the statements
 back from Ralph by id and counts the dead-letter store exactly.
 """
+import time
+
 import pytest
 from eventtracking.tracker import Tracker
 
@@ -218,3 +220,13 @@ def test_slow_replies_time_out_and_are_retried(delivery_worker, routed_to, make_
     endpoint.refresh_from_db()
     assert "timed out after 0.5s" in endpoint.last_error
     assert DeadLetter.objects.count() == 0
+
+
+def test_a_lone_event_is_flushed_by_time(delivery_worker, routed_to, make_endpoint, event_base):
+    """A quiet site: one event, no more coming; the worker's timer flushes it within about a second."""
+    routed_to(delivery_worker)
+    endpoint = make_endpoint("ralph-quiet")
+    started = time.monotonic()
+    XapiRouterBackend().send(enrollment_event(event_base))
+    wait_until(lambda: delivered_count(endpoint) == 1, 10, interval=0.02, message="the lone statement delivered")
+    assert time.monotonic() - started < 3.0  # 1 s of batching, plus the POST and bookkeeping

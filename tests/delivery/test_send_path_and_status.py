@@ -162,3 +162,31 @@ def test_queue_depth_from_the_real_broker(redis_url):
     down = make_app(broker_url="redis://127.0.0.1:1/0", set_as_current=False)
     assert queue_depth(queue, app=down, timeout=0.5) is None
     down.close()
+
+
+def test_alert_when_pending_dead_letters_pass_the_threshold(settings, caplog):
+    from openedx_xapi_router.delivery import store  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.delivery.core import Item  # pylint: disable=import-outside-toplevel
+
+    settings.XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD = 3
+    lrs = endpoint("alerting")
+    store.dead_letter(lrs.pk, [Item({"id": "a"}, "e"), Item({"id": "b"}, "e")], DeadLetter.REASON_REJECTED, 400)
+    assert "pending dead letters" not in caplog.text
+    store.dead_letter(lrs.pk, [Item({"id": "c"}, "e")], DeadLetter.REASON_REJECTED, 400)
+    assert f"endpoint {lrs.pk} has 3 pending dead letters (alert threshold 3)" in caplog.text
+    store.dead_letter(lrs.pk, [Item({"id": "c"}, "e")], DeadLetter.REASON_REJECTED, 422)  # same row, updated
+    assert DeadLetter.objects.get(statement_id="c").attempts == 2
+    assert DeadLetter.objects.count() == 3
+
+
+def test_one_pooled_client_per_endpoint_rebuilt_when_the_endpoint_changes():
+    from openedx_xapi_router.delivery.client import client_for, close_clients  # pylint: disable=import-outside-toplevel
+
+    lrs = endpoint("pooled", timeout=3.0)
+    first = client_for(lrs)
+    assert client_for(LrsEndpoint.objects.get(pk=lrs.pk)) is first
+    lrs.timeout = 7.0
+    lrs.save()
+    second = client_for(lrs)
+    assert second is not first and second.timeout == 7.0
+    close_clients()
