@@ -65,8 +65,9 @@ quality: requirements ## ruff and pylint (edx-lint conventions) on the package a
 	$(VENV)/bin/ruff check openedx_xapi_router tests setup.py manage.py
 	DJANGO_SETTINGS_MODULE=tests.project.settings $(VENV)/bin/pylint openedx_xapi_router tests setup.py manage.py
 
-bench: requirements ## run the benchmarks (python -m benchmarks)
-	@if [ -d benchmarks ]; then $(VENV)/bin/python -m benchmarks; else echo "no benchmarks yet (benchmarks/ is missing)"; fi
+bench: requirements ## run every benchmark: transformation, coverage, live delivery, backfill (docs/benchmarks.rst)
+	$(VENV)/bin/python -m benchmarks
+	$(VENV)/bin/python -m benchmarks.coverage
 
 demo: requirements ## transform a tracking log and deliver it to a fresh local Ralph: make demo [LOG=path]
 	$(VENV)/bin/python manage.py xapi_router_demo --log "$(LOG)" --work-dir $(RALPH_DIR)-demo

@@ -24,6 +24,8 @@ A transformer that emits more than one statement (a problem with several questio
 :meth:`child_statements`.
 """
 
+from functools import cached_property
+
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped
@@ -33,20 +35,12 @@ from openedx_xapi_router.core.vocab import ActivityType, Extension
 PACKAGE_NAME = "openedx-xapi-router"
 
 
-class memoized_property:  # pylint: disable=invalid-name
+class memoized_property(cached_property):  # pylint: disable=invalid-name
     """
     ``functools.cached_property`` without the lock Python 3.11 takes on every first access: a
     transformer instance lives for one event in one thread. The value is computed once and stored
     in the instance's ``__dict__``, which then shadows this (non-data) descriptor.
     """
-
-    def __init__(self, func):
-        self.func = func
-        self.attrname = func.__name__
-        self.__doc__ = func.__doc__
-
-    def __set_name__(self, owner, name):
-        self.attrname = name
 
     def __get__(self, instance, owner=None):
         if instance is None:

@@ -68,10 +68,14 @@ def render(found):
     """An RST list-table of every registered event name."""
     rows = [("Event", "Version", "Verb", "Object type", "Result", "Extensions")]
     for name in registry.event_names():
-        version = registry.versions(name)[-1]
+        version = registry.default_version(name)
+        if version is None:
+            continue  # only opt-in versions (pinned by a site): docs/beyond_erb.rst describes them
         verb = registry.get(name).verb
         row = found.get(name) or ((verb.display if verb else "(depends on the event)"), "-", "-", "-")
-        rows.append((f"``{name}``", str(version), *row))
+        others = [str(v) for v in registry.versions(name) if v != version]
+        version_text = f"{version} (opt-in: {', '.join(others)})" if others else str(version)
+        rows.append((f"``{name}``", version_text, *row))
     lines = [".. list-table::", "   :header-rows: 1", ""]
     for row in rows:
         lines.append(f"   * - {row[0]}")
