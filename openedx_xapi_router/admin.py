@@ -11,6 +11,7 @@ value; a blank input keeps the stored secret, a "clear" checkbox removes it.
 """
 import json
 
+import django
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
@@ -52,6 +53,11 @@ class LrsEndpointForm(forms.ModelForm):
     typed replaces it.
     """
 
+    statements_url = forms.URLField(
+        max_length=500, help_text=LrsEndpoint._meta.get_field("statements_url").help_text,
+        # A URL typed without a scheme becomes https:// (Django 6's default; 4.2 has no such option).
+        **({"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}),
+    )
     password = forms.CharField(
         required=False, strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),

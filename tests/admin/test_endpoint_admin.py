@@ -6,6 +6,7 @@ import html
 import re
 from datetime import timedelta
 
+import django
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import override_settings
@@ -210,3 +211,9 @@ def test_a_view_only_user_never_sees_the_secrets(client, django_user_model):
         assert secret not in page
         assert "stored (never shown)" in page
         assert 'name="password"' not in page  # read-only: no inputs at all
+
+
+@pytest.mark.skipif(django.VERSION < (5, 0), reason="Django 4.2's URLField always assumes http://")
+def test_a_url_typed_without_a_scheme_becomes_https(admin_client):
+    assert admin_client.post(ADD_URL, form_data(statements_url="lrs.example.org/xAPI/statements")).status_code == 302
+    assert LrsEndpoint.objects.get(name="main-lrs").statements_url == "https://lrs.example.org/xAPI/statements"
