@@ -84,15 +84,15 @@ def measure_send(events, queue):
     return app, timings
 
 
-def start_worker(queue, log_path):
+def start_worker(queue, log_path, pool="solo", concurrency=1):
     """A real worker subprocess on ``queue``; returns the process once it answers a ping."""
     from tests.project.celery_app import make_app  # pylint: disable=import-outside-toplevel
 
     node = f"{queue}@bench"
     env = dict(os.environ, XAPI_ROUTER_BROKER_URL=REDIS_URL, XAPI_ROUTER_CELERY_QUEUE=queue,
                PYTHONPATH=str(REPO_ROOT))
-    command = [sys.executable, "-m", "celery", "-A", "tests.project.celery_app", "worker", "--pool", "solo",
-               "--queues", queue, "--hostname", node, "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
+    command = [sys.executable, "-m", "celery", "-A", "tests.project.celery_app", "worker", "--pool", pool,
+               "--concurrency", str(concurrency), "--queues", queue, "--hostname", node, "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
                "--include", "openedx_xapi_router.delivery.tasks"]
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log_file,  # pylint: disable=consider-using-with
@@ -115,9 +115,9 @@ def delivered(endpoint_id):
     return sum(DeliveryHour.objects.filter(endpoint_id=endpoint_id).values_list("delivered", flat=True))
 
 
-def measure_worker(endpoint, count, queue, log_path, timeout):
+def measure_worker(endpoint, count, queue, log_path, timeout, pool="solo", concurrency=1):
     """Seconds for one worker to deliver ``count`` queued statements (from its ready ping to the last)."""
-    process = start_worker(queue, log_path)
+    process = start_worker(queue, log_path, pool, concurrency)
     started = time.monotonic()
     try:
         while delivered(endpoint.pk) < count:
@@ -179,6 +179,8 @@ def main(argv=None):  # pylint: disable=too-many-statements
     parser.add_argument("--events", type=int, default=5000, help="events sent and delivered (default 5,000)")
     parser.add_argument("--batch-size", type=int, default=100, help="statements per POST (default 100)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds the worker may take at most")
+    parser.add_argument("--pool", default="solo", help="the worker's pool (default solo: one process)")
+    parser.add_argument("--concurrency", type=int, default=1, help="the worker's pool size (prefork, threads)")
     args = parser.parse_args(argv)
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
@@ -222,7 +224,8 @@ def main(argv=None):  # pylint: disable=too-many-statements
             print(f"send path: {args.events:,} events through XapiRouterBackend.send to Redis ...", flush=True)
             app, timings = measure_send(events, queue)
             print(f"end to end: one worker delivers {len(statements):,} statements into a fresh Ralph ...", flush=True)
-            return timings, measure_worker(endpoint, len(statements), queue, work / "worker.log", args.timeout)
+            return timings, measure_worker(endpoint, len(statements), queue, work / "worker.log", args.timeout,
+                                           args.pool, args.concurrency)
 
         timings, worker_seconds = run_with_ralph(ralph_control, work / "ralph-ours", ours)
         print("baseline again, to another fresh Ralph ...", flush=True)
@@ -252,7 +255,7 @@ def main(argv=None):  # pylint: disable=too-many-statements
         f"{'send() per event, p50 (µs)':<52}{p50:>12.1f}   <= {TARGET_P50_US}: {verdict[p50 <= TARGET_P50_US]}",
         f"{'send() per event, p99 (µs)':<52}{p99:>12.1f}   <= {TARGET_P99_US}: {verdict[p99 <= TARGET_P99_US]}",
         f"{'send() per event, mean (µs)':<52}{mean:>12.1f}",
-        f"{'one worker into Ralph, statements/s':<52}{ours_rate:>12,.0f}",
+        f"{f'one worker ({args.pool} x{args.concurrency}) into Ralph, statements/s':<52}{ours_rate:>12,.0f}",
         f"{'plain client into Ralph, same batches, statements/s':<52}{plain_rate:>12,.0f}   "
         f"(before {len(statements) / plain_seconds[0]:,.0f}, after {len(statements) / plain_seconds[1]:,.0f})",
         f"{'ratio worker / plain client':<52}{ratio:>12.1%}   >= {TARGET_RATIO:.0%}: {verdict[ratio >= TARGET_RATIO]}",

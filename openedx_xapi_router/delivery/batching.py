@@ -9,8 +9,10 @@ worker's prefetch limit (``CELERYD_PREFETCH_MULTIPLIER = 1`` in the LMS gives ba
 module is about a hundred lines and does exactly what delivery needs:
 
 * the worker's strategy for the task buffers each incoming message instead of running it;
-* the buffer is flushed when it holds ``flush_every`` messages, or ``flush_interval`` seconds after
-  the first message entered it (a quiet site waits at most that long);
+* the buffer is flushed when its messages weigh ``flush_every`` (a message weighs
+  :meth:`BatchingTask.weight`: one by default, its statement count for delivery), or
+  ``flush_interval`` seconds after the first message entered it (a quiet site waits at most that
+  long);
 * a flush hands the message bodies (plain JSON data) to the worker's pool as one call of
   :meth:`BatchingTask.run_batch`; the messages are acknowledged only when that call returns, so a
   worker killed mid-batch leaves them unacknowledged and the broker delivers them again
@@ -45,12 +47,16 @@ class BatchingTask(Task):
 
     abstract = True
     acks_late = True
-    #: Most messages in one batch.
+    #: Flush when the buffered messages weigh this much (see :meth:`weight`).
     flush_every = 500
     #: Seconds from the first buffered message to the flush.
     flush_interval = 1.0
     #: Most messages held (buffered or running) before the prefetch limit stops growing.
     max_held = 2000
+
+    def weight(self, args):  # pylint: disable=unused-argument
+        """How much one message's ``args`` counts towards ``flush_every`` (one message: 1)."""
+        return 1
 
     def run_batch(self, bodies):
         """Process a list of message ``args`` tuples. Implemented by the task."""
@@ -73,6 +79,7 @@ class _BatchState:
         self.consumer = consumer
         self.lock = threading.RLock()
         self.buffer = []
+        self.weight = 0
         self.timer_ref = None
         self.held = 0
 
@@ -90,7 +97,11 @@ class _BatchState:
                 self.consumer.qos.increment_eventually()
             self.held += 1
             self.buffer.append((message, tuple(args), raised))
-            full = len(self.buffer) >= self.task.flush_every
+            try:
+                self.weight += self.task.weight(args)
+            except Exception:  # pylint: disable=broad-except
+                self.weight += 1
+            full = self.weight >= self.task.flush_every
             if not full and self.timer_ref is None:
                 self.timer_ref = self.consumer.timer.call_after(self.task.flush_interval, self.flush)
         if full:
@@ -99,7 +110,7 @@ class _BatchState:
     def flush(self):
         """Hand the buffered messages to the pool as one batch; acknowledge them when it returns."""
         with self.lock:
-            batch, self.buffer = self.buffer, []
+            batch, self.buffer, self.weight = self.buffer, [], 0
             if self.timer_ref is not None:
                 self.timer_ref.cancel()
                 self.timer_ref = None

@@ -4,7 +4,7 @@ The Celery tasks of delivery: thin shells around :mod:`openedx_xapi_router.deliv
 * ``openedx_xapi_router.delivery.deliver_statements`` (a :class:`BatchingTask`): one message holds
   one or more tracking events' statements, args ``(events,)`` with each event
   ``[endpoint_ids, event_name, transformer_version, statements]``; the worker gathers messages for
-  up to a second (or ``flush_every`` messages) and delivers them per endpoint in POSTs of the
+  up to a second (or until they hold 500 statements) and delivers them per endpoint in POSTs of the
   endpoint's batch size.
 * ``openedx_xapi_router.delivery.retry_statements``: args ``(endpoint_id, items, attempt)``, sent
   with a countdown (exponential back-off with jitter, honouring ``Retry-After``) when an LRS failed
@@ -31,8 +31,12 @@ RETRY_TASK = "openedx_xapi_router.delivery.retry_statements"
 class DeliverStatementsTask(BatchingTask):
     """Batches of tracking events' statements, delivered per endpoint."""
 
-    flush_every = 200
+    flush_every = 500  # statements (a message holds one or more events' statements)
     flush_interval = 1.0
+
+    def weight(self, args):
+        """A message weighs the statements it holds."""
+        return sum(len(event[3]) for event in args[0])
 
     def run_batch(self, bodies):
         close_old_connections()  # this batch runs outside Celery's task lifecycle, which would do it
