@@ -92,8 +92,8 @@ def start_worker(queue, log_path, pool="solo", concurrency=1):
     env = dict(os.environ, XAPI_ROUTER_BROKER_URL=REDIS_URL, XAPI_ROUTER_CELERY_QUEUE=queue,
                PYTHONPATH=str(REPO_ROOT))
     command = [sys.executable, "-m", "celery", "-A", "tests.project.celery_app", "worker", "--pool", pool,
-               "--concurrency", str(concurrency), "--queues", queue, "--hostname", node, "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
-               "--include", "openedx_xapi_router.delivery.tasks"]
+               "--concurrency", str(concurrency), "--queues", queue, "--hostname", node, "--without-gossip",
+               "--without-mingle", "--loglevel", "WARNING", "--include", "openedx_xapi_router.delivery.tasks"]
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log_file,  # pylint: disable=consider-using-with
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
