@@ -18,6 +18,8 @@ and counts what it did into ``report.destination``.
 """
 import logging
 import os
+import queue
+import threading
 import time
 
 from openedx_xapi_router.core.pipeline import serialize
@@ -168,9 +170,65 @@ class _Routed:
         return routed
 
 
+class _EndpointSender:
+    """
+    One endpoint's delivery thread: batches are POSTed while the main thread reads and transforms
+    the next events (the LRS's answer time and our transform time overlap, as in the live path
+    where the LMS transforms and a worker delivers). At most ``depth`` batches wait.
+    """
+
+    def __init__(self, deliver_batch, depth=2):
+        self.deliver_batch = deliver_batch
+        self.jobs = queue.Queue(maxsize=depth)
+        self.error = None
+        self.thread = threading.Thread(target=self._run, name="backfill-delivery", daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            while True:
+                items = self.jobs.get()
+                try:
+                    if items is None:
+                        return
+                    if self.error is None:
+                        self.deliver_batch(items)
+                except BaseException as error:  # pylint: disable=broad-except
+                    self.error = error
+                finally:
+                    self.jobs.task_done()
+        finally:
+            from django.db import connection  # pylint: disable=import-outside-toplevel
+
+            connection.close()
+
+    def put(self, items):
+        """Queue a batch (waits while ``depth`` batches are waiting)."""
+        self.check()
+        self.jobs.put(items)
+
+    def join(self):
+        """Wait until every queued batch is delivered."""
+        self.jobs.join()
+        self.check()
+
+    def check(self):
+        """Raise, in the caller's thread, what the delivery thread raised."""
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def stop(self):
+        """Deliver what is queued, then end the thread."""
+        self.jobs.put(None)
+        self.thread.join()
+        self.check()
+
+
 class LrsDestination(_Routed):
     """
-    Statements POSTed to LRS endpoints synchronously through the live path's delivery code.
+    Statements POSTed to LRS endpoints through the live path's delivery code, one batch of the
+    endpoint's ``batch_size`` at a time, from one delivery thread per endpoint.
 
     Arguments:
         endpoints: the :class:`~openedx_xapi_router.models.LrsEndpoint` rows to send to.
@@ -190,9 +248,16 @@ class LrsDestination(_Routed):
 
         self.deliver = deliver or service.deliver_now
         self.sleep = sleep
+        self._lock = threading.Lock()
         self._buffers = {endpoint.pk: [] for endpoint in self.endpoints}
         self._limiters = {endpoint.pk: RateLimiter(max_rate, sleep=sleep) for endpoint in self.endpoints}
-        self._by_pk = {endpoint.pk: endpoint for endpoint in self.endpoints}
+        self._senders = {}
+
+    def _sender(self, endpoint):
+        sender = self._senders.get(endpoint.pk)
+        if sender is None:
+            sender = self._senders[endpoint.pk] = _EndpointSender(lambda items: self._deliver(endpoint, items))
+        return sender
 
     def send(self, event, statements):
         from openedx_xapi_router.delivery.core import Item  # pylint: disable=import-outside-toplevel
@@ -206,9 +271,10 @@ class LrsDestination(_Routed):
         for endpoint in endpoints:
             buffer = self._buffers[endpoint.pk]
             buffer.extend(items)
-            if len(buffer) >= endpoint.batch_size:
-                self._buffers[endpoint.pk] = []
-                self._deliver(endpoint, buffer)
+            size = endpoint.batch_size
+            if len(buffer) >= size:
+                self._buffers[endpoint.pk] = buffer[size:]
+                self._sender(endpoint).put(buffer[:size])
 
     def _deliver(self, endpoint, items):
         # pylint: disable=import-outside-toplevel
@@ -228,7 +294,8 @@ class LrsDestination(_Routed):
                 store.dead_letter(endpoint.pk, result.retry, DeadLetter.REASON_RETRIES_EXHAUSTED,
                                   getattr(error, "status_code", None), str(error or ""), attempts=attempt)
                 store.count_hour(endpoint.pk, failed=len(result.retry))
-                self.report.destination["dead_lettered"] += len(result.retry)
+                with self._lock:
+                    self.report.destination["dead_lettered"] += len(result.retry)
                 log.warning("backfill: endpoint %s: %d statements dead-lettered after %d attempts: %s",
                             endpoint.name, len(result.retry), attempt, error)
                 return
@@ -245,19 +312,29 @@ class LrsDestination(_Routed):
             self._count(result)
 
     def _count(self, result):
-        self.report.destination["delivered"] += len(result.delivered)
-        self.report.destination["rejected"] += len(result.rejected)
-        self.report.destination["duplicates"] += result.duplicates
-        self.report.destination["requests"] += result.requests
+        with self._lock:
+            self.report.destination["delivered"] += len(result.delivered)
+            self.report.destination["rejected"] += len(result.rejected)
+            self.report.destination["duplicates"] += result.duplicates
+            self.report.destination["requests"] += result.requests
 
     def flush(self):
-        for pk, buffer in self._buffers.items():
-            if buffer:
-                self._buffers[pk] = []
-                self._deliver(self._by_pk[pk], buffer)
+        for endpoint in self.endpoints:
+            buffer = self._buffers[endpoint.pk]
+            while buffer:
+                self._buffers[endpoint.pk] = []
+                self._sender(endpoint).put(buffer[:endpoint.batch_size])
+                buffer = buffer[endpoint.batch_size:]
+        for sender in self._senders.values():
+            sender.join()
 
     def close(self):
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            senders, self._senders = self._senders, {}
+            for sender in senders.values():
+                sender.stop()
 
 
 class QueueDestination(_Routed):
