@@ -169,6 +169,25 @@ def _skip_to(stream, offset):
     return position
 
 
+class _Numbering:
+    """
+    Line numbers of a unit that starts inside a file (a split for ``--jobs``): the lines before it
+    are counted only when a number is first needed (a rejected line, a checkpoint), so a clean
+    file split across jobs is never read twice.
+    """
+
+    def __init__(self, path, start=None):
+        self.path = path
+        self.start = start
+        self.base = 0 if start is None else None
+
+    def at(self, line):
+        """The file's line number of the unit's ``line``."""
+        if self.base is None:
+            self.base = count_lines_before(self.path, self.start)
+        return line + self.base
+
+
 def run_unit(unit, state, settings, destination, rejects, notify):  # pylint: disable=too-many-statements
     """
     Process ``unit`` from ``state``; ``notify(kind, unit_id, state, report)`` is called with kind
@@ -184,9 +203,8 @@ def run_unit(unit, state, settings, destination, rejects, notify):  # pylint: di
     ctx = settings.ctx
     event_filter = settings.event_filter if settings.event_filter.active else None
     offset = state.offset
-    line = state.line
-    if line is None:
-        line = count_lines_before(source.name, offset)
+    at = _Numbering(source.name, offset if state.line is None else None).at  # line numbers, counted lazily
+    line = state.line or 0
     stream = open_source(source, offset, settings.s3_settings, settings.stdin)
     try:
         if not source.seekable and offset:
@@ -212,13 +230,13 @@ def run_unit(unit, state, settings, destination, rejects, notify):  # pylint: di
                 try:
                     event, recovered = read_event(raw)
                 except LineRejected as rejected:
-                    report.reject(rejected.kind, _location(source, line))
-                    rejects.write(name, line, rejected.kind, rejected.reason)
+                    report.reject(rejected.kind, _location(source, at(line)))
+                    rejects.write(name, at(line), rejected.kind, rejected.reason)
                     event = None
                 except Exception as error:  # pylint: disable=broad-except
-                    log.exception("%s: reading line %s failed", name, line)
+                    log.exception("%s: reading line %s failed", name, at(line))
                     report.errors["reader_bug"] += 1
-                    rejects.write(name, line, "reader_bug", f"{type(error).__name__}: {error}")
+                    rejects.write(name, at(line), "reader_bug", f"{type(error).__name__}: {error}")
                     event = None
                 if event is not None:
                     report.events += 1
@@ -239,15 +257,15 @@ def run_unit(unit, state, settings, destination, rejects, notify):  # pylint: di
                                 report.skipped[skipped.reason] += 1
                         except InvalidEvent as invalid:
                             report.invalid_event(invalid.kind, invalid.field)
-                            rejects.write(name, line, invalid.kind, str(invalid), stage="transform")
+                            rejects.write(name, at(line), invalid.kind, str(invalid), stage="transform")
                         except XapiRouterError as error:
-                            log.warning("%s:%s: %s", name, line, error)
+                            log.warning("%s:%s: %s", name, at(line), error)
                             report.errors[error.kind] += 1
-                            rejects.write(name, line, error.kind, str(error), stage="transform")
+                            rejects.write(name, at(line), error.kind, str(error), stage="transform")
                         except Exception as error:  # pylint: disable=broad-except
-                            log.exception("%s:%s: transforming failed", name, line)
+                            log.exception("%s:%s: transforming failed", name, at(line))
                             report.errors["internal_error"] += 1
-                            rejects.write(name, line, "internal_error", f"{type(error).__name__}: {error}",
+                            rejects.write(name, at(line), "internal_error", f"{type(error).__name__}: {error}",
                                           stage="transform")
                         else:
                             report.transformed += 1
@@ -259,20 +277,20 @@ def run_unit(unit, state, settings, destination, rejects, notify):  # pylint: di
                     if settings.checkpointing and (line >= next_checkpoint_line or now >= next_checkpoint_time):
                         destination.flush()
                         rejects.flush()
-                        notify("checkpoint", unit.id, UnitState(offset, line), report)
+                        notify("checkpoint", unit.id, UnitState(offset, at(line)), report)
                         next_checkpoint_line = line + settings.every_lines
                         next_checkpoint_time = now + settings.every_seconds
                     else:
-                        notify("progress", unit.id, UnitState(offset, line), report)
+                        notify("progress", unit.id, UnitState(offset, None), report)
         except UnreadableInput as error:  # a truncated or corrupt compressed file: the lines before it count
             log.warning("%s", error)
             report.errors["unreadable_input"] += 1
-            rejects.write(name, line + 1, "unreadable_input", f"after line {line}: {error.reason}")
+            rejects.write(name, at(line) + 1, "unreadable_input", f"after line {at(line)}: {error.reason}")
     finally:
         stream.close()
     destination.flush()
     rejects.flush()
-    notify("done", unit.id, UnitState(offset, line, done=True), report)
+    notify("done", unit.id, UnitState(offset, at(line) if settings.checkpointing else None, done=True), report)
     return report
 
 
