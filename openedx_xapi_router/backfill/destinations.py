@@ -193,7 +193,7 @@ class _EndpointSender:
                         return
                     if self.error is None:
                         self.deliver_batch(items)
-                except BaseException as error:  # pylint: disable=broad-except
+                except BaseException as error:  # re-raised in the caller's thread
                     self.error = error
                 finally:
                     self.jobs.task_done()
