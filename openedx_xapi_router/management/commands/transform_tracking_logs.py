@@ -144,7 +144,7 @@ class Command(BaseCommand):
         if output == "-":
             return _stdout_destination(options["jobs"])
         if output:
-            if not options["resume"] and os.path.exists(output):
+            if not options["resume"] and os.path.isfile(output):
                 os.truncate(output, 0)
             return (lambda report: JsonlDestination(LineWriter.append_to(output), report)), lambda: None
         endpoints = self._endpoints(options["endpoint"])
