@@ -68,6 +68,7 @@ quality: requirements ## ruff and pylint (edx-lint conventions) on the package a
 bench: requirements ## run every benchmark: transformation, coverage, live delivery, backfill (docs/benchmarks.rst)
 	$(VENV)/bin/python -m benchmarks
 	$(VENV)/bin/python -m benchmarks.coverage
+	$(VENV)/bin/python -m benchmarks.delivery
 
 demo: requirements ## transform a tracking log and deliver it to a fresh local Ralph: make demo [LOG=path]
 	$(VENV)/bin/python manage.py xapi_router_demo --log "$(LOG)" --work-dir $(RALPH_DIR)-demo

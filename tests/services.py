@@ -152,23 +152,7 @@ class CeleryWorker:
 
 
 def start_ralph(work_dir):
-    """
-    ``ralph_control.start(work_dir)`` with Ralph's own config directory under ``work_dir``.
-
-    Ralph keeps a history file in its config directory (``$XDG_CONFIG_HOME/ralph/history.json``)
-    and rewrites it whole on every write; Ralphs sharing one (other test runs on the machine)
-    corrupt it now and then and answer 500. A private ``XDG_CONFIG_HOME`` gives this Ralph its own.
-    """
+    """``ralph_control.start(work_dir)``: a fresh Ralph with its data, auth and config under ``work_dir``."""
     from openedx_xapi_router.devtools import ralph_control  # pylint: disable=import-outside-toplevel
 
-    config_home = Path(work_dir) / "config"
-    config_home.mkdir(parents=True, exist_ok=True)
-    previous = os.environ.get("XDG_CONFIG_HOME")
-    os.environ["XDG_CONFIG_HOME"] = str(config_home)
-    try:
-        return ralph_control.start(work_dir)
-    finally:
-        if previous is None:
-            os.environ.pop("XDG_CONFIG_HOME", None)
-        else:
-            os.environ["XDG_CONFIG_HOME"] = previous
+    return ralph_control.start(work_dir)

@@ -131,11 +131,17 @@ def start(work_dir, username=DEFAULT_USERNAME, password=None, timeout=60.0, deta
     command, pythonpath = _launcher_command(python, port_file)
     env = {key: value for key, value in os.environ.items() if not key.startswith("RALPH_")}
     env.pop("PYTHONPATH", None)
+    # Ralph rewrites a whole history file ($XDG_CONFIG_HOME/ralph/history.json) on every write:
+    # shared by every Ralph on the machine it grows without end, slows each POST, and two Ralphs
+    # writing it at once corrupt it (Ralph then answers 500). Each Ralph gets its own.
+    config_home = work_dir / "config"
+    config_home.mkdir(exist_ok=True)
     env.update(
         RALPH_RUNSERVER_BACKEND="fs",
         RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH=str(data_dir),
         RALPH_AUTH_FILE=str(auth_file),
         RALPH_RUNSERVER_AUTH_BACKENDS="basic",
+        XDG_CONFIG_HOME=str(config_home),
     )
     if pythonpath:
         env["PYTHONPATH"] = pythonpath

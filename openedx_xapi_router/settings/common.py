@@ -93,12 +93,6 @@ def plugin_settings(settings):
     #   learner's id. None means actors are not pseudonymised with a router-specific secret.
     _set_default(settings, "XAPI_ROUTER_ACTOR_SECRET", None)
 
-    # .. setting_name: XAPI_ROUTER_LRS_TIMEOUT
-    # .. setting_default: 10
-    # .. setting_description: Seconds to wait for an LRS to answer one request before the delivery
-    #   is counted as retryable.
-    _set_default(settings, "XAPI_ROUTER_LRS_TIMEOUT", 10)
-
     # .. setting_name: XAPI_ROUTER_LMS_ROOT_URL
     # .. setting_default: None
     # .. setting_description: The root URL that object ids and actor home pages are built from.

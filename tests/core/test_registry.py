@@ -66,8 +66,8 @@ def test_bad_versions_and_empty_names_are_refused():
         registry.register(make_transformer("Nameless", 1, event_names=()))
 
 
-@pytest.fixture
-def plugin_distribution(tmp_path, monkeypatch):
+@pytest.fixture(name="plugin_distribution")
+def fixture_plugin_distribution(tmp_path, monkeypatch):
     """A real installed distribution (dist-info on sys.path) declaring two transformer entry points."""
     (tmp_path / "xapi_router_test_plugin.py").write_text(textwrap.dedent('''
         from openedx_xapi_router.core import vocab
