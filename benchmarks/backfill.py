@@ -147,7 +147,7 @@ def measure_ralph(database, log, lines, work):
     for what in ("plain_client", "backfill"):
         ralph_dir = work / f"ralph-{what}"
         shutil.rmtree(ralph_dir, ignore_errors=True)
-        ralph = start_ralph(ralph_dir)
+        ralph = ralph_control.start(ralph_dir)  # its own data and history file
         try:
             if what == "plain_client":
                 print(f"measuring a plain client POSTing {len(statements):,} statements to a fresh Ralph ...",
@@ -168,24 +168,6 @@ def measure_ralph(database, log, lines, work):
     prefix.unlink(missing_ok=True)
     statements_file.unlink(missing_ok=True)
     return results
-
-
-def start_ralph(work_dir):
-    """
-    A fresh Ralph with its own config directory: Ralph rewrites a history file there on every
-    write, and Ralphs sharing one (other runs on the machine) corrupt it and answer 500.
-    """
-    config_home = work_dir / "config"
-    config_home.mkdir(parents=True, exist_ok=True)
-    previous = os.environ.get("XDG_CONFIG_HOME")
-    os.environ["XDG_CONFIG_HOME"] = str(config_home)
-    try:
-        return ralph_control.start(work_dir)
-    finally:
-        if previous is None:
-            os.environ.pop("XDG_CONFIG_HOME", None)
-        else:
-            os.environ["XDG_CONFIG_HOME"] = previous
 
 
 def verdict(ok):
