@@ -152,21 +152,10 @@ def measure_plain_client(ralph, statements, batch_size):
 
 def run_with_ralph(ralph_control, work_dir, measure):
     """
-    ``measure(ralph)`` with a fresh Ralph started in ``work_dir`` and stopped afterwards. Each Ralph
-    gets its own config directory: Ralph rewrites a history file there on every write, and a shared
-    one (``~/.config/ralph``) grows with every run on the machine and slows every Ralph down.
+    ``measure(ralph)`` with a fresh Ralph started in ``work_dir`` (its data, auth and history file
+    all there: see ``ralph_control.start``) and stopped afterwards.
     """
-    config_home = Path(work_dir) / "config"
-    config_home.mkdir(parents=True, exist_ok=True)
-    previous = os.environ.get("XDG_CONFIG_HOME")
-    os.environ["XDG_CONFIG_HOME"] = str(config_home)
-    try:
-        ralph = ralph_control.start(work_dir)
-    finally:
-        if previous is None:
-            os.environ.pop("XDG_CONFIG_HOME", None)
-        else:
-            os.environ["XDG_CONFIG_HOME"] = previous
+    ralph = ralph_control.start(work_dir)
     try:
         return measure(ralph)
     finally:
