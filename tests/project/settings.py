@@ -6,9 +6,11 @@ Django settings of the standalone test project (``DJANGO_SETTINGS_MODULE=tests.p
 * Celery: eager by default; a real broker when ``XAPI_ROUTER_BROKER_URL`` is set (see
   ``tests/project/celery_app.py``).
 
-``event_routing_backends`` is left out of INSTALLED_APPS: its app config and models expect LMS
-pieces (config models, the LMS's user and course helpers) that a standalone project lacks. We
-import its code where we compare against it, which needs no app registration.
+``event_routing_backends`` (ERB) is installed, so its ``RouterConfiguration`` table exists for the
+switching tests (``tests/erb``): its models need only django-config-models' abstract base and
+fernet-fields (keyed by ``SECRET_KEY``). Its LMS helpers (external user ids, course overviews) are
+absent; ERB's own transformers run with them replaced (``tests/erb_oracle.py``). Its toggles
+(``XAPI_EVENTS_ENABLED``...) are left unset (off), as in an LMS without ERB's plugin settings.
 """
 import os
 import sys
@@ -38,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",  # the admin's CSS and JS, served by the live server (browser test)
     "openedx_xapi_router",
+    "event_routing_backends",  # its router configurations, for the switching tests (tests/erb)
+    "celery_utils",  # ERB's tasks import its FailedTask model (edx-celeryutils)
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,100 @@
+"""
+A drop-in xAPI processor for event-routing-backends' pipeline.
+
+A site that routes with event-routing-backends (ERB) names this class where its configuration
+names ERB's ``XApiProcessor`` (``EVENT_TRACKING_BACKENDS[...]["OPTIONS"]["processors"]``)::
+
+    {"ENGINE": "openedx_xapi_router.erb.processor.XapiRouterProcessor", "OPTIONS": {}}
+
+ERB keeps its routers, router configurations, batching, dead queue and Celery tasks; the
+statements are ours (our transformers, ``XAPI_ROUTER_TRANSFORMER_VERSIONS``, the resolvers from
+``XAPI_ROUTER_*`` settings), with ERB's ids and actor ids.
+
+The contract is ERB 9.3.8's ``XApiProcessor`` (``processors/xapi/transformer_processor.py`` and
+``processors/mixins/base_transformer_processor.py``):
+
+* ``processor(events)`` takes a list of event dicts and returns a flat list of statement dicts
+  (ERB's are ``json.loads`` of tincan's JSON; ours are fresh copies of the dicts we POST
+  ourselves, the same JSON), in order;
+* an event without a statement contributes nothing (ERB: no transformer, or a statement without
+  an object id); ours: an event we do not transform, an anonymous or unknown learner, an invalid
+  event (logged, as ERB logs its errors);
+* while ERB's ``XAPI_EVENTS_ENABLED`` is False, ``transform_event`` raises ERB's
+  ``NoBackendEnabled`` and ``processor(events)`` returns ``[]`` (the circuit breaker keeps working);
+* while ERB's ``XAPI_EVENT_LOGGING_ENABLED`` is True (ERB's default), each statement is also
+  written to the ``xapi_tracking`` logger, as ERB does.
+
+It is never used by the router's own backend: there, ``XAPI_ROUTER_LOG_STATEMENTS`` governs logging.
+"""
+import logging
+from datetime import datetime
+
+import orjson
+from django.conf import settings
+
+from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped, UnsupportedEvent, XapiRouterError
+from openedx_xapi_router.core.pipeline import serialize, transform_event
+from openedx_xapi_router.erb import compat, statement_log
+from openedx_xapi_router.resolvers import get_transform_context
+
+log = logging.getLogger(__name__)
+
+try:  # event-tracking is in every LMS; the fallback keeps the class importable without it
+    from eventtracking.processors.exceptions import NoBackendEnabled
+except ImportError:  # pragma: no cover
+    class NoBackendEnabled(Exception):
+        """Stand-in for event-tracking's ``NoBackendEnabled`` when event-tracking is absent."""
+
+
+class XapiRouterProcessor:
+    """
+    event-tracking processor: ``processor(events)`` -> the events' xAPI statements (list of dicts).
+
+    Options (``OPTIONS``): none; any given are kept in ``self.options``.
+    """
+
+    def __init__(self, **options):
+        self.options = options
+
+    def __call__(self, events):
+        """Every statement of ``events``, in order; ``[]`` while ERB's ``XAPI_EVENTS_ENABLED`` is False."""
+        statements = []
+        for event in events:
+            try:
+                statements.extend(self.transform_event(event) or ())
+            except NoBackendEnabled:
+                break
+        return statements
+
+    def transform_event(self, event):
+        """
+        The statements of one event (a list of dicts), or None when it gives none.
+
+        Raises ``NoBackendEnabled`` while ERB's ``XAPI_EVENTS_ENABLED`` is False, and
+        ``ConfigurationError`` (a ``ValueError``, which ERB's router logs) when our settings are wrong.
+        """
+        if not compat.erb_xapi_enabled(settings):
+            raise NoBackendEnabled
+        name = event.get("name") or event.get("event_type")
+        timestamp = event.get("timestamp")
+        if isinstance(timestamp, datetime):  # as the router's own send path: ISO 8601 text
+            event = {**event, "timestamp": timestamp.isoformat()}
+        try:
+            statements = transform_event(event, get_transform_context())
+        except UnsupportedEvent:
+            log.debug("xapi_router processor: no transformer for %r", name)
+            return None
+        except EventSkipped as skipped:
+            log.info("xapi_router processor: event %r skipped (%s)", name, skipped.reason)
+            return None
+        except ConfigurationError:
+            raise
+        except XapiRouterError as error:
+            log.warning("xapi_router processor: event %r gives no statement: %s", name, error)
+            return None
+        if compat.erb_event_logging_enabled(settings):
+            statement_log.log_statements(statements)
+        # Fresh dicts, as ERB's (json.loads of tincan's JSON): ERB's LRS client hands them to tincan,
+        # which rewrites a dict it is given in place (``objectType`` -> ``object_type``), and ours
+        # share parts with the resolvers' caches (the actor).
+        return [orjson.loads(serialize(statement)) for statement in statements]
