@@ -1,0 +1,134 @@
+"""
+``manage.py import_erb_router_configurations``: event-routing-backends' xAPI routers as LRS
+endpoints, and (``--dead-queue``) its Redis dead queue as dead letters.
+
+    manage.py import_erb_router_configurations --dry-run     # the plan; no secret printed
+    manage.py import_erb_router_configurations               # create/update erb-* endpoints
+    manage.py import_erb_router_configurations --dead-queue --redis-url redis://127.0.0.1:6379/1
+
+A second run changes nothing unless ERB's configuration changed. See ``openedx_xapi_router.erb.importer``
+for what maps and what cannot, and ``docs/migrating_from_erb.rst`` for the whole switch.
+"""
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError
+
+from openedx_xapi_router.core.errors import XapiRouterError
+from openedx_xapi_router.core.event import normalize
+from openedx_xapi_router.core.pipeline import transform
+from openedx_xapi_router.delivery import store
+from openedx_xapi_router.delivery.core import Item
+from openedx_xapi_router.erb import compat, importer
+from openedx_xapi_router.models import DeadLetter, LrsEndpoint
+from openedx_xapi_router.resolvers import get_transform_context
+from openedx_xapi_router.transformers import registry
+
+
+class Command(BaseCommand):
+    """Import event-routing-backends' xAPI router configurations (and its dead queue)."""
+
+    help = ("Copy event-routing-backends' xAPI router configurations into LRS endpoints (erb-*), "
+            "re-encrypted with our keys; --dead-queue imports its Redis dead queue as dead letters.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Print what would be done; change nothing.")
+        parser.add_argument("--dead-queue", action="store_true",
+                            help="Also import ERB's Redis dead queue (dead_queue_<backend>) as dead letters.")
+        parser.add_argument("--redis-url", help="ERB's Redis (default: django-redis's 'default' connection, as ERB).")
+        parser.add_argument("--erb-backend-name", default=compat.DEFAULT_ERB_BACKEND_NAME,
+                            help="The backend_name of ERB's xAPI router in EVENT_TRACKING_BACKENDS (default: xapi).")
+
+    def handle(self, *args, **options):
+        if not apps.is_installed("event_routing_backends"):
+            raise CommandError("event-routing-backends is not installed (INSTALLED_APPS): nothing to import")
+        dry_run = options["dry_run"]
+        prefix = "[dry run] would be " if dry_run else ""
+        event_names = sorted(registry.event_names())
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "invalid": 0}
+        plans = []
+        for router in importer.erb_xapi_routers():
+            plan = importer.plan_router(router, event_names)
+            if plan.error:
+                counts["invalid"] += 1
+                self.stdout.write(f"router {router.pk} ({router.route_url}): not imported: {plan.error}")
+                continue
+            outcome, detail = importer.apply_plan(plan, LrsEndpoint, dry_run=dry_run)
+            counts[outcome] += 1
+            if outcome == "invalid":
+                self.stdout.write(f"router {router.pk} -> {plan.name}: not imported: {detail}")
+                continue
+            plans.append(plan)
+            changed = f" ({detail})" if outcome == "updated" else ""
+            self.stdout.write(f"router {router.pk} -> {plan.name}: {prefix if outcome != 'unchanged' else ''}"
+                              f"{outcome}{changed}: {plan.describe()}")
+            for note in plan.notes:
+                self.stdout.write(f"    note: {note}")
+            for item in plan.unrepresented:
+                self.stdout.write(f"    not represented: {item}")
+        self.stdout.write(
+            f"{sum(counts.values())} ERB xAPI routers: {counts['created']} {prefix}created, "
+            f"{counts['updated']} {prefix}updated, {counts['unchanged']} unchanged, {counts['invalid']} not imported"
+        )
+        if options["dead_queue"]:
+            self.import_dead_queue(plans, options, dry_run)
+        if counts["invalid"]:
+            raise CommandError(f"{counts['invalid']} router(s) could not be imported (see above)")
+
+    def redis_client(self, url):
+        """A Redis client for ``url``, or django-redis's default connection (the one ERB uses)."""
+        if url:
+            import redis  # pylint: disable=import-outside-toplevel
+
+            return redis.Redis.from_url(url)
+        try:
+            from django_redis import get_redis_connection  # pylint: disable=import-outside-toplevel
+
+            return get_redis_connection()
+        except (ImportError, NotImplementedError) as error:
+            raise CommandError(f"no Redis to read ERB's dead queue from ({error}); give --redis-url") from error
+
+    def import_dead_queue(self, plans, options, dry_run):
+        """Transform the dead queue's events and keep their statements as dead letters of the erb-* endpoints."""
+        key, events, unreadable = importer.read_dead_queue(self.redis_client(options["redis_url"]),
+                                                           options["erb_backend_name"])
+        for plan in plans:
+            if plan.unrepresented:
+                self.stdout.write(f"dead queue: nothing kept for {plan.name}: its ERB filters are not represented")
+        plans = [plan for plan in plans if not plan.unrepresented]
+        endpoints = {endpoint.name: endpoint for endpoint in LrsEndpoint.objects.filter(
+            name__in=[plan.name for plan in plans])}
+        # In a dry run the endpoints may not exist yet: match with unsaved ones built from the plans.
+        targets = [endpoints.get(plan.name) or LrsEndpoint(name=plan.name, **plan.fields) for plan in plans]
+        ctx = get_transform_context()
+        counts = {"statements": 0, "dead_letters": 0, "already": 0, "no_statement": 0}
+        for raw in events:
+            try:
+                event = normalize(raw)
+                statements = transform(event, ctx, registry)
+            except XapiRouterError as error:
+                counts["no_statement"] += 1
+                self.stdout.write(f"    dead queue event {raw.get('name')!r}: no statement ({error.kind})")
+                continue
+            counts["statements"] += len(statements)
+            version = importer.transformer_version(statements)
+            for endpoint in targets:
+                if not endpoint.matches(event.name, event.org_id, event.course_id):
+                    continue
+                known = set()
+                if endpoint.pk:
+                    known = set(DeadLetter.objects.filter(
+                        endpoint=endpoint, statement_id__in=[s["id"] for s in statements],
+                    ).values_list("statement_id", flat=True))
+                new = [Item(s, event.name, version) for s in statements if s["id"] not in known]
+                counts["already"] += len(statements) - len(new)
+                counts["dead_letters"] += len(new)
+                if new and not dry_run:
+                    store.dead_letter(endpoint.pk, new, DeadLetter.REASON_BROKER_UNAVAILABLE,
+                                      detail=f"imported from event-routing-backends' Redis dead queue {key}")
+        prefix = "would be " if dry_run else ""
+        self.stdout.write(
+            f"dead queue {key}: {len(events) + unreadable} items, {unreadable} unreadable, "
+            f"{counts['no_statement']} without a statement, {counts['statements']} statements; "
+            f"{counts['dead_letters']} dead letters {prefix}created, {counts['already']} already there. "
+            f"The Redis list is left as it is: delete it (DEL {key}) once the dead letters are replayed "
+            "(replay_failed_statements)."
+        )
