@@ -29,6 +29,7 @@ from openedx_xapi_router.core.pipeline import transform
 from openedx_xapi_router.core.vocab import Extension
 from openedx_xapi_router.delivery.core import Item
 from openedx_xapi_router.delivery.monitoring import set_attribute
+from openedx_xapi_router.erb import statement_log
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
 from openedx_xapi_router.resolvers import get_transform_context
 from openedx_xapi_router.transformers import registry
@@ -221,8 +222,9 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
     if allowed is not None and name not in allowed:
         _count("not_allowed")
         return 0
+    log_statements = statement_log.enabled()  # XAPI_ROUTER_LOG_STATEMENTS: log even without an endpoint
     endpoints = endpoint_cache.get()
-    if not endpoints:
+    if not endpoints and not log_statements:
         _count("no_endpoint")
         return 0
     set_attribute("xapi_router.events_seen", 1)
@@ -235,7 +237,7 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
             endpoint.pk for endpoint in endpoints
             if endpoint.matches(tracking_event.name, tracking_event.org_id, tracking_event.course_id)
         ]
-        if not endpoint_ids:
+        if not endpoint_ids and not log_statements:
             _count("no_matching_endpoint")
             return 0
         statements = transform(tracking_event, get_transform_context(), registry)
@@ -243,6 +245,11 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
         _count(error.kind)
         return 0
     if not statements:
+        return 0
+    if log_statements:
+        statement_log.log_statements(statements)
+    if not endpoint_ids:
+        _count("no_matching_endpoint" if endpoints else "no_endpoint")
         return 0
     extensions = (statements[0].get("context") or {}).get("extensions") or {}
     version = extensions.get(Extension.TRANSFORMER_VERSION, "")

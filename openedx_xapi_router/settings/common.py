@@ -116,6 +116,17 @@ def plugin_settings(settings):
     #   the course id without a name).
     _set_default(settings, "XAPI_ROUTER_COURSE_NAME_SOURCE", "lms")
 
+    # .. toggle_name: XAPI_ROUTER_LOG_STATEMENTS
+    # .. toggle_implementation: DjangoSetting
+    # .. toggle_default: False
+    # .. toggle_description: Writes every statement the live path makes to the ``xapi_tracking``
+    #   logger (INFO, the statement's JSON as the message), as event-routing-backends does, for sites
+    #   that ship statements from their logs. Statements are logged even when no LRS endpoint matches.
+    # .. toggle_warning: Statements name learners (actor ids); the log lines then carry them too.
+    # .. toggle_use_cases: open_edx
+    # .. toggle_creation_date: 2026-11-26
+    _set_default(settings, "XAPI_ROUTER_LOG_STATEMENTS", False)
+
     add_tracking_backend(settings)
 
 
