@@ -19,6 +19,10 @@ id                     level     what
 ``xapi_router.W004``   warning   the router is enabled but no LRS endpoint is enabled
 ``xapi_router.W005``   warning   an enabled endpoint uses ``http://`` while
                                  ``XAPI_ROUTER_ALLOW_INSECURE_HTTP`` is False
+``xapi_router.W006``   warning   event-routing-backends' xAPI routing and the router are both
+                                 enabled: events would be sent twice
+``xapi_router.W007``   warning   ... and an enabled endpoint has the statements URL of an enabled ERB
+                                 xAPI router: the same statements go twice to the same LRS (database)
 =====================  ========  ====================================================================
 """
 from cryptography.fernet import Fernet
@@ -43,6 +47,8 @@ def register_checks():
     checks.register(check_tracking_backends, checks.Tags.compatibility)
     checks.register(check_encryption_keys, checks.Tags.security)
     checks.register(check_endpoints, checks.Tags.database)
+    checks.register(check_erb_double_delivery, checks.Tags.compatibility)
+    checks.register(check_erb_same_lrs, checks.Tags.database)
 
 
 def count_router_backends(config):
@@ -143,3 +149,75 @@ def check_endpoints(app_configs=None, databases=None, **kwargs):  # pylint: disa
             id="xapi_router.W005",
         ))
     return messages
+
+
+ERB_HINT = (
+    "Turn one of them off: set XAPI_EVENTS_ENABLED to False (event-routing-backends' xAPI routing; see "
+    "docs/migrating_from_erb.rst), or XAPI_ROUTER_ENABLED to False."
+)
+
+
+def _both_routing():
+    """ERB's xAPI router backends (``[(path, processor)]``) when both it and the router are enabled, else []."""
+    from openedx_xapi_router.erb import compat  # pylint: disable=import-outside-toplevel
+
+    backends = getattr(settings, "EVENT_TRACKING_BACKENDS", None) or {}
+    if not getattr(settings, "XAPI_ROUTER_ENABLED", False) or not count_router_backends(backends):
+        return []
+    if not compat.erb_xapi_enabled(settings):
+        return []
+    return compat.find_xapi_routers(backends)
+
+
+def check_erb_double_delivery(app_configs=None, **kwargs):  # pylint: disable=unused-argument
+    """W006: event-routing-backends' xAPI routing and the router's backend are both enabled."""
+    routers = _both_routing()
+    if not routers:
+        return []
+    where = ", ".join(f"{path} ({processor.rsplit('.', 1)[-1]})" for path, processor in routers)
+    return [checks.Warning(
+        f"event-routing-backends routes xAPI statements ({where}; XAPI_EVENTS_ENABLED is True) and the "
+        "xAPI router is enabled too (XAPI_ROUTER_ENABLED): every event would be sent by both.",
+        hint=ERB_HINT, id="xapi_router.W006",
+    )]
+
+
+def check_erb_same_lrs(app_configs=None, databases=None, **kwargs):  # pylint: disable=unused-argument
+    """
+    W007: both route (see W006) and an enabled endpoint's statements URL is an enabled ERB xAPI
+    router's: the same statements go to the same LRS twice. Database check.
+    """
+    from django.apps import apps  # pylint: disable=import-outside-toplevel
+
+    from openedx_xapi_router.erb import compat  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.models import LrsEndpoint  # pylint: disable=import-outside-toplevel
+
+    if not databases or not apps.is_installed("event_routing_backends") or not _both_routing():
+        return []
+    alias = router.db_for_read(LrsEndpoint)
+    if alias not in databases:
+        return []
+    from event_routing_backends.models import RouterConfiguration  # pylint: disable=import-error,import-outside-toplevel
+
+    try:
+        ours = list(LrsEndpoint.objects.using(alias).filter(enabled=True).values_list("name", "statements_url"))
+        theirs = list(
+            RouterConfiguration.objects.current_set().using(alias)
+            .filter(enabled=True, backend_name__iexact=compat.ERB_XAPI_BACKEND).values_list("pk", "route_url")
+        )
+    except DatabaseError:  # a table does not exist yet (before migrate)
+        return []
+    erb_urls = {}
+    for pk, route_url in theirs:
+        erb_urls.setdefault(compat.comparable_url(compat.erb_statements_url(route_url)), []).append(pk)
+    pairs = sorted(
+        f"{name} = ERB router {', '.join(map(str, erb_urls[compat.comparable_url(url)]))} ({url})"
+        for name, url in ours if compat.comparable_url(url) in erb_urls
+    )
+    if not pairs:
+        return []
+    return [checks.Warning(
+        f"The same LRS is fed by event-routing-backends and by the xAPI router: {'; '.join(pairs)}. "
+        "Each statement would be POSTed twice (the LRS keeps one, by id, but both send everything).",
+        hint=ERB_HINT, id="xapi_router.W007",
+    )]
