@@ -1,6 +1,8 @@
 """
 A real row through the ORM: on SQLite in the main pass, on MariaDB in the MariaDB pass.
 """
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -28,5 +30,5 @@ def test_user_round_trip_on_mariadb():
         cursor.execute("SELECT VERSION(), DATABASE()")
         version, database = cursor.fetchone()
     assert "MariaDB" in version
-    assert database == "test_test"
+    assert database == f"test_xapi_router_{os.getpid()}"
     round_trip_user()

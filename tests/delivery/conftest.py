@@ -3,7 +3,7 @@ Fixtures of the delivery tests: a real Celery worker subprocess (solo pool, real
 runs the delivery tasks against the test database, and LRS endpoints in that database.
 
 The worker shares the test database: SQLite's test database is a file under ``var/`` (see
-``tests/project/settings.py``), MariaDB's is ``test_test``; tests that use the worker take
+``tests/project/settings.py``), MariaDB's is ``test_xapi_router_<pid>``; tests that use the worker take
 ``transactional_db`` so their rows are committed where the worker can read them.
 """
 import random

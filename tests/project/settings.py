@@ -93,7 +93,10 @@ def database_from_url(url):
             "HOST": parts.hostname or "127.0.0.1",
             "PORT": str(parts.port or 3306),
             "OPTIONS": {"charset": "utf8mb4"},
-            "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+            # One test database per pytest process: two runs on one server (a developer's and CI's)
+            # must not drop each other's tables.
+            "TEST": {"NAME": f"test_xapi_router_{os.getpid()}", "CHARSET": "utf8mb4",
+                     "COLLATION": "utf8mb4_unicode_ci"},
         }
     raise ValueError(f"XAPI_ROUTER_DATABASE_URL must be sqlite:// or mysql://, got scheme {parts.scheme!r}")
 
