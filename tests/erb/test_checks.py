@@ -17,7 +17,8 @@ ERB_PATH = "EVENT_TRACKING_BACKENDS.event_transformer.xapi"
 
 def erb_backends(settings):
     """ERB's default EVENT_TRACKING_BACKENDS (its plugin settings), as in an LMS."""
-    return event_tracking_backends_config(settings, ["edx.course.enrollment.activated"], ["edx.course.enrollment.activated"])
+    names = ["edx.course.enrollment.activated"]
+    return event_tracking_backends_config(settings, names, names)
 
 
 @pytest.fixture
