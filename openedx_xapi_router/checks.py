@@ -197,7 +197,7 @@ def check_erb_same_lrs(app_configs=None, databases=None, **kwargs):  # pylint: d
     alias = router.db_for_read(LrsEndpoint)
     if alias not in databases:
         return []
-    from event_routing_backends.models import RouterConfiguration  # pylint: disable=import-error,import-outside-toplevel
+    from event_routing_backends.models import RouterConfiguration  # pylint: disable=import-outside-toplevel
 
     try:
         ours = list(LrsEndpoint.objects.using(alias).filter(enabled=True).values_list("name", "statements_url"))

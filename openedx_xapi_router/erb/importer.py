@@ -208,7 +208,7 @@ def plan_router(router, event_names):
 
 def erb_xapi_routers():
     """ERB's current xAPI routers (newest row per route URL), oldest first."""
-    from event_routing_backends.models import RouterConfiguration  # pylint: disable=import-error,import-outside-toplevel
+    from event_routing_backends.models import RouterConfiguration  # pylint: disable=import-outside-toplevel
 
     return list(
         RouterConfiguration.objects.current_set()

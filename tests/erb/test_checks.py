@@ -2,6 +2,7 @@
 ``xapi_router.W006``/``W007``: event-routing-backends' xAPI routing and ours both enabled (settings),
 and feeding the same LRS (database: ERB's router rows and our endpoints).
 """
+# pylint: disable=redefined-outer-name
 import copy
 
 import pytest
@@ -69,7 +70,7 @@ def test_no_w006_without_erb_xapi_router(both_enabled):
 
 
 @pytest.mark.django_db
-def test_w007_same_lrs(both_enabled, make_router):  # pylint: disable=unused-argument
+def test_w007_same_lrs(both_enabled, make_router):
     from openedx_xapi_router.models import LrsEndpoint  # pylint: disable=import-outside-toplevel
 
     router = make_router("https://LRS.example.org:443/xAPI", "u", "p")

@@ -3,6 +3,7 @@
 LRS endpoints (dry run, exact fields, secrets re-encrypted and never printed, idempotent), and
 ERB's Redis dead queue (a real Redis, a DB of our own, items in ERB's format) becomes dead letters.
 """
+# pylint: disable=redefined-outer-name
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -99,7 +100,7 @@ def test_dry_run_then_import_then_nothing_changes(routers):
 
 
 @pytest.mark.django_db
-def test_an_edited_erb_router_updates_its_endpoint_but_never_re_enables_it(routers, make_router):
+def test_an_edited_erb_router_updates_its_endpoint_but_never_re_enables_it(routers, make_router):  # pylint: disable=unused-argument
     run()
     LrsEndpoint.objects.filter(name=importer.endpoint_name(ROUTE)).update(enabled=False)
     make_router(ROUTE, "erb-user", "rotated-password")  # ERB keeps history: a new row, a new id

@@ -45,7 +45,7 @@ def our_ids(events):
 
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-def test_the_guide_start_to_finish(  # pylint: disable=too-many-arguments,too-many-positional-arguments,too-many-locals
+def test_the_guide_start_to_finish(  # pylint: disable=too-many-arguments,too-many-positional-arguments,too-many-locals,too-many-statements
     settings, make_router, ralph_lrs, lrs_client, delivery_worker, routed_to, django_user_model, event_base,
 ):
     learners = [django_user_model.objects.create(username=f"guide{event_base}-{n}", email=f"g{n}@example.org")

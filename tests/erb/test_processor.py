@@ -41,7 +41,7 @@ def test_contract_matches_erb(erb_settings, event_base):
 @pytest.mark.django_db(transaction=True)
 def test_erb_router_with_our_processor_equals_our_live_path(
     erb_settings, make_router, ralph_lrs, second_ralph, delivery_worker, routed_to, event_base,
-):  # pylint: disable=too-many-arguments,too-many-positional-arguments
+):  # pylint: disable=too-many-arguments,too-many-positional-arguments,unused-argument
     events = [enrollment_event(event_base + n) for n in range(5)]
     # ERB: its router configuration and router backend, our processor, to the session's Ralph.
     make_router(erb_route_url(ralph_lrs), *ralph_lrs.auth)

@@ -2,6 +2,7 @@
 ``XAPI_ROUTER_LOG_STATEMENTS``: each statement written to the ``xapi_tracking`` logger, as ERB does,
 read back from a real log file in the LMS's log format.
 """
+# pylint: disable=redefined-outer-name
 import json
 import logging
 import re
