@@ -12,7 +12,8 @@ Rules (see README, "Live delivery"):
 
 * statement ids are de-duplicated within a batch before anything is sent (Ralph answers 400
   "Duplicate statement IDs" otherwise);
-* 2xx and 409 mean delivered (409: the LRS already holds a statement with that id);
+* 2xx means delivered; 409 for one statement means delivered (the LRS already holds a statement
+  with that id); 409 for a batch is bisected, since the LRS stored none of it;
 * a non-retryable answer (400, 422, any 4xx but 409/429) is bisected: the batch is split in halves
   until each rejected statement stands alone; the rest is delivered;
 * a retryable answer (5xx, 429, timeout, connection error) stops the batch: everything not yet
@@ -119,6 +120,13 @@ def deliver_batch(post, items):
                 pending[0:0] = [chunk[:middle], chunk[middle:]]
             continue
         result.last_status = getattr(response, "status_code", None)
+        if result.last_status == 409 and len(chunk) > 1:
+            # One statement of the batch is already held with other content, and the LRS stored
+            # none of the batch (the xAPI spec allows it; Ralph does it): split it like a rejected
+            # batch until each 409 stands alone, so the batch's new statements are still sent.
+            middle = len(chunk) // 2
+            pending[0:0] = [chunk[:middle], chunk[middle:]]
+            continue
         result.delivered.extend(chunk)
     return result
 

@@ -55,6 +55,38 @@ def test_one_rejected_statement_in_500_is_isolated_by_bisection(status):
     assert sum(len(batch) for batch in delivered_posts) == 499  # each good statement accepted once
 
 
+class HoldingLrs:
+    """``post`` for deliver_batch: holds ``known`` ids with other content, and answers a batch holding one
+    of them 409 storing nothing of it (as Ralph does); any other batch is stored (200)."""
+
+    def __init__(self, known):
+        self.known = set(known)
+        self.stored = []
+        self.batches = []
+
+    def __call__(self, statements):
+        ids = [statement["id"] for statement in statements]
+        self.batches.append(ids)
+        status = 409 if self.known & set(ids) else 200
+        if status == 200:
+            self.stored.extend(ids)
+        return type("Response", (), {"status_code": status})()
+
+
+def test_a_409_batch_is_split_so_its_new_statements_are_stored():
+    lrs = HoldingLrs(known={"s2"})
+    result = deliver_batch(lrs, items(4))
+    assert lrs.batches == [["s0", "s1", "s2", "s3"], ["s0", "s1"], ["s2", "s3"], ["s2"], ["s3"]]
+    assert lrs.stored == ["s0", "s1", "s3"]
+    assert [item.statement_id for item in result.delivered] == ["s0", "s1", "s2", "s3"]  # s2: already held
+    assert (result.requests, result.rejected, result.retry) == (5, [], [])
+
+
+def test_a_409_for_one_statement_counts_as_delivered():
+    result = deliver_batch(HoldingLrs(known={"s0"}), items(1))
+    assert ([item.statement_id for item in result.delivered], result.requests, result.last_status) == (["s0"], 1, 409)
+
+
 def test_two_rejected_statements():
     result = deliver_batch(RecordingLrs(bad={"s0", "s9"}), items(10))
     assert sorted(rejection.item.statement_id for rejection in result.rejected) == ["s0", "s9"]
