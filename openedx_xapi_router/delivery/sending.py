@@ -105,7 +105,9 @@ class BackgroundPublisher:
     published (tests, and ``atexit`` at process exit).
 
     What it trades: events submitted but not yet published (normally a few milliseconds' worth) are
-    lost if the process is killed hard (SIGKILL, OOM); a clean exit flushes them.
+    lost if the process is killed hard (SIGKILL, OOM); a clean exit flushes them. A site that would
+    rather pay the publish in the request sets ``XAPI_ROUTER_PUBLISH_IN_BACKGROUND = False``: every
+    event is then published (or dead-lettered) before ``send`` returns.
 
     The thread is started lazily in each process (after a pre-fork server forked its workers).
     Each event is published with the Celery app current in the thread that submitted it (Celery's
@@ -128,7 +130,7 @@ class BackgroundPublisher:
     def submit(self, event):
         """Queue one ``[endpoint_ids, event_name, transformer_version, statements]`` for publishing."""
         app = get_current_app()
-        if not self.threaded:
+        if not self.threaded or not getattr(settings, "XAPI_ROUTER_PUBLISH_IN_BACKGROUND", True):
             self._publish_batch(app, [event])
             return
         if self._pid != os.getpid():

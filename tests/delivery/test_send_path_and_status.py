@@ -2,6 +2,7 @@
 The send path's filtering (publishing recorded in-process), ``test_connection`` against the real
 Ralph, and the status dict the admin shows.
 """
+import threading
 from datetime import timedelta
 
 import pytest
@@ -190,3 +191,17 @@ def test_one_pooled_client_per_endpoint_rebuilt_when_the_endpoint_changes():
     second = client_for(lrs)
     assert second is not first and second.timeout == 7.0
     close_clients()
+
+
+@pytest.mark.parametrize("in_background", [True, False])
+def test_publish_in_background_toggle(settings, in_background):
+    """With the toggle off, ``submit`` publishes in the caller's thread before it returns."""
+    settings.XAPI_ROUTER_PUBLISH_IN_BACKGROUND = in_background
+    threads = []
+    publisher = sending.BackgroundPublisher(publish=lambda app, events: threads.append(threading.current_thread()))
+    publisher.submit([[1], "edx.test", "v@1", [{"id": "s1"}]])
+    if in_background:
+        assert publisher.flush(5)
+        assert len(threads) == 1 and threads[0] is not threading.current_thread()
+    else:
+        assert threads == [threading.current_thread()]  # published already, no flush needed
