@@ -35,6 +35,10 @@ from openedx_xapi_router.core.vocab import ActivityType, Extension
 PACKAGE_NAME = "openedx-xapi-router"
 
 
+#: ``(event name, version)`` -> the transformer-version string: a few hundred at most, made once each.
+_TRANSFORMER_VERSIONS = {}
+
+
 class memoized_property(cached_property):  # pylint: disable=invalid-name
     """
     ``functools.cached_property`` without the lock Python 3.11 takes on every first access: a
@@ -86,10 +90,14 @@ class XapiTransformer:
 
     # --- identity -----------------------------------------------------------------------------
 
-    @property
+    @memoized_property
     def transformer_version(self):
         """``openedx-xapi-router@<package version>/<event name>@<transformer version>``."""
-        return f"{PACKAGE_NAME}@{__version__}/{self.event_name}@{self.version}"
+        key = (self.event_name, self.version)
+        text = _TRANSFORMER_VERSIONS.get(key)
+        if text is None:
+            text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}@{__version__}/{self.event_name}@{self.version}"
+        return text
 
     # --- building blocks ------------------------------------------------------------------------
 
