@@ -51,8 +51,9 @@ def transform(event, ctx, registry=None):
         raise
     except Exception as error:
         raise TransformerBug(transformer.transformer_version, event.name, error) from error
+    trusted = transformer.trusted_parts
     for statement in statements:
-        validate_statement(statement, transformer.transformer_version)
+        validate_statement(statement, transformer.transformer_version, trusted)
     return statements
 
 

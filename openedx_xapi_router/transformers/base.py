@@ -30,6 +30,7 @@ from openedx_xapi_router import __version__
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped
 from openedx_xapi_router.core.ids import statement_id
+from openedx_xapi_router.core.validate import is_valid_activity
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 
 PACKAGE_NAME = "openedx-xapi-router"
@@ -37,6 +38,17 @@ PACKAGE_NAME = "openedx-xapi-router"
 
 #: ``(event name, version)`` -> the transformer-version string: a few hundred at most, made once each.
 _TRANSFORMER_VERSIONS = {}
+
+#: ``(course IRI, course name)`` of course activities already checked; forgotten past a bound.
+_CHECKED_COURSE_ACTIVITIES = set()
+_CHECKED_COURSE_ACTIVITIES_MAX = 50_000
+
+
+def _remember_course_activity(key):
+    if len(_CHECKED_COURSE_ACTIVITIES) >= _CHECKED_COURSE_ACTIVITIES_MAX:
+        _CHECKED_COURSE_ACTIVITIES.clear()
+    _CHECKED_COURSE_ACTIVITIES.add(key)
+    return True
 
 
 class memoized_property(cached_property):  # pylint: disable=invalid-name
@@ -87,6 +99,9 @@ class XapiTransformer:
         self.event = event
         self.ctx = ctx
         self.event_name = event.name
+        #: ``id()`` of the parts of this event's statements built from already-checked pieces (see
+        #: :meth:`course_activity`); the pipeline passes them to the statement check as a shortcut.
+        self.trusted_parts = set()
 
     # --- identity -----------------------------------------------------------------------------
 
@@ -154,12 +169,21 @@ class XapiTransformer:
             raise
 
     def course_activity(self):
-        """The event's course as an Activity (the usual parent in ``contextActivities``)."""
+        """
+        The event's course as an Activity (the usual parent in ``contextActivities``). A fresh dict
+        each time; its content is checked once per (course, name), and the dict is then listed in
+        :attr:`trusted_parts` so the statement check need not check it again.
+        """
         definition = {"type": ActivityType.COURSE}
         name = self.course_name
         if name is not None:
             definition["name"] = {vocab.EN_US: name}
-        return {"id": self.course_iri(), "objectType": "Activity", "definition": definition}
+        iri = self.course_iri()
+        activity = {"id": iri, "objectType": "Activity", "definition": definition}
+        key = (iri, name)
+        if key in _CHECKED_COURSE_ACTIVITIES or (is_valid_activity(activity) and _remember_course_activity(key)):
+            self.trusted_parts.add(id(activity))
+        return activity
 
     # --- hooks --------------------------------------------------------------------------------
 
