@@ -44,6 +44,14 @@ _CHECKED_COURSE_ACTIVITIES = set()
 _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
 
 
+def _user_key(user_id, username):
+    """``(user id or username, username or None)`` of one user reference; ``(None, None)`` when empty."""
+    username = username if isinstance(username, str) and username else None
+    if user_id is not None and user_id != "":
+        return user_id, username
+    return username, username
+
+
 def _remember_course_activity(key):
     if len(_CHECKED_COURSE_ACTIVITIES) >= _CHECKED_COURSE_ACTIVITIES_MAX:
         _CHECKED_COURSE_ACTIVITIES.clear()
@@ -138,14 +146,11 @@ class XapiTransformer:
         usernames. ``(None, None)`` for an anonymous event.
         """
         data = self.event.data
-        for user_id, username in ((data.get("user_id"), data.get("username")),
-                                  (self.event.user_id, self.event.username)):
-            username = username if isinstance(username, str) and username else None
-            if user_id is not None and user_id != "":
-                return user_id, username
-            if username is not None:
-                return username, username
-        return None, None
+        if "user_id" in data or "username" in data:
+            key = _user_key(data.get("user_id"), data.get("username"))
+            if key[0] is not None:
+                return key
+        return _user_key(self.event.user_id, self.event.username)
 
     @memoized_property
     def actor(self):
@@ -210,7 +215,9 @@ class XapiTransformer:
         extensions = {Extension.TRANSFORMER_VERSION: self.transformer_version}
         if self.event.session:
             extensions[Extension.SESSION_ID] = self.event.session
-        extensions.update(self.extra_context_extensions())
+        extra = self.extra_context_extensions()
+        if extra:
+            extensions.update(extra)
         return extensions
 
     def extra_context_extensions(self):
@@ -228,7 +235,9 @@ class XapiTransformer:
         if activities:
             context["contextActivities"] = activities
         context["extensions"] = self.get_context_extensions()
-        context.update(self.get_context_extra())
+        extra = self.get_context_extra()
+        if extra:
+            context.update(extra)
         return context
 
     def child_statements(self, parent):  # pylint: disable=unused-argument
