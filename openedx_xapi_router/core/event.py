@@ -87,6 +87,8 @@ class TrackingEvent(NamedTuple):
 
         A path never searches elsewhere: a value is where the path says, or it is absent.
         """
+        if "." not in path:  # most paths are one key
+            return self.data.get(path, default)
         value = self.data
         for key in path.split("."):
             if not isinstance(value, dict):

@@ -75,7 +75,7 @@ class VideoTransformer(XapiTransformer):
                                kind="wrong_type") from None
         if not math.isfinite(number):
             raise InvalidEvent(self.event_name, f"data.{path}", f"not a finite number: {value!r}", kind="wrong_type")
-        return float(f"{number:.3f}")
+        return round(number, 3)  # the same correctly rounded value as float(f"{number:.3f}"), cheaper
 
     def current_time(self):
         """The playhead position: ``current_time``, else ``currentTime`` (seconds or None)."""
