@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from openedx_xapi_router.core.context import Actor, TransformContext
+from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.core.vocab import Extension
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +70,31 @@ def reference_context(**kwargs):
         course_name_resolver=lambda course_id: COURSE_NAME,
         **kwargs,
     )
+
+
+def transform(event, ctx=None):
+    """Our statements for ``event`` under the reference context (or ``ctx``)."""
+    return transform_event(event, ctx or reference_context())
+
+
+def invalid(event):
+    """The InvalidEvent ``event`` raises under the reference context."""
+    with pytest.raises(InvalidEvent) as error:
+        transform(event)
+    return error.value
+
+
+def with_payload(raw, **changes):
+    """A copy of the log-form event ``raw`` whose JSON-string payload has ``changes`` (None: removed)."""
+    raw = copy.deepcopy(raw)
+    payload = json.loads(raw["event"])
+    for key, value in changes.items():
+        if value is None:
+            payload.pop(key, None)
+        else:
+            payload[key] = value
+    raw["event"] = json.dumps(payload)
+    return raw
 
 
 def without_transformer_version(statements):

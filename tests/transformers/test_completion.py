@@ -10,9 +10,9 @@ import pytest
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.context import Actor, TransformContext
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.transformers import completion, registry
 from tests.transformers import samples
+from tests.transformers.samples import transform
 
 ACTOR = {
     "objectType": "Agent",
@@ -119,10 +119,6 @@ BLOCK_COMPLETION_CHANGED_STATEMENT = {
     "version": "1.0.3",
 }
 
-
-
-def transform(raw, ctx=None):
-    return transform_event(raw, ctx or samples.reference_context())
 
 
 def with_payload(**changes):

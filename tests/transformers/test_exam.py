@@ -9,22 +9,11 @@ import copy
 
 import pytest
 
-from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.core.vocab import Extension
 from tests.transformers import samples
+from tests.transformers.samples import invalid, transform
 
 
-def transform(event):
-    """Our statements for ``event`` under the reference context."""
-    return transform_event(event, samples.reference_context())
-
-
-def invalid(event):
-    """The InvalidEvent ``event`` raises."""
-    with pytest.raises(InvalidEvent) as error:
-        transform(event)
-    return error.value
 
 
 # --- Real events and their statements ---------------------------------------------------------

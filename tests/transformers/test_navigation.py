@@ -4,15 +4,13 @@ Navigation transformers: exact statements for real events from a generated track
 for the same events, and the edge cases: a missing target, a missing unit count, no target name.
 """
 import copy
-import json
 
 import pytest
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.transformers import navigation, registry
-from tests.transformers import samples
+from tests.transformers.samples import transform, with_payload
 
 ACTOR = {
     "objectType": "Agent",
@@ -380,23 +378,6 @@ NAVIGATION_EVENT_NAMES = {
     "edx.ui.lms.sequence.tab_selected": navigation.SequenceTabSelected,
     "page_close": navigation.PageClosed,  # beyond event-routing-backends: tests/transformers/test_page_close.py
 }
-
-
-def transform(raw):
-    return transform_event(raw, samples.reference_context())
-
-
-def with_payload(raw, **changes):
-    """A copy of the log-form event ``raw`` whose JSON-string payload has ``changes`` (None: removed)."""
-    raw = copy.deepcopy(raw)
-    payload = json.loads(raw["event"])
-    for key, value in changes.items():
-        if value is None:
-            payload.pop(key, None)
-        else:
-            payload[key] = value
-    raw["event"] = json.dumps(payload)
-    return raw
 
 
 @pytest.mark.parametrize("label", list(REAL_EVENTS))

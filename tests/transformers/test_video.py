@@ -11,9 +11,8 @@ from tincan import Result
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.transformers import registry, video
-from tests.transformers import samples
+from tests.transformers.samples import transform, with_payload
 
 ACTOR = {
     "objectType": "Agent",
@@ -558,23 +557,6 @@ VIDEO_EVENT_NAMES = {
     "edx.video.position.changed": video.VideoSeeked,
     "speed_change_video": video.VideoSpeedChanged,
 }
-
-
-def transform(raw):
-    return transform_event(raw, samples.reference_context())
-
-
-def with_payload(raw, **changes):
-    """A copy of the log-form event ``raw`` whose JSON-string payload has ``changes`` (None: removed)."""
-    raw = copy.deepcopy(raw)
-    payload = json.loads(raw["event"])
-    for key, value in changes.items():
-        if value is None:
-            payload.pop(key, None)
-        else:
-            payload[key] = value
-    raw["event"] = json.dumps(payload)
-    return raw
 
 
 @pytest.mark.parametrize("label", list(REAL_EVENTS))

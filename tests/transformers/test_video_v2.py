@@ -18,6 +18,7 @@ from openedx_xapi_router.core.validate import validate_statement
 from openedx_xapi_router.transformers import registry, video
 from tests.core.test_properties import BASE_EVENTS, mutate
 from tests.transformers import samples
+from tests.transformers.samples import with_payload
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
 
 LOAD_VIDEO = {
@@ -824,19 +825,6 @@ REAL_EVENTS = {
                                                "https://w3id.org/xapi/video/verbs/paused", ("extensions",),
                                                ()),
 }
-
-
-def with_payload(raw, **changes):
-    """A copy of ``raw`` with payload keys set (None: removed); the payload stays a JSON string."""
-    raw = copy.deepcopy(raw)
-    payload = json.loads(raw["event"])
-    for key, value in changes.items():
-        if value is None:
-            payload.pop(key, None)
-        else:
-            payload[key] = value
-    raw["event"] = json.dumps(payload)
-    return raw
 
 
 def test_every_video_name_has_an_opt_in_version_2_beside_the_default_version_1():
