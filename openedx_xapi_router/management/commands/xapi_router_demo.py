@@ -1,72 +1,43 @@
 """
 ``manage.py xapi_router_demo``: a tracking log, end to end, into a fresh local Ralph LRS.
 
-Starts Ralph (its own virtualenv, fresh data directory), transforms the log's lines with the
-transformer library, delivers the statements in batches through :class:`LrsClient`, counts them
-back from Ralph, prints a summary and stops Ralph. ``make demo [LOG=path]`` runs it.
+On the embedded default (SQLite, eager Celery): migrates the database, starts Ralph (its own
+virtualenv, fresh data directory), registers it as an LRS endpoint, runs
+``transform_tracking_logs`` over the log (the same transformers and the same delivery code as the
+live path), counts the statements back from Ralph, prints a summary and stops Ralph.
+``make demo [LOG=path]`` runs it.
 """
+import io
+import json
 import time
-from collections import Counter
 from pathlib import Path
 
-from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from openedx_xapi_router.devtools import ralph_control
-from openedx_xapi_router.lrs.client import LrsClient, LrsError
+from openedx_xapi_router.lrs.client import LrsClient
+from openedx_xapi_router.models import LrsEndpoint
 
 SAMPLE_LOG = Path(__file__).resolve().parents[2] / "devtools" / "sample_data" / "sample-tracking.log.gz"
-
-
-def open_log(path):
-    """Open a tracking log for reading bytes (the reader detects gzip by its magic bytes)."""
-    path = Path(path)
-    if not path.exists():
-        raise CommandError(f"tracking log not found: {path}")
-    return open(path, "rb")
-
-
-def load_transformer():
-    """
-    The transformer library's ``(read_lines, transform_lines, Report)``, or None while it is not
-    installed yet.
-    """
-    # pylint: disable=import-outside-toplevel
-    try:
-        from openedx_xapi_router.core.pipeline import transform_lines
-        from openedx_xapi_router.core.reader import read_lines
-        from openedx_xapi_router.core.report import Report
-    except ImportError:
-        return None
-    return read_lines, transform_lines, Report
-
-
-def build_context():
-    """The transform context for the demo: LMS root URL and pseudonymous actors from settings."""
-    from openedx_xapi_router.core.context import TransformContext  # pylint: disable=import-outside-toplevel
-
-    return TransformContext.from_maps(
-        getattr(settings, "LMS_ROOT_URL", "http://localhost:18000"),
-        actor_secret=getattr(settings, "XAPI_ROUTER_ACTOR_SECRET", None) or "xapi-router-demo-secret",
-        transformer_versions=getattr(settings, "XAPI_ROUTER_TRANSFORMER_VERSIONS", {}),
-    )
+ENDPOINT_NAME = "demo-ralph"
 
 
 def skipped_by_reason(report):
-    """Lines that gave no statement, by reason, from the transformer library's report."""
-    reasons = Counter()
-    if sum(report.unsupported.values()):
-        reasons["unsupported_event"] = sum(report.unsupported.values())
-    if report.anonymous:
-        reasons["anonymous"] = report.anonymous
-    reasons.update(report.skipped)
-    for kind, entry in report.rejected.items():
+    """Lines that gave no statement, by reason, from ``transform_tracking_logs``'s JSON report."""
+    reasons = {}
+    if report["unsupported"]:
+        reasons["unsupported_event"] = sum(report["unsupported"].values())
+    if report["anonymous"]:
+        reasons["anonymous"] = report["anonymous"]
+    reasons.update(report["skipped"])
+    for kind, entry in report["rejected"].items():
         reasons[f"rejected:{kind}"] = entry["count"]
-    for kind, fields in report.invalid.items():
+    for kind, fields in report["invalid"].items():
         reasons[f"invalid:{kind}"] = sum(fields.values())
-    for kind, count in report.errors.items():
+    for kind, count in report["errors"].items():
         reasons[f"error:{kind}"] = count
-    return reasons
+    return dict(sorted(reasons.items(), key=lambda item: -item[1]))
 
 
 class Command(BaseCommand):
@@ -82,16 +53,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        transformer = load_transformer()
-        if transformer is None:
-            self.stdout.write("transformer library not installed yet: reading lines only")
+        log_path = Path(options["log"] or SAMPLE_LOG)
+        if not log_path.exists():
+            raise CommandError(f"tracking log not found: {log_path}")
         problem = ralph_control.ralph_available()
         if problem:
             raise CommandError(problem)
+        call_command("migrate", verbosity=0, interactive=False)
+        work_dir = Path(options["work_dir"])
         self.stdout.write("Starting a local Ralph LRS (fresh data directory)...")
-        ralph = ralph_control.start(Path(options["work_dir"]))
+        ralph = ralph_control.start(work_dir)
         try:
-            summary = self.run_demo(ralph, options["log"], options["batch_size"], transformer)
+            summary = self.run_demo(ralph, log_path, options["batch_size"], work_dir)
         finally:
             if options["keep_running"]:
                 self.stdout.write(f"Ralph left running at {ralph.statements_url} (pid {ralph.pid})")
@@ -99,50 +72,30 @@ class Command(BaseCommand):
                 ralph_control.stop(ralph.pid)
         summary["seconds"] = time.monotonic() - started
         self.print_summary(summary, ralph)
-        if summary["stored"] != summary["delivered"]:
-            raise CommandError(f"Ralph holds {summary['stored']} statements, {summary['delivered']} were delivered")
+        if summary["stored"] != summary["statements"]:
+            raise CommandError(f"Ralph holds {summary['stored']} statements, {summary['statements']} were made")
 
-    def run_demo(self, ralph, log_path, batch_size, transformer):
-        """Transform and deliver; return the counters."""
-        delivered = duplicates = lines = 0
-        skipped = Counter()
-        with open_log(log_path) as handle, LrsClient(
-            ralph.statements_url, ralph.auth, timeout=30, allow_insecure_http=True
-        ) as client:
-            if transformer is None:
-                lines = sum(1 for _ in handle)
-            else:
-                read_lines, transform_lines, report_class = transformer
-                report = report_class()
-                batch = []
-                for _, statements in transform_lines(read_lines(handle, str(log_path)), build_context(), report):
-                    batch.extend(statements)
-                    if len(batch) >= batch_size:
-                        delivered, duplicates = self.deliver(client, batch, delivered, duplicates)
-                        batch = []
-                if batch:
-                    delivered, duplicates = self.deliver(client, batch, delivered, duplicates)
-                lines = report.lines
-                skipped = skipped_by_reason(report)
+    def run_demo(self, ralph, log_path, batch_size, work_dir):
+        """Register Ralph, run the backfill over the log into it; return the counters."""
+        username, password = ralph.auth
+        LrsEndpoint.objects.update_or_create(name=ENDPOINT_NAME, defaults={
+            "statements_url": ralph.statements_url, "auth_type": LrsEndpoint.AUTH_BASIC,
+            "username": username, "password": password, "batch_size": batch_size, "enabled": True,
+        })
+        report_path = work_dir / "report.json"
+        call_command("transform_tracking_logs", str(log_path), endpoint=[ENDPOINT_NAME], report=str(report_path),
+                     progress="none", stdout=io.StringIO(), stderr=io.StringIO())
+        report = json.loads(report_path.read_text())
+        with LrsClient(ralph.statements_url, ralph.auth, timeout=30, allow_insecure_http=True) as client:
             stored = sum(1 for _ in client.iter_statements(page_limit=500))
         return {
-            "lines": lines,
-            "delivered": delivered,
-            "duplicates": duplicates,
-            "stored": stored,
-            "skipped": skipped,
             "log": str(log_path),
+            "lines": report["lines"],
+            "statements": report["statements"],
+            "destination": report["destination"],
+            "stored": stored,
+            "skipped": skipped_by_reason(report),
         }
-
-    def deliver(self, client, batch, delivered, duplicates):
-        """POST one batch; a 409 counts as already delivered."""
-        try:
-            response = client.post_statements(batch)
-        except LrsError as error:
-            raise CommandError(f"delivery failed: {error}") from error
-        if response.status_code == 409:
-            return delivered, duplicates + len(batch)
-        return delivered + len(batch), duplicates
 
     def print_summary(self, summary, ralph):
         """Print the counters."""
@@ -150,11 +103,11 @@ class Command(BaseCommand):
         write("")
         write(f"xAPI router demo: {summary['log']}")
         write(f"  lines read:             {summary['lines']}")
-        write(f"  statements delivered:   {summary['delivered']} (to {ralph.statements_url})")
-        if summary["duplicates"]:
-            write(f"  already in the LRS:     {summary['duplicates']}")
+        write(f"  statements made:        {summary['statements']}")
+        outcomes = ", ".join(f"{kind} {count}" for kind, count in sorted(summary["destination"].items()))
+        write(f"  delivery to Ralph:      {outcomes} (endpoint {ENDPOINT_NAME!r}, {ralph.statements_url})")
         write(f"  statements in Ralph:    {summary['stored']} (counted back with GET /xAPI/statements)")
         write(f"  lines skipped:          {sum(summary['skipped'].values())}")
-        for reason, count in summary["skipped"].most_common():
+        for reason, count in summary["skipped"].items():
             write(f"    {reason:<26}{count}")
         write(f"  time taken:             {summary['seconds']:.1f}s")
