@@ -132,6 +132,10 @@ class XapiTransformer:
         """The IRI of an XBlock: ``<LMS root>/xblock/<usage key>``."""
         return f"{self.ctx.lms_root_url}/xblock/{usage_key}"
 
+    def block_activity(self, usage_key, activity_type):
+        """The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name)."""
+        return {"id": self.block_iri(usage_key), "objectType": "Activity", "definition": {"type": activity_type}}
+
     def course_iri(self, course_id=None):
         """The IRI of a course: ``<LMS root>/course/<course key>`` (the event's course by default)."""
         return f"{self.ctx.lms_root_url}/course/{course_id or self.event.course_id}"

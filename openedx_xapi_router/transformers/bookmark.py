@@ -28,8 +28,4 @@ class BookmarkAdded(XapiTransformer):
 
     def get_object(self):
         usage_key = iri_key(self.event_name, "data.component_usage_id", self.event.require("component_usage_id", str))
-        return {
-            "id": self.block_iri(usage_key),
-            "objectType": "Activity",
-            "definition": {"type": ActivityType.RESOURCE},
-        }
+        return self.block_activity(usage_key, ActivityType.RESOURCE)

@@ -24,11 +24,7 @@ class BlockCompletionChanged(XapiTransformer):
     verb = vocab.PROGRESSED
 
     def get_object(self):
-        return {
-            "id": self.block_iri(self.event.require("block_id", str)),
-            "objectType": "Activity",
-            "definition": {"type": ActivityType.RESOURCE},
-        }
+        return self.block_activity(self.event.require("block_id", str), ActivityType.RESOURCE)
 
     def get_result(self):
         completion = self.event.require("completion", (int, float))

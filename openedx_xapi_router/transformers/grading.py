@@ -82,11 +82,7 @@ class SubsectionGraded(XapiTransformer):
     verb = vocab.EARNED
 
     def get_object(self):
-        return {
-            "id": self.block_iri(self.event.require("block_id", str)),
-            "objectType": "Activity",
-            "definition": {"type": ActivityType.RESOURCE},
-        }
+        return self.block_activity(self.event.require("block_id", str), ActivityType.RESOURCE)
 
     def get_result(self):
         return weighted_result(

@@ -77,6 +77,15 @@ class VideoTransformer(XapiTransformer):
             raise InvalidEvent(self.event_name, f"data.{path}", f"not a finite number: {value!r}", kind="wrong_type")
         return round(number, 3)  # the same correctly rounded value as float(f"{number:.3f}"), cheaper
 
+    def seek_result(self):
+        """A seek's result: where the playhead left and where it went (both required)."""
+        return {
+            "extensions": {
+                Extension.VIDEO_TIME_FROM: self.seconds("old_time", required=True),
+                Extension.VIDEO_TIME_TO: self.seconds("new_time", required=True),
+            }
+        }
+
     def current_time(self):
         """The playhead position: ``current_time``, else ``currentTime`` (seconds or None)."""
         current = self.seconds("current_time")
@@ -95,11 +104,7 @@ class VideoTransformer(XapiTransformer):
         return f"{block_prefix}:{course}+type@video+block@{video_id}"
 
     def get_object(self):
-        return {
-            "id": self.block_iri(self.usage_key()),
-            "objectType": "Activity",
-            "definition": {"type": ActivityType.VIDEO},
-        }
+        return self.block_activity(self.usage_key(), ActivityType.VIDEO)
 
     def extra_context_extensions(self):
         length = self.seconds("duration")
@@ -208,12 +213,7 @@ class VideoSeeked(VideoTransformer):
     verb = vocab.SEEKED
 
     def get_result(self):
-        return {
-            "extensions": {
-                Extension.VIDEO_TIME_FROM: self.seconds("old_time", required=True),
-                Extension.VIDEO_TIME_TO: self.seconds("new_time", required=True),
-            }
-        }
+        return self.seek_result()
 
 
 @registry.register
@@ -391,12 +391,7 @@ class VideoSeekedV2(VideoProfileTransformer):
     verb = vocab.SEEKED
 
     def get_result(self):
-        return {
-            "extensions": {
-                Extension.VIDEO_TIME_FROM: self.seconds("old_time", required=True),
-                Extension.VIDEO_TIME_TO: self.seconds("new_time", required=True),
-            }
-        }
+        return self.seek_result()
 
 
 @registry.register

@@ -21,36 +21,31 @@ _URL_RE = re.compile(r'^https?://[^\s<>"{}|\\^`]+$')
 _PATH_RE = re.compile(r'^/[^\s<>"{}|\\^`?#]*$')
 
 
-def iri_key(event_name, field, value):
+def _iri_part(event_name, field, value, pattern, what):
     """
-    ``value`` when it is a non-empty string usable inside an IRI as is (see ``_KEY_RE``); raise
-    :class:`InvalidEvent` naming ``field`` otherwise.
+    ``value`` when it is a non-empty string ``pattern`` matches; raise :class:`InvalidEvent` naming
+    ``field`` otherwise (``missing_field``, or ``invalid_id`` with ``what`` as the reason).
     """
     if not isinstance(value, str) or not value:
         raise InvalidEvent(event_name, field, "required field is missing or empty", kind="missing_field")
-    if not _KEY_RE.match(value):
-        raise InvalidEvent(event_name, field, f"not an id that can be part of an IRI: {value[:80]!r}",
-                           kind="invalid_id")
+    if not pattern.match(value):
+        raise InvalidEvent(event_name, field, f"{what}: {value[:80]!r}", kind="invalid_id")
     return value
+
+
+def iri_key(event_name, field, value):
+    """``value`` when it is a non-empty string usable inside an IRI as is (see ``_KEY_RE``)."""
+    return _iri_part(event_name, field, value, _KEY_RE, "not an id that can be part of an IRI")
 
 
 def iri_url(event_name, field, value):
-    """``value`` when it is an absolute http(s) URL that is a valid IRI; raise :class:`InvalidEvent` otherwise."""
-    if not isinstance(value, str) or not value:
-        raise InvalidEvent(event_name, field, "required field is missing or empty", kind="missing_field")
-    if not _URL_RE.match(value):
-        raise InvalidEvent(event_name, field, f"not an absolute http(s) URL: {value[:80]!r}", kind="invalid_id")
-    return value
+    """``value`` when it is an absolute http(s) URL that is a valid IRI."""
+    return _iri_part(event_name, field, value, _URL_RE, "not an absolute http(s) URL")
 
 
 def iri_path(event_name, field, value):
-    """``value`` when it is an absolute path usable in an IRI; raise :class:`InvalidEvent` otherwise."""
-    if not isinstance(value, str) or not value:
-        raise InvalidEvent(event_name, field, "required field is missing or empty", kind="missing_field")
-    if not _PATH_RE.match(value):
-        raise InvalidEvent(event_name, field, f"not a path that can be part of an IRI: {value[:80]!r}",
-                           kind="invalid_id")
-    return value
+    """``value`` when it is an absolute path usable in an IRI."""
+    return _iri_part(event_name, field, value, _PATH_RE, "not a path that can be part of an IRI")
 
 
 def positive_int(event, path):
