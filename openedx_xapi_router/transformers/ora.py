@@ -5,7 +5,7 @@ response, asked for a peer's response to assess, or assessed their own or a peer
 .. event_name: openassessmentblock.create_submission, openassessmentblock.save_submission,
    openassessmentblock.get_peer_submission, openassessmentblock.self_assess,
    openassessmentblock.peer_assess
-.. event_version: 1
+.. event_version: 1 (submissions, peer request); 2 (self_assess, peer_assess: the option object and the score)
 
 Object: the ORA block (``context.module.usage_key``), a ``cmi.interaction`` of interaction type
 ``long-fill-in``, named by its display name.
@@ -18,12 +18,15 @@ Payload fields (``data``, server events of the ``openassessment`` XBlock):
 - ``get_peer_submission``: ``submission_returned_uuid`` (null when no peer response is waiting),
   ``item_id``, ``requesting_student_id`` (anonymous), ``course_id``.
 - ``self_assess``/``peer_assess``: ``submission_uuid`` (the assessed response), ``feedback`` (the
-  overall comment), ``parts`` (one per rubric criterion: ``criterion.name``,
-  ``criterion.points_possible``, the chosen ``option``'s name, ``feedback``), ``score_type``,
-  ``scorer_id``, ``scored_at``, ``rubric.content_hash``.
+  overall comment), ``parts`` (one per rubric criterion: ``criterion`` as ``{"name",
+  "points_possible"}``, ``option`` as ``{"name", "points"}`` or ``None`` for a feedback-only
+  criterion, ``feedback``), ``score_type``, ``scorer_id``, ``scored_at``, ``rubric.content_hash``.
+  Producer: edx-ora2's ``OpenAssessmentBlock.publish_assessment_event``
+  (openedx/edx-ora2 ``openassessment/xblock/openassessmentblock.py`` at
+  5bcb0de51a075b1392ecfc6978d8a02f563db41c), which builds each part from the serialized assessment.
 
-What the events do not carry: the points of the chosen options (only their names), so an
-assessment statement has no score; the learner's final ORA grade comes later, in the grade events.
+An assessment's score is the sum of the chosen options' points out of the sum of the criteria's
+``points_possible``; the learner's final ORA grade comes later, in the grade events.
 """
 import json
 
@@ -32,6 +35,7 @@ from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
 from openedx_xapi_router.transformers.base import drop_none
+from openedx_xapi_router.transformers.grading import score
 from openedx_xapi_router.transformers.xblock_events import XBlockTransformer, optional_text
 
 #: Separates the texts of a response with several prompts in ``result.response``.
@@ -127,40 +131,68 @@ class PeerSubmissionRequested(OraTransformer):
 class Assessed(OraTransformer):
     """
     A learner assessed a response against the rubric. Result: the overall feedback as the response,
-    and the option chosen for each criterion (criterion name -> option name); context: the assessed
-    response's uuid and whose it was (:attr:`assessment_type`, as the acrossx type extension).
+    the points given out of the rubric's points as the score, and the option chosen for each
+    criterion (criterion name -> option name); context: the assessed response's uuid and whose it
+    was (:attr:`assessment_type`, as the acrossx type extension).
+
+    Version 2: ``option`` is read as edx-ora2 sends it (``{"name", "points"}`` or ``None``); version
+    1 read a bare option name, a shape no release of edx-ora2 ever published, so it is not kept.
     """
 
+    version = 2
     verb = vocab.EVALUATED
     assessment_type = None
 
-    def criteria(self):
-        """Criterion name -> chosen option name, from ``data.parts``; criteria without an option are left out."""
+    def rubric(self):
+        """
+        ``(criteria, earned, possible)`` from ``data.parts``: criterion name -> chosen option name
+        (criteria without an option are left out), the chosen options' points and the criteria's
+        points possible.
+        """
         parts = self.event.require("parts", list)
-        chosen = {}
+        chosen, earned, possible = {}, 0, 0
         for index, part in enumerate(parts):
             field = f"data.parts.{index}"
-            if not isinstance(part, dict):
-                raise InvalidEvent(self.event_name, field, f"expected dict, got {type(part).__name__}",
-                                   kind="wrong_type")
-            criterion = part.get("criterion")
-            name = criterion.get("name") if isinstance(criterion, dict) else None
+            part = self._mapping(part, field)
+            criterion = self._mapping(part.get("criterion"), f"{field}.criterion")
+            name = criterion.get("name")
             if not isinstance(name, str) or not name:
                 raise InvalidEvent(self.event_name, f"{field}.criterion.name", "required field is missing or empty",
                                    kind="missing_field")
+            possible += self._points(criterion.get("points_possible"), f"{field}.criterion.points_possible")
             option = part.get("option")
-            if option is None or option == "":
+            if option is None:  # a feedback-only criterion
                 continue
-            if not isinstance(option, str):
-                raise InvalidEvent(self.event_name, f"{field}.option", f"expected str, got {type(option).__name__}",
-                                   kind="wrong_type")
-            chosen[name] = option
-        return chosen
+            option = self._mapping(option, f"{field}.option")
+            option_name = option.get("name")
+            if not isinstance(option_name, str) or not option_name:
+                raise InvalidEvent(self.event_name, f"{field}.option.name", "required field is missing or empty",
+                                   kind="missing_field")
+            earned += self._points(option.get("points"), f"{field}.option.points")
+            chosen[name] = option_name
+        return chosen, earned, possible
+
+    def _mapping(self, value, field):
+        if not isinstance(value, dict):
+            raise InvalidEvent(self.event_name, field, f"expected dict, got {type(value).__name__}", kind="wrong_type")
+        return value
+
+    def _points(self, value, field):
+        """A whole number of points, at least 0 (edx-ora2 stores points as non-negative integers)."""
+        if value is None:
+            raise InvalidEvent(self.event_name, field, "required field is missing or empty", kind="missing_field")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidEvent(self.event_name, field, f"expected int, got {type(value).__name__}", kind="wrong_type")
+        if value < 0:
+            raise InvalidEvent(self.event_name, field, f"negative points {value}", kind="out_of_range")
+        return value
 
     def get_result(self):
+        chosen, earned, possible = self.rubric()
         return drop_none({
             "response": optional_text(self.event, "feedback"),
-            "extensions": {Extension.CRITERIA: self.criteria()},
+            "score": score(earned, possible, earned / possible if possible > 0 else 0.0),
+            "extensions": {Extension.CRITERIA: chosen},
         })
 
     def extra_context_extensions(self):

@@ -1,7 +1,13 @@
 """
-Open response assessment transformers: exact statements for real events from a generated tracking log
-(``make_tracking_log.py --events 100000 --seed 31``), reviewed by hand against
-``docs/beyond_erb.rst``; the conventions every statement follows (:func:`check_shape`); bad input.
+Open response assessment transformers: exact statements for events in the shapes edx-ora2 publishes
+(first taken from a generated tracking log, ``make_tracking_log.py --events 100000 --seed 31``, then
+set to the producer's real shape), reviewed by hand against ``docs/beyond_erb.rst``; the
+conventions every statement follows (:func:`check_shape`); bad input.
+
+Producer of ``self_assess``/``peer_assess``: ``OpenAssessmentBlock.publish_assessment_event`` in
+openedx/edx-ora2 ``openassessment/xblock/openassessmentblock.py`` at commit
+5bcb0de51a075b1392ecfc6978d8a02f563db41c: each part is ``{"option": {"name", "points"} or None,
+"criterion": {"name", "points_possible"}, "feedback"}``; ``None`` is a feedback-only criterion.
 """
 import copy
 import json
@@ -356,7 +362,7 @@ SELF_ASSESSED = {
         "feedback": "About how about graph can week grade",
         "parts": [
             {
-                "option": "Good",
+                "option": {"name": "Good", "points": 2},
                 "criterion": {
                     "name": "Ideas",
                     "points_possible": 3,
@@ -364,7 +370,7 @@ SELF_ASSESSED = {
                 "feedback": "",
             },
             {
-                "option": "Excellent",
+                "option": {"name": "Excellent", "points": 3},
                 "criterion": {
                     "name": "Content",
                     "points_possible": 3,
@@ -411,6 +417,7 @@ SELF_ASSESSED_STATEMENT = {
     },
     "result": {
         "response": "About how about graph can week grade",
+        "score": {"min": 0.0, "max": 6.0, "raw": 5.0, "scaled": 5 / 6},
         "extensions": {
             "https://w3id.org/xapi/openedx/extension/criteria": {
                 "Ideas": "Good",
@@ -434,7 +441,7 @@ SELF_ASSESSED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/openassessmentblock.self_assess@1",
+            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/openassessmentblock.self_assess@2",
             SESSION_ID: "f9aec05b29c685ba6a4be0ff1d95da16",
             "https://w3id.org/xapi/openedx/extension/submission-uuid": "412c7311-13a9-4d28-bacc-5cbb6b33399d",
             "https://w3id.org/xapi/acrossx/extensions/type": "self",
@@ -480,7 +487,7 @@ PEER_ASSESSED = {
         "feedback": "Hint about can step confused about idea answer confused explain loop review thanks a this",
         "parts": [
             {
-                "option": "Good",
+                "option": {"name": "Good", "points": 2},
                 "criterion": {
                     "name": "Ideas",
                     "points_possible": 3,
@@ -488,7 +495,7 @@ PEER_ASSESSED = {
                 "feedback": "",
             },
             {
-                "option": "Excellent",
+                "option": {"name": "Excellent", "points": 3},
                 "criterion": {
                     "name": "Content",
                     "points_possible": 3,
@@ -535,6 +542,7 @@ PEER_ASSESSED_STATEMENT = {
     },
     "result": {
         "response": "Hint about can step confused about idea answer confused explain loop review thanks a this",
+        "score": {"min": 0.0, "max": 6.0, "raw": 5.0, "scaled": 5 / 6},
         "extensions": {
             "https://w3id.org/xapi/openedx/extension/criteria": {
                 "Ideas": "Good",
@@ -558,7 +566,7 @@ PEER_ASSESSED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/openassessmentblock.peer_assess@1",
+            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/openassessmentblock.peer_assess@2",
             SESSION_ID: "f9aec05b29c685ba6a4be0ff1d95da16",
             "https://w3id.org/xapi/openedx/extension/submission-uuid": "9185ea6a-ca23-4a19-a0ab-847a2642486c",
             "https://w3id.org/xapi/acrossx/extensions/type": "peer",
@@ -585,9 +593,9 @@ REAL_EVENTS = {
     "get_peer_submission": (PEER_SUBMISSION_REQUESTED, PEER_SUBMISSION_REQUESTED_STATEMENT,
                             "http://activitystrea.ms/schema/1.0/request", (), (SUBMISSION_ID,)),
     "self_assess": (SELF_ASSESSED, SELF_ASSESSED_STATEMENT, "https://w3id.org/xapi/acrossx/verbs/evaluated",
-                    ("response", "extensions"), (SUBMISSION_ID, MODE)),
+                    ("response", "score", "extensions"), (SUBMISSION_ID, MODE)),
     "peer_assess": (PEER_ASSESSED, PEER_ASSESSED_STATEMENT, "https://w3id.org/xapi/acrossx/verbs/evaluated",
-                    ("response", "extensions"), (SUBMISSION_ID, MODE)),
+                    ("response", "score", "extensions"), (SUBMISSION_ID, MODE)),
 }
 
 ORA_EVENT_NAMES = {
@@ -621,14 +629,15 @@ def test_statement_shape(label):
     raw, _, verb, result_keys, extension_keys = REAL_EVENTS[label]
     [statement] = transform(raw)
     check_shape(statement, raw, verb=verb, activity_type=INTERACTION, result_keys=result_keys,
-                extension_keys=extension_keys)
+                extension_keys=extension_keys, version=registry.get(raw["name"]).version)
     assert statement["object"]["definition"]["interactionType"] == "long-fill-in"
 
 
-def test_every_ora_event_name_is_registered_to_its_class_at_version_1():
+def test_every_ora_event_name_is_registered_to_its_class_at_its_version():
     for name, transformer_class in ORA_EVENT_NAMES.items():
         assert registry.get(name) is transformer_class, name
-        assert registry.versions(name) == [1], name
+        expected = [2] if name.endswith("_assess") else [1]
+        assert registry.versions(name) == expected, name
     assert {name for name in registry.event_names() if registry.get(name).__module__ == ora.__name__} == set(
         ORA_EVENT_NAMES)
 
@@ -652,12 +661,26 @@ def test_a_peer_request_that_got_nothing_names_no_submission():
     assert SUBMISSION_ID not in statement["context"]["extensions"]
 
 
-def test_criteria_without_a_chosen_option_are_left_out_and_empty_feedback_is_no_response():
+def test_a_feedback_only_criterion_has_no_option_but_counts_its_points_possible():
+    """edx-ora2 sends ``option: None`` for a criterion with written feedback only."""
     raw = copy.deepcopy(PEER_ASSESSED)
+    raw["event"]["parts"].append({"option": None, "criterion": {"name": "Comments", "points_possible": 0},
+                                  "feedback": "See the inline notes."})
     raw["event"]["parts"][0]["option"] = None
     raw["event"]["feedback"] = ""
     [statement] = transform(raw)
-    assert statement["result"] == {"extensions": {CRITERIA: {"Content": "Excellent"}}}
+    assert statement["result"] == {
+        "score": {"min": 0.0, "max": 6.0, "raw": 3.0, "scaled": 0.5},
+        "extensions": {CRITERIA: {"Content": "Excellent"}},
+    }
+
+
+def test_a_rubric_of_feedback_only_criteria_scores_zero_out_of_zero():
+    raw = with_data(SELF_ASSESSED, parts=[{"option": None, "criterion": {"name": "Comments", "points_possible": 0},
+                                           "feedback": "Fine."}])
+    [statement] = transform(raw)
+    assert statement["result"]["score"] == {"min": 0.0, "max": 0.0, "raw": 0.0, "scaled": 0.0}
+    assert statement["result"]["extensions"] == {CRITERIA: {}}
 
 
 @pytest.mark.parametrize(("raw", "field"), [
@@ -672,8 +695,20 @@ def test_criteria_without_a_chosen_option_are_left_out_and_empty_feedback_is_no_
     (with_data(PEER_SUBMISSION_REQUESTED, submission_returned_uuid=7), "data.submission_returned_uuid"),
     (with_data(SELF_ASSESSED, parts=None), "data.parts"),
     (with_data(SELF_ASSESSED, parts=["Good"]), "data.parts.0"),
-    (with_data(SELF_ASSESSED, parts=[{"option": "Good", "criterion": {}}]), "data.parts.0.criterion.name"),
-    (with_data(SELF_ASSESSED, parts=[{"option": 2, "criterion": {"name": "Ideas"}}]), "data.parts.0.option"),
+    (with_data(SELF_ASSESSED, parts=[{"option": None, "criterion": {}}]), "data.parts.0.criterion.name"),
+    (with_data(SELF_ASSESSED, parts=[{"option": None}]), "data.parts.0.criterion"),
+    (with_data(SELF_ASSESSED, parts=[{"option": None, "criterion": {"name": "Ideas"}}]),
+     "data.parts.0.criterion.points_possible"),
+    (with_data(SELF_ASSESSED, parts=[{"option": "Good", "criterion": {"name": "Ideas", "points_possible": 3}}]),
+     "data.parts.0.option"),
+    (with_data(SELF_ASSESSED, parts=[{"option": {"points": 1}, "criterion": {"name": "Ideas", "points_possible": 3}}]),
+     "data.parts.0.option.name"),
+    (with_data(SELF_ASSESSED, parts=[{"option": {"name": "Good", "points": "2"},
+                                      "criterion": {"name": "Ideas", "points_possible": 3}}]),
+     "data.parts.0.option.points"),
+    (with_data(SELF_ASSESSED, parts=[{"option": {"name": "Good", "points": -1},
+                                      "criterion": {"name": "Ideas", "points_possible": 3}}]),
+     "data.parts.0.option.points"),
     (with_data(PEER_ASSESSED, submission_uuid=None), "data.submission_uuid"),
     (with_data(PEER_ASSESSED, feedback=["x"]), "data.feedback"),
 ])
