@@ -14,7 +14,7 @@ from openedx_xapi_router.devtools import ralph_control
 from openedx_xapi_router.lrs.client import LrsClient
 from openedx_xapi_router.models import LrsEndpoint
 from tests import services
-from tests.transformers.samples import SHARED_DIR
+from tests.transformers.samples import SHARED_DIR, require_shared
 
 GENERATOR = SHARED_DIR / "tools" / "make_tracking_log.py"
 CORPUS = SHARED_DIR / "corpus"
@@ -22,8 +22,7 @@ CORPUS = SHARED_DIR / "corpus"
 
 def generate(path, events, seed, *extra):
     """A tracking log made by the shared generator; returns its manifest."""
-    if not GENERATOR.is_file():
-        pytest.skip(f"the tracking-log generator is not at {GENERATOR} (set XAPI_ROUTER_SHARED_DIR)")
+    require_shared(GENERATOR, "the tracking-log generator")
     subprocess.run([sys.executable, str(GENERATOR), "--events", str(events), "--seed", str(seed), *extra,
                     "--out", str(path)], check=True, capture_output=True, timeout=300)
     return load_manifest(path)

@@ -10,24 +10,20 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from openedx_xapi_router.core.context import TransformContext
 from openedx_xapi_router.core.pipeline import serialize, transform_lines
 from openedx_xapi_router.core.reader import read_lines
 from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.core.validate import validate_statement
 from openedx_xapi_router.transformers import registry
-from tests.transformers.samples import SHARED_DIR
+from tests.transformers.samples import SHARED_DIR, require_shared
 
 CORPUS = SHARED_DIR / "corpus"
 GENERATOR = SHARED_DIR / "tools" / "make_tracking_log.py"
 
 
 def require(path):
-    if not path.exists():
-        pytest.skip(f"{path} not found: the shared tracking-log corpus and generator live in {SHARED_DIR} "
-                    "(set XAPI_ROUTER_SHARED_DIR)")
+    require_shared(path, "the shared tracking-log corpus and generator")
 
 
 def run(path):

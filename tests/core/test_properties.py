@@ -30,7 +30,7 @@ from openedx_xapi_router.core.pipeline import serialize, transform_event, transf
 from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.core.validate import validate_statement
 from openedx_xapi_router.transformers import registry
-from tests.transformers.samples import SHARED_DIR
+from tests.transformers.samples import SHARED_DIR, require_shared
 
 #: Mutated ids (``"null"``, text with spaces) reach some object ids unchecked; the validator stops
 #: those statements (InvalidStatement, counted as an error). Nothing else may show up.
@@ -67,7 +67,7 @@ BASE_EVENTS = _load_base_events()
 @pytest.fixture(autouse=True)
 def _need_the_corpus():
     if not BASE_EVENTS:
-        pytest.skip(f"{CLEAN_LOG} not found: the shared corpus lives in {SHARED_DIR} (set XAPI_ROUTER_SHARED_DIR)")
+        require_shared(CLEAN_LOG, "the shared clean corpus")
 
 
 # --- mutations -------------------------------------------------------------------------------------

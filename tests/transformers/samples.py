@@ -2,7 +2,9 @@
 Access to the shared xAPI samples (``../shared/xapi``: sample events, expected statements, shapes).
 
 The samples live beside the repository, not in it; set ``XAPI_ROUTER_SHARED_DIR`` to point
-elsewhere. Tests that need them skip with a clear reason when they are absent.
+elsewhere. A test that needs them and does not find them goes through :func:`require_shared`:
+skipped with a clear reason, or failed under ``XAPI_ROUTER_REQUIRE_SERVICES=1`` (CI), like any
+other missing service, so a CI run without them cannot pass by testing less.
 """
 import copy
 import json
@@ -15,6 +17,7 @@ from openedx_xapi_router.core.context import Actor, TransformContext
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.core.vocab import Extension
+from tests import services
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DIR = Path(os.environ.get("XAPI_ROUTER_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -33,10 +36,18 @@ REFUSED = {
 }
 
 
+def require_shared(path, what):
+    """
+    Skip the calling test (fail it when services are required) when ``path``, one of the shared
+    files or folders (``what`` names it), is not there.
+    """
+    if not Path(path).exists():
+        services.service_missing(f"{what} not found at {path} (shared dir {SHARED_DIR}; set XAPI_ROUTER_SHARED_DIR)")
+
+
 def require_samples():
-    """Skip the calling test when the shared samples are not there."""
-    if not (XAPI_DIR / "events").is_dir():
-        pytest.skip(f"shared xAPI samples not found at {XAPI_DIR} (set XAPI_ROUTER_SHARED_DIR)")
+    """Skip the calling test (fail it when services are required) when the shared samples are not there."""
+    require_shared(XAPI_DIR / "events", "the shared xAPI samples")
 
 
 def sample_names():

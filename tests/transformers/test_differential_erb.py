@@ -70,9 +70,7 @@ SHOWN = 20
 
 def _generate_log(directory):
     """Generate the clean log into ``directory``; return (lines as bytes, manifest)."""
-    if not GENERATOR.is_file():
-        pytest.skip(f"the log generator is not at {GENERATOR} (shared dir {samples.SHARED_DIR} absent; "
-                    "set XAPI_ROUTER_SHARED_DIR)")
+    samples.require_shared(GENERATOR, "the tracking-log generator")
     path = directory / "clean-20k-seed3.log"
     subprocess.run([sys.executable, str(GENERATOR), *LOG_ARGS, "--out", str(path)],
                    check=True, capture_output=True)

@@ -16,7 +16,7 @@ from openedx_xapi_router.core.errors import InvalidEvent, TransformerBug, XapiRo
 from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.core.validate import validate_statement
 from openedx_xapi_router.transformers import registry, video
-from tests.core.test_properties import BASE_EVENTS, mutate
+from tests.core.test_properties import BASE_EVENTS, CLEAN_LOG, mutate
 from tests.transformers import samples
 from tests.transformers.samples import with_payload
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
@@ -919,7 +919,7 @@ def test_mutated_real_video_events_never_break_version_2():
     """The property test's mutations (tests/core/test_properties.py), on video events, with version 2 pinned."""
     base = [event for event in BASE_EVENTS if event["name"] in VERSION_2]
     if not base:
-        pytest.skip("the shared clean corpus is not there")
+        samples.require_shared(CLEAN_LOG, "the shared clean corpus")
     rng = random.Random(20260302)
     ctx = samples.reference_context(transformer_versions=VERSION_2)
     transformed = 0
