@@ -265,16 +265,12 @@ class ProblemChecked(ProblemTransformer):
             if activate and activate[0]:
                 return activate[0]
         text = self.event.data_text
-        if not text or not self.event.course_id:
+        if not text or self.event.course_key is None:
             return None
         parts = text.split("_")
-        course_parts = self.event.course_id.split(":")
-        if len(parts) < 2 or len(course_parts) < 2:
+        if len(parts) < 2:
             return None
-        block_version = f"block-{course_parts[0].split('-')[-1]}"
-        if "ccx" in course_parts[0]:
-            block_version = f"ccx-{block_version}"
-        return f"{block_version}:{course_parts[1]}+type@problem+block@{parts[1]}"
+        return self.course_block_key("problem", parts[1])
 
     def display_name(self):
         """The problem's display name: ``context.module.display_name``, else ``data.display_name``."""
@@ -401,8 +397,6 @@ class ProblemChecked(ProblemTransformer):
 
 # --- browser events event-routing-backends does not transform --------------------------------------
 
-#: Course-key prefix -> the prefix of the usage keys of the blocks in that course.
-_BLOCK_KEY_PREFIXES = {"course-v1": "block-v1", "ccx-v1": "ccx-block-v1"}
 #: An answer's form field, ``input_<block id>_<response>_<input>`` (``[]`` for checkboxes).
 _INPUT_NAME_RE = re.compile(r"^input_(.+?)_\d+_\d+(?:\[\])?$")
 _PROGRESS_RE = re.compile(r'class="problem-progress"[^>]*>\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)')
@@ -454,17 +448,11 @@ class ProblemGradedShown(ProblemTransformer):
         return value[0], value[1]
 
     def object_id(self):
-        course_id = self.event.course_id
-        prefix, _, course = course_id.partition(":")
-        block_prefix = _BLOCK_KEY_PREFIXES.get(prefix)
-        if block_prefix is None:
-            raise InvalidEvent(self.event_name, "context.course_id",
-                               f"needs a course-v1 or ccx-v1 course key, got {course_id!r}", kind="invalid_course_key")
         for name in parse_qs(self.payload()[0], keep_blank_values=True):
             match = _INPUT_NAME_RE.match(name)
             if match:
                 block_id = iri_key(self.event_name, "data", match.group(1))
-                return self.block_iri(f"{block_prefix}:{course}+type@problem+block@{block_id}")
+                return self.block_iri(self.course_block_key("problem", block_id))
         raise InvalidEvent(self.event_name, "data", "the answers name no problem (no input_<block>_<n>_<n> field)",
                            kind="missing_field")
 

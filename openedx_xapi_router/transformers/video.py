@@ -24,10 +24,6 @@ from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
 from openedx_xapi_router.transformers.base import XapiTransformer
 
-#: Course-key prefix -> the prefix of the usage keys of the blocks in that course.
-_BLOCK_KEY_PREFIX = {"course-v1": "block-v1", "ccx-v1": "ccx-block-v1"}
-
-
 def iso8601_duration(seconds):
     """
     ``seconds`` as an xAPI (ISO 8601) duration, written as the ``tincan`` package writes one:
@@ -54,7 +50,8 @@ class VideoTransformer(XapiTransformer):
     """
     Statements about a video block: the object is the video, the context carries its length.
 
-    The object id is the block's IRI, ``<LMS>/xblock/block-v1:<course>+type@video+block@<id>``.
+    The object id is the block's IRI, ``<LMS>/xblock/block-v1:<course>+type@video+block@<id>``
+    (see :meth:`usage_key`).
     """
 
     def seconds(self, path, required=False):
@@ -92,16 +89,12 @@ class VideoTransformer(XapiTransformer):
         return current if current is not None else self.seconds("currentTime")
 
     def usage_key(self):
-        """The video block's usage key, built from the course key and the payload's ``id``."""
-        video_id = self.event.require("id", str)
-        course_id = self.event.course_id
-        prefix, _, course = course_id.partition(":")
-        block_prefix = _BLOCK_KEY_PREFIX.get(prefix)
-        if block_prefix is None:
-            raise InvalidEvent(self.event_name, "context.course_id",
-                               f"a video event needs a course-v1 or ccx-v1 course key, got {course_id!r}",
-                               kind="invalid_course_key")
-        return f"{block_prefix}:{course}+type@video+block@{video_id}"
+        """
+        The video block's usage key, built from the course key (any of its forms) and the payload's
+        ``id``: ``block-v1:<course>+type@video+block@<id>`` (``i4x://<org>/<course>/video/<id>``
+        in a course with an old-style key).
+        """
+        return self.course_block_key("video", self.event.require("id", str))
 
     def get_object(self):
         return self.block_activity(self.usage_key(), ActivityType.VIDEO)
