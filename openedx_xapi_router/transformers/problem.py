@@ -27,6 +27,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
@@ -133,6 +134,19 @@ class ProblemCompleted(ProblemTransformer):
     """
 
     event_names = ("edx.problem.completed",)
+    contract = Producer(
+        repo="openedx/event-routing-backends",
+        path="event_routing_backends/processors/tests/fixtures/current/edx.problem.completed(proposed).json",
+        where="a proposed event: no producer emits it", commit="", source="server",
+        fields=(Field("data.problem_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+            "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                Field("data.user_id", "str", "42"),
+                Field("data.course_id", "str", "course-v1:edX+DemoX+Demo_Course", read=False),
+                Field("data.weighted_earned", "number", 1, read=False),
+                Field("data.weighted_possible", "number", 1, read=False)),
+        evidence="event-routing-backends names its fixture '(proposed)': no Open edX code emits this event; the "
+                 "fixture (shared/xapi/events/edx.problem.completed(proposed).json) is its only definition",
+    )
     verb = vocab.COMPLETED
 
     def object_id(self):
@@ -144,6 +158,20 @@ class AnswerShown(ProblemTransformer):
     """A learner asked to see a problem's answer: the object is ``<problem IRI>/answer``."""
 
     event_names = ("showanswer",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/capa_block.py",
+        commit="db9b807577476fce475cef7ad526eafecb8306e6",
+        source="server",
+        where="ProblemBlock.get_answer (publishes showanswer)",
+        fields=(Field("data.problem_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+            "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+                    "block@3fc5461f86764ad7bdbdf6cbdde61e66",
+                read=False),
+            Field("context.module.display_name", "str", "Checkboxes", read=False)),
+        evidence=erb_fixture_evidence("showanswer"),
+    )
     verb = vocab.ASKED
     activity_type = ActivityType.SOLUTION
 
@@ -156,6 +184,18 @@ class HintShown(ProblemTransformer):
     """A learner asked for a hint: the object is ``<problem IRI>/hint/<hint index>``."""
 
     event_names = ("edx.problem.hint.demandhint_displayed",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/capa_block.py",
+        commit="db9b807577476fce475cef7ad526eafecb8306e6",
+        source="server",
+        where="ProblemBlock.get_demand_hint",
+        fields=(Field("data.module_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+            "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                Field("data.hint_index", "int", 1), Field("data.hint_len", "int", 2, read=False),
+                Field("data.hint_text", "str", "Add more than one hint.", read=False)),
+        evidence=erb_fixture_evidence("edx.problem.hint.demandhint_displayed"),
+    )
     verb = vocab.ASKED
     activity_type = ActivityType.SUPPLEMENTAL_INFO
 
@@ -169,6 +209,18 @@ class ProblemGraded(ProblemTransformer):
     """A learner's answer to a problem was graded: the weighted score is the result."""
 
     event_names = ("edx.grades.problem.submitted",)
+    contract = Producer(
+        repo="openedx/edx-platform", path="lms/djangoapps/grades/events.py", where="grade_updated",
+        commit="07e16b2123c3eeaf66c9753dec8140eed9467838", source="server",
+        fields=(Field("data.user_id", "str", "42"),
+                Field("data.course_id", "str", "course-v1:edX+DemoX+Demo_Course", read=False),
+                Field("data.problem_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+                    "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                Field("data.event_transaction_id", "str", "a47772a0-3c7f-4a0e-9c11-7e903a03e503", read=False),
+                Field("data.event_transaction_type", "str", "edx.grades.problem.submitted", read=False),
+                Field("data.weighted_earned", "number|null", 1.0),
+                Field("data.weighted_possible", "number|null", 2.0)),
+    )
     verb = vocab.ATTEMPTED
     activity_type = ActivityType.QUESTION
 
@@ -187,6 +239,42 @@ class ProblemChecked(ProblemTransformer):
     """
 
     event_names = ("problem_check",)
+    contract = (
+        Producer(
+            repo="openedx/edx-platform",
+            path="xmodule/capa_block.py",
+            commit="db9b807577476fce475cef7ad526eafecb8306e6",
+            source="server",
+            where="ProblemBlock.submit_problem (publishes problem_check)",
+            fields=(Field("data.problem_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+                "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                    Field("data.answers", "dict", {"3fc5461f86764ad7bdbdf6cbdde61e66_2_1": "choice_2"}),
+                    Field("data.attempts", "int", 1),
+                    Field("data.correct_map", "dict", {"3fc5461f86764ad7bdbdf6cbdde61e66_2_"
+                        "1": {"correctness": "correct"}}, read=False),
+                    Field("data.grade", "number", 1), Field("data.max_grade", "number", 1),
+                    Field("data.state", "dict", {"done": True}, read=False),
+                    Field("data.success", "str", "correct"),
+                    Field("data.submission", "dict", {"3fc5461f86764ad7bdbdf6cbdde61e66_2_1": {
+                        "question": "Which is right?", "answer": "choice 2", "response_type": "choiceresponse",
+                        "input_type": "checkboxgroup", "correct": True, "variant": "", "group_label": ""}},
+                optional=True),
+                    Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+                        "block@3fc5461f86764ad7bdbdf6cbdde61e66",
+                    read=False),
+            Field("context.module.display_name", "str", "Checkboxes")),
+            evidence=erb_fixture_evidence("problem_check(server)"),
+        ),
+        Producer(
+            repo="openedx/edx-platform",
+            path="xmodule/js/src/capa/display.js",
+            commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+            source="browser",
+            where="Problem.submit (Logger.log('problem_check', this.answers))",
+            fields=(Field("data", "str", "input_3fc5461f86764ad7bdbdf6cbdde61e66_2_1=choice_2"),),
+            evidence=erb_fixture_evidence("problem_check(browser)"),
+        ),
+    )
 
     @property
     def from_browser(self):
@@ -414,6 +502,17 @@ class AnswerViewed(ProblemTransformer):
     """
 
     event_names = ("problem_show",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/js/src/capa/display.js",
+        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+        source="browser",
+        where="Problem.show (Logger.log('problem_show', {problem: this.id}))",
+        fields=(Field("data.problem", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+            "block@3fc5461f86764ad7bdbdf6cbdde61e66"),),
+        evidence="the file was located at this commit but not read (the search budget is shared); the payload is the "
+                 "one the tests' real events carry (tests/transformers/test_problem_browser.py)",
+    )
     verb = vocab.VIEWED
     activity_type = ActivityType.SOLUTION
 
@@ -433,6 +532,18 @@ class ProblemGradedShown(ProblemTransformer):
     """
 
     event_names = ("problem_graded",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/js/src/capa/display.js",
+        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+        source="browser",
+        where="Problem.submit_save_waitfor callback (Logger.log('problem_graded', [answers, html], id))",
+        fields=(Field("data", "list", ["input_3fc5461f86764ad7bdbdf6cbdde61e66_2_1=choice_2",
+                                       '<div class="problem-progress">1/1 point (graded)</div>'
+                                   '<span class="status correct"></span>']),),
+        evidence="the file was located at this commit but not read (the search budget is shared); the payload is the "
+                 "one the tests' real events carry (tests/transformers/test_problem_browser.py)",
+    )
     verb = vocab.SCORED
     activity_type = ActivityType.QUESTION
 
