@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.core.keys import parse_course_key, valid_course_key
+from openedx_xapi_router.core.keys import checked_key, parse_course_key, valid_course_key
 
 _MISSING = object()
 
@@ -104,6 +104,76 @@ class TrackingEvent(NamedTuple):
                 kind="wrong_type",
             )
         return value
+
+    # --- typed accessors: one per kind of field, so every transformer reads a kind the same way -----
+
+    def text(self, path, required=False):
+        """
+        ``data.<path>`` as text: a str, or None when it is absent, None or ``""``. Raises
+        :class:`InvalidEvent` naming ``data.<path>``: ``missing_field`` when ``required`` and there
+        is none, ``wrong_type`` when it is not a str.
+        """
+        value = self.data_value(path)
+        if value is None or value == "":
+            return self._absent(path, required)
+        if not isinstance(value, str):
+            raise self._wrong_type(path, "str", value)
+        return value
+
+    def integer(self, path, required=False, minimum=None):
+        """
+        ``data.<path>`` as an int, or None when absent or None. A float with an integral value is
+        an int (a browser sends JavaScript numbers: ``3.0`` is ``3``); a bool is not. Raises
+        :class:`InvalidEvent` naming ``data.<path>`` (``missing_field``, ``wrong_type``, or
+        ``wrong_type`` below ``minimum``).
+        """
+        value = self.data_value(path)
+        if value is None:
+            return self._absent(path, required)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._wrong_type(path, "int", value)
+        if minimum is not None and value < minimum:
+            raise InvalidEvent(self.name, f"data.{path}", f"expected an integer of at least {minimum}, got {value!r}",
+                               kind="wrong_type")
+        return value
+
+    def number(self, path, required=False):
+        """
+        ``data.<path>`` as a number (int or float, not a bool), or None when absent or None.
+        Raises :class:`InvalidEvent` naming ``data.<path>`` (``missing_field``, ``wrong_type``).
+        """
+        value = self.data_value(path)
+        if value is None:
+            return self._absent(path, required)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self._wrong_type(path, "a number", value)
+        return value
+
+    def flag(self, path):
+        """``data.<path>`` as a bool, or None when absent or None; ``wrong_type`` otherwise."""
+        value = self.data_value(path)
+        if value is None or isinstance(value, bool):
+            return value
+        raise self._wrong_type(path, "bool", value)
+
+    def usage_key(self, path):
+        """
+        ``data.<path>``, a block's usage key, required and usable inside an IRI as is
+        (:func:`openedx_xapi_router.core.keys.checked_key`); ``missing_field`` or ``invalid_id``.
+        """
+        return checked_key(self.name, f"data.{path}", self.data_value(path))
+
+    def _absent(self, path, required):
+        """None for an absent optional field; ``missing_field`` for a required one."""
+        if not required:
+            return None
+        raise InvalidEvent(self.name, f"data.{path}", "required field is missing or empty", kind="missing_field")
+
+    def _wrong_type(self, path, expected, value):
+        return InvalidEvent(self.name, f"data.{path}", f"expected {expected}, got {type(value).__name__}",
+                            kind="wrong_type")
 
     def query_data(self):
         """The payload parsed as a query string (``data_text``), as ``{key: [values]}``; {} when none."""

@@ -24,10 +24,16 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from openedx_xapi_router.core.errors import InvalidEvent
+
 _PART = r"[\w.~-]+"
 _COURSE_KEY_RE = re.compile(rf"^course-v1:({_PART})\+({_PART})\+({_PART})$", re.ASCII)
 _CCX_KEY_RE = re.compile(rf"^ccx-v1:({_PART})\+({_PART})\+({_PART})\+ccx@(\d+)$", re.ASCII)
 _OLD_COURSE_KEY_RE = re.compile(rf"^({_PART})/({_PART})/({_PART})$", re.ASCII)
+#: A usage key, course key or id as the LMS writes them (``block-v1:O+C+R+type@problem+block@ab12``,
+#: ``i4x://O/C/problem/ab12``): no whitespace, quotes, brackets, ``?`` or ``#``, so that it can sit
+#: inside an IRI unchanged.
+IRI_SAFE_KEY_RE = re.compile(r"^[\w.~:@+/=-]+$")
 
 
 class CourseKey(NamedTuple):
@@ -88,3 +94,16 @@ def block_usage_key(course_key, block_type, block_id):
     if course_key.ccx is not None:
         return f"ccx-block-v1:{course}+ccx@{course_key.ccx}+type@{block_type}+block@{block_id}"
     return f"block-v1:{course}+type@{block_type}+block@{block_id}"
+
+
+def checked_key(event_name, field, value):
+    """
+    ``value`` when it is a non-empty string usable inside an IRI as is (:data:`IRI_SAFE_KEY_RE`);
+    raise :class:`InvalidEvent` naming ``field`` otherwise (``missing_field`` or ``invalid_id``).
+    """
+    if not isinstance(value, str) or not value:
+        raise InvalidEvent(event_name, field, "required field is missing or empty", kind="missing_field")
+    if not IRI_SAFE_KEY_RE.match(value):
+        raise InvalidEvent(event_name, field, f"not an id that can be part of an IRI: {value[:80]!r}",
+                           kind="invalid_id")
+    return value

@@ -22,7 +22,6 @@ block shows after a drop opening and closing).
 """
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
-from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType
 from openedx_xapi_router.transformers import registry
 from openedx_xapi_router.transformers.base import drop_none
@@ -85,8 +84,5 @@ class ItemDropped(DragAndDropTransformer):
     def get_result(self):
         item = self.event.require("item_id", (int, str))
         zone = self.event.require("location_id", (int, str))
-        correct = self.event.data_value("is_correct")
-        if correct is not None and not isinstance(correct, bool):
-            raise InvalidEvent(self.event_name, "data.is_correct", f"expected bool, got {type(correct).__name__}",
-                               kind="wrong_type")
+        correct = self.event.flag("is_correct")
         return drop_none({"success": correct, "response": f"{item}[.]{zone}"})

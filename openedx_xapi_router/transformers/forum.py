@@ -38,11 +38,8 @@ class ForumTransformer(XapiTransformer):
         # The path is the API endpoint the learner called; with or without the post id at its end.
         collection = path.rstrip("/").replace(post_id, "").rstrip("/")
         definition = {"type": ActivityType.DISCUSSION}
-        title = _present(self.event.data_value("title"))
+        title = self.event.text("title")
         if title is not None:
-            if not isinstance(title, str):
-                raise InvalidEvent(self.event.name, "data.title", f"expected str, got {type(title).__name__}",
-                                   kind="wrong_type")
             definition["name"] = {vocab.EN: title}
         return {
             "id": f"{self.ctx.lms_root_url}{collection}/{post_id}",

@@ -61,13 +61,8 @@ def nullable_number(event, key):
     """
     if key not in event.data:
         raise InvalidEvent(event.name, f"data.{key}", "required field is missing", kind="missing_field")
-    value = event.data[key]
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, _NUMBER):
-        raise InvalidEvent(event.name, f"data.{key}", f"expected a number, got {type(value).__name__}",
-                           kind="wrong_type")
-    return value
+    value = event.number(key)
+    return 0 if value is None else value
 
 
 @registry.register
@@ -150,10 +145,7 @@ class CourseGraded(XapiTransformer):
 
     def get_result(self):
         percent = nullable_number(self.event, "percent_grade")
-        letter_grade = self.event.data_value("letter_grade")
-        if letter_grade is not None and not isinstance(letter_grade, str):
-            raise InvalidEvent(self.event.name, "data.letter_grade",
-                               f"expected str, got {type(letter_grade).__name__}", kind="wrong_type")
+        letter_grade = self.event.text("letter_grade")
         return {
             "score": score(percent, 1.0, percent),
             "extensions": {Extension.LETTER_GRADE: letter_grade or "Fail"},

@@ -100,10 +100,7 @@ class SubmissionCreated(OraTransformer):
         return drop_none({"response": text})
 
     def extra_context_extensions(self):
-        attempt = self.event.data_value("attempt_number")
-        if attempt is not None and (isinstance(attempt, bool) or not isinstance(attempt, int)):
-            raise InvalidEvent(self.event_name, "data.attempt_number", f"expected int, got {type(attempt).__name__}",
-                               kind="wrong_type")
+        attempt = self.event.integer("attempt_number")
         return drop_none({
             Extension.SUBMISSION_ID: self.event.require("submission_uuid", str),
             Extension.ATTEMPT_ID: attempt,
