@@ -23,7 +23,7 @@ from benchmarks.__main__ import REPO_ROOT, cached_log
 from openedx_xapi_router.core.context import Actor, TransformContext
 from openedx_xapi_router.core.pipeline import transform_lines
 from openedx_xapi_router.core.reader import read_lines
-from openedx_xapi_router.core.report import Report
+from openedx_xapi_router.core.report import PAGE_VIEWS as REPORT_PAGE_VIEWS, Report
 from openedx_xapi_router.core.vocab import Extension
 from openedx_xapi_router.transformers import registry
 
@@ -70,12 +70,18 @@ def measure(path):
     return report, transformed
 
 
-def unsupported_lines(unsupported):
-    """``(count, label)`` per unsupported event type, URL-path types as one line; most frequent first."""
+def unsupported_lines(unsupported, page_view_paths=None):
+    """
+    ``(count, label)`` per unsupported event type, URL-path types as one line; most frequent first.
+    A report already counts its page views under one key (``server_page_view``), with the paths
+    in ``page_view_paths``; URL-path names are grouped here too, for counters that were not.
+    """
     grouped = Counter()
-    page_view_types = 0
+    page_view_types = len(page_view_paths or ())
     for name, count in unsupported.items():
-        if name.startswith("/"):
+        if name == REPORT_PAGE_VIEWS:
+            grouped[PAGE_VIEWS] += count
+        elif name.startswith("/"):
             grouped[PAGE_VIEWS] += count
             page_view_types += 1
         else:
@@ -124,7 +130,8 @@ def render(args, path, manifest, report, transformed):
         "",
         f"Unsupported event types ({len(report.unsupported):,} types):",
     ]
-    lines.extend(f"  {count:>9,}  {label}" for count, label in unsupported_lines(report.unsupported))
+    rows = unsupported_lines(report.unsupported, report.page_view_paths)
+    lines.extend(f"  {count:>9,}  {label}" for count, label in rows)
     return "\n".join(lines) + "\n"
 
 

@@ -19,3 +19,8 @@ def test_url_path_event_types_are_one_line_and_the_rest_most_frequent_first():
         (4, "textbook.pdf.zoom.menu.changed"),
         (1, "a.event"),
     ]
+
+
+def test_a_reports_grouped_page_views_are_the_same_one_line():
+    rows = coverage.unsupported_lines({"server_page_view": 5, "a.event": 1}, {"/courses/a/about": 3, "/api/x": 2})
+    assert rows == [(5, "server page views (URL paths): 2 types"), (1, "a.event")]

@@ -4,7 +4,7 @@ the ``xapi-router-transform`` CLI and the generator's manifest) plus what only a
 events left out by a filter, and what the destination did with the statements.
 
 A report survives a checkpoint as JSON (:func:`report_from_dict` reads back
-:meth:`BackfillReport.as_dict`), so a resumed run ends with the counts of an uninterrupted one.
+:meth:`BackfillReport.state_dict`), so a resumed run ends with the counts of an uninterrupted one.
 """
 from collections import Counter
 
@@ -33,6 +33,15 @@ class BackfillReport(Report):
         data["destination"] = {key: self.destination[key] for key in sorted(self.destination)}
         return data
 
+    def state_dict(self):
+        """
+        :meth:`as_dict` with every counted page-view path, not only the top ones: what a checkpoint
+        and a worker's message keep, so that merged and resumed runs rank the paths exactly.
+        """
+        data = self.as_dict()
+        data["page_view_paths"] = {path: self.page_view_paths[path] for path in sorted(self.page_view_paths)}
+        return data
+
     def merge(self, other):
         super().merge(other)
         self.filtered.update(getattr(other, "filtered", {}))
@@ -47,7 +56,7 @@ def report_from_dict(data):
         return report
     for name in ("lines", "events", "transformed", "statements", "anonymous"):
         setattr(report, name, int(data.get(name, 0)))
-    for name in ("unsupported", "skipped", "recovered", "errors", "filtered", "destination"):
+    for name in ("unsupported", "page_view_paths", "skipped", "recovered", "errors", "filtered", "destination"):
         getattr(report, name).update(data.get(name) or {})
     report.rejected = {kind: {"count": entry["count"], "lines": list(entry["lines"])}
                        for kind, entry in (data.get("rejected") or {}).items()}

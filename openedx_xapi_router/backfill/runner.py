@@ -249,7 +249,7 @@ def run_unit(unit, state, settings, destination, rejects, notify):  # pylint: di
                         try:
                             statements = transform(event, ctx, registry)
                         except UnsupportedEvent:
-                            report.unsupported[event.name] += 1
+                            report.unsupported_event(event.name)
                         except EventSkipped as skipped:
                             if skipped.reason == "anonymous":
                                 report.anonymous += 1
@@ -316,7 +316,7 @@ class Coordinator:
         events = report["events"] if data is not None else report.events
         lines = report["lines"] if data is not None else report.lines
         if kind in ("checkpoint", "done"):
-            self.states[unit_id] = UnitState(state.offset, state.line, data or report.as_dict(), kind == "done")
+            self.states[unit_id] = UnitState(state.offset, state.line, data or report.state_dict(), kind == "done")
             if kind == "done":
                 self.final[unit_id] = self.states[unit_id].report
             self.save()
@@ -435,7 +435,7 @@ def _run_here(pending, states, settings, make_destination, coordinator):
 def _worker(work, messages, states, settings, make_destination):
     """A worker process: take unit ids until ``None``, send messages to the parent."""
     def notify(kind, unit_id, state, report):
-        data = report.as_dict() if kind != "progress" else {"lines": report.lines, "events": report.events}
+        data = report.state_dict() if kind != "progress" else {"lines": report.lines, "events": report.events}
         messages.put((kind, unit_id, state.offset, state.line, data))
 
     destination = make_destination(BackfillReport())

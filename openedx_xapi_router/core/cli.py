@@ -154,16 +154,18 @@ def main(argv=None, stdin=None, stdout=None, stderr=None):
     finally:
         if output is not None:
             output.close()
-    text = json.dumps(report.as_dict(), indent=2) + "\n"
+    data = report.as_dict()
     if args.report:
         try:
             with open(args.report, "w", encoding="utf-8") as file:
-                file.write(text)
+                file.write(json.dumps(data, indent=2) + "\n")
         except OSError as error:
             stderr.write(f"xapi-router-transform: cannot write report {args.report}: {error.strerror or error}\n")
             return EXIT_USAGE
     else:
-        stderr.write(text)
+        # On the terminal, page views are the one ``unsupported`` count; their paths only in --report.
+        del data["page_view_paths"]
+        stderr.write(json.dumps(data, indent=2) + "\n")
     return status
 
 

@@ -17,20 +17,12 @@ event read back from a log give the same statement, id included.
 """
 from typing import NamedTuple
 from datetime import datetime
-from functools import lru_cache
 from urllib.parse import parse_qs
-import re
 
 import orjson
 
 from openedx_xapi_router.core.errors import InvalidEvent
-
-#: ``course-v1:ORG+COURSE+RUN``: the course-key form the LMS writes in ``context.course_id``.
-#: (The deprecated ``ORG/COURSE/RUN`` form is also accepted; see ``_valid_course_key``.)
-_COURSE_KEY_RE = re.compile(r"^course-v1:[\w.~-]+\+[\w.~-]+\+[\w.~-]+$", re.ASCII)
-_OLD_COURSE_KEY_RE = re.compile(r"^[\w.~-]+/[\w.~-]+/[\w.~-]+$", re.ASCII)
-#: ``ccx-v1:ORG+COURSE+RUN+ccx@N``: a custom course (CCX) built on a course.
-_CCX_KEY_RE = re.compile(r"^ccx-v1:[\w.~-]+\+[\w.~-]+\+[\w.~-]+\+ccx@\d+$", re.ASCII)
+from openedx_xapi_router.core.keys import checked_key, parse_course_key, valid_course_key
 
 _MISSING = object()
 
@@ -113,11 +105,87 @@ class TrackingEvent(NamedTuple):
             )
         return value
 
+    # --- typed accessors: one per kind of field, so every transformer reads a kind the same way -----
+
+    def text(self, path, required=False):
+        """
+        ``data.<path>`` as text: a str, or None when it is absent, None or ``""``. Raises
+        :class:`InvalidEvent` naming ``data.<path>``: ``missing_field`` when ``required`` and there
+        is none, ``wrong_type`` when it is not a str.
+        """
+        value = self.data_value(path)
+        if value is None or value == "":
+            return self._absent(path, required)
+        if not isinstance(value, str):
+            raise self._wrong_type(path, "str", value)
+        return value
+
+    def integer(self, path, required=False, minimum=None):
+        """
+        ``data.<path>`` as an int, or None when absent or None. A float with an integral value is
+        an int (a browser sends JavaScript numbers: ``3.0`` is ``3``); a bool is not. Raises
+        :class:`InvalidEvent` naming ``data.<path>`` (``missing_field``, ``wrong_type``, or
+        ``wrong_type`` below ``minimum``).
+        """
+        value = self.data_value(path)
+        if value is None:
+            return self._absent(path, required)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._wrong_type(path, "int", value)
+        if minimum is not None and value < minimum:
+            raise InvalidEvent(self.name, f"data.{path}", f"expected an integer of at least {minimum}, got {value!r}",
+                               kind="wrong_type")
+        return value
+
+    def number(self, path, required=False):
+        """
+        ``data.<path>`` as a number (int or float, not a bool), or None when absent or None.
+        Raises :class:`InvalidEvent` naming ``data.<path>`` (``missing_field``, ``wrong_type``).
+        """
+        value = self.data_value(path)
+        if value is None:
+            return self._absent(path, required)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self._wrong_type(path, "a number", value)
+        return value
+
+    def flag(self, path):
+        """``data.<path>`` as a bool, or None when absent or None; ``wrong_type`` otherwise."""
+        value = self.data_value(path)
+        if value is None or isinstance(value, bool):
+            return value
+        raise self._wrong_type(path, "bool", value)
+
+    def usage_key(self, path):
+        """
+        ``data.<path>``, a block's usage key, required and usable inside an IRI as is
+        (:func:`openedx_xapi_router.core.keys.checked_key`); ``missing_field`` or ``invalid_id``.
+        """
+        return checked_key(self.name, f"data.{path}", self.data_value(path))
+
+    def _absent(self, path, required):
+        """None for an absent optional field; ``missing_field`` for a required one."""
+        if not required:
+            return None
+        raise InvalidEvent(self.name, f"data.{path}", "required field is missing or empty", kind="missing_field")
+
+    def _wrong_type(self, path, expected, value):
+        return InvalidEvent(self.name, f"data.{path}", f"expected {expected}, got {type(value).__name__}",
+                            kind="wrong_type")
+
     def query_data(self):
         """The payload parsed as a query string (``data_text``), as ``{key: [values]}``; {} when none."""
         if not self.data_text:
             return {}
         return parse_qs(self.data_text, keep_blank_values=True)
+
+    @property
+    def course_key(self):
+        """``course_id`` parsed (a :class:`~openedx_xapi_router.core.keys.CourseKey`, any of its three
+        forms); None when the event has no course."""
+        return parse_course_key(self.course_id) if self.course_id else None
 
     def context_value(self, key, default=None):
         """Return ``context[key]``, or ``default`` when absent."""
@@ -152,15 +220,6 @@ def parse_timestamp(value):
     return parsed
 
 
-@lru_cache(maxsize=4096)
-def valid_course_key(value):
-    """
-    True when ``value`` is a course key the LMS writes (``course-v1:O+C+R``, a CCX's
-    ``ccx-v1:O+C+R+ccx@N``, or the old ``O/C/R``).
-    """
-    return bool(_COURSE_KEY_RE.match(value) or _CCX_KEY_RE.match(value) or _OLD_COURSE_KEY_RE.match(value))
-
-
 def _first_present(first, second):
     """``first`` unless it is None or ``""``, else ``second`` unless it is None or ``""``, else None."""
     if first is not None and first != "":
@@ -174,14 +233,14 @@ def _decode_payload(payload, name, event_source):
     """
     ``(data, data_text)`` from the payload as given: a JSON-encoded string is decoded; a string
     that is not JSON is kept as ``data_text`` (a browser query string), except for server events,
-    whose payload is always JSON.
+    whose payload is always JSON, except a cut page view (:func:`is_cut_page_view`), kept as text.
     """
     data_text = None
     if isinstance(payload, str):
         try:
             decoded = orjson.loads(payload) if payload else {}
         except orjson.JSONDecodeError:
-            if event_source == "server":
+            if event_source == "server" and not is_cut_page_view(name, payload):
                 raise InvalidEvent(name, "event", "a server event's payload is a string that is not JSON",
                                    kind="unparseable_server_event") from None
             decoded = None
@@ -194,6 +253,27 @@ def _decode_payload(payload, name, event_source):
             data_text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
         payload = {}
     return payload, data_text
+
+
+#: The length the LMS cuts a page view's payload to: ``TrackMiddleware.process_request`` logs every
+#: request as ``json.dumps({"GET": ..., "POST": ...})[:512]`` (openedx/edx-platform
+#: ``common/djangoapps/track/middleware.py``, commit eaeb3256aba36e154964f38e7c109c0749e5c866; the cut
+#: is unchanged since the middleware's first version). ``json.dumps`` writes ASCII only, so 512
+#: characters are 512 bytes.
+PAGE_VIEW_PAYLOAD_CUT = 512
+
+
+def is_page_view(name):
+    """True for a server page view: ``TrackMiddleware`` names the event by the request path."""
+    return name[:1] == "/"
+
+
+def is_cut_page_view(name, payload):
+    """
+    True when ``payload`` (a string that is not JSON) is a page view's request data cut by the LMS
+    at :data:`PAGE_VIEW_PAYLOAD_CUT` characters: an ordinary page view, not a broken line.
+    """
+    return is_page_view(name) and len(payload) == PAGE_VIEW_PAYLOAD_CUT and payload.startswith('{"GET": ')
 
 
 def normalize(raw):

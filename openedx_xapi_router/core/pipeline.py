@@ -107,7 +107,7 @@ def transform_lines(lines, ctx, report, registry=None, source=None):
         try:
             statements = transform(event, ctx, registry)
         except UnsupportedEvent:
-            report.unsupported[event.name] += 1
+            report.unsupported_event(event.name)
             continue
         except EventSkipped as skipped:
             if skipped.reason == "anonymous":

@@ -11,7 +11,7 @@ whose ``kind`` says why, using the defect names of the tracking-log generator's 
 kind                       the line
 ========================== =====================================================================
 blank_line                 is empty or whitespace only
-nul_bytes                  contains NUL bytes (a crash artefact)
+nul_bytes                  has NUL bytes over part of the event (a crash artefact; see nul_padding)
 invalid_utf8               is not UTF-8
 oversized                  is longer than 50,000 characters (the LMS never writes such a line)
 truncated_json             starts like a JSON object but does not parse
@@ -20,13 +20,22 @@ non_object_json            is JSON, but not an object
 missing_event_type         has neither ``name`` nor ``event_type``
 missing_time               has neither ``time`` nor ``timestamp``
 bad_time                   has a time that is not ISO 8601 with a UTC offset
-unparseable_server_event   is a server event whose ``event`` string is not JSON
+unparseable_server_event   is a server event whose ``event`` string is not JSON (except a cut page view)
 invalid_course_key         has a ``context.course_id`` that is neither empty nor a course key
 wrong_type                 has a ``name`` or ``context`` of the wrong JSON type
 ========================== =====================================================================
 
-Recovered (the event is used, the recovery counted): ``logger_prefix``, a
-``YYYY-MM-DD HH:MM:SS,mmm LEVEL pid [tracking] ... - `` header before the JSON object.
+Recovered (the event is used, the recovery counted):
+
+- ``logger_prefix``: a ``YYYY-MM-DD HH:MM:SS,mmm LEVEL pid [tracking] ... - `` header before the
+  JSON object.
+- ``nul_padding``: a run of NUL bytes *before* a complete line (JSON object or logger-prefixed),
+  as a writer that crashed leaves the file: the space it had reserved is zero-filled and the next
+  write follows on the same line. The NULs are dropped and the rest is read as a line of its own
+  (a logger header after them counts as ``nul_padding``, the outer recovery). NULs anywhere else
+  overwrite part of the event, which stays rejected as ``nul_bytes``; so does a line of NULs only.
+  (The tracking-log generator's ``nul_bytes`` defect always overwrites bytes after the first
+  ``{``, so its manifest and this reader agree.)
 
 Not a rejection: an event type nobody transforms (the pipeline counts it as unsupported), and a
 line repeated byte for byte (an ordinary event; it gives the same statement with the same id,
@@ -123,6 +132,8 @@ def read_event(raw):
     Raises:
         LineRejected: the line holds no usable event; ``kind`` says why (see the module docstring).
     """
+    if raw[:1] == b"\x00":
+        return _read_padded(raw)
     recovered = None
     if raw[:1] == b"{":
         body = raw
@@ -141,6 +152,23 @@ def read_event(raw):
     if type(obj) is not dict:  # pylint: disable=unidiomatic-typecheck
         raise LineRejected("non_object_json", f"a JSON {_json_type(obj)}, not an object")
     return _normalize(obj), recovered
+
+
+def _read_padded(raw):
+    """A line that starts with NUL bytes: the complete line behind the padding, or ``nul_bytes``."""
+    body = raw.lstrip(b"\x00")
+    if not body or body[:1] == b"\x00" or b"\x00" in body:
+        raise LineRejected("nul_bytes", "the line contains NUL bytes")
+    if body[:1] != b"{" and LOGGER_PREFIX_RE.match(body) is None:
+        raise LineRejected("nul_bytes", "NUL bytes before something that is not an event")
+    try:
+        event, _ = read_event(body)
+    except LineRejected as rejected:
+        if rejected.kind in ("truncated_json", "not_json"):
+            # NULs then a fragment: the NULs overwrote the start of the event.
+            raise LineRejected("nul_bytes", "NUL bytes over the start of the event") from None
+        raise
+    return event, "nul_padding"
 
 
 def parse_line(raw):

@@ -8,8 +8,19 @@ was unsupported, anonymous, skipped, invalid, or hit an error. So
 """
 from collections import Counter
 
+from openedx_xapi_router.core.event import is_page_view
+
 #: How many line numbers a report keeps for each rejection kind.
 SAMPLE_LINES = 5
+
+#: The one ``unsupported`` key of every server page view (an event named by its URL path: a log
+#: has thousands of distinct paths, which would otherwise make thousands of keys).
+PAGE_VIEWS = "server_page_view"
+#: How many of the most-viewed paths :meth:`Report.as_dict` lists under ``page_view_paths``.
+TOP_PAGE_VIEW_PATHS = 20
+#: How many distinct paths a report counts one by one; the views of paths beyond are counted in
+#: ``unsupported["server_page_view"]`` only (a log of a big site has millions of distinct paths).
+MAX_PAGE_VIEW_PATHS = 10_000
 
 
 class Report:
@@ -21,7 +32,10 @@ class Report:
         events: lines that gave an event (clean or recovered).
         transformed: events that gave statements.
         statements: statements produced (a multi-question problem gives several).
-        unsupported: event name -> events with no transformer.
+        unsupported: event name -> events with no transformer; every server page view (an event
+            named by a URL path) under the one key :data:`PAGE_VIEWS`.
+        page_view_paths: path -> server page views of it (the first MAX_PAGE_VIEW_PATHS distinct
+            paths); :meth:`as_dict` keeps the TOP_PAGE_VIEW_PATHS most viewed.
         anonymous: events without a learner (not sent, by design).
         skipped: reason -> events refused on purpose for another reason (``unknown_user``, ...).
         recovered: kind -> lines used after a recovery (``logger_prefix``).
@@ -37,6 +51,7 @@ class Report:
         self.transformed = 0
         self.statements = 0
         self.unsupported = Counter()
+        self.page_view_paths = Counter()
         self.anonymous = 0
         self.skipped = Counter()
         self.recovered = Counter()
@@ -53,6 +68,15 @@ class Report:
         if len(entry["lines"]) < SAMPLE_LINES:
             entry["lines"].append(location)
 
+    def unsupported_event(self, name):
+        """Count an event named ``name`` that has no transformer (page views under :data:`PAGE_VIEWS`)."""
+        if is_page_view(name):
+            self.unsupported[PAGE_VIEWS] += 1
+            if name in self.page_view_paths or len(self.page_view_paths) < MAX_PAGE_VIEW_PATHS:
+                self.page_view_paths[name] += 1
+        else:
+            self.unsupported[name] += 1
+
     def invalid_event(self, kind, field):
         """Count an event a transformer refused as invalid (``kind``, ``field``)."""
         fields = self.invalid.setdefault(kind, Counter())
@@ -66,6 +90,7 @@ class Report:
             "transformed": self.transformed,
             "statements": self.statements,
             "unsupported": _sorted(self.unsupported),
+            "page_view_paths": top_paths(self.page_view_paths),
             "anonymous": self.anonymous,
             "skipped": _sorted(self.skipped),
             "recovered": _sorted(self.recovered),
@@ -81,6 +106,9 @@ class Report:
         self.transformed += other.transformed
         self.statements += other.statements
         self.unsupported.update(other.unsupported)
+        for path, count in getattr(other, "page_view_paths", {}).items():
+            if path in self.page_view_paths or len(self.page_view_paths) < MAX_PAGE_VIEW_PATHS:
+                self.page_view_paths[path] += count
         self.anonymous += other.anonymous
         self.skipped.update(other.skipped)
         self.recovered.update(other.recovered)
@@ -92,6 +120,12 @@ class Report:
             self.invalid.setdefault(kind, Counter()).update(fields)
         self.errors.update(other.errors)
         return self
+
+
+def top_paths(counter):
+    """The TOP_PAGE_VIEW_PATHS most counted paths, most first (ties by path), as a dict."""
+    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:TOP_PAGE_VIEW_PATHS]
+    return dict(ranked)
 
 
 def _sorted(counter):

@@ -28,8 +28,9 @@ from functools import cached_property
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core import vocab
-from openedx_xapi_router.core.errors import EventSkipped
+from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
+from openedx_xapi_router.core.keys import block_usage_key
 from openedx_xapi_router.core.validate import is_valid_activity
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 
@@ -135,6 +136,18 @@ class XapiTransformer:
     def block_activity(self, usage_key, activity_type):
         """The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name)."""
         return {"id": self.block_iri(usage_key), "objectType": "Activity", "definition": {"type": activity_type}}
+
+    def course_block_key(self, block_type, block_id):
+        """
+        The usage key of block ``block_id`` of ``block_type`` in the event's course, in the form
+        the course's keys take (``block-v1:``, ``ccx-block-v1:`` or the old ``i4x://``; see
+        :mod:`openedx_xapi_router.core.keys`). Raises :class:`InvalidEvent` when the event has no course.
+        """
+        course_key = self.event.course_key
+        if course_key is None:
+            raise InvalidEvent(self.event_name, "context.course_id", "required field is missing or empty",
+                               kind="missing_field")
+        return block_usage_key(course_key, block_type, block_id)
 
     def course_iri(self, course_id=None):
         """The IRI of a course: ``<LMS root>/course/<course key>`` (the event's course by default)."""

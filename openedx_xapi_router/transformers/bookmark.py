@@ -12,6 +12,7 @@ bookmarked block's usage key), ``component_type`` (``vertical``, ...), ``bookmar
 neither, and no statement for them was checked against real events.
 """
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.vocab import ActivityType
 from openedx_xapi_router.transformers import registry
 from openedx_xapi_router.transformers.base import XapiTransformer
@@ -23,6 +24,20 @@ class BookmarkAdded(XapiTransformer):
     """A learner bookmarked a block; the object is the block, a resource."""
 
     event_names = ("edx.bookmark.added",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="openedx/core/djangoapps/bookmarks/api.py",
+        where="create_bookmark (_track_event)",
+        commit="6efbafd754419a6e2fbe21540469afd7041ec4ff", source="server",
+        fields=(Field("data.course_id", "str", "course-v1:edX+DemoX+Demo_Course", read=False),
+                Field("data.bookmark_id", "str", "learner42,block-v1:edX+DemoX+Demo_Course+type@vertical+"
+                    "block@05c1fa97fd",
+                read=False),
+                Field("data.component_type", "str", "vertical", read=False),
+                Field("data.component_usage_id", "str", "block-v1:edX+DemoX+Demo_Course+type@vertical+"
+                    "block@05c1fa97fd")),
+        evidence="read: _track_event's payload, through the index's text search (the file's stored version)",
+    )
     version = 1
     verb = vocab.BOOKMARKED
 

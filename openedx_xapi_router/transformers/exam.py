@@ -12,6 +12,7 @@ LMS IRI: the statements sites already hold have it so), typed by the kind of exa
 (``data.attempt_code``) is a grouping activity carrying its start, end, duration and attempt id.
 """
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
 from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
@@ -64,6 +65,29 @@ class TimedExamStarted(ExamAttemptTransformer):
     """A timed exam attempt was created."""
 
     event_names = ("edx.special_exam.timed.attempt.created",)
+    contract = Producer(
+        repo="openedx/edx-proctoring", path="edx_proctoring/api.py", where="emit_event (an attempt created)",
+        commit="bfc40a42916a50954f14a43583fdc4d3159a61e7", source="server",
+        fields=(
+            Field("data.exam_id", "int", 1, read=False),
+            Field("data.exam_content_id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
+                "block@5b4bf8d7d41c4070b299abefed74155e"),
+            Field("data.exam_name", "str", "Midterm"),
+            Field("data.exam_default_time_limit_mins", "int", 60),
+            Field("data.exam_is_proctored", "bool", False, read=False),
+            Field("data.exam_is_practice_exam", "bool", False, read=False),
+            Field("data.exam_is_active", "bool", True, read=False),
+            Field("data.attempt_id", "int", 1),
+            Field("data.attempt_user_id", "int", 42, read=False),
+            Field("data.attempt_started_at", "str|null", None),
+            Field("data.attempt_completed_at", "str|null", None),
+            Field("data.attempt_code", "str", "438AD672-DE2C-4F5F-8C9D-1A2B3C4D5E6F"),
+            Field("data.attempt_allowed_time_limit_mins", "int", 60, read=False),
+            Field("data.attempt_event_elapsed_time_secs", "number|null", None),
+            Field("data.attempt_status", "str", "created", read=False),
+        ),
+        evidence=erb_fixture_evidence("edx.special_exam.timed.attempt.created"),
+    )
     verb = vocab.INITIALIZED
     activity_type = ActivityType.TIMED_ASSESSMENT
 
@@ -73,6 +97,29 @@ class TimedExamSubmitted(ExamAttemptTransformer):
     """A timed exam attempt was submitted."""
 
     event_names = ("edx.special_exam.timed.attempt.submitted",)
+    contract = Producer(
+        repo="openedx/edx-proctoring", path="edx_proctoring/api.py", where="emit_event (an attempt submitted)",
+        commit="bfc40a42916a50954f14a43583fdc4d3159a61e7", source="server",
+        fields=(
+            Field("data.exam_id", "int", 1, read=False),
+            Field("data.exam_content_id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
+                "block@5b4bf8d7d41c4070b299abefed74155e"),
+            Field("data.exam_name", "str", "Midterm"),
+            Field("data.exam_default_time_limit_mins", "int", 60),
+            Field("data.exam_is_proctored", "bool", False, read=False),
+            Field("data.exam_is_practice_exam", "bool", False, read=False),
+            Field("data.exam_is_active", "bool", True, read=False),
+            Field("data.attempt_id", "int", 1),
+            Field("data.attempt_user_id", "int", 42, read=False),
+            Field("data.attempt_started_at", "str|null", "2026-03-01T09:00:00+00:00"),
+            Field("data.attempt_completed_at", "str|null", "2026-03-01T09:45:00+00:00"),
+            Field("data.attempt_code", "str", "438AD672-DE2C-4F5F-8C9D-1A2B3C4D5E6F"),
+            Field("data.attempt_allowed_time_limit_mins", "int", 60, read=False),
+            Field("data.attempt_event_elapsed_time_secs", "number|null", 2700.0),
+            Field("data.attempt_status", "str", "submitted", read=False),
+        ),
+        evidence=erb_fixture_evidence("edx.special_exam.timed.attempt.submitted"),
+    )
     verb = vocab.TERMINATED
     activity_type = ActivityType.TIMED_ASSESSMENT
 
@@ -82,6 +129,29 @@ class PracticeExamStarted(ExamAttemptTransformer):
     """A practice exam attempt was created."""
 
     event_names = ("edx.special_exam.practice.attempt.created",)
+    contract = Producer(
+        repo="openedx/edx-proctoring", path="edx_proctoring/api.py", where="emit_event (an attempt created)",
+        commit="bfc40a42916a50954f14a43583fdc4d3159a61e7", source="server",
+        fields=(
+            Field("data.exam_id", "int", 1, read=False),
+            Field("data.exam_content_id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
+                "block@5b4bf8d7d41c4070b299abefed74155e"),
+            Field("data.exam_name", "str", "Midterm"),
+            Field("data.exam_default_time_limit_mins", "int", 60),
+            Field("data.exam_is_proctored", "bool", False, read=False),
+            Field("data.exam_is_practice_exam", "bool", True, read=False),
+            Field("data.exam_is_active", "bool", True, read=False),
+            Field("data.attempt_id", "int", 1),
+            Field("data.attempt_user_id", "int", 42, read=False),
+            Field("data.attempt_started_at", "str|null", None),
+            Field("data.attempt_completed_at", "str|null", None),
+            Field("data.attempt_code", "str", "438AD672-DE2C-4F5F-8C9D-1A2B3C4D5E6F"),
+            Field("data.attempt_allowed_time_limit_mins", "int", 60, read=False),
+            Field("data.attempt_event_elapsed_time_secs", "number|null", None),
+            Field("data.attempt_status", "str", "created", read=False),
+        ),
+        evidence=erb_fixture_evidence("edx.special_exam.practice.attempt.created"),
+    )
     verb = vocab.INITIALIZED
     activity_type = ActivityType.PRACTICE_ASSESSMENT
 
@@ -91,6 +161,29 @@ class PracticeExamSubmitted(ExamAttemptTransformer):
     """A practice exam attempt was submitted."""
 
     event_names = ("edx.special_exam.practice.attempt.submitted",)
+    contract = Producer(
+        repo="openedx/edx-proctoring", path="edx_proctoring/api.py", where="emit_event (an attempt submitted)",
+        commit="bfc40a42916a50954f14a43583fdc4d3159a61e7", source="server",
+        fields=(
+            Field("data.exam_id", "int", 1, read=False),
+            Field("data.exam_content_id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
+                "block@5b4bf8d7d41c4070b299abefed74155e"),
+            Field("data.exam_name", "str", "Midterm"),
+            Field("data.exam_default_time_limit_mins", "int", 60),
+            Field("data.exam_is_proctored", "bool", False, read=False),
+            Field("data.exam_is_practice_exam", "bool", True, read=False),
+            Field("data.exam_is_active", "bool", True, read=False),
+            Field("data.attempt_id", "int", 1),
+            Field("data.attempt_user_id", "int", 42, read=False),
+            Field("data.attempt_started_at", "str|null", "2026-03-01T09:00:00+00:00"),
+            Field("data.attempt_completed_at", "str|null", "2026-03-01T09:45:00+00:00"),
+            Field("data.attempt_code", "str", "438AD672-DE2C-4F5F-8C9D-1A2B3C4D5E6F"),
+            Field("data.attempt_allowed_time_limit_mins", "int", 60, read=False),
+            Field("data.attempt_event_elapsed_time_secs", "number|null", 2700.0),
+            Field("data.attempt_status", "str", "submitted", read=False),
+        ),
+        evidence=erb_fixture_evidence("edx.special_exam.practice.attempt.submitted"),
+    )
     verb = vocab.TERMINATED
     activity_type = ActivityType.PRACTICE_ASSESSMENT
 
@@ -100,6 +193,29 @@ class ProctoredExamStarted(ExamAttemptTransformer):
     """A proctored exam attempt was created."""
 
     event_names = ("edx.special_exam.proctored.attempt.created",)
+    contract = Producer(
+        repo="openedx/edx-proctoring", path="edx_proctoring/api.py", where="emit_event (an attempt created)",
+        commit="bfc40a42916a50954f14a43583fdc4d3159a61e7", source="server",
+        fields=(
+            Field("data.exam_id", "int", 1, read=False),
+            Field("data.exam_content_id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
+                "block@5b4bf8d7d41c4070b299abefed74155e"),
+            Field("data.exam_name", "str", "Midterm"),
+            Field("data.exam_default_time_limit_mins", "int", 60),
+            Field("data.exam_is_proctored", "bool", True, read=False),
+            Field("data.exam_is_practice_exam", "bool", False, read=False),
+            Field("data.exam_is_active", "bool", True, read=False),
+            Field("data.attempt_id", "int", 1),
+            Field("data.attempt_user_id", "int", 42, read=False),
+            Field("data.attempt_started_at", "str|null", None),
+            Field("data.attempt_completed_at", "str|null", None),
+            Field("data.attempt_code", "str", "438AD672-DE2C-4F5F-8C9D-1A2B3C4D5E6F"),
+            Field("data.attempt_allowed_time_limit_mins", "int", 60, read=False),
+            Field("data.attempt_event_elapsed_time_secs", "number|null", None),
+            Field("data.attempt_status", "str", "created", read=False),
+        ),
+        evidence=erb_fixture_evidence("edx.special_exam.proctored.attempt.created"),
+    )
     verb = vocab.INITIALIZED
     activity_type = ActivityType.PROCTORED_ASSESSMENT
 
@@ -109,5 +225,28 @@ class ProctoredExamSubmitted(ExamAttemptTransformer):
     """A proctored exam attempt was submitted."""
 
     event_names = ("edx.special_exam.proctored.attempt.submitted",)
+    contract = Producer(
+        repo="openedx/edx-proctoring", path="edx_proctoring/api.py", where="emit_event (an attempt submitted)",
+        commit="bfc40a42916a50954f14a43583fdc4d3159a61e7", source="server",
+        fields=(
+            Field("data.exam_id", "int", 1, read=False),
+            Field("data.exam_content_id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
+                "block@5b4bf8d7d41c4070b299abefed74155e"),
+            Field("data.exam_name", "str", "Midterm"),
+            Field("data.exam_default_time_limit_mins", "int", 60),
+            Field("data.exam_is_proctored", "bool", True, read=False),
+            Field("data.exam_is_practice_exam", "bool", False, read=False),
+            Field("data.exam_is_active", "bool", True, read=False),
+            Field("data.attempt_id", "int", 1),
+            Field("data.attempt_user_id", "int", 42, read=False),
+            Field("data.attempt_started_at", "str|null", "2026-03-01T09:00:00+00:00"),
+            Field("data.attempt_completed_at", "str|null", "2026-03-01T09:45:00+00:00"),
+            Field("data.attempt_code", "str", "438AD672-DE2C-4F5F-8C9D-1A2B3C4D5E6F"),
+            Field("data.attempt_allowed_time_limit_mins", "int", 60, read=False),
+            Field("data.attempt_event_elapsed_time_secs", "number|null", 2700.0),
+            Field("data.attempt_status", "str", "submitted", read=False),
+        ),
+        evidence=erb_fixture_evidence("edx.special_exam.proctored.attempt.submitted"),
+    )
     verb = vocab.TERMINATED
     activity_type = ActivityType.PROCTORED_ASSESSMENT

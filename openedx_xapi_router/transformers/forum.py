@@ -12,6 +12,7 @@ the post has one. A post inside a discussion thread (``data.discussion.id``) als
 thread in ``contextActivities.grouping``.
 """
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
@@ -37,11 +38,8 @@ class ForumTransformer(XapiTransformer):
         # The path is the API endpoint the learner called; with or without the post id at its end.
         collection = path.rstrip("/").replace(post_id, "").rstrip("/")
         definition = {"type": ActivityType.DISCUSSION}
-        title = _present(self.event.data_value("title"))
+        title = self.event.text("title")
         if title is not None:
-            if not isinstance(title, str):
-                raise InvalidEvent(self.event.name, "data.title", f"expected str, got {type(title).__name__}",
-                                   kind="wrong_type")
             definition["name"] = {vocab.EN: title}
         return {
             "id": f"{self.ctx.lms_root_url}{collection}/{post_id}",
@@ -66,6 +64,29 @@ class ThreadCreated(ForumTransformer):
     """A learner started a thread; its ``thread_type`` (discussion, question) is the mode extension."""
 
     event_names = ("edx.forum.thread.created",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
+        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
+        source="server",
+        where="create_thread (track_thread_created_event)",
+        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
+            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
+                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
+            read=False),
+            Field("data.commentable_id", "str", "course", read=False),
+            Field("data.user_forums_roles", "list", ["Student"], read=False),
+            Field("data.user_course_roles", "list", [], read=False),
+            Field("context.path", "str", "/api/discussion/v1/threads/"),
+            Field("data.title", "str", "Welcome!"),
+            Field("data.title_truncated", "bool", False, read=False),
+            Field("data.body", "str", "Hello",
+            read=False),
+            Field("data.thread_type", "str", "discussion"),
+            Field("data.anonymous", "bool", False, read=False),
+            Field("data.group_id", "int|null", None, read=False)),
+        evidence=erb_fixture_evidence("edx.forum.thread.created"),
+    )
     verb = vocab.POSTED
 
     def extra_context_extensions(self):
@@ -77,6 +98,26 @@ class ReplyCreated(ForumTransformer):
     """A learner replied to a thread (a response) or to a response (a comment)."""
 
     event_names = ("edx.forum.response.created", "edx.forum.comment.created")
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
+        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
+        source="server",
+        where="create_comment (track_comment_created_event)",
+        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
+            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
+                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
+            read=False),
+            Field("data.commentable_id", "str", "course", read=False),
+            Field("data.user_forums_roles", "list", ["Student"], read=False),
+            Field("data.user_course_roles", "list", [], read=False),
+            Field("context.path", "str", "/api/discussion/v1/threads/"),
+            Field("data.discussion.id", "str", "64fb29f08a4f3c0001a1b2b0",
+            optional=True),
+            Field("data.body", "str", "I agree",
+            read=False)),
+        evidence=erb_fixture_evidence("edx.forum.response.created", "edx.forum.comment.created"),
+    )
     verb = vocab.POSTED
 
 
@@ -85,6 +126,30 @@ class PostEdited(ForumTransformer):
     """A thread, response or comment was edited."""
 
     event_names = ("edx.forum.thread.edited", "edx.forum.response.edited", "edx.forum.comment.edited")
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
+        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
+        source="server",
+        where="update_thread, update_comment (track_forum_event)",
+        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
+            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
+                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
+            read=False),
+            Field("data.commentable_id", "str", "course", read=False),
+            Field("data.user_forums_roles", "list", ["Student"], read=False),
+            Field("data.user_course_roles", "list", [], read=False),
+            Field("context.path", "str", "/api/discussion/v1/threads/"),
+            Field("data.edit_reason", "str|null", None, read=False),
+            Field("data.own_content", "bool", True, read=False),
+            Field("data.target_username", "str", "learner42",
+            read=False)),
+        evidence=erb_fixture_evidence(
+            "edx.forum.thread.edited",
+            "edx.forum.response.edited",
+            "edx.forum.comment.edited",
+        ),
+    )
     verb = vocab.EDITED
 
 
@@ -93,6 +158,26 @@ class ThreadViewed(ForumTransformer):
     """A learner opened a thread."""
 
     event_names = ("edx.forum.thread.viewed",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
+        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
+        source="server",
+        where="single_thread (track_thread_viewed_event)",
+        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
+            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
+                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
+            read=False),
+            Field("data.commentable_id", "str", "course", read=False),
+            Field("data.user_forums_roles", "list", ["Student"], read=False),
+            Field("data.user_course_roles", "list", [], read=False),
+            Field("context.path", "str", "/api/discussion/v1/threads/"),
+            Field("data.title", "str", "Welcome!"),
+            Field("data.title_truncated", "bool", False, read=False),
+            Field("data.target_username", "str", "learner7",
+            read=False)),
+        evidence=erb_fixture_evidence("edx.forum.thread.viewed"),
+    )
     verb = vocab.VIEWED
 
 
@@ -101,6 +186,31 @@ class PostDeleted(ForumTransformer):
     """A thread, response or comment was deleted."""
 
     event_names = ("edx.forum.thread.deleted", "edx.forum.response.deleted", "edx.forum.comment.deleted")
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
+        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
+        source="server",
+        where="delete_thread, delete_comment (track_forum_event)",
+        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
+            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
+                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
+            read=False),
+            Field("data.commentable_id", "str", "course", read=False),
+            Field("data.user_forums_roles", "list", ["Student"], read=False),
+            Field("data.user_course_roles", "list", [], read=False),
+            Field("context.path", "str", "/api/discussion/v1/threads/"),
+            Field("data.body", "str", "Hello",
+            read=False),
+            Field("data.own_content", "bool", True, read=False),
+            Field("data.target_username", "str", "learner42",
+            read=False)),
+        evidence=erb_fixture_evidence(
+            "edx.forum.thread.deleted",
+            "edx.forum.response.deleted",
+            "edx.forum.comment.deleted",
+        ),
+    )
     verb = vocab.DELETED
 
 
@@ -109,6 +219,26 @@ class PostVoted(ForumTransformer):
     """A learner voted on a thread or a response; ``vote_value`` (up) is the mode extension."""
 
     event_names = ("edx.forum.thread.voted", "edx.forum.response.voted")
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
+        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
+        source="server",
+        where="vote_for_thread, vote_for_comment (track_voted_event)",
+        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
+            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
+                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
+            read=False),
+            Field("data.commentable_id", "str", "course", read=False),
+            Field("data.user_forums_roles", "list", ["Student"], read=False),
+            Field("data.user_course_roles", "list", [], read=False),
+            Field("context.path", "str", "/api/discussion/v1/threads/"),
+            Field("data.vote_value", "str", "up"),
+            Field("data.undo_vote", "bool", False, read=False),
+            Field("data.target_username", "str", "learner7",
+            read=False)),
+        evidence=erb_fixture_evidence("edx.forum.thread.voted", "edx.forum.response.voted"),
+    )
     verb = vocab.VOTED
 
     def extra_context_extensions(self):
@@ -120,6 +250,31 @@ class PostReported(ForumTransformer):
     """A thread, response or comment was reported as inappropriate."""
 
     event_names = ("edx.forum.thread.reported", "edx.forum.response.reported", "edx.forum.comment.reported")
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
+        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
+        source="server",
+        where="flag_abuse_for_thread, flag_abuse_for_comment (track_forum_event)",
+        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
+            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
+                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
+            read=False),
+            Field("data.commentable_id", "str", "course", read=False),
+            Field("data.user_forums_roles", "list", ["Student"], read=False),
+            Field("data.user_course_roles", "list", [], read=False),
+            Field("context.path", "str", "/api/discussion/v1/threads/"),
+            Field("data.body", "str", "Spam",
+            read=False),
+            Field("data.truncated", "bool", False, read=False),
+            Field("data.target_username", "str", "learner7",
+            read=False)),
+        evidence=erb_fixture_evidence(
+            "edx.forum.thread.reported",
+            "edx.forum.response.reported",
+            "edx.forum.comment.reported",
+        ),
+    )
     verb = vocab.REPORTED
 
 
@@ -128,4 +283,29 @@ class PostUnreported(ForumTransformer):
     """A report on a thread, response or comment was withdrawn."""
 
     event_names = ("edx.forum.thread.unreported", "edx.forum.response.unreported", "edx.forum.comment.unreported")
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
+        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
+        source="server",
+        where="un_flag_abuse_for_thread, un_flag_abuse_for_comment (track_forum_event)",
+        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
+            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
+                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
+            read=False),
+            Field("data.commentable_id", "str", "course", read=False),
+            Field("data.user_forums_roles", "list", ["Student"], read=False),
+            Field("data.user_course_roles", "list", [], read=False),
+            Field("context.path", "str", "/api/discussion/v1/threads/"),
+            Field("data.body", "str", "Spam",
+            read=False),
+            Field("data.reported_status_cleared", "bool", True, read=False),
+            Field("data.target_username", "str", "learner7",
+            read=False)),
+        evidence=erb_fixture_evidence(
+            "edx.forum.thread.unreported",
+            "edx.forum.response.unreported",
+            "edx.forum.comment.unreported",
+        ),
+    )
     verb = vocab.UNREPORTED

@@ -9,6 +9,7 @@ Scores are floats in every statement (the statements sites already hold were mad
 which stores ``score.min/max/raw/scaled`` as floats), so ``1`` becomes ``1.0``.
 """
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
@@ -60,13 +61,8 @@ def nullable_number(event, key):
     """
     if key not in event.data:
         raise InvalidEvent(event.name, f"data.{key}", "required field is missing", kind="missing_field")
-    value = event.data[key]
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, _NUMBER):
-        raise InvalidEvent(event.name, f"data.{key}", f"expected a number, got {type(value).__name__}",
-                           kind="wrong_type")
-    return value
+    value = event.number(key)
+    return 0 if value is None else value
 
 
 @registry.register
@@ -78,6 +74,25 @@ class SubsectionGraded(XapiTransformer):
     """
 
     event_names = ("edx.grades.subsection.grade_calculated",)
+    contract = Producer(
+        repo="openedx/edx-platform", path="lms/djangoapps/grades/events.py", where="subsection_grade_calculated",
+        commit="07e16b2123c3eeaf66c9753dec8140eed9467838", source="server",
+        fields=(
+            Field("data.user_id", "str", "42"),
+            Field("data.course_id", "str", "course-v1:edX+DemoX+Demo_Course", read=False),
+            Field("data.block_id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+block@basic_questions"),
+            Field("data.course_version", "str", "64e64c6835fe1d2093ba4d69", read=False),
+            Field("data.weighted_total_earned", "number", 2.0),
+            Field("data.weighted_total_possible", "number", 3.0),
+            Field("data.weighted_graded_earned", "number", 2.0, read=False),
+            Field("data.weighted_graded_possible", "number", 3.0, read=False),
+            Field("data.first_attempted", "str", "2026-03-01 09:40:00.000000+00:00", read=False),
+            Field("data.subtree_edited_timestamp", "str", "2026-02-01 10:00:00.000000+00:00", read=False),
+            Field("data.event_transaction_id", "str", "a47772a0-3c7f-4a0e-9c11-7e903a03e503", read=False),
+            Field("data.event_transaction_type", "str", "edx.grades.problem.submitted", read=False),
+            Field("data.visible_blocks_hash", "str", "ChVp0lHGQGCevD0t4njna/C44zQ=", read=False),
+        ),
+    )
     version = 1
     verb = vocab.EARNED
 
@@ -101,6 +116,21 @@ class CourseGraded(XapiTransformer):
     """
 
     event_names = ("edx.grades.course.grade_calculated",)
+    contract = Producer(
+        repo="openedx/edx-platform", path="lms/djangoapps/grades/events.py", where="course_grade_calculated",
+        commit="07e16b2123c3eeaf66c9753dec8140eed9467838", source="server",
+        fields=(
+            Field("data.user_id", "str", "42"),
+            Field("data.course_id", "str", "course-v1:edX+DemoX+Demo_Course", read=False),
+            Field("data.course_version", "str", "64e64c6835fe1d2093ba4d69", read=False),
+            Field("data.percent_grade", "number", 0.75),
+            Field("data.letter_grade", "str", "Pass"),
+            Field("data.course_edited_timestamp", "str", "2026-02-01 10:00:00.000000+00:00", read=False),
+            Field("data.event_transaction_id", "str", "a47772a0-3c7f-4a0e-9c11-7e903a03e503", read=False),
+            Field("data.event_transaction_type", "str", "edx.grades.problem.submitted", read=False),
+            Field("data.grading_policy_hash", "str", "ChVp0lHGQGCevD0t4njna/C44zQ=", read=False),
+        ),
+    )
     version = 1
     verb = vocab.EARNED
 
@@ -115,10 +145,7 @@ class CourseGraded(XapiTransformer):
 
     def get_result(self):
         percent = nullable_number(self.event, "percent_grade")
-        letter_grade = self.event.data_value("letter_grade")
-        if letter_grade is not None and not isinstance(letter_grade, str):
-            raise InvalidEvent(self.event.name, "data.letter_grade",
-                               f"expected str, got {type(letter_grade).__name__}", kind="wrong_type")
+        letter_grade = self.event.text("letter_grade")
         return {
             "score": score(percent, 1.0, percent),
             "extensions": {Extension.LETTER_GRADE: letter_grade or "Fail"},

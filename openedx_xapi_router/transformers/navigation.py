@@ -11,6 +11,7 @@ Payload fields (``data``, emitted by the browser):
 - ``page_close``: no payload; the page is the event's ``page`` (see ``docs/beyond_erb.rst``).
 """
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
@@ -23,6 +24,19 @@ class LinkClicked(XapiTransformer):
     """The learner followed a link in the courseware; the object is the link's target URL."""
 
     event_names = ("edx.ui.lms.link_clicked",)
+    contract = Producer(
+        repo="openedx/event-routing-backends",
+        path="event_routing_backends/processors/tests/fixtures/current/edx.ui.lms.link_clicked.json",
+        where="recorded fixture (the courseware script that emits it was not located in the index)", commit="",
+        source="browser",
+        evidence="the producing JavaScript was not found in the index; event-routing-backends' fixture "
+                                   "(shared/xapi/events/edx.ui.lms.link_clicked.json) stands instead",
+        fields=(Field("data.current_url", "str", "https://courses.example.org/courses/course-v1:edX+DemoX+"
+            "Demo_Course/course/",
+        read=False),
+                Field("data.target_url", "str", "https://courses.example.org/courses/course-v1:edX+DemoX+"
+                    "Demo_Course/jump_to/block-v1:edX+DemoX+Demo_Course+type@sequential+block@6ab9c442")),
+    )
     verb = vocab.NAVIGATED
 
     def get_object(self):
@@ -38,6 +52,21 @@ class OutlineSelected(XapiTransformer):
     """The learner picked a block in the course outline; the object is the target, named when known."""
 
     event_names = ("edx.ui.lms.sequence.outline.selected", "edx.ui.lms.outline.selected")
+    contract = Producer(
+        repo="openedx/event-routing-backends",
+        path="event_routing_backends/processors/tests/fixtures/current/edx.ui.lms.outline.selected.json",
+        where="recorded fixture (the courseware script that emits it was not located in the index)", commit="",
+        source="browser",
+        evidence="the producing JavaScript was not found in the index; event-routing-backends' fixture "
+                                   "(shared/xapi/events/edx.ui.lms.outline.selected.json) stands instead",
+        fields=(Field("data.current_url", "str", "https://courses.example.org/courses/course-v1:edX+DemoX+"
+            "Demo_Course/course/",
+        read=False),
+                Field("data.target_name", "str", "Lesson 3 - Be Social"),
+                Field("data.target_url", "str", "https://courses.example.org/courses/course-v1:edX+DemoX+"
+                    "Demo_Course/jump_to/block-v1:edX+DemoX+Demo_Course+type@sequential+block@48ecb924"),
+                Field("data.widget_placement", "str", "accordion", read=False)),
+    )
     verb = vocab.NAVIGATED
 
     def get_object(self):
@@ -82,6 +111,19 @@ class SequenceTabSelected(SequenceNavigation):
     """The learner chose a unit in the subsection's unit bar; ``target_tab`` is required."""
 
     event_names = ("edx.ui.lms.sequence.tab_selected",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/js/src/sequence/display.js",
+        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+        source="browser",
+        where="Sequence (Logger.log of the unit tab click)",
+        evidence=erb_fixture_evidence("edx.ui.lms.sequence.tab_selected"),
+        fields=(Field("data.id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
+            "block@19a30717eff543078a5d94ae9d6c18a5"),
+                Field("data.current_tab", "int", 4), Field("data.tab_count", "int", 10),
+                Field("data.widget_placement", "str", "top", read=False),
+                Field("data.target_tab", "int", 8)),
+    )
 
     def ending_point(self):
         return self.event.require("target_tab", (int, str))
@@ -92,6 +134,18 @@ class SequenceNextSelected(SequenceNavigation):
     """The learner went to the next unit."""
 
     event_names = ("edx.ui.lms.sequence.next_selected",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/js/src/sequence/display.js",
+        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+        source="browser",
+        where="Sequence (Logger.log of the next click)",
+        evidence=erb_fixture_evidence("edx.ui.lms.sequence.next_selected"),
+        fields=(Field("data.id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
+            "block@19a30717eff543078a5d94ae9d6c18a5"),
+                Field("data.current_tab", "int", 4), Field("data.tab_count", "int", 10),
+                Field("data.widget_placement", "str", "top", read=False)),
+    )
 
     def ending_point(self):
         return "next unit"
@@ -102,6 +156,18 @@ class SequencePreviousSelected(SequenceNavigation):
     """The learner went to the previous unit."""
 
     event_names = ("edx.ui.lms.sequence.previous_selected",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/js/src/sequence/display.js",
+        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+        source="browser",
+        where="Sequence (Logger.log of the previous click)",
+        evidence=erb_fixture_evidence("edx.ui.lms.sequence.previous_selected"),
+        fields=(Field("data.id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
+            "block@19a30717eff543078a5d94ae9d6c18a5"),
+                Field("data.current_tab", "int", 4), Field("data.tab_count", "int", 10),
+                Field("data.widget_placement", "str", "top", read=False)),
+    )
 
     def ending_point(self):
         return "previous unit"
@@ -117,6 +183,17 @@ class PageClosed(XapiTransformer):
     """
 
     event_names = ("page_close",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="common/static/js/src/logger.js",
+        commit="8df484d392ecaa0326e1b52cb269d1a02386f157",
+        source="browser", where="the window's beforeunload handler (Logger.log('page_close', {}))",
+        fields=(Field("page", "str", "https://courses.example.org/courses/course-v1:edX+DemoX+"
+            "Demo_Course/courseware/"),),
+        evidence="the file was located at this commit but not read (the search budget is shared); the empty "
+            "payload and "
+                 "the page come from docs/beyond_erb.rst and the tests' real events",
+    )
     verb = vocab.EXITED
 
     def get_object(self):

@@ -11,6 +11,7 @@ handlers): ``submitted`` has ``choice`` (the key of the chosen answer, e.g. ``ch
 The answers' texts are not in the events (only the chosen key), so the statement carries the key.
 """
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.vocab import ActivityType
 from openedx_xapi_router.transformers import registry
 from openedx_xapi_router.transformers.xblock_events import XBlockTransformer
@@ -24,6 +25,18 @@ class PollSubmitted(XBlockTransformer):
     """
 
     event_names = ("xblock.poll.submitted",)
+    contract = Producer(
+        repo="open-craft/xblock-poll",
+        path="poll/poll.py",
+        commit="11d3db0a9b0477f702311d641b4a923333816d13",
+        source="server",
+        where="PollBlock.vote",
+        fields=(Field("data.choice", "str", "choice_1"), Field("data.url_name", "str", "6b6cbe5a", read=False),
+                Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@poll+block@6b6cbe5a"),
+            Field("context.module.display_name", "str", "Poll")),
+        evidence="the file was located at this commit (open-craft maintains the poll XBlock; openedx's copy is not in "
+                 "the index) but not read; the fields are the module docstring's and the tests' real events",
+    )
     version = 1
     verb = vocab.ANSWERED
     activity_type = ActivityType.INTERACTION
@@ -38,6 +51,17 @@ class PollResultsViewed(XBlockTransformer):
     """A learner looked at a poll's results: the object is ``<poll IRI>/results``, a resource."""
 
     event_names = ("xblock.poll.view_results",)
+    contract = Producer(
+        repo="open-craft/xblock-poll",
+        path="poll/poll.py",
+        commit="11d3db0a9b0477f702311d641b4a923333816d13",
+        source="server",
+        where="PollBlock.get_results",
+        fields=(Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@poll+block@6b6cbe5a"),
+                Field("context.module.display_name", "str", "Poll", read=False)),
+        evidence="the file was located at this commit (open-craft maintains the poll XBlock; openedx's copy is not in "
+                 "the index) but not read; the fields are the module docstring's and the tests' real events",
+    )
     version = 1
     verb = vocab.VIEWED
     activity_type = ActivityType.RESOURCE

@@ -27,6 +27,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
@@ -133,6 +134,19 @@ class ProblemCompleted(ProblemTransformer):
     """
 
     event_names = ("edx.problem.completed",)
+    contract = Producer(
+        repo="openedx/event-routing-backends",
+        path="event_routing_backends/processors/tests/fixtures/current/edx.problem.completed(proposed).json",
+        where="a proposed event: no producer emits it", commit="", source="server",
+        fields=(Field("data.problem_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+            "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                Field("data.user_id", "str", "42"),
+                Field("data.course_id", "str", "course-v1:edX+DemoX+Demo_Course", read=False),
+                Field("data.weighted_earned", "number", 1, read=False),
+                Field("data.weighted_possible", "number", 1, read=False)),
+        evidence="event-routing-backends names its fixture '(proposed)': no Open edX code emits this event; the "
+                 "fixture (shared/xapi/events/edx.problem.completed(proposed).json) is its only definition",
+    )
     verb = vocab.COMPLETED
 
     def object_id(self):
@@ -144,6 +158,20 @@ class AnswerShown(ProblemTransformer):
     """A learner asked to see a problem's answer: the object is ``<problem IRI>/answer``."""
 
     event_names = ("showanswer",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/capa_block.py",
+        commit="db9b807577476fce475cef7ad526eafecb8306e6",
+        source="server",
+        where="ProblemBlock.get_answer (publishes showanswer)",
+        fields=(Field("data.problem_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+            "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+                    "block@3fc5461f86764ad7bdbdf6cbdde61e66",
+                read=False),
+            Field("context.module.display_name", "str", "Checkboxes", read=False)),
+        evidence=erb_fixture_evidence("showanswer"),
+    )
     verb = vocab.ASKED
     activity_type = ActivityType.SOLUTION
 
@@ -156,6 +184,18 @@ class HintShown(ProblemTransformer):
     """A learner asked for a hint: the object is ``<problem IRI>/hint/<hint index>``."""
 
     event_names = ("edx.problem.hint.demandhint_displayed",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/capa_block.py",
+        commit="db9b807577476fce475cef7ad526eafecb8306e6",
+        source="server",
+        where="ProblemBlock.get_demand_hint",
+        fields=(Field("data.module_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+            "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                Field("data.hint_index", "int", 1), Field("data.hint_len", "int", 2, read=False),
+                Field("data.hint_text", "str", "Add more than one hint.", read=False)),
+        evidence=erb_fixture_evidence("edx.problem.hint.demandhint_displayed"),
+    )
     verb = vocab.ASKED
     activity_type = ActivityType.SUPPLEMENTAL_INFO
 
@@ -169,6 +209,18 @@ class ProblemGraded(ProblemTransformer):
     """A learner's answer to a problem was graded: the weighted score is the result."""
 
     event_names = ("edx.grades.problem.submitted",)
+    contract = Producer(
+        repo="openedx/edx-platform", path="lms/djangoapps/grades/events.py", where="grade_updated",
+        commit="07e16b2123c3eeaf66c9753dec8140eed9467838", source="server",
+        fields=(Field("data.user_id", "str", "42"),
+                Field("data.course_id", "str", "course-v1:edX+DemoX+Demo_Course", read=False),
+                Field("data.problem_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+                    "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                Field("data.event_transaction_id", "str", "a47772a0-3c7f-4a0e-9c11-7e903a03e503", read=False),
+                Field("data.event_transaction_type", "str", "edx.grades.problem.submitted", read=False),
+                Field("data.weighted_earned", "number|null", 1.0),
+                Field("data.weighted_possible", "number|null", 2.0)),
+    )
     verb = vocab.ATTEMPTED
     activity_type = ActivityType.QUESTION
 
@@ -187,6 +239,42 @@ class ProblemChecked(ProblemTransformer):
     """
 
     event_names = ("problem_check",)
+    contract = (
+        Producer(
+            repo="openedx/edx-platform",
+            path="xmodule/capa_block.py",
+            commit="db9b807577476fce475cef7ad526eafecb8306e6",
+            source="server",
+            where="ProblemBlock.submit_problem (publishes problem_check)",
+            fields=(Field("data.problem_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+                "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                    Field("data.answers", "dict", {"3fc5461f86764ad7bdbdf6cbdde61e66_2_1": "choice_2"}),
+                    Field("data.attempts", "int", 1),
+                    Field("data.correct_map", "dict", {"3fc5461f86764ad7bdbdf6cbdde61e66_2_"
+                        "1": {"correctness": "correct"}}, read=False),
+                    Field("data.grade", "number", 1), Field("data.max_grade", "number", 1),
+                    Field("data.state", "dict", {"done": True}, read=False),
+                    Field("data.success", "str", "correct"),
+                    Field("data.submission", "dict", {"3fc5461f86764ad7bdbdf6cbdde61e66_2_1": {
+                        "question": "Which is right?", "answer": "choice 2", "response_type": "choiceresponse",
+                        "input_type": "checkboxgroup", "correct": True, "variant": "", "group_label": ""}},
+                optional=True),
+                    Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+                        "block@3fc5461f86764ad7bdbdf6cbdde61e66",
+                    read=False),
+            Field("context.module.display_name", "str", "Checkboxes")),
+            evidence=erb_fixture_evidence("problem_check(server)"),
+        ),
+        Producer(
+            repo="openedx/edx-platform",
+            path="xmodule/js/src/capa/display.js",
+            commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+            source="browser",
+            where="Problem.submit (Logger.log('problem_check', this.answers))",
+            fields=(Field("data", "str", "input_3fc5461f86764ad7bdbdf6cbdde61e66_2_1=choice_2"),),
+            evidence=erb_fixture_evidence("problem_check(browser)"),
+        ),
+    )
 
     @property
     def from_browser(self):
@@ -265,16 +353,12 @@ class ProblemChecked(ProblemTransformer):
             if activate and activate[0]:
                 return activate[0]
         text = self.event.data_text
-        if not text or not self.event.course_id:
+        if not text or self.event.course_key is None:
             return None
         parts = text.split("_")
-        course_parts = self.event.course_id.split(":")
-        if len(parts) < 2 or len(course_parts) < 2:
+        if len(parts) < 2:
             return None
-        block_version = f"block-{course_parts[0].split('-')[-1]}"
-        if "ccx" in course_parts[0]:
-            block_version = f"ccx-{block_version}"
-        return f"{block_version}:{course_parts[1]}+type@problem+block@{parts[1]}"
+        return self.course_block_key("problem", parts[1])
 
     def display_name(self):
         """The problem's display name: ``context.module.display_name``, else ``data.display_name``."""
@@ -401,8 +485,6 @@ class ProblemChecked(ProblemTransformer):
 
 # --- browser events event-routing-backends does not transform --------------------------------------
 
-#: Course-key prefix -> the prefix of the usage keys of the blocks in that course.
-_BLOCK_KEY_PREFIXES = {"course-v1": "block-v1", "ccx-v1": "ccx-block-v1"}
 #: An answer's form field, ``input_<block id>_<response>_<input>`` (``[]`` for checkboxes).
 _INPUT_NAME_RE = re.compile(r"^input_(.+?)_\d+_\d+(?:\[\])?$")
 _PROGRESS_RE = re.compile(r'class="problem-progress"[^>]*>\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)')
@@ -420,6 +502,17 @@ class AnswerViewed(ProblemTransformer):
     """
 
     event_names = ("problem_show",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/js/src/capa/display.js",
+        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+        source="browser",
+        where="Problem.show (Logger.log('problem_show', {problem: this.id}))",
+        fields=(Field("data.problem", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+            "block@3fc5461f86764ad7bdbdf6cbdde61e66"),),
+        evidence="the file was located at this commit but not read (the search budget is shared); the payload is the "
+                 "one the tests' real events carry (tests/transformers/test_problem_browser.py)",
+    )
     verb = vocab.VIEWED
     activity_type = ActivityType.SOLUTION
 
@@ -439,6 +532,18 @@ class ProblemGradedShown(ProblemTransformer):
     """
 
     event_names = ("problem_graded",)
+    contract = Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/js/src/capa/display.js",
+        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+        source="browser",
+        where="Problem.submit_save_waitfor callback (Logger.log('problem_graded', [answers, html], id))",
+        fields=(Field("data", "list", ["input_3fc5461f86764ad7bdbdf6cbdde61e66_2_1=choice_2",
+                                       '<div class="problem-progress">1/1 point (graded)</div>'
+                                   '<span class="status correct"></span>']),),
+        evidence="the file was located at this commit but not read (the search budget is shared); the payload is the "
+                 "one the tests' real events carry (tests/transformers/test_problem_browser.py)",
+    )
     verb = vocab.SCORED
     activity_type = ActivityType.QUESTION
 
@@ -454,17 +559,11 @@ class ProblemGradedShown(ProblemTransformer):
         return value[0], value[1]
 
     def object_id(self):
-        course_id = self.event.course_id
-        prefix, _, course = course_id.partition(":")
-        block_prefix = _BLOCK_KEY_PREFIXES.get(prefix)
-        if block_prefix is None:
-            raise InvalidEvent(self.event_name, "context.course_id",
-                               f"needs a course-v1 or ccx-v1 course key, got {course_id!r}", kind="invalid_course_key")
         for name in parse_qs(self.payload()[0], keep_blank_values=True):
             match = _INPUT_NAME_RE.match(name)
             if match:
                 block_id = iri_key(self.event_name, "data", match.group(1))
-                return self.block_iri(f"{block_prefix}:{course}+type@problem+block@{block_id}")
+                return self.block_iri(self.course_block_key("problem", block_id))
         raise InvalidEvent(self.event_name, "data", "the answers name no problem (no input_<block>_<n>_<n> field)",
                            kind="missing_field")
 

@@ -22,6 +22,7 @@ Left unsupported, as viewer-display noise: ``textbook.pdf.zoom.buttons.changed``
 the older HTML-textbook events.
 """
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.vocab import ActivityType
 from openedx_xapi_router.transformers import registry
 from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
@@ -77,6 +78,18 @@ class PageNavigated(PageViewed):
     """The learner went to a page with the page controls (number box, next, previous)."""
 
     event_names = ("textbook.pdf.page.navigated",)
+    contract = Producer(
+        repo="openedx/edx-platform", path="(the PDF textbook viewer script; not found in the index)", commit="",
+        source="browser",
+        evidence="the PDF viewer's code was not found in the index; the Open edX data documentation's textbook.pdf.* "
+                 "event list (found in the index) and the tests' real events (tests/transformers/"
+                     "test_textbook.py) stand instead",
+                 where="the viewer's page navigation",
+        fields=(Field("data.chapter", "str", "/asset-v1:edX+DemoX+Demo_Course+type@asset+block/ch1.pdf"),
+        Field("data.page", "int", 3),
+        Field("data.name", "str", "textbook.pdf.page.navigated",
+        read=False)),
+    )
 
 
 @registry.register
@@ -84,6 +97,19 @@ class PageScrolled(PageViewed):
     """The learner scrolled to a page."""
 
     event_names = ("textbook.pdf.page.scrolled",)
+    contract = Producer(
+        repo="openedx/edx-platform", path="(the PDF textbook viewer script; not found in the index)", commit="",
+        source="browser",
+        evidence="the PDF viewer's code was not found in the index; the Open edX data documentation's textbook.pdf.* "
+                 "event list (found in the index) and the tests' real events (tests/transformers/"
+                     "test_textbook.py) stand instead",
+                 where="the viewer's scroll handler",
+        fields=(Field("data.chapter", "str", "/asset-v1:edX+DemoX+Demo_Course+type@asset+block/ch1.pdf"),
+        Field("data.page", "int", 3),
+        Field("data.direction", "str", "down",
+        read=False),
+                Field("data.name", "str", "textbook.pdf.page.scrolled", read=False)),
+    )
 
 
 @registry.register
@@ -91,6 +117,19 @@ class ChapterNavigated(TextbookTransformer):
     """The learner opened a chapter; the object is the chapter, named by its title when known."""
 
     event_names = ("textbook.pdf.chapter.navigated",)
+    contract = Producer(
+        repo="openedx/edx-platform", path="(the PDF textbook viewer script; not found in the index)", commit="",
+        source="browser",
+        evidence="the PDF viewer's code was not found in the index; the Open edX data documentation's textbook.pdf.* "
+                 "event list (found in the index) and the tests' real events (tests/transformers/"
+                     "test_textbook.py) stand instead",
+                 where="the viewer's chapter navigation",
+        fields=(Field("data.chapter", "str", "/asset-v1:edX+DemoX+Demo_Course+type@asset+block/ch1.pdf"),
+        Field("data.chapter_title", "str", "Chapter 1",
+        optional=True),
+        Field("data.name", "str", "textbook.pdf.chapter.navigated",
+        read=False)),
+    )
     verb = vocab.NAVIGATED
 
     def get_object(self):
@@ -105,6 +144,21 @@ class SearchExecuted(TextbookTransformer):
     """
 
     event_names = ("textbook.pdf.search.executed",)
+    contract = Producer(
+        repo="openedx/edx-platform", path="(the PDF textbook viewer script; not found in the index)", commit="",
+        source="browser",
+        evidence="the PDF viewer's code was not found in the index; the Open edX data documentation's textbook.pdf.* "
+                 "event list (found in the index) and the tests' real events (tests/transformers/"
+                     "test_textbook.py) stand instead",
+                 where="the viewer's search",
+        fields=(Field("data.chapter", "str", "/asset-v1:edX+DemoX+Demo_Course+type@asset+block/ch1.pdf"),
+        Field("data.page", "int", 3, read=False),
+        Field("data.query", "str", "entropy"),
+                Field("data.status", "str", "", optional=True), Field("data.caseSensitive", "bool", False, read=False),
+                Field("data.highlightAll", "bool", True, read=False),
+                Field("data.name", "str", "textbook.pdf.search.executed",
+                read=False)),
+    )
     verb = vocab.SEARCHED
 
     def get_result(self):

@@ -19,13 +19,44 @@ Every time becomes a float rounded to 3 decimals, as in the statements sites alr
 import math
 
 from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.transformers import registry
 from openedx_xapi_router.transformers.base import XapiTransformer
 
-#: Course-key prefix -> the prefix of the usage keys of the blocks in that course.
-_BLOCK_KEY_PREFIX = {"course-v1": "block-v1", "ccx-v1": "ccx-block-v1"}
+# --- producer contracts ---------------------------------------------------------------------------
+#
+# The browser player: ``EventsPlugin.log`` sends ``id`` (the block id), ``code`` (YouTube id, ``hls``
+# or ``html5``) and ``duration`` (undefined, so absent, until the player knows it) with every event,
+# plus each event's own fields. The mobile apps send the ``edx.video.*`` names (``event_type`` the
+# legacy name, ``event_source`` ``mobile``) with the same payload.
+_PLAYER = {"repo": "openedx/edx-platform", "path": "xmodule/js/src/video/09_events_plugin.js",
+           "commit": "18d6a25a8cd2df3e24f7fea7be64f72495cc0be3", "source": "browser"}
+_MOBILE = {
+    "repo": "openedx-unsupported/edx-app-android", "path": "(the app's analytics event-name constants)", "commit": "",
+    "source": "mobile",
+    "evidence": "the Android app's event-name constants (VIDEO_PLAYED = \"edx.video.played\", ...) were found "
+                "in the index without a readable path or commit; the payload is the Open edX data documentation's "
+                "mobile video events and event-routing-backends' fixtures (shared/xapi/events)",
+}
+_VIDEO_ID = Field("data.id", "str", "0b9e39477cf34507a7a48f74be381fdd")
+_CODE = Field("data.code", "str", "html5", read=False)
+_DURATION = Field("data.duration", "number|null", 195.0, optional=True)
+_CURRENT_TIME = Field("data.currentTime", "number", 12.5)
+_CURRENT_TIME_SNAKE = Field("data.current_time", "number", 12.5)
+
+
+def _video_contract(names, mobile_names=(), extra=(), where="", mobile_extra=None):
+    """The player's contract for ``names`` (and the mobile apps' for ``mobile_names``)."""
+    duration = _DURATION
+    fields = (_VIDEO_ID, _CODE, duration, *extra)
+    contracts = [Producer(where=where, fields=fields, names=names, **_PLAYER)]
+    if mobile_names:
+        mobile_fields = (_VIDEO_ID, duration, *(extra if mobile_extra is None else mobile_extra))
+        contracts.append(Producer(where="the app's video player", fields=mobile_fields, names=mobile_names,
+                                  **_MOBILE))
+    return tuple(contracts)
 
 
 def iso8601_duration(seconds):
@@ -54,7 +85,8 @@ class VideoTransformer(XapiTransformer):
     """
     Statements about a video block: the object is the video, the context carries its length.
 
-    The object id is the block's IRI, ``<LMS>/xblock/block-v1:<course>+type@video+block@<id>``.
+    The object id is the block's IRI, ``<LMS>/xblock/block-v1:<course>+type@video+block@<id>``
+    (see :meth:`usage_key`).
     """
 
     def seconds(self, path, required=False):
@@ -92,16 +124,12 @@ class VideoTransformer(XapiTransformer):
         return current if current is not None else self.seconds("currentTime")
 
     def usage_key(self):
-        """The video block's usage key, built from the course key and the payload's ``id``."""
-        video_id = self.event.require("id", str)
-        course_id = self.event.course_id
-        prefix, _, course = course_id.partition(":")
-        block_prefix = _BLOCK_KEY_PREFIX.get(prefix)
-        if block_prefix is None:
-            raise InvalidEvent(self.event_name, "context.course_id",
-                               f"a video event needs a course-v1 or ccx-v1 course key, got {course_id!r}",
-                               kind="invalid_course_key")
-        return f"{block_prefix}:{course}+type@video+block@{video_id}"
+        """
+        The video block's usage key, built from the course key (any of its forms) and the payload's
+        ``id``: ``block-v1:<course>+type@video+block@<id>`` (``i4x://<org>/<course>/video/<id>``
+        in a course with an old-style key).
+        """
+        return self.course_block_key("video", self.event.require("id", str))
 
     def get_object(self):
         return self.block_activity(self.usage_key(), ActivityType.VIDEO)
@@ -116,6 +144,7 @@ class VideoLoaded(VideoTransformer):
     """The player loaded a video."""
 
     event_names = ("load_video", "edx.video.loaded")
+    contract = _video_contract(("load_video",), ("edx.video.loaded",), where="EventsPlugin.onReady")
     verb = vocab.INITIALIZED
 
 
@@ -132,6 +161,7 @@ class VideoPlayed(VideoPlayhead):
     """The learner started or resumed playback."""
 
     event_names = ("play_video", "edx.video.played")
+    contract = _video_contract(("play_video",), ("edx.video.played",), (_CURRENT_TIME,), "EventsPlugin.onPlay")
     verb = vocab.PLAYED
 
 
@@ -140,6 +170,7 @@ class VideoPaused(VideoPlayhead):
     """The learner paused playback."""
 
     event_names = ("pause_video", "edx.video.paused")
+    contract = _video_contract(("pause_video",), ("edx.video.paused",), (_CURRENT_TIME,), "EventsPlugin.onPause")
     verb = vocab.PAUSED
 
 
@@ -148,6 +179,8 @@ class VideoStopped(VideoPlayhead):
     """Playback stopped (the video reached its end, or the player was closed)."""
 
     event_names = ("stop_video", "edx.video.stopped")
+    contract = _video_contract(("stop_video",), ("edx.video.stopped",), (_CURRENT_TIME,), "EventsPlugin.onEnded",
+                               mobile_extra=(_CURRENT_TIME_SNAKE,))
     verb = vocab.TERMINATED
 
 
@@ -175,6 +208,15 @@ class VideoCaptionsShown(VideoCaptionsToggled):
 
     event_names = ("show_transcript", "edx.video.transcript.shown", "video_show_cc_menu",
                    "edx.video.closed_captions.shown")
+    contract = (
+        *_video_contract(("show_transcript", "edx.video.closed_captions.shown"), ("edx.video.transcript.shown",),
+                         (_CURRENT_TIME_SNAKE,), "EventsPlugin.onShowTranscript, EventsPlugin.onShowCaptions"),
+        Producer(where="the player before closed-caption events were renamed", fields=(_VIDEO_ID, _CODE, _DURATION,
+                 _CURRENT_TIME_SNAKE), names=("video_show_cc_menu",), repo=_PLAYER["repo"], path=_PLAYER["path"],
+                 commit="", source="browser",
+                 evidence="no longer in the player at the commit read; event-routing-backends' fixture "
+                          "(shared/xapi/events/video_show_cc_menu.json) stands instead"),
+    )
     captions_enabled = True
 
 
@@ -184,6 +226,15 @@ class VideoCaptionsHidden(VideoCaptionsToggled):
 
     event_names = ("hide_transcript", "edx.video.transcript.hidden", "video_hide_cc_menu",
                    "edx.video.closed_captions.hidden")
+    contract = (
+        *_video_contract(("hide_transcript", "edx.video.closed_captions.hidden"), ("edx.video.transcript.hidden",),
+                         (_CURRENT_TIME_SNAKE,), "EventsPlugin.onHideTranscript, EventsPlugin.onHideCaptions"),
+        Producer(where="the player before closed-caption events were renamed", fields=(_VIDEO_ID, _CODE, _DURATION,
+                 _CURRENT_TIME_SNAKE), names=("video_hide_cc_menu",), repo=_PLAYER["repo"], path=_PLAYER["path"],
+                 commit="", source="browser",
+                 evidence="no longer in the player at the commit read; event-routing-backends' fixture "
+                          "(shared/xapi/events/video_hide_cc_menu.json) stands instead"),
+    )
     captions_enabled = False
 
 
@@ -195,6 +246,8 @@ class VideoCompleted(VideoTransformer):
     """
 
     event_names = ("complete_video", "edx.video.completed")
+    contract = _video_contract(("complete_video",), ("edx.video.completed",), (_CURRENT_TIME._replace(read=False),),
+                               "EventsPlugin.onComplete", mobile_extra=(_CURRENT_TIME_SNAKE._replace(read=False),))
     verb = vocab.COMPLETED
 
     def get_result(self):
@@ -210,6 +263,11 @@ class VideoSeeked(VideoTransformer):
     """The learner moved the playhead; both ends of the move are required."""
 
     event_names = ("seek_video", "edx.video.position.changed")
+    contract = _video_contract(
+        ("seek_video",), ("edx.video.position.changed",),
+        (Field("data.old_time", "number", 10.0), Field("data.new_time", "number", 42.5),
+         Field("data.type", "str", "onSlideSeek", read=False)),
+        "EventsPlugin.onSeek")
     verb = vocab.SEEKED
 
     def get_result(self):
@@ -221,6 +279,11 @@ class VideoSpeedChanged(VideoTransformer):
     """The learner changed the playback rate; the result has both rates as ``"<rate>x"``."""
 
     event_names = ("speed_change_video",)
+    contract = _video_contract(
+        ("speed_change_video",),
+        extra=(_CURRENT_TIME_SNAKE._replace(read=False), Field("data.old_speed", "str", "1.0"),
+               Field("data.new_speed", "str", "1.5")),
+        where="EventsPlugin.onSpeedChange")
     verb = vocab.INTERACTED
 
     def get_result(self):
@@ -295,6 +358,7 @@ class VideoLoadedV2(VideoProfileTransformer):
     """The player loaded a video (initialized)."""
 
     event_names = VideoLoaded.event_names
+    contract = VideoLoaded.contract
     verb = vocab.INITIALIZED
 
 
@@ -303,6 +367,7 @@ class VideoPlayedV2(VideoProfileTransformer):
     """Playback started or resumed; the result has the playhead."""
 
     event_names = VideoPlayed.event_names
+    contract = VideoPlayed.contract
     verb = vocab.PLAYED
 
     def get_result(self):
@@ -314,6 +379,7 @@ class VideoPausedV2(VideoProfileTransformer):
     """Playback paused; the result has the playhead and the progress."""
 
     event_names = VideoPaused.event_names
+    contract = VideoPaused.contract
     verb = vocab.PAUSED
 
     def get_result(self):
@@ -325,6 +391,7 @@ class VideoStoppedV2(VideoProfileTransformer):
     """Playback stopped (terminated); the result has the playhead and the progress."""
 
     event_names = VideoStopped.event_names
+    contract = VideoStopped.contract
     verb = vocab.TERMINATED
 
     def get_result(self):
@@ -351,6 +418,7 @@ class VideoCaptionsShownV2(VideoCaptionsToggledV2):
     """Transcript or closed captions shown."""
 
     event_names = VideoCaptionsShown.event_names
+    contract = VideoCaptionsShown.contract
     captions_enabled = True
 
 
@@ -359,6 +427,7 @@ class VideoCaptionsHiddenV2(VideoCaptionsToggledV2):
     """Transcript or closed captions hidden."""
 
     event_names = VideoCaptionsHidden.event_names
+    contract = VideoCaptionsHidden.contract
     captions_enabled = False
 
 
@@ -370,6 +439,7 @@ class VideoCompletedV2(VideoProfileTransformer):
     """
 
     event_names = VideoCompleted.event_names
+    contract = VideoCompleted.contract
     verb = vocab.COMPLETED
 
     def get_result(self):
@@ -388,6 +458,7 @@ class VideoSeekedV2(VideoProfileTransformer):
     """The learner moved the playhead; both ends of the move are required."""
 
     event_names = VideoSeeked.event_names
+    contract = VideoSeeked.contract
     verb = vocab.SEEKED
 
     def get_result(self):
@@ -399,6 +470,12 @@ class VideoSpeedChangedV2(VideoProfileTransformer):
     """The learner changed the playback rate: the new rate as the profile's ``speed`` (``"1.5x"``)."""
 
     event_names = VideoSpeedChanged.event_names
+    contract = _video_contract(
+        ("speed_change_video",),
+        extra=(_CURRENT_TIME_SNAKE, Field("data.old_speed", "str", "1.0",
+        read=False),
+        Field("data.new_speed", "str", "1.5")),
+        where="EventsPlugin.onSpeedChange")
     verb = vocab.INTERACTED
 
     def get_result(self):

@@ -9,12 +9,9 @@ import re
 
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.keys import checked_key
 from openedx_xapi_router.transformers.base import XapiTransformer
 
-#: A usage key, course key or id as the LMS writes them (``block-v1:O+C+R+type@problem+block@ab12``,
-#: ``i4x://O/C/problem/ab12``): no whitespace, quotes, brackets, ``?`` or ``#``, so that it can sit
-#: inside an IRI unchanged.
-_KEY_RE = re.compile(r"^[\w.~:@+/=-]+$")
 #: An absolute http(s) URL with nothing an IRI forbids (query and fragment allowed).
 _URL_RE = re.compile(r'^https?://[^\s<>"{}|\\^`]+$')
 #: A path on the LMS (``/asset-v1:O+C+R+type@asset+block/ch1.pdf``): no whitespace, query or fragment.
@@ -34,8 +31,8 @@ def _iri_part(event_name, field, value, pattern, what):
 
 
 def iri_key(event_name, field, value):
-    """``value`` when it is a non-empty string usable inside an IRI as is (see ``_KEY_RE``)."""
-    return _iri_part(event_name, field, value, _KEY_RE, "not an id that can be part of an IRI")
+    """``value`` when it is a non-empty string usable inside an IRI as is (the one key rule of :mod:`core.keys`)."""
+    return checked_key(event_name, field, value)
 
 
 def iri_url(event_name, field, value):
@@ -49,23 +46,13 @@ def iri_path(event_name, field, value):
 
 
 def positive_int(event, path):
-    """``data.<path>`` as a positive integer (a page number); raise :class:`InvalidEvent` naming it otherwise."""
-    value = event.require(path, int)
-    if value < 1:
-        raise InvalidEvent(event.name, f"data.{path}", f"expected a positive integer, got {value!r}",
-                           kind="wrong_type")
-    return value
+    """``data.<path>`` as a positive integer (a page number): the event's integer accessor, at least 1."""
+    return event.integer(path, required=True, minimum=1)
 
 
 def optional_text(event, path):
-    """``data.<path>`` when it is a non-empty string; None when absent or empty; InvalidEvent for another type."""
-    value = event.data_value(path)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise InvalidEvent(event.name, f"data.{path}", f"expected str, got {type(value).__name__}",
-                           kind="wrong_type")
-    return value
+    """``data.<path>`` when it is a non-empty string; None when absent or empty: the event's text accessor."""
+    return event.text(path)
 
 
 class XBlockTransformer(XapiTransformer):

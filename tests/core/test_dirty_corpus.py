@@ -13,7 +13,7 @@ import sys
 from openedx_xapi_router.core.context import TransformContext
 from openedx_xapi_router.core.pipeline import serialize, transform_lines
 from openedx_xapi_router.core.reader import read_lines
-from openedx_xapi_router.core.report import Report
+from openedx_xapi_router.core.report import PAGE_VIEWS, Report, top_paths
 from openedx_xapi_router.core.validate import validate_statement
 from openedx_xapi_router.transformers import registry
 from tests.transformers.samples import SHARED_DIR, require_shared
@@ -55,6 +55,10 @@ def expected_from_manifest(manifest):
         name: count + manifest["duplicates_per_event_type"].get(name, 0)
         for name, count in manifest["per_name"].items() if not registry.is_supported(name)
     }
+    # Server page views (named by their URL path) are one count; their paths are counted apart.
+    page_views = {name: unsupported_named.pop(name) for name in list(unsupported_named) if name.startswith("/")}
+    if page_views:
+        unsupported_named[PAGE_VIEWS] = sum(page_views.values())
     return {
         "lines": manifest["lines"],
         "rejected": rejected,
@@ -63,6 +67,7 @@ def expected_from_manifest(manifest):
         # an event too (unsupported, not rejected).
         "events": manifest["valid_event_lines"] + per_defect.get("unknown_event_type", 0),
         "unsupported_named": unsupported_named,
+        "page_view_paths": top_paths(page_views),
         "unsupported_unknown": per_defect.get("unknown_event_type", 0),
     }
 
@@ -77,9 +82,12 @@ def check(report, manifest):
     assert report["lines"] == report["events"] + sum(expected["rejected"].values())
     # Every unsupported event name the manifest lists is counted exactly; the rest of the
     # unsupported events are the unknown_event_type lines, whose names the manifest does not list.
-    named = {name: count for name, count in report["unsupported"].items() if name in manifest["per_name"]}
+    named = {name: count for name, count in report["unsupported"].items()
+             if name in manifest["per_name"] or name == PAGE_VIEWS}
     assert named == expected["unsupported_named"]
-    unknown = sum(count for name, count in report["unsupported"].items() if name not in manifest["per_name"])
+    assert report["page_view_paths"] == expected["page_view_paths"]
+    unknown = sum(count for name, count in report["unsupported"].items()
+                  if name not in manifest["per_name"] and name != PAGE_VIEWS)
     assert unknown == expected["unsupported_unknown"]
     # Nothing the transformers cannot handle, no bug; every event is accounted for once.
     assert (report["errors"], report["invalid"], report["skipped"]) == ({}, {}, {})

@@ -36,7 +36,7 @@ COHORT_CREATED = {
     "accept_language": "es-ES,es;q=0.9,en;q=0.8",
     "event": {
         "cohort_id": 1031,
-        "name": "Group B",
+        "cohort_name": "Group B",
     },
     "time": "2026-03-01T01:06:19.173843+00:00",
     "event_type": "edx.cohort.created",
@@ -79,7 +79,7 @@ COHORT_CREATED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.cohort.created@1",
+            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.cohort.created@2",
             SESSION_ID: "8d9230a01892ee2acb8598d44f219720",
         },
     },
@@ -110,7 +110,7 @@ COHORT_USER_ADDED = {
     "accept_language": "hi-IN,hi;q=0.9,en;q=0.8",
     "event": {
         "cohort_id": 1031,
-        "name": "Group B",
+        "cohort_name": "Group B",
         "user_id": 500,
     },
     "time": "2026-03-01T02:56:36.608109+00:00",
@@ -154,7 +154,7 @@ COHORT_USER_ADDED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.cohort.user_added@1",
+            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.cohort.user_added@2",
             SESSION_ID: "7e054e45774488db8966cfeb24a956cf",
         },
     },
@@ -176,13 +176,13 @@ def test_real_event_gives_exact_statement(raw, expected):
                                            (COHORT_USER_ADDED, "http://activitystrea.ms/schema/1.0/join")])
 def test_statement_shape(raw, verb):
     [statement] = transform(raw)
-    check_shape(statement, raw, verb=verb, activity_type=GROUP)
+    check_shape(statement, raw, verb=verb, activity_type=GROUP, version=2)
 
 
 def test_registered_names():
     assert registry.get("edx.cohort.created") is cohort.CohortCreated
     assert registry.get("edx.cohort.user_added") is cohort.CohortUserAdded
-    assert registry.versions("edx.cohort.created") == registry.versions("edx.cohort.user_added") == [1]
+    assert registry.versions("edx.cohort.created") == registry.versions("edx.cohort.user_added") == [2]
 
 
 def test_the_learner_added_is_the_actor_not_the_staff_member_who_added_them():
@@ -201,7 +201,7 @@ def test_the_learner_added_is_the_actor_not_the_staff_member_who_added_them():
 
 def test_a_cohort_without_a_name_has_no_name():
     raw = copy.deepcopy(COHORT_CREATED)
-    del raw["event"]["name"]
+    del raw["event"]["cohort_name"]
     [statement] = transform(raw)
     assert statement["object"]["definition"] == {"type": GROUP}
 
@@ -210,7 +210,7 @@ def test_a_cohort_without_a_name_has_no_name():
     ({"cohort_id": None}, "data.cohort_id"),
     ({"cohort_id": "10 31"}, "data.cohort_id"),
     ({"cohort_id": 10.5}, "data.cohort_id"),
-    ({"name": 3}, "data.name"),
+    ({"cohort_name": 3}, "data.cohort_name"),
 ])
 def test_bad_payload_is_invalid_naming_the_field(changes, field):
     raw = copy.deepcopy(COHORT_CREATED)

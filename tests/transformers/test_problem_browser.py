@@ -248,12 +248,30 @@ def test_a_graded_payload_that_is_not_answers_and_html_naming_a_problem_is_inval
     assert error.value.field == "data"
 
 
-def test_a_graded_problem_needs_a_course_key_it_can_build_a_block_key_from():
+@pytest.mark.parametrize("block_id", ["1324b5467175f904c69b1a1a79afcd3f",
+                                      "i4x-MITx-PH142-problem-1324b5467175f904c69b1a1a79afcd3f"])
+def test_a_graded_problem_in_an_old_style_course_is_the_i4x_block(block_id):
+    """
+    An old-style course key (``ORG/COURSE/RUN``) gives the old usage key, ``i4x://ORG/COURSE/problem/<id>``;
+    the form fields of such a course name the problem by its old HTML id, ``i4x-ORG-COURSE-problem-<id>``.
+    """
     raw = copy.deepcopy(PROBLEM_GRADED)
     raw["context"]["course_id"] = "MITx/PH142/2026_T1"
+    raw["event"][0] = raw["event"][0].replace("1324b5467175f904c69b1a1a79afcd3f", block_id)
+    [statement] = transform(raw)
+    assert statement["object"]["id"] == (
+        "http://localhost:18000/xblock/i4x://MITx/PH142/problem/1324b5467175f904c69b1a1a79afcd3f")
+    assert statement["context"]["contextActivities"]["parent"][0]["id"] == (
+        "http://localhost:18000/course/MITx/PH142/2026_T1")
+    assert statement["result"] == {**PROBLEM_GRADED_STATEMENT["result"], "response": raw["event"][0]}
+
+
+def test_a_graded_problem_needs_a_course():
+    raw = copy.deepcopy(PROBLEM_GRADED)
+    raw["context"]["course_id"] = ""
     with pytest.raises(InvalidEvent) as error:
         transform(raw)
-    assert error.value.field == "context.course_id"
+    assert (error.value.field, error.value.kind) == ("context.course_id", "missing_field")
 
 
 def test_a_graded_block_id_that_cannot_be_an_iri_is_invalid():

@@ -655,12 +655,30 @@ def test_speed_that_is_not_a_string_is_invalid():
     assert (error.value.field, error.value.kind) == ("data.new_speed", "wrong_type")
 
 
-def test_video_in_an_old_style_course_is_invalid():
+@pytest.mark.parametrize("video_id", ["667bea56b1e3db48c8f8b6628d6077cd",
+                                      "i4x-edX-CS148-video-667bea56b1e3db48c8f8b6628d6077cd"])
+def test_video_in_an_old_style_course_is_the_i4x_block(video_id):
+    """
+    A course with an old-style key names its blocks ``i4x://ORG/COURSE/<type>/<id>`` (the old
+    ``Location``); its player's ``id`` is the bare id or the old HTML id (``i4x-ORG-COURSE-video-<id>``).
+    The statement is otherwise the course-v1 one, with the old course key.
+    """
     raw = copy.deepcopy(PLAY_VIDEO)
     raw["context"]["course_id"] = "edX/CS148/2025_T3"
+    raw["event"] = raw["event"].replace("667bea56b1e3db48c8f8b6628d6077cd", video_id)
+    [statement] = transform(raw)
+    expected = copy.deepcopy(PLAY_VIDEO_STATEMENT)
+    expected["object"]["id"] = "http://localhost:18000/xblock/i4x://edX/CS148/video/667bea56b1e3db48c8f8b6628d6077cd"
+    expected["context"]["contextActivities"]["parent"][0]["id"] = "http://localhost:18000/course/edX/CS148/2025_T3"
+    assert statement == expected
+
+
+def test_video_without_a_course_is_invalid():
+    raw = copy.deepcopy(PLAY_VIDEO)
+    raw["context"]["course_id"] = ""
     with pytest.raises(InvalidEvent) as error:
         transform(raw)
-    assert (error.value.field, error.value.kind) == ("context.course_id", "invalid_course_key")
+    assert (error.value.field, error.value.kind) == ("context.course_id", "missing_field")
 
 
 def test_video_in_a_ccx_has_a_ccx_block_id():
