@@ -111,7 +111,10 @@ MODELS = (
             if(verb_id = 'https://w3id.org/xapi/acrossx/verbs/evaluated',
                CAST(JSON_VALUE(event, '$.object.definition.extensions."http://id.tincanapi.com/extension/attempt-id"'),
                     'Int16'),
-               0) AS attempts
+               0) AS attempts,
+            -- the problem's usage key after "xblock/", without a "/answer" or "/hint" suffix or a
+            -- "_<n>_<n>" response suffix (macros/get_problem_id.sql @ 0ef62023a5a0b2913d4e62f52cd3ee52f3f55a14)
+            regexpExtract(object_id, 'xblock/([^/]*@problem\\+block@[0-9A-Za-z][^_/]*)', 1) AS problem_id
         FROM {{db}}.xapi_events_all_parsed
         WHERE verb_id IN ('https://w3id.org/xapi/acrossx/verbs/evaluated',
                           'http://adlnet.gov/expapi/verbs/passed', 'http://adlnet.gov/expapi/verbs/asked')

@@ -151,6 +151,16 @@ def test_default_statements_of_both_corpora_insert_without_a_failure(corpus_load
         assert database.count(model) > 0, f"{model}: no row from the corpora, so nothing was checked"
 
 
+def test_every_problem_answer_names_its_problem(corpus_load, fixture_load):
+    """``problem_events`` rows of answers (acrossx ``evaluated``) name a problem: joined to the course blocks."""
+    for database in (corpus_load[0], fixture_load[0]):
+        counts = database.query(
+            "SELECT countIf(problem_id = '') AS unnamed, count() AS answers FROM {db}.problem_events FINAL "
+            f"WHERE verb_id = '{vocab.EVALUATED.iri}'")[0]
+        assert int(counts["answers"]) > 0
+        assert int(counts["unnamed"]) == 0
+
+
 def test_every_transformer_fixture_inserts_without_a_failure(fixture_load):
     _, pairs, failures = fixture_load
     assert failures == []
