@@ -62,6 +62,7 @@ SEEKED = Verb("https://w3id.org/xapi/video/verbs/seeked", "seeked")
 # --- Activity Streams 1.0 verbs (http://activitystrea.ms/schema/1.0/) ----------------------------
 CREATED = Verb("http://activitystrea.ms/schema/1.0/create", "created")
 JOINED = Verb("http://activitystrea.ms/schema/1.0/join", "joined")
+RECEIVED = Verb("http://activitystrea.ms/schema/1.0/receive", "received")
 REQUESTED = Verb("http://activitystrea.ms/schema/1.0/request", "requested")
 SAVED = Verb("http://activitystrea.ms/schema/1.0/save", "saved")
 SEARCHED = Verb("http://activitystrea.ms/schema/1.0/search", "searched")
@@ -72,6 +73,11 @@ BOOKMARKED = Verb("http://id.tincanapi.com/verb/bookmarked", "bookmarked")
 EARNED = Verb("http://id.tincanapi.com/verb/earned", "earned")
 UNREGISTERED = Verb("http://id.tincanapi.com/verb/unregistered", "unregistered")
 VIEWED = Verb("http://id.tincanapi.com/verb/viewed", "viewed")
+
+# --- Tin Can registry, tincanapi.co.uk verbs (http://www.tincanapi.co.uk/verbs/) ------------------
+#: A learner assessed work (their own or a peer's) against a rubric. Not acrossx's ``evaluated``:
+#: Open edX Aspects reads that verb as a graded problem submission (docs/aspects.rst).
+ASSESSED = Verb("http://www.tincanapi.co.uk/verbs/evaluated", "evaluated")
 
 # --- acrossx profile (https://w3id.org/xapi/acrossx/) -------------------------------------------
 EDITED = Verb("https://w3id.org/xapi/acrossx/verbs/edited", "edited")

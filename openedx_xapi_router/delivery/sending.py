@@ -25,6 +25,7 @@ from django.conf import settings
 
 from openedx_xapi_router.core.errors import XapiRouterError
 from openedx_xapi_router.core.event import normalize
+from openedx_xapi_router.core.event_names import allowed_event_names
 from openedx_xapi_router.core.pipeline import transform
 from openedx_xapi_router.core.vocab import Extension
 from openedx_xapi_router.delivery.core import Item
@@ -209,6 +210,22 @@ publisher = BackgroundPublisher()
 atexit.register(publisher.flush, 2.0)
 
 
+#: The last ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` value seen, and the names it allows.
+_allowed_cache = {"value": object(), "names": frozenset()}
+
+
+def _allowed_names():
+    """
+    The names ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` allows (None: every supported name), worked out
+    once per value of the setting (see :mod:`openedx_xapi_router.core.event_names`).
+    """
+    value = getattr(settings, "XAPI_ROUTER_ALLOWED_EVENT_NAMES", None)
+    if _allowed_cache["value"] is not value:
+        _allowed_cache["names"] = allowed_event_names(value)
+        _allowed_cache["value"] = value
+    return _allowed_cache["names"]
+
+
 def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-name
     """
     Transform one live tracking event and hand its statements to ``publisher`` (the process's
@@ -220,7 +237,7 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
     if not registry.is_supported(name):
         _count("unsupported")
         return 0
-    allowed = getattr(settings, "XAPI_ROUTER_ALLOWED_EVENT_NAMES", None)
+    allowed = _allowed_names()
     if allowed is not None and name not in allowed:
         _count("not_allowed")
         return 0

@@ -21,8 +21,8 @@ xapi_logger = logging.getLogger(LOGGER_NAME)
 
 
 def enabled():
-    """True while ``XAPI_ROUTER_LOG_STATEMENTS`` is True."""
-    return bool(getattr(settings, "XAPI_ROUTER_LOG_STATEMENTS", False))
+    """True while ``XAPI_ROUTER_LOG_STATEMENTS`` is True (its default)."""
+    return bool(getattr(settings, "XAPI_ROUTER_LOG_STATEMENTS", True))
 
 
 def log_statements(statements):

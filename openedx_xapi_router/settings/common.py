@@ -39,8 +39,14 @@ def plugin_settings(settings):
 
     # .. setting_name: XAPI_ROUTER_ALLOWED_EVENT_NAMES
     # .. setting_default: None
-    # .. setting_description: The tracking event names the router transforms. None means every
-    #   event name that has a registered transformer; a list restricts it to those names.
+    # .. setting_description: The tracking event names the router transforms and sends. None (the
+    #   default) means the safe default names, ``openedx_xapi_router.core.event_names.DEFAULT_EVENT_NAMES``:
+    #   event-routing-backends' own default allow-list plus the events it does not transform whose
+    #   statements pass the Open edX Aspects contract test (docs/aspects.rst lists them and the
+    #   Aspects tables each one feeds). ``"*"`` means every event name that has a registered
+    #   transformer. A list means exactly those names (to widen the default, list it too:
+    #   ``[*DEFAULT_EVENT_NAMES, "edx.grades.problem.submitted"]``). ``manage.py lms
+    #   xapi_router_event_names`` prints the names the current value sends.
     _set_default(settings, "XAPI_ROUTER_ALLOWED_EVENT_NAMES", None)
 
     # .. setting_name: XAPI_ROUTER_CELERY_QUEUE
@@ -131,14 +137,18 @@ def plugin_settings(settings):
 
     # .. toggle_name: XAPI_ROUTER_LOG_STATEMENTS
     # .. toggle_implementation: DjangoSetting
-    # .. toggle_default: False
+    # .. toggle_default: True
     # .. toggle_description: Writes every statement the live path makes to the ``xapi_tracking``
-    #   logger (INFO, the statement's JSON as the message), as event-routing-backends does, for sites
-    #   that ship statements from their logs. Statements are logged even when no LRS endpoint matches.
+    #   logger (INFO, the statement's JSON as the message), as event-routing-backends does by
+    #   default (its ``XAPI_EVENT_LOGGING_ENABLED`` is True). The LMS's log format then gives the
+    #   lines Open edX Aspects' Vector reads (``... [xapi_tracking] <file>:<line> - {statement}``;
+    #   docs/aspects.rst, "The Vector path"), so a site that switches from event-routing-backends
+    #   keeps feeding Aspects. Statements are logged even when no LRS endpoint matches. Set it
+    #   False when nothing reads these lines.
     # .. toggle_warning: Statements name learners (actor ids); the log lines then carry them too.
     # .. toggle_use_cases: open_edx
     # .. toggle_creation_date: 2026-11-26
-    _set_default(settings, "XAPI_ROUTER_LOG_STATEMENTS", False)
+    _set_default(settings, "XAPI_ROUTER_LOG_STATEMENTS", True)
 
     add_tracking_backend(settings)
 

@@ -2,7 +2,7 @@
 Certificates: a learner was awarded a course certificate.
 
 .. event_name: edx.certificate.created
-.. event_version: 1
+.. event_version: 2 (verb ``received``; 1: ``earned``)
 
 Payload fields (``data``, a server event, also sent from a Celery task when certificates are
 generated in batch): ``user_id`` (the learner; the event's own user may be staff or nobody),
@@ -23,7 +23,13 @@ from openedx_xapi_router.transformers.xblock_events import iri_key, optional_tex
 
 @registry.register
 class CertificateCreated(XapiTransformer):
-    """A learner earned a course certificate."""
+    """
+    A learner received a course certificate.
+
+    Version 2: the verb is Activity Streams' ``receive`` (version 1: Tin Can's ``earned``). Open
+    edX Aspects reads every ``earned`` statement as a grade (``grading_events``, then
+    ``fact_grades``): a certificate has no score, so it counted as a grade of 0 (docs/aspects.rst).
+    """
 
     event_names = ("edx.certificate.created",)
     contract = Producer(
@@ -42,8 +48,8 @@ class CertificateCreated(XapiTransformer):
         evidence="the file was located at this commit but not read (the search budget is shared); the fields are the "
                  "module docstring's and the tests' real events",
     )
-    version = 1
-    verb = vocab.EARNED
+    version = 2
+    verb = vocab.RECEIVED
 
     def get_object(self):
         certificate_id = iri_key(self.event_name, "data.certificate_id", self.event.require("certificate_id", str))

@@ -5,7 +5,8 @@ response, asked for a peer's response to assess, or assessed their own or a peer
 .. event_name: openassessmentblock.create_submission, openassessmentblock.save_submission,
    openassessmentblock.get_peer_submission, openassessmentblock.self_assess,
    openassessmentblock.peer_assess
-.. event_version: 1 (submissions, peer request); 2 (self_assess, peer_assess: the option object and the score)
+.. event_version: 1 (submissions, peer request); 2 (self_assess, peer_assess: the option object, the score,
+   the Tin Can ``evaluated`` verb)
 
 Object: the ORA block (``context.module.usage_key``), a ``cmi.interaction`` of interaction type
 ``long-fill-in``, named by its display name.
@@ -181,10 +182,15 @@ class Assessed(OraTransformer):
 
     Version 2: ``option`` is read as edx-ora2 sends it (``{"name", "points"}`` or ``None``); version
     1 read a bare option name, a shape no release of edx-ora2 ever published, so it is not kept.
+    The verb is the Tin Can registry's ``evaluated`` (:data:`~openedx_xapi_router.core.vocab.ASSESSED`),
+    not acrossx's: Open edX Aspects reads acrossx ``evaluated`` as a learner's graded answer to a
+    problem (``problem_events``, ``grading_events``), and an assessment is neither: the score is
+    the assessor's opinion of a response (a peer's, for ``peer_assess``), not the actor's grade
+    (docs/aspects.rst).
     """
 
     version = 2
-    verb = vocab.EVALUATED
+    verb = vocab.ASSESSED
     assessment_type = None
 
     def rubric(self):

@@ -4,7 +4,7 @@ chapter.
 
 .. event_name: textbook.pdf.chapter.navigated, textbook.pdf.page.navigated,
    textbook.pdf.page.scrolled, textbook.pdf.search.executed
-.. event_version: 1
+.. event_version: 1 (pages, search); 2 (chapter.navigated: verb ``viewed``)
 
 Payload fields (``data``, browser events of the PDF viewer): ``chapter``, the chapter's PDF (an
 LMS path such as ``/asset-v1:O+C+R+type@asset+block/ch1.pdf``, or an absolute URL); ``page``, the
@@ -114,7 +114,14 @@ class PageScrolled(PageViewed):
 
 @registry.register
 class ChapterNavigated(TextbookTransformer):
-    """The learner opened a chapter; the object is the chapter, named by its title when known."""
+    """
+    The learner opened a chapter; the object is the chapter, named by its title when known.
+
+    Version 2: the verb is ``viewed``, as for the chapter's pages (version 1: DoD ISD's
+    ``navigated``). Open edX Aspects reads every ``navigated`` statement as a move through the
+    course outline (``navigation_events``): a chapter's PDF is no block of the outline, and the
+    statement moved the learner's "last visit" and page engagement (docs/aspects.rst).
+    """
 
     event_names = ("textbook.pdf.chapter.navigated",)
     contract = Producer(
@@ -130,7 +137,8 @@ class ChapterNavigated(TextbookTransformer):
         Field("data.name", "str", "textbook.pdf.chapter.navigated",
         read=False)),
     )
-    verb = vocab.NAVIGATED
+    version = 2
+    verb = vocab.VIEWED
 
     def get_object(self):
         return self.chapter_activity(optional_text(self.event, "chapter_title"))

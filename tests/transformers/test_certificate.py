@@ -49,12 +49,12 @@ CERTIFICATE_SELF = {
 }
 
 CERTIFICATE_SELF_STATEMENT = {
-    "id": "2e8dec81-e72b-5cb7-8754-87feabde680c",
+    "id": "a2753157-a925-5d97-abdd-9f074636217e",
     "actor": ACTOR,
     "verb": {
-        "id": "http://id.tincanapi.com/verb/earned",
+        "id": "http://activitystrea.ms/schema/1.0/receive",
         "display": {
-            "en": "earned",
+            "en": "received",
         },
     },
     "object": {
@@ -83,7 +83,7 @@ CERTIFICATE_SELF_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.certificate.created@1",
+            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.certificate.created@2",
             SESSION_ID: "867d12c2f14bdf03e5805bbfa80e62b0",
             "https://w3id.org/xapi/openedx/extension/generation-mode": "self",
         },
@@ -122,12 +122,12 @@ CERTIFICATE_BATCH = {
 }
 
 CERTIFICATE_BATCH_STATEMENT = {
-    "id": "112717e0-b8cf-58fd-8bc1-11a9c7c4331e",
+    "id": "230be16d-12e1-5091-b448-21a0650f600d",
     "actor": ACTOR,
     "verb": {
-        "id": "http://id.tincanapi.com/verb/earned",
+        "id": "http://activitystrea.ms/schema/1.0/receive",
         "display": {
-            "en": "earned",
+            "en": "received",
         },
     },
     "object": {
@@ -156,7 +156,7 @@ CERTIFICATE_BATCH_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.certificate.created@1",
+            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.certificate.created@2",
             "https://w3id.org/xapi/openedx/extension/generation-mode": "batch",
         },
     },
@@ -165,7 +165,7 @@ CERTIFICATE_BATCH_STATEMENT = {
 }
 
 
-EARNED = "http://id.tincanapi.com/verb/earned"
+RECEIVED = "http://activitystrea.ms/schema/1.0/receive"
 BADGE = "http://activitystrea.ms/schema/1.0/badge"
 GENERATION_MODE = "https://w3id.org/xapi/openedx/extension/generation-mode"
 
@@ -179,12 +179,12 @@ def test_real_event_gives_exact_statement(raw, expected):
 @pytest.mark.parametrize("raw", [CERTIFICATE_SELF, CERTIFICATE_BATCH])
 def test_statement_shape(raw):
     [statement] = transform(raw)
-    check_shape(statement, raw, verb=EARNED, activity_type=BADGE, extension_keys=(GENERATION_MODE,))
+    check_shape(statement, raw, verb=RECEIVED, activity_type=BADGE, extension_keys=(GENERATION_MODE,), version=2)
 
 
 def test_registered_name():
     assert registry.get("edx.certificate.created") is certificate.CertificateCreated
-    assert registry.versions("edx.certificate.created") == [1]
+    assert registry.versions("edx.certificate.created") == [2]  # 2: received, not earned (docs/aspects.rst)
 
 
 def test_the_actor_is_the_learner_in_the_payload_not_the_request_user():

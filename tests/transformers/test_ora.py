@@ -393,10 +393,10 @@ SELF_ASSESSED = {
 }
 
 SELF_ASSESSED_STATEMENT = {
-    "id": "fdbfc037-960f-5b1a-b1ab-c48a9f0b892c",
+    "id": "9dc6720b-0203-5a69-a695-1df698f874da",
     "actor": ACTOR,
     "verb": {
-        "id": "https://w3id.org/xapi/acrossx/verbs/evaluated",
+        "id": "http://www.tincanapi.co.uk/verbs/evaluated",
         "display": {
             "en": "evaluated",
         },
@@ -518,10 +518,10 @@ PEER_ASSESSED = {
 }
 
 PEER_ASSESSED_STATEMENT = {
-    "id": "8ed2ff60-2d67-5a1a-851d-8b3411b1e117",
+    "id": "cdb48c31-37b2-58e9-9930-437d0d98baa4",
     "actor": ACTOR,
     "verb": {
-        "id": "https://w3id.org/xapi/acrossx/verbs/evaluated",
+        "id": "http://www.tincanapi.co.uk/verbs/evaluated",
         "display": {
             "en": "evaluated",
         },
@@ -592,9 +592,9 @@ REAL_EVENTS = {
                         ("response",), ()),
     "get_peer_submission": (PEER_SUBMISSION_REQUESTED, PEER_SUBMISSION_REQUESTED_STATEMENT,
                             "http://activitystrea.ms/schema/1.0/request", (), (SUBMISSION_ID,)),
-    "self_assess": (SELF_ASSESSED, SELF_ASSESSED_STATEMENT, "https://w3id.org/xapi/acrossx/verbs/evaluated",
+    "self_assess": (SELF_ASSESSED, SELF_ASSESSED_STATEMENT, "http://www.tincanapi.co.uk/verbs/evaluated",
                     ("response", "score", "extensions"), (SUBMISSION_ID, MODE)),
-    "peer_assess": (PEER_ASSESSED, PEER_ASSESSED_STATEMENT, "https://w3id.org/xapi/acrossx/verbs/evaluated",
+    "peer_assess": (PEER_ASSESSED, PEER_ASSESSED_STATEMENT, "http://www.tincanapi.co.uk/verbs/evaluated",
                     ("response", "score", "extensions"), (SUBMISSION_ID, MODE)),
 }
 
