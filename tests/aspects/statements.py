@@ -14,9 +14,11 @@ Statements are made with the reference context (``tests/transformers/samples.py`
 also what the oracle's LMS lookups answer, so our ids and ERB's meet.
 """
 import collections
+import datetime
 import importlib
 import json
 import pkgutil
+from pathlib import Path
 
 from openedx_xapi_router.core.errors import XapiRouterError
 from openedx_xapi_router.core.event import normalize
@@ -26,6 +28,7 @@ from tests import erb_oracle
 from tests.transformers import samples
 
 CORPUS_DIR = samples.SHARED_DIR / "corpus"
+CONTRACT_FIXTURES = Path(__file__).resolve().parent.parent / "contracts" / "fixtures"
 CORPORA = ("clean-10k.log", "dirty-10k.log")
 
 
@@ -122,9 +125,32 @@ def _alias_events(events):
     return aliases
 
 
+def _contract_events():
+    """
+    ``[(label, raw event)]``: every case of every producer-contract fixture
+    (``tests/contracts/fixtures/<event name>.json``, written from the producer's real shape).
+
+    Every case there has the same ``time``; as statement ids come from the actor, the time and the
+    verb, each case here gets its own second (from 2026-01-01) so that no two events' statements
+    share an id and every row in the models is traced back to its one event.
+    """
+    events = []
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    for path in sorted(CONTRACT_FIXTURES.glob("*.json")):
+        fixture = json.loads(path.read_text())
+        for case in fixture["cases"]:
+            event = dict(case["event"], time=(start + datetime.timedelta(seconds=len(events))).isoformat())
+            events.append((f"contract {path.stem}: {case['case']}", event))
+    return events
+
+
 def fixture_events():
-    """``[(label, raw event)]``: the shared samples, the transformer tests' real events, and aliases."""
-    events = [(f"sample {name}", samples.load_event(name)) for name in samples.sample_names()] + _module_events()
+    """
+    ``[(label, raw event)]``: the shared samples, the transformer tests' real events, the
+    producer-contract fixtures, and aliases.
+    """
+    events = ([(f"sample {name}", samples.load_event(name)) for name in samples.sample_names()]
+              + _module_events() + _contract_events())
     return events + _alias_events(events)
 
 
