@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 LMS_ROOT = Path(__file__).resolve().parent / "lms_root"
+REPO_ROOT = LMS_ROOT.parents[1]  # the router's source tree under test, importable as the LMS's venv would have it
 
 #: Django set-up, then the LMS's data the router reads: the external id types (the LMS's data
 #: migrations create them), a learner and a course overview.
@@ -40,7 +41,7 @@ def env(tmp_path, settings="lms.envs.test", **extra):
     """The environment of a test-LMS process: its path, settings module and database under ``tmp_path``."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("XAPI_ROUTER_")}
     environment.update({
-        "PYTHONPATH": str(LMS_ROOT),
+        "PYTHONPATH": os.pathsep.join((str(LMS_ROOT), str(REPO_ROOT))),
         "DJANGO_SETTINGS_MODULE": settings,
         "XAPI_ROUTER_TEST_LMS_DB": str(tmp_path / "lms.sqlite3"),
     })

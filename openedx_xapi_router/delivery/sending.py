@@ -143,7 +143,10 @@ class BackgroundPublisher:
     def submit(self, event):
         """Queue one ``[endpoint_ids, event_name, transformer_version, statements]`` for publishing."""
         app = get_current_app()
-        if app.conf.task_always_eager:  # eager mode: in the caller's thread (publish_events delivers in-process)
+        if app.conf.task_always_eager and self.publish is publish_events:
+            # Eager mode (CELERY_ALWAYS_EAGER): delivered in the caller's thread before submit returns,
+            # as Celery runs eager tasks (publish_events delivers in-process). A publisher given its
+            # own publish function keeps its threading.
             self._publish_batch(app, [event])
             return
         if not self.threaded or not getattr(settings, "XAPI_ROUTER_PUBLISH_IN_BACKGROUND", True):

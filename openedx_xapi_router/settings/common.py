@@ -202,7 +202,10 @@ def ensure_tracking_backend():
     except ImportError:  # pragma: no cover - event-tracking is a requirement
         tracker = None
     if tracker is not None:
-        default = tracker.get_tracker()
+        try:
+            default = tracker.get_tracker()
+        except KeyError:  # no tracker registered (EVENT_TRACKING_ENABLED is False): the settings will do
+            default = None
         if isinstance(default, DjangoTracker) and settings.XAPI_ROUTER_BACKEND_NAME not in default.backends:
             from openedx_xapi_router.backends.tracking import XapiRouterBackend  # pylint: disable=import-outside-toplevel
 
