@@ -45,8 +45,8 @@ def test_the_check_is_registered():
     assert checks.check_backend_present in registry.registry.registered_checks
 
 
-@pytest.fixture
-def django_tracker(settings):
+@pytest.fixture(name="django_tracker")
+def fixture_django_tracker(settings):
     """The default tracker as event-tracking's app builds it from the settings (restored after)."""
     previous = tracker.TRACKERS.get(tracker.DEFAULT_TRACKER_NAME)
     settings.EVENT_TRACKING_BACKENDS = {"tracking_logs": LOGGER}
@@ -88,19 +88,21 @@ def test_start_up_changes_nothing_while_disabled(settings, django_tracker):
     assert "xapi_router" not in django_tracker.backends
 
 
-@pytest.fixture
-def without_erb(monkeypatch):
+@pytest.fixture(name="without_erb")
+def fixture_without_erb(monkeypatch):
     """As in an LMS without event-routing-backends: the package cannot be found."""
     monkeypatch.setitem(sys.modules, "event_routing_backends", None)
 
 
-def test_the_drop_in_processor_says_how_to_get_erb(without_erb):  # pylint: disable=unused-argument
+@pytest.mark.usefixtures("without_erb")
+def test_the_drop_in_processor_says_how_to_get_erb():
     from openedx_xapi_router.erb.processor import XapiRouterProcessor  # pylint: disable=import-outside-toplevel
 
     with pytest.raises(ImproperlyConfigured, match=r'pip install "openedx-xapi-router\[erb\]"'):
         XapiRouterProcessor()
 
 
-def test_the_import_command_says_how_to_get_erb(without_erb):  # pylint: disable=unused-argument
+@pytest.mark.usefixtures("without_erb")
+def test_the_import_command_says_how_to_get_erb():
     with pytest.raises(CommandError, match=r'pip install "openedx-xapi-router\[erb\]"'):
         call_command("import_erb_router_configurations", "--dry-run")

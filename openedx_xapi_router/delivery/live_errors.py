@@ -21,7 +21,7 @@ retired learner, unknown course) and an invalid event are counted by kind only.
 import logging
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def _store(kind, event_name, error):
     try:
         from django.core.cache import cache  # pylint: disable=import-outside-toplevel
 
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         key = _hour_key(kind, now)
         if not cache.add(key, 1, CACHE_TIMEOUT):
             try:
@@ -128,7 +128,7 @@ def summary(now=None):
     """
     from django.core.cache import cache  # pylint: disable=import-outside-toplevel
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     keys = {
         _hour_key(kind, now - timedelta(hours=hours)): kind
         for kind in ERROR_KINDS for hours in range(24)

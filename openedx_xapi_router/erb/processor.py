@@ -59,7 +59,7 @@ class XapiRouterProcessor:
 
     def __init__(self, **options):
         if not compat.erb_installed():
-            raise ImproperlyConfigured(compat.erb_missing_message("openedx_xapi_router.erb.processor.XapiRouterProcessor"))
+            raise ImproperlyConfigured(compat.erb_missing_message(f"{__name__}.XapiRouterProcessor"))
         self.options = options
 
     def __call__(self, events):

@@ -22,12 +22,12 @@ HOME = "http://localhost:18000"
 
 
 def broken_course_names(course_id):
-    """A resolver with the bug of finding 1: it reads an attribute of a dict."""
-    return {"display_name": "Demo"}.display_name  # pylint: disable=no-member
+    """A resolver with the bug of finding 1: it reads an attribute of the serializer's dict."""
+    return {"id": course_id, "display_name": "Demo"}.display_name  # pylint: disable=no-member
 
 
-@pytest.fixture
-def broken_context():
+@pytest.fixture(name="broken_context")
+def fixture_broken_context():
     """The process's transform context with the broken resolver injected (and the old one back after)."""
     resolvers.reset_transform_context()
     resolvers._CONTEXT = TransformContext(  # pylint: disable=protected-access
@@ -46,8 +46,8 @@ def broken_context():
     cache.clear()
 
 
-@pytest.fixture
-def attributes(monkeypatch):
+@pytest.fixture(name="attributes")
+def fixture_attributes(monkeypatch):
     """The monitoring attributes set, read where edx-django-utils would receive them."""
     seen = []
     monkeypatch.setattr(monitoring, "set_custom_attribute", lambda name, value: seen.append((name, value)))
@@ -59,7 +59,8 @@ def published():
     return calls, sending.BackgroundPublisher(publish=lambda app, events: calls.append(events), threaded=False)
 
 
-def test_a_resolver_error_is_logged_with_its_traceback_counted_and_monitored(broken_context, attributes, caplog):
+@pytest.mark.usefixtures("broken_context")
+def test_a_resolver_error_is_logged_with_its_traceback_counted_and_monitored(attributes, caplog):
     LrsEndpoint.objects.create(name="all", statements_url="http://127.0.0.1:9/statements")
     calls, publisher = published()
     with caplog.at_level(logging.ERROR, logger="openedx_xapi_router.delivery.live_errors"):
@@ -93,7 +94,8 @@ def test_the_log_says_how_many_it_held_back():
     assert limit.should_log(("transformer_bug", "a")) == (True, 2)
 
 
-def test_expected_outcomes_are_counted_not_logged(broken_context, caplog, settings):
+@pytest.mark.usefixtures("broken_context")
+def test_expected_outcomes_are_counted_not_logged(caplog, settings):
     settings.XAPI_ROUTER_ALLOWED_EVENT_NAMES = None
     LrsEndpoint.objects.create(name="all", statements_url="http://127.0.0.1:9/statements")
     _, publisher = published()
@@ -105,7 +107,8 @@ def test_expected_outcomes_are_counted_not_logged(broken_context, caplog, settin
     assert live_errors.summary()["total"] == 0
 
 
-def test_the_status_page_shows_the_errors(broken_context, admin_client):
+@pytest.mark.usefixtures("broken_context")
+def test_the_status_page_shows_the_errors(admin_client):
     endpoint = LrsEndpoint.objects.create(name="all", statements_url="http://127.0.0.1:9/statements")
     _, publisher = published()
     for number in range(3):

@@ -34,7 +34,9 @@ XAPI_ROUTER_ENCRYPTION_KEYS = ["a-long-random-string-for-the-test-lms"]
 
 #: The same, with the router's backend named explicitly (so only eager mode is under test).
 EXPLICIT_BACKEND_SETTINGS = LATE_ENABLE_SETTINGS + """
-EVENT_TRACKING_BACKENDS["xapi_router"] = {"ENGINE": "openedx_xapi_router.backends.tracking.XapiRouterBackend", "OPTIONS": {}}
+EVENT_TRACKING_BACKENDS["xapi_router"] = {
+    "ENGINE": "openedx_xapi_router.backends.tracking.XapiRouterBackend", "OPTIONS": {},
+}
 """
 
 #: An enrollment as the LMS emits it: ``tracker.emit`` inside the request's context (student
@@ -78,7 +80,8 @@ def test_course_name_and_learner_id_come_from_the_lms_shapes(tmp_path):
             pass
         print(json.dumps({
             "statement": statement, "erb_id": erb_id,
-            "external_id": str(ExternalId.objects.get(user=learner, external_id_type__name=ExternalIdType.XAPI).external_user_id),
+            "external_id": str(ExternalId.objects.get(
+                user=learner, external_id_type__name=ExternalIdType.XAPI).external_user_id),
             "sources": [settings.XAPI_ROUTER_ACTOR_ID_SOURCE, settings.XAPI_ROUTER_COURSE_NAME_SOURCE],
         }))
     """, tmp_path)
@@ -119,7 +122,8 @@ def test_the_lms_celery_app_registers_the_delivery_tasks(tmp_path):
         APP.loader.import_default_modules()
         print(json.dumps(sorted(name for name in APP.tasks if name.startswith("openedx_xapi_router."))))
     """, tmp_path, setup=False)
-    assert result == ["openedx_xapi_router.delivery.deliver_statements", "openedx_xapi_router.delivery.retry_statements"]
+    assert result == ["openedx_xapi_router.delivery.deliver_statements",
+                      "openedx_xapi_router.delivery.retry_statements"]
 
 
 def test_enabled_after_the_plugin_settings_ran_still_routes(tmp_path):

@@ -6,11 +6,13 @@ Django settings of the standalone test project (``DJANGO_SETTINGS_MODULE=tests.p
 * Celery: eager by default; a real broker when ``XAPI_ROUTER_BROKER_URL`` is set (see
   ``tests/project/celery_app.py``).
 
-``event_routing_backends`` (ERB), when installed (the ``[erb]`` extra), is an installed app, so its ``RouterConfiguration`` table exists for the
-switching tests (``tests/erb``): its models need only django-config-models' abstract base and
-fernet-fields (keyed by ``SECRET_KEY``). Its LMS helpers (external user ids, course overviews) are
-absent; ERB's own transformers run with them replaced (``tests/erb_oracle.py``). Its toggles
-(``XAPI_EVENTS_ENABLED``...) are left unset (off), as in an LMS without ERB's plugin settings.
+``event_routing_backends`` (ERB), when installed (the ``[erb]`` extra), is an installed app, so its
+``RouterConfiguration`` table exists for the switching tests (``tests/erb``): its models need only
+django-config-models' abstract base and fernet-fields (keyed by ``SECRET_KEY``). Its LMS helpers
+(external user ids, course overviews) are absent here (the LMS's stand-ins live in
+``tests/lms_root``, run in subprocesses: ``tests/lms.py``); ERB's own transformers run with them
+replaced (``tests/erb_oracle.py``). Its toggles (``XAPI_EVENTS_ENABLED``...) are left unset (off),
+as in an LMS without ERB's plugin settings.
 """
 import importlib.util
 import os

@@ -2,7 +2,8 @@
 The processors the LMS's ``EVENT_TRACKING_BACKENDS["tracking_logs"]`` runs before writing the
 tracking log.
 
-Mirrors edx-platform ``common/djangoapps/track/shim.py`` (openedx/openedx-platform e57a655d77b614f19223984e9805b1fb940ab192):
+Mirrors edx-platform ``common/djangoapps/track/shim.py`` (openedx/openedx-platform
+e57a655d77b614f19223984e9805b1fb940ab192):
 ``LegacyFieldMappingProcessor`` rewrites the event **in place** into the tracking-log shape
 (context fields ``username``, ``session``, ``ip``, ``agent``, ``host``, ``referer``,
 ``accept_language`` moved to the top; ``data`` becomes ``event``; ``timestamp`` becomes ``time``;

@@ -53,7 +53,7 @@ class ExternalId(models.Model):
 
     @classmethod
     def add_new_user_id(cls, user, type_name):
-        """``(external_id, created)`` for ``user`` and the type named ``type_name``; ``(None, False)`` if no such type."""
+        """``(external_id, created)`` for ``user`` and the type named ``type_name``; ``(None, False)`` if none."""
         type_obj = ExternalIdType.objects.filter(name=type_name).first()
         if type_obj is None:
             return None, False

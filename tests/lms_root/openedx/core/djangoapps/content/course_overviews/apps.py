@@ -1,4 +1,7 @@
-"""Mirrors edx-platform ``openedx/core/djangoapps/content/course_overviews/apps.py``: the app config the LMS installs."""
+"""
+Mirrors edx-platform ``openedx/core/djangoapps/content/course_overviews/apps.py``: the app config the
+LMS installs.
+"""
 from django.apps import AppConfig
 
 

@@ -15,7 +15,7 @@ class CourseOverview(models.Model):
     """One course run's overview."""
 
     id = CourseKeyField(db_index=True, primary_key=True, max_length=255)
-    display_name = models.TextField(null=True)
+    display_name = models.TextField(null=True)  # noqa: DJ001  (the LMS's field: None when unset)
     display_number_with_default = models.TextField(default="")
     display_org_with_default = models.TextField(default="")
     start = models.DateTimeField(null=True)
