@@ -139,11 +139,15 @@ class BackgroundPublisher:
         self._wake = threading.Event()
         self._idle = threading.Event()
         self._thread = None
+        self._eager_app = None
+        self._eager = False
 
     def submit(self, event):
         """Queue one ``[endpoint_ids, event_name, transformer_version, statements]`` for publishing."""
         app = get_current_app()
-        if app.conf.task_always_eager and self.publish is publish_events:
+        if app is not self._eager_app:  # reading Celery's conf costs microseconds: once per app
+            self._eager_app, self._eager = app, bool(app.conf.task_always_eager)
+        if self._eager and self.publish is publish_events:
             # Eager mode (CELERY_ALWAYS_EAGER): delivered in the caller's thread before submit returns,
             # as Celery runs eager tasks (publish_events delivers in-process). A publisher given its
             # own publish function keeps its threading.

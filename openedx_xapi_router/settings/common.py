@@ -24,7 +24,8 @@ def plugin_settings(settings):
     # .. toggle_default: False
     # .. toggle_description: Turns the xAPI router on. While False the router adds no event-tracking
     #   backend, so no tracking event is transformed or sent. Set it True (for instance in the LMS's
-    #   YAML configuration) once at least one LRS is configured.
+    #   YAML configuration) once at least one LRS is configured. When True, the app's ``ready()`` puts the
+    #   backend back if the settings lost it after plugin settings ran (logged; check ``xapi_router.E008``).
     # .. toggle_use_cases: open_edx
     # .. toggle_creation_date: 2026-11-26
     _set_default(settings, "XAPI_ROUTER_ENABLED", False)
