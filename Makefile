@@ -5,6 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 RALPH_VENV ?= .venv-ralph
+LMS_VENV ?= .venv-lms
 VAR := var
 RALPH_DIR := $(VAR)/ralph
 MARIADB_URL ?= mysql://root:@127.0.0.1:3306/test
@@ -15,8 +16,14 @@ export CUSTOM_COMPILE_COMMAND = make upgrade
 
 STAMP := $(VENV)/.requirements.stamp
 RALPH_STAMP := $(RALPH_VENV)/.requirements.stamp
+LMS_STAMP := $(LMS_VENV)/.requirements.stamp
+# The LMS-pins pass (`make test-lms`): the tests that meet the LMS's packages (the test LMS, the live
+# path, the plugin wiring, resolvers, checks, the Celery worker). The transformers, the backfill,
+# the admin and the ERB switching run in the main pass only.
+LMS_TESTS ?= tests/lms_contracts tests/test_readme_lms.py tests/test_install_footprint.py tests/test_lms_wiring.py \
+	tests/test_resolvers.py tests/test_checks.py tests/test_plugin_settings.py tests/test_celery_worker.py tests/delivery
 
-.PHONY: help requirements upgrade test test-unit test-mariadb quality bench demo ralph-start ralph-stop clean
+.PHONY: help requirements upgrade test test-unit test-mariadb test-lms quality bench demo ralph-start ralph-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -41,12 +48,23 @@ $(RALPH_STAMP): $(RALPH_VENV)/bin/python requirements/ralph.txt
 	$(RALPH_VENV)/bin/python -c "import ralph.backends.lrs.fs, uvicorn, bcrypt"  # fail here if the install failed
 	touch $@
 
+$(LMS_VENV)/bin/python:
+	$(PYTHON) -m venv $(LMS_VENV)
+
+$(LMS_STAMP): $(LMS_VENV)/bin/python requirements/lms-test.txt requirements/lms-release.txt setup.py
+	set -o pipefail; $(LMS_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements/lms-test.txt 2>&1 | { grep -v 'is ignored' || true; }
+	set -o pipefail; $(LMS_VENV)/bin/python -m pip install $(PIP_QUIET) --no-deps --no-build-isolation -e . 2>&1 | { grep -v 'is ignored' || true; }
+	$(LMS_VENV)/bin/python -c "import django, celery; assert django.get_version() == '5.2.12', django.get_version()"
+	touch $@
+
 upgrade: $(STAMP) ## re-pin requirements/*.txt from the .in files with pip-compile
 	$(PIP_COMPILE) -o requirements/pip-tools.txt requirements/pip-tools.in
 	$(PIP_COMPILE) -o requirements/base.txt requirements/base.in
 	$(PIP_COMPILE) -o requirements/test.txt requirements/test.in
 	$(PIP_COMPILE) -o requirements/quality.txt requirements/quality.in
 	$(PIP_COMPILE) -o requirements/dev.txt requirements/dev.in
+	# The LMS-pins pass: our requirements at the LMS's pins (requirements/lms-release.txt).
+	$(PIP_COMPILE) -o requirements/lms-test.txt requirements/lms-test.in
 	# Ralph has its own virtualenv: compiled on its own, without our constraints.
 	$(PIP_COMPILE) -o requirements/ralph.txt requirements/ralph.in
 
@@ -58,6 +76,9 @@ PYTEST = $(VENV)/bin/pytest
 
 test-unit: requirements ## the main pass: everything but the MariaDB tests
 	$(PYTEST) -m "not mariadb" $(PYTEST_ARGS)
+
+test-lms: $(LMS_STAMP) $(RALPH_STAMP) ## the second pass: $(LMS_TESTS) on the LMS's own pins (.venv-lms)
+	$(LMS_VENV)/bin/pytest -m "not mariadb" $(LMS_TESTS) $(PYTEST_ARGS)
 
 test-mariadb: requirements ## tests marked `mariadb`, against MariaDB at $(MARIADB_URL)
 	export XAPI_ROUTER_DATABASE_URL=$(MARIADB_URL); $(PYTEST) -m mariadb $(PYTEST_ARGS)
@@ -83,4 +104,4 @@ ralph-stop: ## stop the local Ralph started by ralph-start
 
 clean: ralph-stop ## remove build artefacts, caches and var/ (keeps the virtualenvs)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache $(VAR)
-	find . -path ./.venv -prune -o -path ./.venv-ralph -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find . -path ./.venv -prune -o -path ./.venv-ralph -prune -o -path ./.venv-lms -prune -o -name __pycache__ -type d -exec rm -rf {} +

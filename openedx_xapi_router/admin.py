@@ -37,6 +37,13 @@ def run_test_connection(endpoint):
     return test_connection(endpoint)
 
 
+def get_live_errors():
+    """The live path's errors of the last 24 hours (see ``delivery/live_errors.py``)."""
+    from openedx_xapi_router.delivery.live_errors import summary  # pylint: disable=import-outside-toplevel
+
+    return summary()
+
+
 def get_endpoint_status(endpoint):
     """The delivery code's status dict of ``endpoint`` (see ``delivery/status.py``)."""
     from openedx_xapi_router.delivery.status import endpoint_status  # pylint: disable=import-outside-toplevel
@@ -231,6 +238,7 @@ class LrsEndpointAdmin(admin.ModelAdmin):
                 f"&state__exact={DeadLetter.STATE_PENDING}"
             ),
             "can_test": self.has_change_permission(request, endpoint),
+            "live_errors": get_live_errors(),
         }
         return TemplateResponse(request, "admin/xapi_router/lrsendpoint/status.html", context)
 

@@ -36,7 +36,13 @@ class XapiRouterConfig(AppConfig):
     }
 
     def ready(self):
-        """Register the router's system checks (``openedx_xapi_router/checks.py``)."""
+        """
+        Register the router's system checks (``openedx_xapi_router/checks.py``), and make sure the
+        router's backend is wired while ``XAPI_ROUTER_ENABLED`` is True (see
+        :func:`openedx_xapi_router.settings.common.ensure_tracking_backend`).
+        """
         from openedx_xapi_router import checks  # pylint: disable=import-outside-toplevel
+        from openedx_xapi_router.settings.common import ensure_tracking_backend  # pylint: disable=import-outside-toplevel
 
         checks.register_checks()
+        ensure_tracking_backend()

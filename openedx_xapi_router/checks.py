@@ -23,6 +23,9 @@ id                     level     what
                                  enabled: events would be sent twice
 ``xapi_router.W007``   warning   ... and an enabled endpoint has the statements URL of an enabled ERB
                                  xAPI router: the same statements go twice to the same LRS (database)
+``xapi_router.E008``   error     ``XAPI_ROUTER_ENABLED`` is True but ``EVENT_TRACKING_BACKENDS`` has no
+                                 router backend: no event would reach the router (the app's
+                                 ``ready()`` puts it back and logs it, so this says it could not)
 =====================  ========  ====================================================================
 """
 from cryptography.fernet import Fernet
@@ -45,6 +48,7 @@ KEYS_HINT = (
 def register_checks():
     """Register every check of this module (called once from the app's ``ready()``)."""
     checks.register(check_tracking_backends, checks.Tags.compatibility)
+    checks.register(check_backend_present, checks.Tags.compatibility)
     checks.register(check_encryption_keys, checks.Tags.security)
     checks.register(check_endpoints, checks.Tags.database)
     checks.register(check_erb_double_delivery, checks.Tags.compatibility)
@@ -76,6 +80,26 @@ def check_tracking_backends(app_configs=None, **kwargs):  # pylint: disable=unus
         "every event would be transformed and delivered more than once.",
         hint=BACKENDS_HINT.format(engine=TRACKING_BACKEND_ENGINE),
         id="xapi_router.E001",
+    )]
+
+
+MISSING_BACKEND_HINT = (
+    "Add {{\"ENGINE\": \"{engine}\", \"OPTIONS\": {{}}}} under XAPI_ROUTER_BACKEND_NAME to EVENT_TRACKING_BACKENDS, "
+    "or set XAPI_ROUTER_ENABLED before the LMS's plugin settings run (YAML), or set XAPI_ROUTER_ENABLED to False."
+)
+
+
+def check_backend_present(app_configs=None, **kwargs):  # pylint: disable=unused-argument
+    """E008: enabled, but the router's backend is not in ``EVENT_TRACKING_BACKENDS``: nothing is routed."""
+    if not getattr(settings, "XAPI_ROUTER_ENABLED", False):
+        return []
+    if count_router_backends(getattr(settings, "EVENT_TRACKING_BACKENDS", None) or {}):
+        return []
+    return [checks.Error(
+        "XAPI_ROUTER_ENABLED is True but EVENT_TRACKING_BACKENDS has no xAPI router backend: no tracking event "
+        "reaches the router and no statement is sent.",
+        hint=MISSING_BACKEND_HINT.format(engine=TRACKING_BACKEND_ENGINE),
+        id="xapi_router.E008",
     )]
 
 

@@ -4,9 +4,12 @@ settings and, inside the LMS, from the LMS's own data.
 
 Inside the LMS:
 
-- the actor is the learner's external id of type ``xapi``, made by event-routing-backends' own
-  helper, so a site that switches from event-routing-backends keeps every actor id;
-- a course's display name comes from the LMS's course overview.
+- the actor is the learner's external id of type ``xapi``, read (or made, on first use) with the
+  LMS's own ``ExternalId.add_new_user_id`` (``openedx.core.djangoapps.external_user_ids``): the
+  very call event-routing-backends' ``get_anonymous_user_id`` makes, so a site that switches from
+  event-routing-backends keeps every actor id, and event-routing-backends is not needed;
+- a course's display name comes from the LMS's course overview API, ``get_course_overviews``,
+  which returns serializer data: a list of dicts (``course["display_name"]``).
 
 Both are cached in-process for a bounded time. A user the LMS does not know, or a retired user,
 and a course it does not know, give no statement: the core counts them as skipped by reason
@@ -145,6 +148,13 @@ def find_user(user_key):
 
 
 def _find_retired_user(username):
+    """
+    The user the LMS's ``get_potentially_retired_user_by_username(username)`` finds (a live user of
+    that name, or the retired user whose hashed name it is), None when it raises
+    ``User.DoesNotExist`` (edx-platform ``common.djangoapps.student.models``) or outside the LMS.
+    """
+    from django.core.exceptions import ObjectDoesNotExist  # pylint: disable=import-outside-toplevel
+
     try:
         # pylint: disable=import-outside-toplevel
         from common.djangoapps.student.models import get_potentially_retired_user_by_username
@@ -152,7 +162,7 @@ def _find_retired_user(username):
         return None
     try:
         return get_potentially_retired_user_by_username(username)
-    except Exception:  # pylint: disable=broad-except
+    except ObjectDoesNotExist:
         return None
 
 
@@ -164,17 +174,39 @@ def is_retired(user):
 
 def lms_external_id(user):
     """
-    The learner's external id of type ``xapi``, from event-routing-backends' helper, the function
-    that made the actor ids a site already holds.
-    """
-    # pylint: disable=import-outside-toplevel
-    from event_routing_backends.helpers import get_anonymous_user_id
+    The learner's external id of type ``xapi``, from the LMS's ``ExternalId.add_new_user_id(user,
+    ExternalIdType.XAPI)`` (it returns ``(external_id, created)``, ``(None, False)`` when the type
+    does not exist), as a string: the value event-routing-backends' ``get_anonymous_user_id(user,
+    "XAPI")`` gives for the same learner.
 
-    return get_anonymous_user_id(user.id, "XAPI")
+    Contract: edx-platform ``openedx/core/djangoapps/external_user_ids/models.py`` (openedx/
+    openedx-platform e57a655d77b614f19223984e9805b1fb940ab192); event-routing-backends 9.3.8
+    ``helpers.get_anonymous_user_id``.
+
+    Raises:
+        ConfigurationError: the LMS has no external id type ``xapi`` (its data migration did not run).
+    """
+    # pylint: disable=import-outside-toplevel,import-error
+    from openedx.core.djangoapps.external_user_ids.models import ExternalId, ExternalIdType
+
+    external_id, _created = ExternalId.add_new_user_id(user, ExternalIdType.XAPI)
+    if external_id is None:
+        raise ConfigurationError(
+            f"the LMS has no external id type {ExternalIdType.XAPI!r} (ExternalIdType): run the LMS's migrations "
+            "(external_user_ids), or set XAPI_ROUTER_ACTOR_ID_SOURCE to 'pseudonymous'"
+        )
+    return str(external_id.external_user_id)
 
 
 def lms_course_display_name(course_id):
-    """The course's display name from the LMS's course overview, or None when there is none."""
+    """
+    The course's display name from the LMS's course overview, or None when there is none.
+
+    ``get_course_overviews(course_ids)`` returns ``CourseOverviewBaseSerializer(..., many=True).data``:
+    a list of dicts, one per known course (edx-platform
+    ``openedx/core/djangoapps/content/course_overviews/api.py``, openedx/openedx-platform
+    e57a655d77b614f19223984e9805b1fb940ab192).
+    """
     # pylint: disable=import-outside-toplevel
     from opaque_keys import InvalidKeyError
     from opaque_keys.edx.keys import CourseKey
@@ -185,7 +217,9 @@ def lms_course_display_name(course_id):
         overviews = get_course_overviews([CourseKey.from_string(course_id)])
     except InvalidKeyError:
         return None
-    return overviews[0].display_name if overviews else None
+    if not overviews:
+        return None
+    return overviews[0]["display_name"]
 
 
 def _user_email(user_key):

@@ -130,7 +130,8 @@ def test_manage_py_check_runs_the_registered_checks():
         with pytest.raises(SystemCheckError, match="xapi_router.E001"):
             call_command("check", stdout=StringIO(), stderr=StringIO())
     out = StringIO()
-    with override_settings(XAPI_ROUTER_ENABLED=True, XAPI_ROUTER_ENCRYPTION_KEYS=[FERNET_KEY]):
+    with override_settings(XAPI_ROUTER_ENABLED=True, XAPI_ROUTER_ENCRYPTION_KEYS=[FERNET_KEY],
+                           EVENT_TRACKING_BACKENDS={"xapi_router": ROUTER}):  # enabled and wired (else E008)
         call_command("check", "--database", "default", stdout=out, stderr=out)
     assert "xapi_router.W004" in out.getvalue()
     assert "xapi_router.E" not in out.getvalue()

@@ -10,6 +10,14 @@ to an LRS and never waits for the broker. The enabled endpoints are cached in-pr
 
 When the broker cannot be reached, the statements become dead letters (reason
 ``broker_unavailable``), one per matching endpoint, for ``replay_failed_statements``.
+
+Under Celery's eager mode (``CELERY_ALWAYS_EAGER`` / ``task_always_eager``: the LMS's test settings,
+devstacks) nothing is published: the statements are delivered in-process, in the caller's thread,
+by the delivery task itself (``Task.apply``), as Celery runs every other eager task.
+
+An error of ours (a transformer or resolver that raised, a bad setting, a statement failing its own
+validation) is logged with its traceback, counted, set as a monitoring attribute and recorded for
+the status page (:mod:`openedx_xapi_router.delivery.live_errors`).
 """
 import atexit
 import collections
@@ -28,6 +36,7 @@ from openedx_xapi_router.core.event import normalize
 from openedx_xapi_router.core.event_names import allowed_event_names
 from openedx_xapi_router.core.pipeline import transform
 from openedx_xapi_router.core.vocab import Extension
+from openedx_xapi_router.delivery import live_errors
 from openedx_xapi_router.delivery.core import Item
 from openedx_xapi_router.delivery.monitoring import set_attribute
 from openedx_xapi_router.erb import statement_log
@@ -82,8 +91,12 @@ def publish_events(app, events):
     """
     Publish one ``deliver_statements`` message holding ``events`` (each ``[endpoint_ids, event_name,
     transformer_version, statements]``) with the Celery ``app``. Raises what the broker client
-    raises when it cannot publish.
+    raises when it cannot publish. Under eager mode (``app.conf.task_always_eager``) nothing is
+    published: :func:`deliver_eagerly` delivers them in-process.
     """
+    if app.conf.task_always_eager:
+        deliver_eagerly(events)
+        return
     from openedx_xapi_router.delivery.service import delivery_queue  # pylint: disable=import-outside-toplevel
     from openedx_xapi_router.delivery.tasks import DELIVER_TASK  # pylint: disable=import-outside-toplevel
 
@@ -127,10 +140,20 @@ class BackgroundPublisher:
         self._wake = threading.Event()
         self._idle = threading.Event()
         self._thread = None
+        self._eager_app = None
+        self._eager = False
 
     def submit(self, event):
         """Queue one ``[endpoint_ids, event_name, transformer_version, statements]`` for publishing."""
         app = get_current_app()
+        if app is not self._eager_app:  # reading Celery's conf costs microseconds: once per app
+            self._eager_app, self._eager = app, bool(app.conf.task_always_eager)
+        if self._eager and self.publish is publish_events:
+            # Eager mode (CELERY_ALWAYS_EAGER): delivered in the caller's thread before submit returns,
+            # as Celery runs eager tasks (publish_events delivers in-process). A publisher given its
+            # own publish function keeps its threading.
+            self._publish_batch(app, [event])
+            return
         if not self.threaded or not getattr(settings, "XAPI_ROUTER_PUBLISH_IN_BACKGROUND", True):
             self._publish_batch(app, [event])
             return
@@ -206,6 +229,22 @@ class BackgroundPublisher:
                     connection.close()
 
 
+def deliver_eagerly(events):
+    """
+    Deliver ``events`` in this process with the delivery task's own code (``Task.apply``, one
+    message as a batch of one), as Celery's eager mode runs tasks. A failure is logged and counted;
+    the worker's code already keeps undeliverable statements as dead letters.
+    """
+    from openedx_xapi_router.delivery.tasks import deliver_statements  # pylint: disable=import-outside-toplevel
+
+    _count("delivered_eagerly_messages")
+    try:
+        deliver_statements.apply(args=(events,))
+    except Exception:  # pylint: disable=broad-except
+        _count("eager_delivery_error", len(events))
+        log.exception("xapi_router: eager (in-process) delivery of %d events failed", len(events))
+
+
 publisher = BackgroundPublisher()
 atexit.register(publisher.flush, 2.0)
 
@@ -261,7 +300,10 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
             return 0
         statements = transform(tracking_event, get_transform_context(), registry)
     except XapiRouterError as error:
-        _count(error.kind)
+        if live_errors.is_error(error.kind):
+            live_errors.report(error, name, _count)
+        else:
+            _count(error.kind)
         return 0
     if not statements:
         return 0

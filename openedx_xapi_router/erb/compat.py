@@ -32,6 +32,24 @@ ERB_XAPI_PROCESSOR = "event_routing_backends.processors.xapi.transformer_process
 ROUTER_XAPI_PROCESSOR = "openedx_xapi_router.erb.processor.XapiRouterProcessor"
 XAPI_PROCESSORS = frozenset({ERB_XAPI_PROCESSOR, ROUTER_XAPI_PROCESSOR})
 
+#: How to get event-routing-backends, which the router does not install: an optional extra.
+ERB_EXTRA = 'pip install "openedx-xapi-router[erb]"'
+
+
+def erb_installed():
+    """True when the ``event_routing_backends`` package can be imported (the ``[erb]`` extra)."""
+    import importlib.util  # pylint: disable=import-outside-toplevel
+
+    return importlib.util.find_spec("event_routing_backends") is not None
+
+
+def erb_missing_message(feature):
+    """The message for a ``feature`` that needs event-routing-backends when it is not installed."""
+    return (f"{feature} needs event-routing-backends, which openedx-xapi-router does not install: "
+            f"install the extra with `{ERB_EXTRA}` (and add event_routing_backends to INSTALLED_APPS, "
+            "as its plugin does in the LMS)")
+
+
 #: ERB's ``RouterConfiguration.backend_name`` of xAPI routers, and its auth schemes.
 ERB_XAPI_BACKEND = "xAPI"
 ERB_AUTH_BASIC = "Basic"

@@ -24,6 +24,9 @@ The contract is ERB 9.3.8's ``XApiProcessor`` (``processors/xapi/transformer_pro
 * while ERB's ``XAPI_EVENT_LOGGING_ENABLED`` is True (ERB's default), each statement is also
   written to the ``xapi_tracking`` logger, as ERB does.
 
+It needs event-routing-backends, which the router does not install (the ``[erb]`` extra): without
+it, building the processor raises ``ImproperlyConfigured`` saying how to install it.
+
 It is never used by the router's own backend: there, ``XAPI_ROUTER_LOG_STATEMENTS`` governs logging.
 """
 import logging
@@ -31,6 +34,7 @@ from datetime import datetime
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped, UnsupportedEvent, XapiRouterError
 from openedx_xapi_router.core.pipeline import serialize, transform_event
@@ -54,6 +58,8 @@ class XapiRouterProcessor:
     """
 
     def __init__(self, **options):
+        if not compat.erb_installed():
+            raise ImproperlyConfigured(compat.erb_missing_message(f"{__name__}.XapiRouterProcessor"))
         self.options = options
 
     def __call__(self, events):

@@ -5,6 +5,10 @@ Every setting carries Open edX setting or toggle annotations, so the code-annota
 lists it with its default and description.
 """
 
+import logging
+
+log = logging.getLogger(__name__)
+
 TRACKING_BACKEND_ENGINE = "openedx_xapi_router.backends.tracking.XapiRouterBackend"
 
 
@@ -20,7 +24,8 @@ def plugin_settings(settings):
     # .. toggle_default: False
     # .. toggle_description: Turns the xAPI router on. While False the router adds no event-tracking
     #   backend, so no tracking event is transformed or sent. Set it True (for instance in the LMS's
-    #   YAML configuration) once at least one LRS is configured.
+    #   YAML configuration) once at least one LRS is configured. When True, the app's ``ready()`` puts the
+    #   backend back if the settings lost it after plugin settings ran (logged; check ``xapi_router.E008``).
     # .. toggle_use_cases: open_edx
     # .. toggle_creation_date: 2026-11-26
     _set_default(settings, "XAPI_ROUTER_ENABLED", False)
@@ -170,6 +175,59 @@ def add_tracking_backend(settings):
     if name in backends:
         return
     backends[name] = {"ENGINE": TRACKING_BACKEND_ENGINE, "OPTIONS": {}}
+
+
+def ensure_tracking_backend():
+    """
+    At start-up (the app's ``ready()``), while ``XAPI_ROUTER_ENABLED`` is True: put the router's
+    backend back when the settings lost it after plugin settings ran, and log it.
+
+    Two ways it gets lost, both seen in the LMS:
+
+    * event-routing-backends' production plugin settings replace ``EVENT_TRACKING_BACKENDS`` with
+      the YAML's when the YAML sets it (``settings.EVENT_TRACKING_BACKENDS =
+      settings.ENV_TOKENS.get("EVENT_TRACKING_BACKENDS", ...)``), and plugins run in no set order;
+    * a Python settings module sets ``XAPI_ROUTER_ENABLED = True`` after ``from lms.envs.test
+      import *`` (or production): the plugin settings already ran with it False.
+
+    The tracker is built from the settings by event-tracking's app (``eventtracking.django``),
+    whose ``ready()`` runs before ours (it comes first in the LMS's ``INSTALLED_APPS``, plugins are
+    appended): so the backend is also registered on the default tracker when that tracker is
+    already built. Returns what was done: ``None`` (nothing to do), ``"settings"`` or
+    ``"settings+tracker"``. The system check ``xapi_router.E008`` reports a backend still missing.
+    """
+    from django.conf import settings  # pylint: disable=import-outside-toplevel
+
+    if not getattr(settings, "XAPI_ROUTER_ENABLED", False):
+        return None
+    from openedx_xapi_router.checks import count_router_backends  # pylint: disable=import-outside-toplevel
+
+    if count_router_backends(getattr(settings, "EVENT_TRACKING_BACKENDS", None) or {}):
+        return None
+    _set_default(settings, "XAPI_ROUTER_BACKEND_NAME", "xapi_router")
+    add_tracking_backend(settings)
+    done = "settings"
+    try:
+        from eventtracking import tracker  # pylint: disable=import-outside-toplevel
+        from eventtracking.django.django_tracker import DjangoTracker  # pylint: disable=import-outside-toplevel
+    except ImportError:  # pragma: no cover - event-tracking is a requirement
+        tracker = None
+    if tracker is not None:
+        try:
+            default = tracker.get_tracker()
+        except KeyError:  # no tracker registered (EVENT_TRACKING_ENABLED is False): the settings will do
+            default = None
+        if isinstance(default, DjangoTracker) and settings.XAPI_ROUTER_BACKEND_NAME not in default.backends:
+            from openedx_xapi_router.backends.tracking import XapiRouterBackend  # pylint: disable=import-outside-toplevel
+
+            default.routing_backend.register_backend(settings.XAPI_ROUTER_BACKEND_NAME, XapiRouterBackend())
+            done = "settings+tracker"
+    log.warning(
+        "xapi_router: XAPI_ROUTER_ENABLED is True but EVENT_TRACKING_BACKENDS had no xAPI router backend "
+        "(replaced after the router's plugin settings ran, or XAPI_ROUTER_ENABLED set after them): "
+        "added it again as %r (%s)", settings.XAPI_ROUTER_BACKEND_NAME, done,
+    )
+    return done
 
 
 def _set_default(settings, name, value):

@@ -4,8 +4,10 @@ router rows and our endpoints; ERB's router lookup is case-insensitive there, as
 Ralph, and the delivery worker on Redis.
 
 ERB's LMS lookups (the learner's external id, the course overview) are absent from the test project;
-``tests/erb_oracle.erb_environment`` stands in for them on *both* sides: ERB's
-``get_anonymous_user_id``, which our ``XAPI_ROUTER_ACTOR_ID_SOURCE = "lms_external_id"`` calls too.
+``tests/erb_oracle.erb_environment`` stands in for them on ERB's side (its ``get_anonymous_user_id``),
+and the same stand-in replaces the LMS lookup of our ``XAPI_ROUTER_ACTOR_ID_SOURCE =
+"lms_external_id"`` (``resolvers.lms_external_id``, which reads the LMS's ``ExternalId``: the test
+LMS, ``tests/lms_root``, checks that one against the real shape), so both sides name learners alike.
 
 What the LMS's tracker does (every event to every configured backend) is done by :func:`emit`.
 """
@@ -19,6 +21,7 @@ from django.core.management import call_command
 from openedx_xapi_router.backends.tracking import XapiRouterBackend
 from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.delivery import sending
+from openedx_xapi_router import resolvers
 from openedx_xapi_router.models import LrsEndpoint
 from openedx_xapi_router.resolvers import get_transform_context, reset_transform_context
 from openedx_xapi_router.settings.common import add_tracking_backend
@@ -47,6 +50,7 @@ def our_ids(events):
 @pytest.mark.django_db(transaction=True)
 def test_the_guide_start_to_finish(  # pylint: disable=too-many-arguments,too-many-positional-arguments,too-many-locals,too-many-statements
     settings, make_router, ralph_lrs, lrs_client, delivery_worker, routed_to, django_user_model, event_base,
+    monkeypatch,
 ):
     learners = [django_user_model.objects.create(username=f"guide{event_base}-{n}", email=f"g{n}@example.org")
                 for n in range(6)]
@@ -56,6 +60,8 @@ def test_the_guide_start_to_finish(  # pylint: disable=too-many-arguments,too-ma
         event["data"]["user_id"] = event["context"]["user_id"] = learner.pk
         events.append(event)
     settings.XAPI_ROUTER_ACTOR_ID_SOURCE = "lms_external_id"
+    monkeypatch.setattr(resolvers, "lms_external_id",
+                        lambda user: erb_oracle._anonymous_user_id(user.id, "XAPI"))  # pylint: disable=protected-access
     settings.EVENT_ROUTING_BACKEND_BATCHING_ENABLED = False
     clear_erb_caches()
     sending.endpoint_cache.clear()

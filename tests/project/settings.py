@@ -6,12 +6,15 @@ Django settings of the standalone test project (``DJANGO_SETTINGS_MODULE=tests.p
 * Celery: eager by default; a real broker when ``XAPI_ROUTER_BROKER_URL`` is set (see
   ``tests/project/celery_app.py``).
 
-``event_routing_backends`` (ERB) is installed, so its ``RouterConfiguration`` table exists for the
-switching tests (``tests/erb``): its models need only django-config-models' abstract base and
-fernet-fields (keyed by ``SECRET_KEY``). Its LMS helpers (external user ids, course overviews) are
-absent; ERB's own transformers run with them replaced (``tests/erb_oracle.py``). Its toggles
-(``XAPI_EVENTS_ENABLED``...) are left unset (off), as in an LMS without ERB's plugin settings.
+``event_routing_backends`` (ERB), when installed (the ``[erb]`` extra), is an installed app, so its
+``RouterConfiguration`` table exists for the switching tests (``tests/erb``): its models need only
+django-config-models' abstract base and fernet-fields (keyed by ``SECRET_KEY``). Its LMS helpers
+(external user ids, course overviews) are absent here (the LMS's stand-ins live in
+``tests/lms_root``, run in subprocesses: ``tests/lms.py``); ERB's own transformers run with them
+replaced (``tests/erb_oracle.py``). Its toggles (``XAPI_EVENTS_ENABLED``...) are left unset (off),
+as in an LMS without ERB's plugin settings.
 """
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -40,9 +43,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",  # the admin's CSS and JS, served by the live server (browser test)
     "openedx_xapi_router",
-    "event_routing_backends",  # its router configurations, for the switching tests (tests/erb)
-    "celery_utils",  # ERB's tasks import its FailedTask model (edx-celeryutils)
 ]
+# event-routing-backends is the optional extra `openedx-xapi-router[erb]`: installed by
+# requirements/test.txt, absent from the LMS-pins pass (requirements/lms-test.txt, `make test-lms`).
+if importlib.util.find_spec("event_routing_backends"):
+    INSTALLED_APPS += [
+        "event_routing_backends",  # its router configurations, for the switching tests (tests/erb)
+        "celery_utils",  # ERB's tasks import its FailedTask model (edx-celeryutils)
+    ]
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

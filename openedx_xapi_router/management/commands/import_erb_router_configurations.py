@@ -7,7 +7,8 @@ endpoints, and (``--dead-queue``) its Redis dead queue as dead letters.
     manage.py import_erb_router_configurations --dead-queue --redis-url redis://127.0.0.1:6379/1
 
 A second run changes nothing unless ERB's configuration changed. See ``openedx_xapi_router.erb.importer``
-for what maps and what cannot, and ``docs/migrating_from_erb.rst`` for the whole switch.
+for what maps and what cannot, and ``docs/migrating_from_erb.rst`` for the whole switch. It needs
+event-routing-backends (the optional extra ``openedx-xapi-router[erb]``) and says so when it is missing.
 """
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
@@ -38,8 +39,10 @@ class Command(BaseCommand):
                             help="The backend_name of ERB's xAPI router in EVENT_TRACKING_BACKENDS (default: xapi).")
 
     def handle(self, *args, **options):
+        if not compat.erb_installed():
+            raise CommandError(compat.erb_missing_message("import_erb_router_configurations"))
         if not apps.is_installed("event_routing_backends"):
-            raise CommandError("event-routing-backends is not installed (INSTALLED_APPS): nothing to import")
+            raise CommandError("event-routing-backends is not in INSTALLED_APPS: nothing to import")
         dry_run = options["dry_run"]
         prefix = "[dry run] would be " if dry_run else ""
         event_names = sorted(registry.event_names())

@@ -1,0 +1,1 @@
+"""The LMS's student app (only what the router calls: see ``models``)."""

@@ -1,0 +1,1 @@
+"""Package of the test LMS (see tests/lms_root/README.rst)."""

@@ -1,0 +1,1 @@
+"""The LMS's course overviews app (see ``models``, ``api``)."""

@@ -1,0 +1,1 @@
+"""The LMS's external user ids app (see ``models``)."""

@@ -1,0 +1,1 @@
+"""The LMS's plugin constants package (see ``constants``)."""
