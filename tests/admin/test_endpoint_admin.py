@@ -223,7 +223,7 @@ def test_a_url_typed_without_a_scheme_becomes_https(admin_client):
 
 def test_the_statements_url_field_takes_a_service_name_and_is_wide():
     """The admin's field validates as the model does (a one-label host: Aspects' Ralph) and is wide."""
-    field = LrsEndpointForm.base_fields["statements_url"]
+    field = LrsEndpointForm().fields["statements_url"]
     assert field.clean("http://ralph:8100/xAPI/statements") == "http://ralph:8100/xAPI/statements"
     with pytest.raises(ValidationError):
         field.clean("http://ralph_lrs:8100/xAPI/statements")
