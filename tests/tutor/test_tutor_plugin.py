@@ -351,3 +351,17 @@ def test_do_backfill_and_replay_run_the_commands_in_the_job_service(plain, make_
     (_, replay), = plain.jobs("local", "do", "xapi-router-replay", "--endpoint", "lrs-main", "--dry-run")
     result = lms.run_script(replay)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_mounted_checkout_is_installed_and_mounted_by_tutor(make_project, tmp_path):
+    """Tutor's own rule for openedx-* directories (tutor/plugins/openedx.py, MOUNTED_DIRECTORIES)."""
+    checkout = tmp_path / "openedx-xapi-router"
+    checkout.mkdir()
+    project = make_project("mounted", XAPI_ROUTER_PIP_REQUIREMENT="")
+    project.tutor("mounts", "add", str(checkout))
+    project.tutor("config", "save")
+    dockerfile = project.rendered("build", "openedx", "Dockerfile")
+    assert 'install -e "/mnt/openedx-xapi-router"' in dockerfile
+    assert "install openedx-xapi-router" not in dockerfile
+    compose = yaml.safe_load(project.rendered("local", "docker-compose.prod.yml"))
+    assert f"{checkout}:/mnt/openedx-xapi-router:z" in compose["services"]["xapi-router-worker"]["volumes"]
