@@ -6,6 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 RALPH_VENV ?= .venv-ralph
 LMS_VENV ?= .venv-lms
+TUTOR_VENV ?= .venv-tutor
 VAR := var
 RALPH_DIR := $(VAR)/ralph
 MARIADB_URL ?= mysql://root:@127.0.0.1:3306/test
@@ -22,13 +23,15 @@ LMS_STAMP := $(LMS_VENV)/.requirements.stamp
 # the admin and the ERB switching run in the main pass only.
 LMS_TESTS ?= tests/lms_contracts tests/test_readme_lms.py tests/test_install_footprint.py tests/test_lms_wiring.py \
 	tests/test_resolvers.py tests/test_checks.py tests/test_plugin_settings.py tests/test_celery_worker.py tests/delivery
+TUTOR_STAMP := $(TUTOR_VENV)/.requirements.stamp
+TUTOR_PLUGIN_FILES := $(shell find tutor -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path 'tutor/build/*')
 
 .PHONY: help requirements upgrade test test-unit test-mariadb test-lms quality bench demo ralph-start ralph-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
 
-requirements: $(STAMP) $(RALPH_STAMP) ## create .venv (tests, quality, -e .) and .venv-ralph (Ralph LRS)
+requirements: $(STAMP) $(RALPH_STAMP) $(TUTOR_STAMP) ## create .venv (tests, quality, -e .), .venv-ralph (Ralph LRS), .venv-tutor (Tutor + ./tutor)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +60,17 @@ $(LMS_STAMP): $(LMS_VENV)/bin/python requirements/lms-test.txt requirements/lms-
 	$(LMS_VENV)/bin/python -c "import django, celery; assert django.get_version() == '5.2.12', django.get_version()"
 	touch $@
 
+# Tutor and the plugin (installed as an operator does: pip install ./tutor) in their own virtualenv.
+$(TUTOR_VENV)/bin/python:
+	$(PYTHON) -m venv $(TUTOR_VENV)
+
+$(TUTOR_STAMP): $(TUTOR_VENV)/bin/python requirements/tutor.txt $(TUTOR_PLUGIN_FILES)
+	set -o pipefail; $(TUTOR_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements/tutor.txt 2>&1 | { grep -v 'is ignored' || true; }
+	set -o pipefail; $(TUTOR_VENV)/bin/python -m pip install $(PIP_QUIET) --no-deps --force-reinstall ./tutor 2>&1 | { grep -v 'is ignored' || true; }
+	rm -rf tutor/build tutor/*.egg-info
+	$(TUTOR_VENV)/bin/python -c "import tutor, tutoraspects, tutorxapirouter.plugin"  # fail here if an install step failed
+	touch $@
+
 upgrade: $(STAMP) ## re-pin requirements/*.txt from the .in files with pip-compile
 	$(PIP_COMPILE) -o requirements/pip-tools.txt requirements/pip-tools.in
 	$(PIP_COMPILE) -o requirements/base.txt requirements/base.in
@@ -67,6 +81,8 @@ upgrade: $(STAMP) ## re-pin requirements/*.txt from the .in files with pip-compi
 	$(PIP_COMPILE) -o requirements/lms-test.txt requirements/lms-test.in
 	# Ralph has its own virtualenv: compiled on its own, without our constraints.
 	$(PIP_COMPILE) -o requirements/ralph.txt requirements/ralph.in
+	# So has Tutor (.venv-tutor).
+	$(PIP_COMPILE) -o requirements/tutor.txt requirements/tutor.in
 
 test: requirements test-unit test-mariadb ## run every test: the main pass, then the MariaDB pass
 
@@ -84,7 +100,7 @@ test-mariadb: requirements ## tests marked `mariadb`, against MariaDB at $(MARIA
 	export XAPI_ROUTER_DATABASE_URL=$(MARIADB_URL); $(PYTEST) -m mariadb $(PYTEST_ARGS)
 
 quality: requirements ## ruff and pylint (edx-lint conventions) on the package and the tests
-	$(VENV)/bin/ruff check openedx_xapi_router tests setup.py manage.py
+	$(VENV)/bin/ruff check openedx_xapi_router tests tutor setup.py manage.py
 	DJANGO_SETTINGS_MODULE=tests.project.settings $(VENV)/bin/pylint openedx_xapi_router tests setup.py manage.py
 
 bench: requirements ## run every benchmark: transformation, coverage, live delivery, backfill (docs/benchmarks.rst)
@@ -104,4 +120,5 @@ ralph-stop: ## stop the local Ralph started by ralph-start
 
 clean: ralph-stop ## remove build artefacts, caches and var/ (keeps the virtualenvs)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache $(VAR)
-	find . -path ./.venv -prune -o -path ./.venv-ralph -prune -o -path ./.venv-lms -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	rm -rf tutor/build tutor/*.egg-info
+	find . -path ./.venv -prune -o -path ./.venv-ralph -prune -o -path ./.venv-lms -prune -o -path ./.venv-tutor -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -14,6 +14,7 @@ import json
 import django
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
@@ -24,6 +25,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
+from openedx_xapi_router.fields import LrsUrlFormField, LrsUrlValidator
 from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
 
 # The write-only secrets of an endpoint, and the label of each in messages.
@@ -51,6 +53,13 @@ def get_endpoint_status(endpoint):
     return endpoint_status(endpoint)
 
 
+def get_delivery_charts(endpoint):
+    """The status page's hourly charts of ``endpoint`` (see ``delivery/chart.py``)."""
+    from openedx_xapi_router.delivery.chart import delivery_charts  # pylint: disable=import-outside-toplevel
+
+    return delivery_charts(endpoint)
+
+
 class LrsEndpointForm(forms.ModelForm):
     """
     The endpoint form, with write-only credentials.
@@ -60,8 +69,11 @@ class LrsEndpointForm(forms.ModelForm):
     typed replaces it.
     """
 
-    statements_url = forms.URLField(
+    statements_url = LrsUrlFormField(
         max_length=500, help_text=LrsEndpoint._meta.get_field("statements_url").help_text,
+        # Wide enough to read a whole statements URL (the admin's default input is 20em).
+        widget=AdminURLFieldWidget(attrs={"class": "vURLField", "style": "width: 60em; max-width: 95%"},
+                                   validator_class=LrsUrlValidator),
         # A URL typed without a scheme becomes https:// (Django 6's default; 4.2 has no such option).
         **({"assume_scheme": "https"} if django.VERSION >= (5, 0) else {}),
     )
@@ -82,7 +94,9 @@ class LrsEndpointForm(forms.ModelForm):
             "name", "statements_url", "enabled", "auth_type", "username", "xapi_version", "batch_size", "timeout",
             "retry_limit", "allowed_event_names", "denied_event_names", "orgs", "courses",
         )
-        widgets = {"username": forms.TextInput(attrs={"autocomplete": "off", "size": 40})}
+        widgets = {
+            "username": forms.TextInput(attrs={"autocomplete": "off", "size": 40}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -239,6 +253,7 @@ class LrsEndpointAdmin(admin.ModelAdmin):
             ),
             "can_test": self.has_change_permission(request, endpoint),
             "live_errors": get_live_errors(),
+            "charts": get_delivery_charts(endpoint),
         }
         return TemplateResponse(request, "admin/xapi_router/lrsendpoint/status.html", context)
 

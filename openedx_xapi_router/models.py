@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from openedx_xapi_router.fields import EncryptedSecretField
+from openedx_xapi_router.fields import EncryptedSecretField, LrsUrlField
 
 
 class LrsEndpoint(models.Model):
@@ -28,7 +28,7 @@ class LrsEndpoint(models.Model):
     AUTH_CHOICES = ((AUTH_BASIC, "HTTP Basic (username and password)"), (AUTH_BEARER, "Bearer token"))
 
     name = models.CharField(max_length=100, unique=True, help_text="A short name for operators, e.g. 'aspects-ralph'.")
-    statements_url = models.URLField(
+    statements_url = LrsUrlField(
         max_length=500, help_text="The LRS's statements resource, e.g. https://lrs.example.org/xAPI/statements",
     )
     auth_type = models.CharField(max_length=10, choices=AUTH_CHOICES, default=AUTH_BASIC)

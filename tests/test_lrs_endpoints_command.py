@@ -111,6 +111,17 @@ def test_add_refuses_an_existing_name_and_update_changes_only_what_is_given(monk
     assert endpoint.password == "rotated-pw"
 
 
+def test_update_with_clear_filters_leaves_exactly_the_filters_given():
+    run("add", "main", URL, "--allow-event", "edx.video.played", "--org", "edX", "--course", "course-v1:edX+A+1")
+    run("add", "main", "--update", "--clear-filters", "--org", "OpenCraft")
+    endpoint = LrsEndpoint.objects.get(name="main")
+    assert (endpoint.allowed_event_names, endpoint.denied_event_names, endpoint.orgs, endpoint.courses) == (
+        [], [], ["OpenCraft"], [])
+    run("add", "main", "--update", "--batch-size", "20")  # without --clear-filters, the filters stay
+    endpoint.refresh_from_db()
+    assert (endpoint.orgs, endpoint.batch_size) == (["OpenCraft"], 20)
+
+
 def test_list_never_prints_secrets(monkeypatch):
     monkeypatch.setenv("LRS_PASSWORD", SECRET)
     run("add", "main", URL, "--username", "router-user", "--password-env", "LRS_PASSWORD", "--course",

@@ -159,6 +159,36 @@ def test_clean_refuses_plain_http_unless_allowed():
         LrsEndpoint(name="a", statements_url="http://lrs.example.org/xAPI/statements").clean()
 
 
+@override_settings(XAPI_ROUTER_ALLOW_INSECURE_HTTP=True)
+@pytest.mark.parametrize("url, valid", [
+    # A service on the deployment's network, by its one-label name: Aspects' Ralph (Tutor).
+    ("http://ralph:8100/xAPI/statements", True),
+    ("https://lrs:8443/data/xAPI/statements", True),
+    ("https://lrs.example.org/xAPI/statements", True),
+    ("http://localhost:8100/xAPI/statements", True),
+    ("http://127.0.0.1:8100/xAPI/statements", True),
+    ("http://ralph_lrs:8100/xAPI/statements", False),  # "_" is not allowed in a host name
+    ("http://8100/xAPI/statements", False),  # all digits: not a host name
+    ("ftp://ralph/xAPI/statements", False),  # an LRS speaks HTTP
+    ("ralph:8100/xAPI/statements", False),
+])
+def test_statements_url_takes_single_label_hosts(url, valid):
+    endpoint = LrsEndpoint(name="a", statements_url=url)
+    if valid:
+        endpoint.clean_fields()
+    else:
+        with pytest.raises(ValidationError) as error:
+            endpoint.clean_fields()
+        assert error.value.message_dict == {"statements_url": ["Enter a valid URL."]}
+    # The admin's form field validates the same way.
+    form_field = LrsEndpoint._meta.get_field("statements_url").formfield()
+    if valid:
+        assert form_field.clean(url) == url
+    else:
+        with pytest.raises(ValidationError):
+            form_field.clean(url)
+
+
 @pytest.mark.parametrize("field, value", [
     ("allowed_event_names", "edx.video.played"), ("denied_event_names", [1]), ("orgs", {"edX": True}),
     ("courses", [None]),

@@ -7,13 +7,21 @@ write-only, runs "test connection", opens the status page (a screenshot goes to
 ``var/admin-endpoint-status.png``) and replays a dead letter from the dead-letter list; Ralph then
 holds the statement and the row is ``replayed``.
 
-Without chromium/chromedriver the test is skipped (it fails under XAPI_ROUTER_REQUIRE_SERVICES=1).
+A second test seeds hourly delivery counts and dead letters, and checks the status page's charts
+(the inline SVG's bars, as the browser lays them out) and that the statements URL input shows a
+whole long URL; screenshots go to ``var/admin-endpoint-charts.png`` and ``var/admin-endpoint-url.png``.
+
+Without chromium/chromedriver the tests are skipped (they fail under XAPI_ROUTER_REQUIRE_SERVICES=1).
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from django.utils import timezone
+
+from openedx_xapi_router.delivery import store
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
 from tests import services
 from tests.admin.conftest import make_dead_letter
@@ -22,6 +30,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM_HINT = "install them with: apt-get update && apt-get install -y chromium chromium-driver"
 SCREENSHOT = services.REPO_ROOT / "var" / "admin-endpoint-status.png"
+CHARTS_SCREENSHOT = services.REPO_ROOT / "var" / "admin-endpoint-charts.png"
+URL_SCREENSHOT = services.REPO_ROOT / "var" / "admin-endpoint-url.png"
+LONG_URL = "https://lrs.analytics.example-university.edu:8443/data/xapi/tenants/openedx-production/statements"
 WAIT_SECONDS = 15
 PASSWORD = "browser-admin-pw"
 
@@ -173,3 +184,66 @@ def test_admin_in_a_real_browser(browser, live_server, ralph_lrs, lrs_client, dj
     assert admin.find("#status-last-success").text != "never"
     SCREENSHOT.parent.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOT))
+
+
+def login(admin):
+    admin.open("/admin/login/?next=/admin/")
+    admin.fill("#id_username", "operator")
+    admin.fill("#id_password", "operator-pw")
+    admin.submit('input[type="submit"]')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_status_charts_and_the_url_field_in_a_real_browser(browser, live_server, django_user_model):
+    # pylint: disable=redefined-outer-name
+    django_user_model.objects.create_superuser("operator", "operator@example.org", "operator-pw")
+    endpoint = LrsEndpoint.objects.create(name="charted", statements_url=LONG_URL)
+    now = timezone.now()
+    # Hours ago -> (delivered, failed); dead letters first recorded hours ago -> how many.
+    seeded = {0: (120, 0), 2: (80, 3), 5: (300, 0), 23: (15, 1), 30: (60, 0), 90: (200, 20), 160: (10, 0)}
+    for hours, (delivered, failed) in seeded.items():
+        store.count_hour(endpoint.pk, delivered=delivered, failed=failed, requests=1, now=now - timedelta(hours=hours))
+    dead = {2: 3, 40: 2}
+    for hours, count in dead.items():
+        for _ in range(count):
+            moment = now - timedelta(hours=hours)
+            make_dead_letter(endpoint, first_failed_at=moment, last_failed_at=moment)
+    admin = Admin(browser, live_server.url)
+    login(admin)
+
+    admin.open(f"/admin/xapi_router/lrsendpoint/{endpoint.pk}/status/")
+    expected = {
+        "day": {"delivered": 4, "failed": 2, "dead_lettered": 1},  # the hours 0, 2, 5, 23 / 2, 23 / 2
+        "week": {"delivered": 7, "failed": 3, "dead_lettered": 2},
+    }
+    for key, series in expected.items():
+        chart = admin.find(f"#delivery-chart-{key}")
+        assert chart.size["width"] >= 800  # the chart takes the width of the page (1280 px) less the side bar
+        for name, bars in series.items():
+            drawn = browser.execute_script(
+                "return Array.from(arguments[0].querySelectorAll('g[data-series=\"' + arguments[1] + '\"] rect'))"
+                ".map(r => { const b = r.getBoundingClientRect(); return [b.width, b.height, +r.dataset.count]; });",
+                chart, name)
+            assert len(drawn) == bars, (key, name, drawn)
+            assert all(width > 0 and height >= 1 for width, height, _ in drawn), drawn
+            # The tallest bar is the row's maximum, drawn as the full row height.
+            peak = max(count for _, _, count in drawn)
+            tallest = max(height for _, height, _ in drawn)
+            assert [height for _, height, count in drawn if count == peak] == [tallest]
+    totals = admin.find("#delivery-week .chart-totals").text
+    assert totals == "785 delivered, 24 failed, 5 dead-lettered"
+    browser.execute_script("arguments[0].scrollIntoView();", admin.find("#delivery-charts"))
+    CHARTS_SCREENSHOT.parent.mkdir(exist_ok=True)
+    assert admin.find("#delivery-charts").screenshot(str(CHARTS_SCREENSHOT))
+
+    # The statements URL input shows the whole URL; the admin's default width (20em) would not.
+    admin.open(f"/admin/xapi_router/lrsendpoint/{endpoint.pk}/change/")
+    field = admin.find("#id_statements_url")
+    assert field.get_attribute("value") == LONG_URL
+    content, visible = browser.execute_script("return [arguments[0].scrollWidth, arguments[0].clientWidth];", field)
+    assert content <= visible, (content, visible)
+    narrow = browser.execute_script(
+        "const c = arguments[0].cloneNode(); c.style.width = '20em'; arguments[0].parentNode.appendChild(c);"
+        "const r = [c.scrollWidth, c.clientWidth]; c.remove(); return r;", field)
+    assert narrow[0] > narrow[1], narrow  # the measure can fail: the default width hides the URL's end
+    assert field.screenshot(str(URL_SCREENSHOT))

@@ -9,10 +9,12 @@ from datetime import timedelta
 import django
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from openedx_xapi_router.admin import LrsEndpointForm
 from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
 from tests.admin.conftest import make_dead_letter
 
@@ -217,3 +219,13 @@ def test_a_view_only_user_never_sees_the_secrets(client, django_user_model):
 def test_a_url_typed_without_a_scheme_becomes_https(admin_client):
     assert admin_client.post(ADD_URL, form_data(statements_url="lrs.example.org/xAPI/statements")).status_code == 302
     assert LrsEndpoint.objects.get(name="main-lrs").statements_url == "https://lrs.example.org/xAPI/statements"
+
+
+def test_the_statements_url_field_takes_a_service_name_and_is_wide():
+    """The admin's field validates as the model does (a one-label host: Aspects' Ralph) and is wide."""
+    field = LrsEndpointForm().fields["statements_url"]
+    assert field.clean("http://ralph:8100/xAPI/statements") == "http://ralph:8100/xAPI/statements"
+    with pytest.raises(ValidationError):
+        field.clean("http://ralph_lrs:8100/xAPI/statements")
+    rendered = LrsEndpointForm()["statements_url"].as_widget()
+    assert 'style="width: 60em; max-width: 95%"' in rendered and 'class="vURLField"' in rendered

@@ -65,6 +65,9 @@ class Command(BaseCommand):
         add.add_argument("name")
         add.add_argument("statements_url", nargs="?", help="the LRS's statements URL (required unless --update)")
         add.add_argument("--update", action="store_true", help="change the endpoint NAME; only given options change")
+        add.add_argument("--clear-filters", action="store_true",
+                         help="empty every list filter not given here (with --update: the filters become exactly "
+                              "the ones given, as a configuration tool such as the Tutor plugin needs)")
         add.add_argument("--auth-type", choices=[choice for choice, _ in LrsEndpoint.AUTH_CHOICES])
         add.add_argument("--username", help="HTTP Basic user name (not a secret; stored encrypted)")
         add.add_argument("--password-env", metavar="VAR", help="read the HTTP Basic password from variable VAR")
@@ -126,6 +129,8 @@ class Command(BaseCommand):
         for field, option in LIST_OPTIONS.items():
             if options[option] is not None:
                 setattr(endpoint, field, options[option])
+            elif options["clear_filters"]:
+                setattr(endpoint, field, [])
         self.read_secrets(endpoint, options)
         try:
             endpoint.full_clean()

@@ -1,0 +1,1 @@
+"""tutor-contrib-xapi-router: a Tutor plugin for openedx-xapi-router."""
