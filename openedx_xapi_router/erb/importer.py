@@ -11,7 +11,8 @@ What maps:
 
 * ``route_url`` -> ``statements_url`` (:func:`~openedx_xapi_router.erb.compat.erb_statements_url`);
 * ``auth_scheme`` ``Basic`` -> HTTP Basic with ``username``/``password``; ``Bearer`` -> bearer with
-  ``auth_key``; none -> no credentials. Re-encrypted with ``XAPI_ROUTER_ENCRYPTION_KEYS`` by our model;
+  ``auth_key``; none -> no credentials. Re-encrypted with ``XAPI_ROUTER_ENCRYPTION_KEYS`` by our model,
+  and bound to the origin of ERB's route URL (they come with it: see ``LrsEndpoint.bind_credentials``);
 * ``enabled`` -> ``enabled`` (on creation only: a later run never re-enables an endpoint);
 * ``configurations["match_params"]`` (dotted path -> regex, or a list of regexes, all searched with
   ``re.search``): ``name`` becomes ``allowed_event_names`` (the regexes expanded over the event
@@ -227,6 +228,7 @@ def apply_plan(plan, model, dry_run=False):
     detail)``; with ``dry_run`` nothing is saved (the outcome is what would happen).
     """
     existing = model.objects.filter(name=plan.name).first()
+    moved_from = ""
     if existing is None:
         endpoint = model(name=plan.name, **plan.fields)
         outcome = "created"
@@ -238,10 +240,19 @@ def apply_plan(plan, model, dry_run=False):
         for name in changed:
             setattr(endpoint, name, plan.fields[name])
         outcome = "updated"
+        # ERB's row gives its credentials for its route URL: entered with the URL, so bound to its origin.
+        endpoint.credentials_entered.update(name for name in model.CREDENTIAL_FIELDS if plan.fields[name])
+        moved_from = existing.credentials_origin
     try:
         endpoint.full_clean()
     except ValidationError as error:
         return "invalid", "; ".join(f"{key}: {' '.join(messages)}" for key, messages in error.message_dict.items())
+    if outcome == "updated" and endpoint.credentials_cleared:
+        plan.notes.append(f"the statements URL's origin is now {endpoint.origin}: the stored "
+                          f"{', '.join(endpoint.credentials_cleared)} cleared (ERB gives none for it)")
+    elif outcome == "updated" and moved_from and endpoint.credentials_origin not in ("", moved_from):
+        plan.notes.append(f"credentials now bound to {endpoint.credentials_origin} (ERB's, for its route URL), "
+                          f"no longer to {moved_from}")
     if not dry_run:
         endpoint.save()
     return outcome, "" if outcome == "created" else ", ".join(changed)

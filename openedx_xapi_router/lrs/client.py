@@ -12,7 +12,9 @@ response means for delivery:
 * ``rejected``: any other 4xx, retrying the same request can never succeed (dead-letter it);
 * ``retryable``: 5xx, 429, connection errors and timeouts.
 
-Credentials never appear in a repr, a log line or an error message.
+Credentials never appear in a repr, a log line or an error message: an error's body excerpt is
+redacted (:func:`~openedx_xapi_router.redaction.redact`) of the client's own credentials and of
+``Authorization``-like headers an LRS echoes, before it is cut.
 """
 import enum
 import logging
@@ -23,6 +25,7 @@ import orjson
 import requests
 
 from openedx_xapi_router import __version__
+from openedx_xapi_router.redaction import Credentials, redact
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +161,10 @@ class LrsClient:
     def __repr__(self):
         return f"<LrsClient {self.statements_url}>"
 
+    def answer_excerpt(self, body):
+        """The start of an LRS answer's ``body``, redacted of this client's credentials (then cut)."""
+        return excerpt(redact(body, Credentials.of_auth(self._session.auth)))
+
     def close(self):
         """Close the pooled connections."""
         self._session.close()
@@ -227,7 +234,8 @@ class LrsClient:
         log.debug("LRS %s %s -> %s (%s)", request.method, request.url, response.status_code, outcome.value)
         if outcome in (Outcome.OK, Outcome.DUPLICATE):
             return LrsResponse(response.status_code, outcome, response.content)
-        raise LrsError(response.status_code, excerpt(response.content), retryable=outcome is Outcome.RETRYABLE)
+        raise LrsError(response.status_code, self.answer_excerpt(response.content),
+                       retryable=outcome is Outcome.RETRYABLE)
 
     def classify(self, response):
         """
