@@ -44,6 +44,9 @@ _HEADER_NAME = (
     r"|(?:access|refresh|auth)[-_]token|client[-_]secret"
     r"|x-[a-z0-9-]*(?:auth(?!or(?!iz))|token|secret|passw|credential|session|api-?key)[a-z0-9-]*"
 )
+# A header name above holds one of these (lower case): the patterns run only on a text that does.
+_HEADER_WORDS = ("auth", "cookie", "passw", "token", "secret", "api", "credential", "session")
+_SCHEME_WORDS = ("basic", "bearer", "digest", "token")
 # ``Name: value`` up to the end of the line.
 _HEADER_LINE = re.compile(rf"(?im)^([ \t]*(?:{_HEADER_NAME})[ \t]*:[ \t]*)\S[^\r\n]*")
 # ``"Name": "value"`` or ``'Name': 'value'`` (JSON, a Python repr), the closing quote optional (a cut excerpt).
@@ -142,12 +145,17 @@ def redact(text, credentials=None):
             forms = credentials.encodings()
             if forms:
                 text = re.sub("|".join(re.escape(form) for form in forms), MASK, text)
-        text = _HEADER_LINE.sub(lambda match: match.group(1) + MASK, text)
-        text = _HEADER_ITEM.sub(lambda match: f"{match.group(1)}{match.group(2)}{match.group(1)}{match.group(3)}"
-                                              f"{match.group(4)}{MASK}{match.group(4)}", text)
-        text = _HEADER_PARAM.sub(lambda match: match.group(1) + MASK, text)
-        text = _SCHEME_TOKEN.sub(lambda match: f"{match.group(1)}{match.group(2)}{MASK}", text)
-        return _URL_USERINFO.sub(lambda match: f"{match.group(1)}{MASK}@", text)
+        lower = text.lower()  # cheap substring tests first: most LRS answers hold none of these
+        if any(word in lower for word in _HEADER_WORDS):
+            text = _HEADER_LINE.sub(lambda match: match.group(1) + MASK, text)
+            text = _HEADER_ITEM.sub(lambda match: f"{match.group(1)}{match.group(2)}{match.group(1)}"
+                                                  f"{match.group(3)}{match.group(4)}{MASK}{match.group(4)}", text)
+            text = _HEADER_PARAM.sub(lambda match: match.group(1) + MASK, text)
+        if any(word in lower for word in _SCHEME_WORDS):
+            text = _SCHEME_TOKEN.sub(lambda match: f"{match.group(1)}{match.group(2)}{MASK}", text)
+        if "://" in text and "@" in text:
+            text = _URL_USERINFO.sub(lambda match: f"{match.group(1)}{MASK}@", text)
+        return text
     except Exception:  # pylint: disable=broad-except
         # A bug here must not break delivery, and must not let the text through either.
         return MASK

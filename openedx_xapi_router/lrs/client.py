@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = f"openedx-xapi-router/{__version__} python-requests/{requests.__version__}"
 BODY_EXCERPT_LENGTH = 500
+#: How much of an error answer is redacted before it is cut to ``BODY_EXCERPT_LENGTH``: far more than
+#: is kept, so no secret cut in two can end up in the excerpt, and a huge answer costs little.
+REDACT_WINDOW = 16 * 1024
 
 
 class Outcome(enum.Enum):
@@ -163,7 +166,7 @@ class LrsClient:
 
     def answer_excerpt(self, body):
         """The start of an LRS answer's ``body``, redacted of this client's credentials (then cut)."""
-        return excerpt(redact(body, Credentials.of_auth(self._session.auth)))
+        return excerpt(redact(body[:REDACT_WINDOW], Credentials.of_auth(self._session.auth)))
 
     def close(self):
         """Close the pooled connections."""

@@ -172,3 +172,10 @@ def test_the_real_worker_stores_and_logs_no_echoed_credentials(delivery_worker, 
     assert found_secrets(stored_text(), FORMS) == []
     assert found_secrets(delivery_worker.log_path.read_bytes(), FORMS) == []
     assert_pages_clean(viewer, endpoint)
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db
+def test_on_mariadb_an_echoed_rejection_stores_no_credentials(make_capture, viewer, caplog):
+    """The same search on MariaDB's raw columns (``make test-mariadb``)."""
+    test_a_rejection_that_echoes_the_credentials_stores_and_shows_none("basic", make_capture, viewer, caplog)

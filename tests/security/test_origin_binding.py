@@ -211,3 +211,10 @@ def test_the_erb_import_binds_erbs_credentials_to_erbs_route_url(make_router, ca
     assert (endpoint.username, endpoint.password, endpoint.credentials_origin) == (USERNAME, PASSWORD, capture.origin)
     # The import prints the user name (not a secret: ``EndpointPlan.describe``), never the password.
     assert found_secrets(out.getvalue(), secret_forms(USERNAME, PASSWORD, TOKEN, with_username=False)) == []
+
+
+@pytest.mark.mariadb
+def test_on_mariadb_moving_the_url_clears_the_credentials(editor, make_capture, capture):
+    """The same attack on MariaDB (``make test-mariadb``): ``bind_credentials`` reads the stored row there."""
+    test_moving_the_url_in_the_admin_clears_the_credentials_and_test_connection_sends_none(editor, make_capture,
+                                                                                          capture)
