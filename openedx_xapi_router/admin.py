@@ -124,12 +124,13 @@ class LrsEndpointAdmin(admin.ModelAdmin):
     )
     list_filter = ("enabled", "auth_type")
     search_fields = ("name", "statements_url")
-    readonly_fields = ("last_success_at", "last_failure_at", "last_error", "created", "modified")
+    readonly_fields = ("credentials_origin", "last_success_at", "last_failure_at", "last_error", "created", "modified")
     actions = ("test_connection",)
     fieldsets = (
         (None, {"fields": ("name", "statements_url", "enabled")}),
         ("Authentication", {
-            "fields": ("auth_type", "username", "password", "clear_password", "token", "clear_token"),
+            "fields": ("auth_type", "username", "password", "clear_password", "token", "clear_token",
+                       "credentials_origin"),
             "description": "Credentials are encrypted in the database and never shown again. They are only sent "
                            "to the origin (scheme, host, port) they were entered for: changing the statements "
                            "URL's origin clears them unless you type them again.",

@@ -67,7 +67,7 @@ class LrsEndpoint(models.Model):
     password = EncryptedSecretField(blank=True, default="", help_text="HTTP Basic password (encrypted at rest).")
     token = EncryptedSecretField(blank=True, default="", help_text="Bearer token (encrypted at rest).")
     credentials_origin = models.CharField(
-        max_length=300, blank=True, default="", editable=False,
+        max_length=300, blank=True, default="", editable=False, verbose_name="credentials sent only to",
         help_text="The origin (scheme://host:port) the stored credentials were entered for; they are never "
                   "sent to another.",
     )

@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='lrsendpoint',
             name='credentials_origin',
-            field=models.CharField(blank=True, default='', editable=False, help_text='The origin (scheme://host:port) the stored credentials were entered for; they are never sent to another.', max_length=300),
+            field=models.CharField(blank=True, default='', editable=False, help_text='The origin (scheme://host:port) the stored credentials were entered for; they are never sent to another.', max_length=300, verbose_name='credentials sent only to'),
         ),
         migrations.RunPython(bind_and_redact, migrations.RunPython.noop),
     ]

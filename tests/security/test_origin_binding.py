@@ -93,6 +93,8 @@ def test_credentials_typed_again_with_the_new_url_are_kept_and_only_those_are_se
     endpoint.refresh_from_db()
     assert (endpoint.username, endpoint.password) == (USERNAME, "a-new-password-typed")
     assert endpoint.credentials_origin == url_origin(capture.statements_url)
+    page = editor.get(change_url(endpoint)).content.decode()
+    assert "Credentials sent only to:" in page and capture.origin in page  # shown read-only
 
     deliver_now(endpoint, [Item(make_statement(), "edx.course.enrollment.activated", "v@1")])
     [post] = capture.captured()
