@@ -2,7 +2,6 @@
 Database models: the LRS endpoints statements go to, and the dead letters that could not get there.
 """
 import logging
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,29 +10,10 @@ from django.db import models
 from django.utils import timezone
 
 from openedx_xapi_router.fields import EncryptedSecretField
+from openedx_xapi_router.lrs.client import url_origin
 from openedx_xapi_router.redaction import Credentials
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def url_origin(url):
-    """
-    The origin of ``url``, ``scheme://host:port`` with the default port spelled out
-    (``https://LRS.example.org/x`` -> ``https://lrs.example.org:443``), or "" when it has none.
-    """
-    try:
-        parts = urlsplit(str(url or ""))
-        port = parts.port
-    except ValueError:
-        return ""
-    scheme, host = parts.scheme.lower(), parts.hostname or ""
-    if not scheme or not host:
-        return ""
-    host = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{host}:{port or DEFAULT_PORTS.get(scheme, '')}"
-
 
 class LrsEndpoint(models.Model):
     """

@@ -5,7 +5,8 @@ records every request it gets (method, path, raw header lines, body) and answers
 Modes (``mode``):
 
 * ``"lrs"``: answers as an LRS would: a POST of statements gets ``200`` and their ids, a GET of
-  ``statements`` gets an empty statement result, a GET of ``about`` the xAPI versions;
+  ``statements`` gets a one-statement result (whose ``more`` link points to ``location``, when
+  given), a GET of ``about`` the xAPI versions;
 * ``"echo"``: answers ``status`` (400 by default) with the request echoed back, as some LRSs and
   proxies do in an error page: the raw header lines, the headers as a JSON object, and the
   decoded HTTP Basic pair (``user:password``) of the ``Authorization`` header, if any;
@@ -93,7 +94,8 @@ class CaptureServer:
             return 200, {}, json.dumps([statement.get("id") for statement in statements]).encode()
         if request.path.split("?")[0].endswith("/about"):
             return 200, {}, b'{"version": ["1.0.3"]}'
-        return 200, {}, b'{"statements": [], "more": ""}'
+        more = f"{self.location}/xAPI/statements?page=2" if self.location else ""  # a "more" link elsewhere
+        return 200, {}, json.dumps({"statements": [{"id": "s1"}], "more": more}).encode()
 
 
 def echo_body(request):

@@ -125,6 +125,27 @@ def build_about(statements_url, xapi_version="1.0.3"):
     return LrsRequest("GET", urljoin(statements_url.rstrip("/") + "/", "../about"), base_headers(xapi_version))
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_origin(url):
+    """
+    The origin of ``url``, ``scheme://host:port`` with the default port spelled out
+    (``https://LRS.example.org/x`` -> ``https://lrs.example.org:443``), or "" when it has none.
+    Credentials are only ever sent to the origin they were entered for.
+    """
+    try:
+        parts = urlsplit(str(url or ""))
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    if not scheme or not host:
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}:{port or DEFAULT_PORTS.get(scheme, '')}"
+
+
 def excerpt(body, length=BODY_EXCERPT_LENGTH):
     """The start of a response body as text, for error messages."""
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body)
@@ -206,7 +227,9 @@ class LrsClient:
 
     def iter_statements(self, params=None, page_limit=100, max_pages=10_000):
         """
-        Yield every statement matching ``params``, following the LRS's ``more`` links page by page.
+        Yield every statement matching ``params``, following the LRS's ``more`` links page by page
+        (on the same origin only: a link elsewhere raises :class:`LrsError` rather than send it our
+        credentials).
         """
         query = dict(params or {})
         query.setdefault("limit", page_limit)
@@ -217,7 +240,11 @@ class LrsClient:
             more = page.get("more")
             if not more:
                 return
-            request = LrsRequest("GET", urljoin(self.statements_url, more), base_headers(self.xapi_version))
+            more_url = urljoin(self.statements_url, more)
+            if url_origin(more_url) != url_origin(self.statements_url):  # our credentials go to our LRS only
+                raise LrsError(None, f"refusing a 'more' link to another origin ({url_origin(more_url)})",
+                               retryable=False)
+            request = LrsRequest("GET", more_url, base_headers(self.xapi_version))
         raise LrsError(None, f"more than {max_pages} pages of statements", retryable=False)
 
     def send(self, request):

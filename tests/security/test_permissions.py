@@ -8,15 +8,18 @@ Django's admin filters an action out of ``get_actions`` when the user lacks one 
 ``ModelAdmin._filter_actions_by_permissions``), so a viewer has no action at all and a POST of it
 runs nothing; the per-endpoint test-connection view (POST) refuses the same way.
 
-Also here: a cross-origin redirect (307, which ``requests`` follows) never carries the credentials
-to the other origin (``requests.Session.rebuild_auth`` drops ``Authorization`` when the host, port
-or scheme changes: psf/requests, src/requests/sessions.py, ``should_strip_auth``).
+Also here: neither a cross-origin redirect (307, which ``requests`` follows) nor a ``more`` link to
+another origin carries the credentials there. For the redirect, ``requests.Session.rebuild_auth``
+drops ``Authorization`` when the host, port or scheme changes (psf/requests,
+src/requests/sessions.py, ``should_strip_auth``); a ``more`` link is refused by
+``LrsClient.iter_statements``.
 """
 import pytest
 from django.urls import reverse
 
 from openedx_xapi_router.delivery.core import Item
 from openedx_xapi_router.delivery.service import deliver_now
+from openedx_xapi_router.lrs.client import LrsClient, LrsError
 from openedx_xapi_router.models import LrsEndpoint
 from tests.admin.conftest import make_statement
 from tests.admin.test_endpoint_admin import message_texts
@@ -70,3 +73,16 @@ def test_a_cross_origin_redirect_never_carries_the_credentials(status, make_capt
     for request in other.captured():
         assert request.header("Authorization") is None
         assert found_secrets(request.raw(), secret_forms(USERNAME, PASSWORD)) == []
+
+
+def test_a_more_link_to_another_origin_is_not_followed(make_capture):
+    """A statement result's ``more`` link (xAPI: a relative IRL, resolved against the LRS) elsewhere: refused."""
+    other = make_capture("lrs")
+    lrs = make_capture("lrs", location=other.origin)
+    with LrsClient(lrs.statements_url, (USERNAME, PASSWORD), allow_insecure_http=True) as client:
+        pages = client.iter_statements()
+        assert next(pages) == {"id": "s1"}
+        with pytest.raises(LrsError, match=r"refusing a 'more' link to another origin \(http://127.0.0.1:\d+\)"):
+            next(pages)
+    assert len(lrs.captured()) == 1
+    assert other.captured() == []
