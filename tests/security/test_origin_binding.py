@@ -220,3 +220,15 @@ def test_on_mariadb_moving_the_url_clears_the_credentials(editor, make_capture, 
     """The same attack on MariaDB (``make test-mariadb``): ``bind_credentials`` reads the stored row there."""
     test_moving_the_url_in_the_admin_clears_the_credentials_and_test_connection_sends_none(editor, make_capture,
                                                                                           capture)
+
+
+def test_rotate_keys_clears_credentials_bound_to_another_origin_and_says_so(capture):
+    endpoint = victim("https://lrs.example.org/xAPI/statements")
+    LrsEndpoint.objects.filter(pk=endpoint.pk).update(statements_url=capture.statements_url)
+    out = run_lrs_endpoints("rotate-keys")
+    assert out.splitlines() == [
+        f"aspects: cleared the stored username, password (entered for another origin than {capture.origin}'s)",
+        "Re-encrypted the credentials of 1 LRS endpoint(s) with the first key.",
+    ]
+    endpoint.refresh_from_db()
+    assert (endpoint.username, endpoint.password, endpoint.credentials_origin) == ("", "", "")

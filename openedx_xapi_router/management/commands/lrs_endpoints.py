@@ -275,6 +275,9 @@ class Command(BaseCommand):
                     continue
                 endpoint.save(update_fields=list(SECRET_NAMES))
                 rotated += 1
+                if endpoint.credentials_cleared:  # they were stored for another origin than the URL's
+                    self.stdout.write(f"{endpoint.name}: cleared the stored {', '.join(endpoint.credentials_cleared)} "
+                                      f"(entered for another origin than {endpoint.origin}'s)")
         self.stdout.write(f"Re-encrypted the credentials of {rotated} LRS endpoint(s) with the first key.")
         if unreadable:
             raise CommandError(
