@@ -228,7 +228,6 @@ def apply_plan(plan, model, dry_run=False):
     detail)``; with ``dry_run`` nothing is saved (the outcome is what would happen).
     """
     existing = model.objects.filter(name=plan.name).first()
-    moved_from = ""
     if existing is None:
         endpoint = model(name=plan.name, **plan.fields)
         outcome = "created"
@@ -242,17 +241,13 @@ def apply_plan(plan, model, dry_run=False):
         outcome = "updated"
         # ERB's row gives its credentials for its route URL: entered with the URL, so bound to its origin.
         endpoint.credentials_entered.update(name for name in model.CREDENTIAL_FIELDS if plan.fields[name])
-        moved_from = existing.credentials_origin
     try:
         endpoint.full_clean()
     except ValidationError as error:
         return "invalid", "; ".join(f"{key}: {' '.join(messages)}" for key, messages in error.message_dict.items())
-    if outcome == "updated" and endpoint.credentials_cleared:
+    if endpoint.credentials_cleared:  # a safety net: ERB's row gives every credential with its URL
         plan.notes.append(f"the statements URL's origin is now {endpoint.origin}: the stored "
                           f"{', '.join(endpoint.credentials_cleared)} cleared (ERB gives none for it)")
-    elif outcome == "updated" and moved_from and endpoint.credentials_origin not in ("", moved_from):
-        plan.notes.append(f"credentials now bound to {endpoint.credentials_origin} (ERB's, for its route URL), "
-                          f"no longer to {moved_from}")
     if not dry_run:
         endpoint.save()
     return outcome, "" if outcome == "created" else ", ".join(changed)

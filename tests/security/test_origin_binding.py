@@ -189,9 +189,11 @@ def test_lrs_endpoints_update_with_a_new_password_keeps_it_for_the_new_origin(ca
 
 def test_the_erb_import_binds_erbs_credentials_to_erbs_route_url(make_router, capture):
     """
-    An ERB router's credentials come with its route URL (``RouterConfiguration``: ``route_url``,
-    ``username``, ``password``, ``auth_key``): the import binds them to that URL's origin, and a
-    later run that moves our endpoint back to ERB's URL says so.
+    An ERB router's credentials come with its route URL (event-routing-backends,
+    event_routing_backends/models.py, ``RouterConfiguration``: ``route_url``, ``auth_scheme``,
+    ``username``, ``password``, ``auth_key``): the import enters them with the URL, so they are
+    bound to that URL's origin; once our endpoint was moved elsewhere (and its credentials cleared),
+    the next run puts ERB's URL and credentials back together.
     """
     from openedx_xapi_router.erb import importer  # pylint: disable=import-outside-toplevel
 
