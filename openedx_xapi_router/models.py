@@ -15,6 +15,7 @@ from openedx_xapi_router.redaction import Credentials
 
 log = logging.getLogger(__name__)
 
+
 class LrsEndpoint(models.Model):
     """
     One Learning Record Store that statements are delivered to.
@@ -114,7 +115,8 @@ class LrsEndpoint(models.Model):
         Bind the credentials to the statements URL's origin before a save. When the origin is not
         the one they were entered for, every credential not entered in this change (a value that
         differs from the stored one, or one named in ``credentials_entered``) is cleared; the
-        username goes with the password. Returns the names cleared (also in ``credentials_cleared``).
+        username goes with the password. Returns the names cleared now; ``credentials_cleared``
+        keeps every name cleared on this instance (:meth:`clean` and :meth:`save` both bind).
         """
         origin = self.origin
         if not any(getattr(self, name) for name in self.CREDENTIAL_FIELDS):
