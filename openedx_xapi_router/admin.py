@@ -7,7 +7,10 @@ The admin is a thin shell: it edits rows and calls the delivery code's public fu
 which ``manage.py lrs_endpoints`` and ``manage.py replay_failed_statements`` call as well.
 
 Credentials are write-only: the password and token inputs never render a stored (or a just typed)
-value; a blank input keeps the stored secret, a "clear" checkbox removes it.
+value; a blank input keeps the stored secret, a "clear" checkbox removes it. They are bound to the
+origin of the statements URL (``LrsEndpoint.bind_credentials``): moving the URL to another origin
+clears those not typed again, and the admin says so. Only users who may change an endpoint may
+make the router send its credentials ("Test connection").
 """
 import json
 
@@ -124,6 +127,10 @@ class LrsEndpointForm(forms.ModelForm):
                 cleaned[name] = ""
             else:
                 cleaned[name] = typed or stored
+                if typed:  # typed again for a new origin: kept (the model clears what was not)
+                    self.instance.credentials_entered.add(name)
+        if "username" in self.changed_data:
+            self.instance.credentials_entered.add("username")
         return cleaned
 
 
@@ -138,13 +145,16 @@ class LrsEndpointAdmin(admin.ModelAdmin):
     )
     list_filter = ("enabled", "auth_type")
     search_fields = ("name", "statements_url")
-    readonly_fields = ("last_success_at", "last_failure_at", "last_error", "created", "modified")
+    readonly_fields = ("credentials_origin", "last_success_at", "last_failure_at", "last_error", "created", "modified")
     actions = ("test_connection",)
     fieldsets = (
         (None, {"fields": ("name", "statements_url", "enabled")}),
         ("Authentication", {
-            "fields": ("auth_type", "username", "password", "clear_password", "token", "clear_token"),
-            "description": "Credentials are encrypted in the database and never shown again.",
+            "fields": ("auth_type", "username", "password", "clear_password", "token", "clear_token",
+                       "credentials_origin"),
+            "description": "Credentials are encrypted in the database and never shown again. They are only sent "
+                           "to the origin (scheme, host, port) they were entered for: changing the statements "
+                           "URL's origin clears them unless you type them again.",
         }),
         ("Delivery", {"fields": ("xapi_version", "batch_size", "timeout", "retry_limit")}),
         ("Filters", {
@@ -181,6 +191,18 @@ class LrsEndpointAdmin(admin.ModelAdmin):
     def token_stored(self, endpoint):
         return "stored (never shown)" if endpoint.token else "none"
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.credentials_cleared:
+            labels = {"username": "username", **SECRET_FIELDS}
+            self.message_user(
+                request,
+                f"The statements URL now points to {obj.origin}, not to the origin its credentials were entered "
+                f"for: the stored {', '.join(labels[name] for name in obj.credentials_cleared)} "
+                f"{'was' if len(obj.credentials_cleared) == 1 else 'were'} cleared. Enter them again for this LRS.",
+                messages.WARNING,
+            )
+
     @method_decorator(sensitive_post_parameters(*SECRET_FIELDS))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Error reports (DEBUG pages, admin error emails) never show the typed secrets.
@@ -207,9 +229,12 @@ class LrsEndpointAdmin(admin.ModelAdmin):
         url = reverse("admin:xapi_router_lrsendpoint_status", args=[endpoint.pk])
         return format_html('<a href="{}">status</a>', url)
 
-    @admin.action(description="Test connection to the selected LRS endpoints")
+    @admin.action(description="Test connection to the selected LRS endpoints", permissions=["change"])
     def test_connection(self, request, queryset):
-        """Call each endpoint's LRS (``/about``, then a one-statement GET) and show the result."""
+        """
+        Call each endpoint's LRS (``/about``, then a one-statement GET) and show the result. It sends
+        the stored credentials, so it needs the change permission (a viewer gets no such action).
+        """
         for endpoint in queryset:
             ok, message = run_test_connection(endpoint)
             self.message_user(request, message, messages.SUCCESS if ok else messages.ERROR)

@@ -1,6 +1,8 @@
 """
 Database models: the LRS endpoints statements go to, and the dead letters that could not get there.
 """
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,6 +10,10 @@ from django.db import models
 from django.utils import timezone
 
 from openedx_xapi_router.fields import EncryptedSecretField, LrsUrlField
+from openedx_xapi_router.lrs.client import url_origin
+from openedx_xapi_router.redaction import Credentials
+
+log = logging.getLogger(__name__)
 
 
 class LrsEndpoint(models.Model):
@@ -16,6 +22,10 @@ class LrsEndpoint(models.Model):
 
     Each statement goes to every enabled endpoint whose filters match its event, independently: one
     endpoint's outage never delays another.
+
+    Credentials are bound to the origin (scheme, host, port) they were entered for
+    (``credentials_origin``): :meth:`save` clears those not entered again when the statements URL
+    moves to another origin, and :attr:`auth` never gives them for another origin.
 
     .. pii: ``username`` (and ``password``/``token``) are the credentials of the LRS's service account,
        not a learner's; they are stored encrypted and never shown after they are saved.
@@ -26,6 +36,8 @@ class LrsEndpoint(models.Model):
     AUTH_BASIC = "basic"
     AUTH_BEARER = "bearer"
     AUTH_CHOICES = ((AUTH_BASIC, "HTTP Basic (username and password)"), (AUTH_BEARER, "Bearer token"))
+    #: The credential fields, bound together to ``credentials_origin``.
+    CREDENTIAL_FIELDS = ("username", "password", "token")
 
     name = models.CharField(max_length=100, unique=True, help_text="A short name for operators, e.g. 'aspects-ralph'.")
     statements_url = LrsUrlField(
@@ -35,6 +47,11 @@ class LrsEndpoint(models.Model):
     username = EncryptedSecretField(blank=True, default="", help_text="HTTP Basic user name (encrypted at rest).")
     password = EncryptedSecretField(blank=True, default="", help_text="HTTP Basic password (encrypted at rest).")
     token = EncryptedSecretField(blank=True, default="", help_text="Bearer token (encrypted at rest).")
+    credentials_origin = models.CharField(
+        max_length=300, blank=True, default="", editable=False, verbose_name="credentials sent only to",
+        help_text="The origin (scheme://host:port) the stored credentials were entered for; they are never "
+                  "sent to another.",
+    )
     xapi_version = models.CharField(
         max_length=10, default="1.0.3", help_text="The X-Experience-API-Version header sent with every request.",
     )
@@ -69,12 +86,77 @@ class LrsEndpoint(models.Model):
         verbose_name = "LRS endpoint"
         ordering = ("name",)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: Credential fields (re)entered in this change, even with the stored value: set by the admin
+        #: form, ``lrs_endpoints add`` and the ERB import for what was typed or imported.
+        self.credentials_entered = set()
+        #: The credential fields :meth:`bind_credentials` cleared on this instance because the origin changed.
+        self.credentials_cleared = ()
+
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.bind_credentials()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.CREDENTIAL_FIELDS, "credentials_origin"}
+        super().save(*args, **kwargs)
+        self.credentials_entered = set()
+
+    @property
+    def origin(self):
+        """The origin of the statements URL (see :func:`url_origin`)."""
+        return url_origin(self.statements_url)
+
+    def bind_credentials(self):
+        """
+        Bind the credentials to the statements URL's origin before a save. When the origin is not
+        the one they were entered for, every credential not entered in this change (a value that
+        differs from the stored one, or one named in ``credentials_entered``) is cleared; the
+        username goes with the password. Returns the names cleared now; ``credentials_cleared``
+        keeps every name cleared on this instance (:meth:`clean` and :meth:`save` both bind).
+        """
+        origin = self.origin
+        if not any(getattr(self, name) for name in self.CREDENTIAL_FIELDS):
+            self.credentials_origin = ""
+            return ()
+        if self.credentials_origin == origin:
+            return ()
+        stored = None
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values(*self.CREDENTIAL_FIELDS).first()
+        if stored is None:  # a new row: everything in it was entered now, for this origin
+            self.credentials_origin = origin
+            return ()
+
+        def entered(name):
+            value = getattr(self, name)
+            return bool(value) and (name in self.credentials_entered or value != stored[name])
+
+        keep = {"password": entered("password"), "token": entered("token")}
+        keep["username"] = entered("username") or keep["password"]
+        cleared = tuple(name for name in self.CREDENTIAL_FIELDS if getattr(self, name) and not keep[name])
+        for name in cleared:
+            setattr(self, name, "")
+        if cleared:
+            log.warning(
+                "xapi_router: endpoint %s moved from %s to %s: its stored %s cleared (credentials are only sent to "
+                "the origin they were entered for)", self.name, self.credentials_origin or "another origin",
+                origin, ", ".join(cleared),
+            )
+        self.credentials_cleared = (*self.credentials_cleared, *cleared)
+        self.credentials_origin = origin if any(getattr(self, name) for name in self.CREDENTIAL_FIELDS) else ""
+        return cleared
+
     def clean(self):
-        """Refuse plain http:// unless allowed, and a list filter that is not a list of strings."""
+        """
+        Bind the credentials to the URL's origin (:meth:`bind_credentials`), then refuse plain
+        http:// unless allowed, a list filter that is not a list of strings, and half of HTTP Basic.
+        """
         super().clean()
+        self.bind_credentials()
         insecure_allowed = getattr(settings, "XAPI_ROUTER_ALLOW_INSECURE_HTTP", False)
         if self.statements_url.startswith("http://") and not insecure_allowed:
             raise ValidationError({
@@ -86,7 +168,8 @@ class LrsEndpoint(models.Model):
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):  # pylint: disable=not-an-iterable
                 raise ValidationError({field: "Give a list of strings (an empty list means no filter)."})
         if self.auth_type == self.AUTH_BASIC and bool(self.username) != bool(self.password):
-            raise ValidationError({"password": "HTTP Basic needs both a username and a password."})
+            cleared = " (the stored one was cleared: the URL's origin changed)" if self.credentials_cleared else ""
+            raise ValidationError({"password": f"HTTP Basic needs both a username and a password{cleared}."})
 
     def matches(self, event_name, org_id, course_id):
         """True when an event with this name, org and course is sent to this endpoint."""
@@ -102,7 +185,19 @@ class LrsEndpoint(models.Model):
 
     @property
     def auth(self):
-        """The ``requests`` auth for this endpoint (never logged or put in task arguments)."""
+        """
+        The ``requests`` auth for this endpoint (never logged or put in task arguments); None, and
+        an error logged, when the credentials were stored for another origin than the statements
+        URL's (the URL was changed without :meth:`save`, e.g. by ``QuerySet.update``).
+        """
+        # An unsaved row's credentials were all just given, for its URL; a saved row's are bound by save().
+        bound = self.credentials_origin or (self.origin if self.pk is None else "")
+        if any(getattr(self, name) for name in self.CREDENTIAL_FIELDS) and bound != self.origin:
+            log.error(
+                "xapi_router: endpoint %s: its credentials were stored for %s, not for %s: they are not sent; "
+                "enter them again for this URL", self.name, self.credentials_origin or "another origin", self.origin,
+            )
+            return None
         if self.auth_type == self.AUTH_BEARER:
             return BearerAuth(self.token)
         if self.username:
@@ -124,6 +219,11 @@ class BearerAuth:
 
     def __init__(self, token):
         self._token = token
+
+    @property
+    def credentials(self):
+        """The token as :class:`~openedx_xapi_router.redaction.Credentials`, for redacting echoes of it."""
+        return Credentials(token=self._token)
 
     def __call__(self, request):
         request.headers["Authorization"] = f"Bearer {self._token}"

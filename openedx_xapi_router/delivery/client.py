@@ -19,7 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from django.conf import settings
 
-from openedx_xapi_router.lrs.client import LrsClient, LrsError, LrsResponse, Outcome, build_get_statements, excerpt
+from openedx_xapi_router.lrs.client import LrsClient, LrsError, LrsResponse, Outcome, build_get_statements
+from openedx_xapi_router.redaction import Credentials, redact
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ class DeliveryClient(LrsClient):
             return LrsResponse(response.status_code, outcome, response.content)
         if outcome is Outcome.RETRYABLE:
             raise RetryableLrsError(
-                response.status_code, excerpt(response.content), parse_retry_after(response.headers.get("Retry-After"))
+                response.status_code, self.answer_excerpt(response.content),
+                parse_retry_after(response.headers.get("Retry-After")),
             )
-        raise LrsError(response.status_code, excerpt(response.content), retryable=False)
+        raise LrsError(response.status_code, self.answer_excerpt(response.content), retryable=False)
 
 
 def make_delivery_client(endpoint):
@@ -117,13 +119,17 @@ def test_connection(endpoint):
 
     Returns ``(ok, message)``: ``ok`` is True when the statements probe succeeds (that is what
     delivery needs; an LRS may not serve ``about``: Ralph 5.1 answers 404). The message reports
-    both probes and never contains credentials.
+    both probes and is redacted of the endpoint's credentials. Credentials stored for another
+    origin than the URL's are not sent (``LrsEndpoint.auth``), and the message says so.
     """
     try:
         client = make_delivery_client(endpoint)
     except ValueError as error:
         return False, f"{endpoint.name}: {error}"
     parts = []
+    if Credentials.of_endpoint(endpoint) and client._session.auth is None:  # pylint: disable=protected-access
+        parts.append(f"credentials NOT sent: they were stored for {endpoint.credentials_origin or 'another origin'}, "
+                     f"not {endpoint.origin}; enter them again")
     with client:
         try:
             response = client._session.get(  # pylint: disable=protected-access
@@ -147,4 +153,5 @@ def test_connection(endpoint):
         except LrsError as error:
             status = "no answer" if error.status_code is None else f"HTTP {error.status_code}"
             parts.append(f"statements?limit=1: {status}: {error.body_excerpt[:200]}")
-    return ok, f"{endpoint.name}: {'OK' if ok else 'FAILED'}; " + "; ".join(parts)
+    message = f"{endpoint.name}: {'OK' if ok else 'FAILED'}; " + "; ".join(parts)
+    return ok, redact(message, Credentials.of_endpoint(endpoint))

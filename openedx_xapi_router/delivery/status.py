@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from openedx_xapi_router.delivery.service import delivery_queue
 from openedx_xapi_router.models import DeadLetter, DeliveryHour
+from openedx_xapi_router.redaction import Credentials, redact
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def endpoint_status(endpoint, now=None):
     return {
         "last_success_at": endpoint.last_success_at,
         "last_failure_at": endpoint.last_failure_at,
-        "last_error": endpoint.last_error,
+        "last_error": redact(endpoint.last_error, Credentials.of_endpoint(endpoint)),  # stored redacted; again here
         "delivered_last_hour": last_hour.aggregate(n=Sum("delivered"))["n"] or 0,
         "delivered_last_day": delivered_day,
         "failed_last_day": failed_day,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from openedx_xapi_router.delivery.monitoring import set_attribute
 from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
+from openedx_xapi_router.redaction import redact_for_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,9 @@ def mark_success(endpoint_id, now=None):
 
 
 def mark_failure(endpoint_id, error_text, now=None):
-    """Record a failed request to the endpoint (``error_text`` holds no credentials: it comes from LrsError)."""
+    """Record a failed request to the endpoint (``error_text`` redacted of its credentials, then cut)."""
     LrsEndpoint.objects.filter(pk=endpoint_id).update(
-        last_failure_at=now or timezone.now(), last_error=str(error_text)[:500]
+        last_failure_at=now or timezone.now(), last_error=redact_for_endpoint(endpoint_id, str(error_text))[:500]
     )
 
 
@@ -60,7 +61,7 @@ def dead_letter(endpoint_id, items, reason, http_status=None, detail="", attempt
     to pending) rather than duplicated. Returns the number of items recorded.
     """
     now = now or timezone.now()
-    detail = str(detail)[:DETAIL_LENGTH]
+    detail = redact_for_endpoint(endpoint_id, str(detail))[:DETAIL_LENGTH]
     for item in items:
         defaults = {
             "statement": item.statement, "event_name": item.event_name[:255],

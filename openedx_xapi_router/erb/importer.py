@@ -11,7 +11,8 @@ What maps:
 
 * ``route_url`` -> ``statements_url`` (:func:`~openedx_xapi_router.erb.compat.erb_statements_url`);
 * ``auth_scheme`` ``Basic`` -> HTTP Basic with ``username``/``password``; ``Bearer`` -> bearer with
-  ``auth_key``; none -> no credentials. Re-encrypted with ``XAPI_ROUTER_ENCRYPTION_KEYS`` by our model;
+  ``auth_key``; none -> no credentials. Re-encrypted with ``XAPI_ROUTER_ENCRYPTION_KEYS`` by our model,
+  and bound to the origin of ERB's route URL (they come with it: see ``LrsEndpoint.bind_credentials``);
 * ``enabled`` -> ``enabled`` (on creation only: a later run never re-enables an endpoint);
 * ``configurations["match_params"]`` (dotted path -> regex, or a list of regexes, all searched with
   ``re.search``): ``name`` becomes ``allowed_event_names`` (the regexes expanded over the event
@@ -238,10 +239,15 @@ def apply_plan(plan, model, dry_run=False):
         for name in changed:
             setattr(endpoint, name, plan.fields[name])
         outcome = "updated"
+        # ERB's row gives its credentials for its route URL: entered with the URL, so bound to its origin.
+        endpoint.credentials_entered.update(name for name in model.CREDENTIAL_FIELDS if plan.fields[name])
     try:
         endpoint.full_clean()
     except ValidationError as error:
         return "invalid", "; ".join(f"{key}: {' '.join(messages)}" for key, messages in error.message_dict.items())
+    if endpoint.credentials_cleared:  # a safety net: ERB's row gives every credential with its URL
+        plan.notes.append(f"the statements URL's origin is now {endpoint.origin}: the stored "
+                          f"{', '.join(endpoint.credentials_cleared)} cleared (ERB gives none for it)")
     if not dry_run:
         endpoint.save()
     return outcome, "" if outcome == "created" else ", ".join(changed)

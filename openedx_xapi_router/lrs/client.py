@@ -12,7 +12,9 @@ response means for delivery:
 * ``rejected``: any other 4xx, retrying the same request can never succeed (dead-letter it);
 * ``retryable``: 5xx, 429, connection errors and timeouts.
 
-Credentials never appear in a repr, a log line or an error message.
+Credentials never appear in a repr, a log line or an error message: an error's body excerpt is
+redacted (:func:`~openedx_xapi_router.redaction.redact`) of the client's own credentials and of
+``Authorization``-like headers an LRS echoes, before it is cut.
 """
 import enum
 import logging
@@ -23,11 +25,15 @@ import orjson
 import requests
 
 from openedx_xapi_router import __version__
+from openedx_xapi_router.redaction import Credentials, redact
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"openedx-xapi-router/{__version__} python-requests/{requests.__version__}"
 BODY_EXCERPT_LENGTH = 500
+#: How much of an error answer is redacted before it is cut to ``BODY_EXCERPT_LENGTH``: far more than
+#: is kept, so no secret cut in two can end up in the excerpt, and a huge answer costs little.
+REDACT_WINDOW = 16 * 1024
 
 
 class Outcome(enum.Enum):
@@ -119,6 +125,27 @@ def build_about(statements_url, xapi_version="1.0.3"):
     return LrsRequest("GET", urljoin(statements_url.rstrip("/") + "/", "../about"), base_headers(xapi_version))
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_origin(url):
+    """
+    The origin of ``url``, ``scheme://host:port`` with the default port spelled out
+    (``https://LRS.example.org/x`` -> ``https://lrs.example.org:443``), or "" when it has none.
+    Credentials are only ever sent to the origin they were entered for.
+    """
+    try:
+        parts = urlsplit(str(url or ""))
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    if not scheme or not host:
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}:{port or DEFAULT_PORTS.get(scheme, '')}"
+
+
 def excerpt(body, length=BODY_EXCERPT_LENGTH):
     """The start of a response body as text, for error messages."""
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body)
@@ -158,6 +185,10 @@ class LrsClient:
     def __repr__(self):
         return f"<LrsClient {self.statements_url}>"
 
+    def answer_excerpt(self, body):
+        """The start of an LRS answer's ``body``, redacted of this client's credentials (then cut)."""
+        return excerpt(redact(body[:REDACT_WINDOW], Credentials.of_auth(self._session.auth)))
+
     def close(self):
         """Close the pooled connections."""
         self._session.close()
@@ -196,7 +227,9 @@ class LrsClient:
 
     def iter_statements(self, params=None, page_limit=100, max_pages=10_000):
         """
-        Yield every statement matching ``params``, following the LRS's ``more`` links page by page.
+        Yield every statement matching ``params``, following the LRS's ``more`` links page by page
+        (on the same origin only: a link elsewhere raises :class:`LrsError` rather than send it our
+        credentials).
         """
         query = dict(params or {})
         query.setdefault("limit", page_limit)
@@ -207,7 +240,11 @@ class LrsClient:
             more = page.get("more")
             if not more:
                 return
-            request = LrsRequest("GET", urljoin(self.statements_url, more), base_headers(self.xapi_version))
+            more_url = urljoin(self.statements_url, more)
+            if url_origin(more_url) != url_origin(self.statements_url):  # our credentials go to our LRS only
+                raise LrsError(None, f"refusing a 'more' link to another origin ({url_origin(more_url)})",
+                               retryable=False)
+            request = LrsRequest("GET", more_url, base_headers(self.xapi_version))
         raise LrsError(None, f"more than {max_pages} pages of statements", retryable=False)
 
     def send(self, request):
@@ -227,7 +264,8 @@ class LrsClient:
         log.debug("LRS %s %s -> %s (%s)", request.method, request.url, response.status_code, outcome.value)
         if outcome in (Outcome.OK, Outcome.DUPLICATE):
             return LrsResponse(response.status_code, outcome, response.content)
-        raise LrsError(response.status_code, excerpt(response.content), retryable=outcome is Outcome.RETRYABLE)
+        raise LrsError(response.status_code, self.answer_excerpt(response.content),
+                       retryable=outcome is Outcome.RETRYABLE)
 
     def classify(self, response):
         """

@@ -2,6 +2,10 @@
 ``manage.py lrs_endpoints add|list|test|remove|rotate-keys``: the LRS endpoints admin, for
 automation (Tutor, scripts, CI).
 
+Credentials are bound to the origin of the statements URL: ``add --update`` with a URL of another
+origin clears the stored username, password and token unless new ones are given in the same command
+(``--username``, ``--password-env``, ``--token-env``, ``--prompt``), and says so.
+
 Secrets never come from the command line (it ends up in shell history and ``ps``): a password or
 token is read from the environment variable named by ``--password-env``/``--token-env``, or from an
 interactive prompt. ``list`` never prints a secret, only whether one is stored.
@@ -126,6 +130,8 @@ class Command(BaseCommand):
         for option in ("auth_type", "username", "xapi_version", "batch_size", "timeout", "retry_limit", "enabled"):
             if options[option] is not None:
                 setattr(endpoint, option, options[option])
+        if options["username"] is not None:
+            endpoint.credentials_entered.add("username")
         for field, option in LIST_OPTIONS.items():
             if options[option] is not None:
                 setattr(endpoint, field, options[option])
@@ -140,6 +146,12 @@ class Command(BaseCommand):
         verb = "Updated" if options["update"] else "Added"
         self.stdout.write(f"{verb} LRS endpoint {endpoint.name} (id {endpoint.pk}): {endpoint.statements_url}, "
                           f"{describe_auth(endpoint)}, {'enabled' if endpoint.enabled else 'disabled'}")
+        if endpoint.credentials_cleared:
+            self.stdout.write(
+                f"Cleared the stored {', '.join(endpoint.credentials_cleared)}: credentials are only sent to the "
+                f"origin they were entered for, and the statements URL now points to {endpoint.origin}. Give them "
+                "again (--username, --password-env VAR or --token-env VAR, or --prompt)."
+            )
 
     def read_secrets(self, endpoint, options):
         """Set the password/token from ``--password-env``/``--token-env`` or a prompt."""
@@ -152,8 +164,10 @@ class Command(BaseCommand):
             password = self.ask(f"Password of {endpoint.username} for {endpoint.name}: ", options)
         if password is not None:
             endpoint.password = password
+            endpoint.credentials_entered.add("password")
         if token is not None:
             endpoint.token = token
+            endpoint.credentials_entered.add("token")
 
     @staticmethod
     def secret_from_env(variable, option):
@@ -266,6 +280,9 @@ class Command(BaseCommand):
                     continue
                 endpoint.save(update_fields=list(SECRET_NAMES))
                 rotated += 1
+                if endpoint.credentials_cleared:  # they were stored for another origin than the URL's
+                    self.stdout.write(f"{endpoint.name}: cleared the stored {', '.join(endpoint.credentials_cleared)} "
+                                      f"(entered for another origin than {endpoint.origin}'s)")
         self.stdout.write(f"Re-encrypted the credentials of {rotated} LRS endpoint(s) with the first key.")
         if unreadable:
             raise CommandError(
