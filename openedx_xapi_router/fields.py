@@ -67,7 +67,8 @@ class LrsUrlField(models.URLField):
     default_validators = [LrsUrlValidator(schemes=["http", "https"])]
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": LrsUrlFormField, **kwargs})
+        # A URL typed without a scheme becomes https:// (Django 6's default, said now to silence its warning).
+        return super().formfield(**{"form_class": LrsUrlFormField, "assume_scheme": "https", **kwargs})
 
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
