@@ -150,11 +150,17 @@ class DeadLetter(models.Model):
     REASON_RETRIES_EXHAUSTED = "retries_exhausted"
     REASON_BROKER_UNAVAILABLE = "broker_unavailable"
     REASON_ENDPOINT_DISABLED = "endpoint_disabled"
+    REASON_MISCONFIGURED = "misconfigured"
+    REASON_UNSERIALIZABLE = "unserializable"
+    REASON_INTERNAL_ERROR = "internal_error"
     REASON_CHOICES = (
         (REASON_REJECTED, "Rejected by the LRS (4xx)"),
         (REASON_RETRIES_EXHAUSTED, "Retries exhausted (5xx, 429, timeouts, connection errors)"),
         (REASON_BROKER_UNAVAILABLE, "Celery broker unavailable when the event was sent"),
         (REASON_ENDPOINT_DISABLED, "Endpoint disabled or removed before delivery"),
+        (REASON_MISCONFIGURED, "Endpoint unusable as configured (a setting of the worker, or an LRS redirect)"),
+        (REASON_UNSERIALIZABLE, "Statement not representable as JSON (number out of range, lone surrogate)"),
+        (REASON_INTERNAL_ERROR, "An error of the xAPI router (see the detail and the worker's log)"),
     )
 
     STATE_PENDING = "pending"
