@@ -417,7 +417,7 @@ def _fast_language_map(value):
     if type(value) is not dict:  # pylint: disable=unidiomatic-typecheck
         return False
     for tag, text in value.items():
-        if type(text) is not str or not is_language_tag(tag):  # pylint: disable=unidiomatic-typecheck
+        if type(text) is not str or not is_language_tag(tag) or not is_unicode(text):  # pylint: disable=unidiomatic-typecheck
             return False
     return True
 
@@ -518,7 +518,7 @@ def _fast_statement(statement, trusted=()):  # pylint: disable=too-many-return-s
     if type(account) is not dict or len(account) != 2 or not is_iri(account.get("homePage")):  # pylint: disable=unidiomatic-typecheck
         return False
     value = account.get("name")
-    if type(value) is not str or not value:  # pylint: disable=unidiomatic-typecheck
+    if type(value) is not str or not value or not is_unicode(value):  # pylint: disable=unidiomatic-typecheck
         return False
     verb = statement.get("verb")
     if type(verb) is not dict or len(verb) != 2 or not is_iri(verb.get("id")):  # pylint: disable=unidiomatic-typecheck

@@ -119,7 +119,8 @@ def unserializable_part(value, path="statement"):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as error:
-            return f"{path}: string with a lone surrogate ({error.reason} at {error.start})"
+            return (f"{path}: string with a lone surrogate at {error.start} "
+                    f"({json.dumps(value[max(0, error.start - 20):error.start + 20])})")
     elif kind is dict:
         for key, child in value.items():
             problem = (unserializable_part(key, f"{path} key") if type(key) is str  # pylint: disable=unidiomatic-typecheck
@@ -153,7 +154,7 @@ def split_unserializable(items):
             orjson.dumps(item.statement)
         except TypeError as error:  # orjson.JSONEncodeError is a TypeError
             problem = unserializable_part(item.statement) or str(error)
-            refused.append(Rejection(item, None, f"not serialisable as JSON: {problem}; "
+            refused.append(Rejection(item, None, f"not serialisable as JSON: {problem[:200]}; "
                                                  f"statement: {statement_excerpt(item.statement)}", UNSERIALIZABLE))
         else:
             kept.append(item)
