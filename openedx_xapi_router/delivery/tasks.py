@@ -26,6 +26,7 @@ import time
 
 from celery import Task, shared_task
 from celery.exceptions import Reject, Retry
+from celery.signals import worker_ready
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -94,3 +95,14 @@ def deliver_statements(self, events):
 def retry_statements(self, endpoint_id, items, attempt):
     """Send statements again to one endpoint after a retryable failure."""
     return self.run_safely(service.retry_items, endpoint_id, items, attempt)
+
+
+@worker_ready.connect
+def log_configuration_problems(**kwargs):  # pylint: disable=unused-argument
+    """At worker start-up, log the endpoint configurations this worker cannot use (system checks E005, E008...)."""
+    from openedx_xapi_router import checks  # pylint: disable=import-outside-toplevel
+
+    try:
+        checks.log_problems(log)
+    except Exception:  # pylint: disable=broad-except
+        log.exception("xapi_router: the start-up checks failed")
