@@ -164,9 +164,13 @@ class DeadLetter(models.Model):
     )
 
     STATE_PENDING = "pending"
+    STATE_REPLAYING = "replaying"
     STATE_REPLAYED = "replayed"
     STATE_DISCARDED = "discarded"
-    STATE_CHOICES = ((STATE_PENDING, "Pending"), (STATE_REPLAYED, "Replayed"), (STATE_DISCARDED, "Discarded"))
+    STATE_CHOICES = (
+        (STATE_PENDING, "Pending"), (STATE_REPLAYING, "Being replayed"), (STATE_REPLAYED, "Replayed"),
+        (STATE_DISCARDED, "Discarded"),
+    )
 
     endpoint = models.ForeignKey(LrsEndpoint, on_delete=models.CASCADE, related_name="dead_letters")
     statement_id = models.CharField(max_length=36)
@@ -180,6 +184,11 @@ class DeadLetter(models.Model):
     first_failed_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_failed_at = models.DateTimeField(default=timezone.now)
     state = models.CharField(max_length=10, choices=STATE_CHOICES, default=STATE_PENDING, db_index=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When a replay claimed the row (state 'replaying'); a claim older than the replay's "
+                  "claim timeout is taken over by the next replay.",
+    )
 
     class Meta:
         verbose_name = "dead letter"

@@ -8,6 +8,9 @@ The Celery tasks of delivery: thin shells around :mod:`openedx_xapi_router.deliv
 * ``openedx_xapi_router.delivery.retry_statements``: args ``(endpoint_id, items, attempt)``, sent
   with a countdown (exponential back-off with jitter, honouring ``Retry-After``) when an LRS failed
   retryably; after the endpoint's ``retry_limit`` its statements become dead letters.
+* ``openedx_xapi_router.delivery.replay_dead_letters``: args ``(dead_letter_ids,)``, queued by the
+  admin's "Replay now"; its progress is the rows' state (``replaying``, then ``replayed`` or
+  ``pending``).
 
 Arguments are ids and statement JSON only, never credentials: the worker loads the endpoint row.
 
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 
 DELIVER_TASK = "openedx_xapi_router.delivery.deliver_statements"
 RETRY_TASK = "openedx_xapi_router.delivery.retry_statements"
+REPLAY_TASK = "openedx_xapi_router.delivery.replay_dead_letters"
 
 #: Seconds a worker waits before putting back a message it could neither process nor re-send.
 REQUEUE_PAUSE = 1.0
@@ -55,7 +59,8 @@ class DeliveryTask(Task):
 
     def run_safely(self, function, *args):
         """``function(*args)``; on any error, re-send this message later, or give it back to the broker."""
-        close_old_connections()
+        if not self.request.is_eager:  # in a worker, as Celery's Django fixup does around each task
+            close_old_connections()
         try:
             return function(*args)
         except (Retry, Reject):
@@ -95,6 +100,20 @@ def deliver_statements(self, events):
 def retry_statements(self, endpoint_id, items, attempt):
     """Send statements again to one endpoint after a retryable failure."""
     return self.run_safely(service.retry_items, endpoint_id, items, attempt)
+
+
+def _replay(dead_letter_ids):
+    from openedx_xapi_router.delivery.replay import replay_dead_letters  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.models import DeadLetter  # pylint: disable=import-outside-toplevel
+
+    summary = replay_dead_letters(DeadLetter.objects.filter(pk__in=dead_letter_ids))
+    return {"summary": str(summary), "delivered": summary.delivered, "still_failing": summary.still_failing}
+
+
+@shared_task(base=DeliveryTask, name=REPLAY_TASK, bind=True)
+def replay_dead_letters(self, dead_letter_ids):
+    """Replay these dead letters (the admin's "Replay now"); returns the summary (``summary``, counts)."""
+    return self.run_safely(_replay, dead_letter_ids)
 
 
 @worker_ready.connect
