@@ -198,6 +198,7 @@ def main(argv=None):  # pylint: disable=too-many-statements
     # does not favour either side.
     plain_seconds = []
     app = None
+    messages = 0
     try:
         print(f"baseline: a plain client POSTs {len(statements):,} statements to a fresh Ralph ...", flush=True)
         plain_seconds.append(run_with_ralph(ralph_control, work / "ralph-plain-1",
@@ -212,6 +213,13 @@ def main(argv=None):  # pylint: disable=too-many-statements
             )
             print(f"send path: {args.events:,} events through XapiRouterBackend.send to Redis ...", flush=True)
             app, timings = measure_send(events, queue)
+            import redis  # pylint: disable=import-outside-toplevel
+
+            from openedx_xapi_router.delivery import sending  # pylint: disable=import-outside-toplevel
+
+            nonlocal messages
+            sending.publisher.flush(60)  # the background publisher's last messages
+            messages = redis.Redis.from_url(REDIS_URL).llen(queue)
             print(f"end to end: one worker delivers {len(statements):,} statements into a fresh Ralph ...", flush=True)
             return timings, measure_worker(endpoint, len(statements), queue, work / "worker.log", args.timeout,
                                            args.pool, args.concurrency)
@@ -244,6 +252,8 @@ def main(argv=None):  # pylint: disable=too-many-statements
         f"{'send() per event, p50 (µs)':<52}{p50:>12.1f}   <= {TARGET_P50_US}: {verdict[p50 <= TARGET_P50_US]}",
         f"{'send() per event, p99 (µs)':<52}{p99:>12.1f}   <= {TARGET_P99_US}: {verdict[p99 <= TARGET_P99_US]}",
         f"{'send() per event, mean (µs)':<52}{mean:>12.1f}",
+        f"{'messages published (statements per message)':<52}{messages:>12,}   "
+        f"({len(statements) / max(1, messages):,.1f})",
         f"{f'one worker ({args.pool} x{args.concurrency}) into Ralph, statements/s':<52}{ours_rate:>12,.0f}",
         f"{'plain client into Ralph, same batches, statements/s':<52}{plain_rate:>12,.0f}   "
         f"(before {len(statements) / plain_seconds[0]:,.0f}, after {len(statements) / plain_seconds[1]:,.0f})",

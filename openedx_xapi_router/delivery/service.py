@@ -8,14 +8,15 @@ last success/failure, dead letters for rejected statements); it returns the
 to its caller: the tasks schedule a retry (:func:`schedule_retry`), the replay command reports them.
 """
 import logging
+import random
 import time
 import traceback
 
 from django.conf import settings
 from django.db import DatabaseError
 
-from openedx_xapi_router.delivery import store
-from openedx_xapi_router.delivery.client import client_for
+from openedx_xapi_router.delivery import circuit, store
+from openedx_xapi_router.delivery.client import RetryableLrsError, client_for
 from openedx_xapi_router.delivery.core import MISCONFIGURED, Item, backoff_seconds, chunks, deliver_batch
 from openedx_xapi_router.delivery.monitoring import set_attribute
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
@@ -26,9 +27,6 @@ DEFAULT_QUEUE = "edx.lms.core.xapi_router"
 #: Characters of a traceback kept as an ``internal_error`` dead letter's detail.
 DETAIL_TAIL = 480
 
-#: endpoint id -> monotonic time before which fresh batches are not tried (the endpoint just failed
-#: retryably): they go straight to a retry, so a down endpoint costs other endpoints nothing.
-_BACKING_OFF = {}
 
 
 def delivery_queue():
@@ -53,12 +51,17 @@ def deliver_now(endpoint, items, attempts=1):
     the chunks; ``retry`` holds every item not delivered because of a retryable failure.
     """
     client = client_for(endpoint)
+
+    def post(statements):  # each request watched: a slow one opens the endpoint's circuit at once
+        with circuit.watched(endpoint):
+            return client.post_statements(statements)
+
     merged = None
     started = time.monotonic()
     remaining = chunks(list(items), endpoint.batch_size)
     while remaining:
         chunk = remaining.pop(0)
-        result = deliver_batch(client.post_statements, chunk)
+        result = deliver_batch(post, chunk)
         if merged is None:
             merged = result
         else:
@@ -80,10 +83,10 @@ def deliver_now(endpoint, items, attempts=1):
     if merged.delivered:
         store.mark_success(endpoint.pk)
     if merged.rejected:
-        store.dead_letter_rejections(endpoint.pk, merged.rejected, attempts=attempts)
         misconfigured = [rejection for rejection in merged.rejected if rejection.reason == MISCONFIGURED]
-        if misconfigured:  # the status page's alarm: the endpoint's last error
+        if misconfigured:  # the status page's alarm (the endpoint's last error), then the dead letters
             store.mark_failure(endpoint.pk, f"configuration: {misconfigured[-1].detail}")
+        store.dead_letter_rejections(endpoint.pk, merged.rejected, attempts=attempts)
     if merged.retry:
         store.mark_failure(endpoint.pk, str(merged.retry_error))
     set_attribute("xapi_router.endpoint", endpoint.pk)
@@ -101,10 +104,10 @@ def deliver_now(endpoint, items, attempts=1):
     return merged
 
 
-def schedule_retry(endpoint, items, attempt, error):
+def schedule_retry(endpoint, items, attempt, error, not_before=0.0):
     """
-    Retry ``items`` later (retry number ``attempt``), or dead-letter them (``retries_exhausted``)
-    when the endpoint's ``retry_limit`` is used up.
+    Retry ``items`` later (retry number ``attempt``, at least ``not_before`` seconds from now), or
+    dead-letter them (``retries_exhausted``) when the endpoint's ``retry_limit`` is used up.
     """
     if attempt > endpoint.retry_limit:
         status = getattr(error, "status_code", None)
@@ -119,7 +122,7 @@ def schedule_retry(endpoint, items, attempt, error):
         base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
         cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
     )
-    _BACKING_OFF[endpoint.pk] = time.monotonic() + delay
+    delay = max(delay, not_before + random.uniform(0, 0.5))  # spread over the half-open moment
     from openedx_xapi_router.delivery.tasks import retry_statements  # pylint: disable=import-outside-toplevel
 
     retry_statements.apply_async(
@@ -184,9 +187,9 @@ def usable_client(endpoint):
 
 def dead_letter_unusable(endpoint, items, error, attempts=1):
     """Dead-letter ``items`` because the worker cannot use ``endpoint`` as configured; alarm on it."""
+    store.mark_failure(endpoint.pk, f"configuration: {error}")  # the alarm first, then the dead letters
     store.dead_letter(endpoint.pk, items, DeadLetter.REASON_MISCONFIGURED, detail=str(error), attempts=attempts)
     store.count_hour(endpoint.pk, failed=len(items))
-    store.mark_failure(endpoint.pk, f"configuration: {error}")
     log.error("xapi_router: %d statements dead-lettered: %s", len(items), error)
 
 
@@ -209,14 +212,18 @@ def _deliver_to(endpoint, items, attempt):
     except UnusableConfiguration as error:
         dead_letter_unusable(endpoint, items, error, attempts=attempt)
         return 0
-    if attempt == 1 and _BACKING_OFF.get(endpoint.pk, 0) > time.monotonic():
-        schedule_retry(endpoint, items, 1, None)
+    wait = circuit.admit(endpoint)
+    if wait is not None:  # the endpoint failed or is slow: not tried, no worker slot spent on it
+        error = RetryableLrsError(None, "not tried: the endpoint's circuit is open "
+                                        f"(last error: {endpoint.last_error})")
+        schedule_retry(endpoint, items, attempt, error, not_before=wait)
         return 0
     result = deliver_now(endpoint, items, attempts=attempt)
     if result.retry:
-        schedule_retry(endpoint, result.retry, attempt, result.retry_error)
-    elif attempt > 1:
-        _BACKING_OFF.pop(endpoint.pk, None)
+        seconds = circuit.record_failure(endpoint, result.retry_error)
+        schedule_retry(endpoint, result.retry, attempt, result.retry_error, not_before=seconds)
+    else:
+        circuit.record_success(endpoint)
     return len(result.delivered)
 
 

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from openedx_xapi_router.backends.tracking import XapiRouterBackend
-from openedx_xapi_router.delivery import store
+from openedx_xapi_router.delivery import sending, store
 from openedx_xapi_router.delivery.core import Item
 from openedx_xapi_router.delivery.replay import replay_dead_letters
 from openedx_xapi_router.models import DeadLetter
@@ -155,5 +155,39 @@ def test_a_pool_child_killed_mid_batch_gives_its_message_back_at_once(redis_url,
         assert DeadLetter.objects.count() == 0
         assert delivered_count(endpoint) == 50
         assert "WorkerLostError" in worker.log_tail(200)
+    finally:
+        worker.stop()
+
+
+def test_a_black_hole_neighbour_is_tried_once_not_once_per_message(redis_url, routed_to, make_endpoint, fault_lrs,
+                                                                   lrs_client, event_base, tmp_path):
+    """
+    Two endpoints take every event; one never answers (timeout 1 s). Thirty messages: the first
+    request to the black hole opens its circuit (the watchdog, after half its timeout), so the other
+    messages spend no time on it: their statements wait in retries (each counts as an attempt) and
+    end as dead letters; the healthy endpoint gets everything. Counted, not timed.
+    """
+    worker = start_worker(redis_url, tmp_path, extra_args=("--pool", "prefork", "--concurrency", "2",
+                                                           "--prefetch-multiplier", "1"))
+    try:
+        routed_to(worker)
+        healthy = make_endpoint("healthy-beside-a-black-hole")
+        hole = make_endpoint("black-hole", url=fault_lrs.statements_url, timeout=1.0, retry_limit=2)
+        fault_lrs.delay_next(1000, 30.0, status=503)  # never answers within the timeout
+        events = [enrollment_event(event_base + number) for number in range(30)]
+        ids = statement_ids(events)
+        backend = XapiRouterBackend()
+        for event in events:
+            backend.send(event)
+            assert sending.publisher.flush(5)  # one event per message: thirty messages
+        wait_until(lambda: delivered_count(healthy) >= 30, 30, message="30 statements to the healthy endpoint")
+        wait_until(lambda: DeadLetter.objects.filter(endpoint=hole).count() >= 30, 60,
+                   message="30 dead letters for the black hole")
+        assert sorted(in_ralph(lrs_client, ids)) == sorted(ids)
+        letters = DeadLetter.objects.filter(endpoint=hole)
+        assert sorted(letters.values_list("statement_id", flat=True)) == sorted(ids)
+        assert set(letters.values_list("reason", flat=True)) == {DeadLetter.REASON_RETRIES_EXHAUSTED}
+        assert fault_lrs.started <= 6, fault_lrs.started  # the first request and a few probes, not 30 x 3
+        assert DeadLetter.objects.filter(endpoint=healthy).count() == 0
     finally:
         worker.stop()
