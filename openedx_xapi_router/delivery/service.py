@@ -24,6 +24,9 @@ from openedx_xapi_router.models import DeadLetter, LrsEndpoint
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "edx.lms.core.xapi_router"
+#: Seconds between two writes of an endpoint's ``last_success_at`` by one process.
+SUCCESS_WRITE_INTERVAL = 5.0
+_SUCCESS_WRITTEN = {}
 #: Characters of a traceback kept as an ``internal_error`` dead letter's detail.
 DETAIL_TAIL = 480
 
@@ -80,8 +83,10 @@ def deliver_now(endpoint, items, attempts=1):
     latency_ms = round((time.monotonic() - started) * 1000)
     store.count_hour(endpoint.pk, delivered=len(merged.delivered), failed=len(merged.rejected),
                      requests=merged.requests)
-    if merged.delivered:
-        store.mark_success(endpoint.pk)
+    if merged.delivered and time.monotonic() - _SUCCESS_WRITTEN.get(endpoint.pk, -SUCCESS_WRITE_INTERVAL) \
+            >= SUCCESS_WRITE_INTERVAL:
+        store.mark_success(endpoint.pk)  # at most every few seconds per process: one write less per message
+        _SUCCESS_WRITTEN[endpoint.pk] = time.monotonic()
     if merged.rejected:
         misconfigured = [rejection for rejection in merged.rejected if rejection.reason == MISCONFIGURED]
         if misconfigured:  # the status page's alarm (the endpoint's last error), then the dead letters

@@ -126,9 +126,10 @@ def test_a_pool_child_killed_mid_batch_gives_its_message_back_at_once(redis_url,
                                                                       lrs_client, event_base, tmp_path):
     """
     A prefork worker (2 children, prefetch multiplier 1, Redis ``visibility_timeout`` one hour): the
-    pool child POSTing the batch is SIGKILLed. ``reject_on_worker_lost`` gives the message back to
-    the broker at once, the main process starts a new child, and every statement reaches Ralph
-    exactly once, long before the visibility timeout.
+    pool child POSTing the batch is SIGKILLed. The batching strategy's error callback gives the
+    batch's messages back to the broker at once and gives back their prefetch increments, the main
+    process starts a new child, and every statement reaches Ralph exactly once, long before the
+    visibility timeout.
     """
     worker = start_worker(redis_url, tmp_path, extra_args=("--pool", "prefork", "--concurrency", "2",
                                                            "--prefetch-multiplier", "1"))
@@ -154,7 +155,15 @@ def test_a_pool_child_killed_mid_batch_gives_its_message_back_at_once(redis_url,
         assert fault_lrs.accepted_ids == dict.fromkeys(ids, 1)
         assert DeadLetter.objects.count() == 0
         assert delivered_count(endpoint) == 50
-        assert "WorkerLostError" in worker.log_tail(200)
+        log_text = worker.log_tail(300)
+        assert "WorkerLostError" in log_text and "they go back to the broker" in log_text
+
+        def prefetch_count():
+            stats = worker.app.control.inspect([worker.node], timeout=2).stats() or {}
+            return stats.get(worker.node, {}).get("prefetch_count")
+
+        # Each buffered message raised the prefetch limit by one; all of it is given back (2 processes x 1).
+        wait_until(lambda: prefetch_count() == 2, 10, interval=0.5, message="the prefetch limit back to 2")
     finally:
         worker.stop()
 
