@@ -224,6 +224,13 @@ def fairness_scenario(ralph, black_hole, rate, seconds, backlog, seed, work, lab
                     for statement_id in ids:
                         answered.setdefault(statement_id, when)
         latencies = sorted(answered[sid] - sent_at[sid] for sid in sent_at if sid in answered)
+        if os.environ.get("XAPI_ROUTER_BENCH_TIMELINE"):  # the worst latency of each second of sending
+            worst = {}
+            for sid, when in sent_at.items():
+                second = int(when - started)
+                worst[second] = max(worst.get(second, 0.0), answered.get(sid, float("inf")) - when)
+            print(f"  {label}: worst latency per second sent: "
+                  + " ".join(f"{second}:{value:.1f}" for second, value in sorted(worst.items())), flush=True)
         live_rate = len(latencies) / (max(answered.values()) - started) if answered else 0.0
         # Backlog: publish a queue of events with the worker paused, then time the drain.
         process.send_signal(19)  # SIGSTOP: the queue fills

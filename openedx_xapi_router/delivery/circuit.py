@@ -2,14 +2,17 @@
 A per-endpoint circuit breaker, shared by every worker process through the endpoint's row, so an
 LRS that is down or slow never holds more than about one worker slot.
 
-* **Closed** (``circuit_open_until`` is NULL): every worker process sends to the endpoint. Nothing
-  is written per request.
+* **Closed** (``circuit_open_until`` is NULL): every worker process sends to an endpoint that
+  answered within ``KNOWN_HEALTHY``; nothing is written per request. An endpoint not known to
+  answer (new, or quiet) is sent one request at a time until one succeeds (a claim, as a probe).
 * **Open** (``circuit_open_until`` in the future): no process sends; the statements go straight to a
-  ``retry_statements`` message due when the circuit half-opens (costs milliseconds, not a timeout).
-  It opens when a request fails retryably (5xx, 429, no answer), for ``open_seconds`` (growing with
-  ``consecutive_failures``), and as soon as a request has been in flight for ``slow_after`` seconds
-  (a watchdog thread of the process writes it, before that request has even timed out): a black
-  hole costs the other endpoints one slot for one timeout, not every slot.
+  ``retry_statements`` message (costs milliseconds, not a timeout). *Hard* open: a request failed
+  retryably (5xx, 429, no answer): for ``open_seconds`` (growing with ``consecutive_failures``), the
+  wait counts as an attempt. *Soft* open: a request has been in flight for ``slow_after`` seconds
+  (a watchdog thread of the process writes it, long before that request times out): the statements
+  come back within ``SOFT_WAIT_SECONDS`` and the try does not count; the slow request's answer
+  closes the circuit, its failure opens it hard. A black hole costs the other endpoints one slot
+  for one timeout, not every slot.
 * **Half-open** (``circuit_open_until`` past): one process claims the probe (a conditional UPDATE:
   only one wins) and sends; the others defer. A success closes the circuit, a failure opens it
   again for longer.
@@ -37,9 +40,16 @@ MAX_OPEN_SECONDS = 600.0
 #: After a request that got no (whole) answer in time, the circuit stays open at least this many timeouts:
 #: the probe that follows holds one worker slot for up to one timeout, a fifth of the time at most.
 NO_ANSWER_OPEN_TIMEOUTS = 4
-#: A request in flight longer than this (or half the endpoint's timeout, if less) opens the circuit.
-SLOW_AFTER_SECONDS = 2.0
-WATCH_INTERVAL = 0.2
+#: A request in flight longer than this (or a quarter of the endpoint's timeout, if less) opens the
+#: circuit, before the worker's next batch (a second later) can try the endpoint too. A healthy LRS
+#: that was only slow closes it again with its answer.
+SLOW_AFTER_SECONDS = 0.5
+WATCH_INTERVAL = 0.1
+#: While another process's request is only slow (or probing), statements are tried again this soon.
+SOFT_WAIT_SECONDS = 1.0
+#: An endpoint with a success this recent is sent to by every process at once; another is probed
+#: by one request at a time until it answers.
+KNOWN_HEALTHY = timedelta(seconds=60)
 
 
 def open_seconds(failures, timeout, no_answer=False):
@@ -56,25 +66,38 @@ def open_seconds(failures, timeout, no_answer=False):
 
 def slow_after(endpoint):
     """Seconds in flight after which a request to ``endpoint`` opens its circuit."""
-    return min(SLOW_AFTER_SECONDS, endpoint.timeout / 2)
+    return min(SLOW_AFTER_SECONDS, endpoint.timeout / 4)
 
 
 def admit(endpoint, now=None):
     """
     None when this process may send to ``endpoint`` now (closed, or this process won the probe);
-    otherwise the seconds until the circuit half-opens (defer the statements that long).
+    otherwise ``(seconds to wait, hard)``: ``hard`` when the endpoint failed (the wait counts as an
+    attempt of the statements), not when a request of another process is only slow or probing
+    (the statements come back soon, and the try does not count).
     """
     now = now or timezone.now()
     until = endpoint.circuit_open_until
     if until is None:
-        return None
+        last = endpoint.last_success_at
+        if last is not None and now - last < KNOWN_HEALTHY:
+            return None
+        # Not known to answer (new, or quiet for a while): one request at a time until one succeeds,
+        # so a black hole holds one worker slot, not one per process that gets a batch meanwhile.
+        probe_until = now + timedelta(seconds=endpoint.timeout + 1.0)
+        if LrsEndpoint.objects.filter(pk=endpoint.pk, circuit_open_until=None).update(circuit_open_until=probe_until):
+            endpoint.circuit_open_until = probe_until
+            return None
+        return SOFT_WAIT_SECONDS, False
+    hard = endpoint.consecutive_failures > 0
     if until > now:
-        return (until - now).total_seconds()
+        wait = (until - now).total_seconds()
+        return (wait, True) if hard else (min(wait, SOFT_WAIT_SECONDS), False)
     probe_until = now + timedelta(seconds=endpoint.timeout + 1.0)
     if LrsEndpoint.objects.filter(pk=endpoint.pk, circuit_open_until=until).update(circuit_open_until=probe_until):
         endpoint.circuit_open_until = probe_until
         return None
-    return endpoint.timeout + 1.0  # another process is probing
+    return min(endpoint.timeout + 1.0, SOFT_WAIT_SECONDS), False  # another process is probing
 
 
 def record_success(endpoint):

@@ -109,10 +109,11 @@ def deliver_now(endpoint, items, attempts=1):
     return merged
 
 
-def schedule_retry(endpoint, items, attempt, error, not_before=0.0):
+def schedule_retry(endpoint, items, attempt, error, not_before=0.0, delay=None):
     """
-    Retry ``items`` later (retry number ``attempt``, at least ``not_before`` seconds from now), or
-    dead-letter them (``retries_exhausted``) when the endpoint's ``retry_limit`` is used up.
+    Retry ``items`` later (retry number ``attempt``: after the back-off, at least ``not_before``
+    seconds from now, or exactly ``delay`` seconds), or dead-letter them (``retries_exhausted``)
+    when the endpoint's ``retry_limit`` is used up.
     """
     if attempt > endpoint.retry_limit:
         status = getattr(error, "status_code", None)
@@ -122,12 +123,13 @@ def schedule_retry(endpoint, items, attempt, error, not_before=0.0):
         log.warning("xapi_router: endpoint %s: %d statements dead-lettered after %d attempts: %s",
                     endpoint.pk, len(items), attempt, error)
         return
-    delay = backoff_seconds(
-        attempt, getattr(error, "retry_after", None),
-        base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
-        cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
-    )
-    delay = max(delay, not_before + random.uniform(0, 0.5))  # spread over the half-open moment
+    if delay is None:
+        delay = backoff_seconds(
+            attempt, getattr(error, "retry_after", None),
+            base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
+            cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
+        )
+        delay = max(delay, not_before + random.uniform(0, 0.5))  # spread over the half-open moment
     from openedx_xapi_router.delivery.tasks import retry_statements  # pylint: disable=import-outside-toplevel
 
     retry_statements.apply_async(
@@ -217,11 +219,15 @@ def _deliver_to(endpoint, items, attempt):
     except UnusableConfiguration as error:
         dead_letter_unusable(endpoint, items, error, attempts=attempt)
         return 0
-    wait = circuit.admit(endpoint)
-    if wait is not None:  # the endpoint failed or is slow: not tried, no worker slot spent on it
+    verdict = circuit.admit(endpoint)
+    if verdict is not None:  # the endpoint failed or is slow: not tried, no worker slot spent on it
+        wait, hard = verdict
         error = RetryableLrsError(None, "not tried: the endpoint's circuit is open "
                                         f"(last error: {endpoint.last_error})")
-        schedule_retry(endpoint, items, attempt, error, not_before=wait)
+        if hard:
+            schedule_retry(endpoint, items, attempt, error, not_before=wait)
+        else:  # only slow, or being probed: back soon, and this try does not count
+            schedule_retry(endpoint, items, attempt - 1, error, delay=wait + random.uniform(0, 0.5))
         return 0
     result = deliver_now(endpoint, items, attempts=attempt)
     if result.retry:

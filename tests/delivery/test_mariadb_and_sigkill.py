@@ -172,7 +172,7 @@ def test_a_black_hole_neighbour_is_tried_once_not_once_per_message(redis_url, ro
                                                                    lrs_client, event_base, tmp_path):
     """
     Two endpoints take every event; one never answers (timeout 1 s). Thirty messages: the first
-    request to the black hole opens its circuit (the watchdog, after half its timeout), so the other
+    request to the black hole opens its circuit (the watchdog, after a quarter of its timeout), so the other
     messages spend no time on it: their statements wait in retries (each counts as an attempt) and
     end as dead letters; the healthy endpoint gets everything. Counted, not timed.
     """
