@@ -21,6 +21,7 @@ SQLite database under ``var/bench/``.
 """
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -217,35 +218,8 @@ def fairness_scenario(ralph, black_hole, rate, seconds, backlog, seed, work, lab
         deadline = time.monotonic() + 300
         while delivered(healthy.pk) < len(events) and time.monotonic() < deadline:
             time.sleep(0.05)
-        with healthy_lrs.lock:
-            answered = {}
-            for (status, ids), when in zip(healthy_lrs.posts, healthy_lrs.post_times, strict=True):
-                if status < 300:
-                    for statement_id in ids:
-                        answered.setdefault(statement_id, when)
-        latencies = sorted(answered[sid] - sent_at[sid] for sid in sent_at if sid in answered)
-        if os.environ.get("XAPI_ROUTER_BENCH_TIMELINE"):  # the worst latency of each second of sending
-            worst = {}
-            for sid, when in sent_at.items():
-                second = int(when - started)
-                worst[second] = max(worst.get(second, 0.0), answered.get(sid, float("inf")) - when)
-            print(f"  {label}: worst latency per second sent: "
-                  + " ".join(f"{second}:{value:.1f}" for second, value in sorted(worst.items())), flush=True)
-        live_rate = len(latencies) / (max(answered.values()) - started) if answered else 0.0
-        # Backlog: publish a queue of events with the worker paused, then time the drain.
-        process.send_signal(19)  # SIGSTOP: the queue fills
-        backlog_events = make_events(backlog, seed + 1)
-        for event in backlog_events:
-            backend.send(event)
-        sending.publisher.flush(60)
-        before = delivered(healthy.pk)
-        process.send_signal(18)  # SIGCONT
-        drain_started = time.monotonic()
-        deadline = drain_started + 300
-        while delivered(healthy.pk) < before + backlog and time.monotonic() < deadline:
-            time.sleep(0.02)
-        backlog_rate = (delivered(healthy.pk) - before) / (time.monotonic() - drain_started)
-        return latencies, live_rate, backlog_rate, len(sent_at)
+        latencies, live_rate = live_latencies(healthy_lrs, sent_at, started, label)
+        return latencies, live_rate, drain_backlog(process, backend, healthy, backlog, seed + 1), len(sent_at)
     finally:
         process.terminate()
         process.wait(30)
@@ -254,6 +228,42 @@ def fairness_scenario(ralph, black_hole, rate, seconds, backlog, seed, work, lab
             hole_lrs.close()
         redis.Redis.from_url(REDIS_URL).delete(queue)
         app.close()
+
+
+def live_latencies(healthy_lrs, sent_at, started, label):
+    """``(sorted latencies, statements/s)``: each statement's answer time at the healthy LRS minus its send time."""
+    with healthy_lrs.lock:
+        answered = {}
+        for (status, ids), when in zip(healthy_lrs.posts, healthy_lrs.post_times, strict=True):
+            if status < 300:
+                for statement_id in ids:
+                    answered.setdefault(statement_id, when)
+    latencies = sorted(answered[sid] - when for sid, when in sent_at.items() if sid in answered)
+    if os.environ.get("XAPI_ROUTER_BENCH_TIMELINE"):  # the worst latency of each second of sending
+        worst = {}
+        for sid, when in sent_at.items():
+            second = int(when - started)
+            worst[second] = max(worst.get(second, 0.0), answered.get(sid, float("inf")) - when)
+        print(f"  {label}: worst latency per second sent: "
+              + " ".join(f"{second}:{value:.1f}" for second, value in sorted(worst.items())), flush=True)
+    return latencies, (len(latencies) / (max(answered.values()) - started) if answered else 0.0)
+
+
+def drain_backlog(process, backend, healthy, backlog, seed):
+    """Publish ``backlog`` events with the worker paused, then time the drain: statements/s to ``healthy``."""
+    from openedx_xapi_router.delivery import sending  # pylint: disable=import-outside-toplevel
+
+    process.send_signal(signal.SIGSTOP)  # the queue fills
+    for event in make_events(backlog, seed):
+        backend.send(event)
+    sending.publisher.flush(60)
+    before = delivered(healthy.pk)
+    process.send_signal(signal.SIGCONT)
+    started = time.monotonic()
+    deadline = started + 300
+    while delivered(healthy.pk) < before + backlog and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return (delivered(healthy.pk) - before) / (time.monotonic() - started)
 
 
 def run_fairness(args):

@@ -67,7 +67,7 @@ class BatchingTask(Task):
     #: Most messages held (buffered or running) before the prefetch limit stops growing.
     max_held = 2000
 
-    def weight(self, args):  # pylint: disable=unused-argument
+    def weight(self, args):
         """How much one message's ``args`` counts towards ``flush_every`` (one message: 1)."""
         return 1
 

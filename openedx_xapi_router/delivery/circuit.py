@@ -185,7 +185,7 @@ def _opened_here(endpoint_pk):
         return _WATCHDOG.opened.pop(endpoint_pk, None) is not None
 
 
-class watched:  # pylint: disable=invalid-name,too-few-public-methods
+class watched:  # pylint: disable=invalid-name
     """``with watched(endpoint): ...``: the requests inside open the circuit if they take too long."""
 
     def __init__(self, endpoint):
