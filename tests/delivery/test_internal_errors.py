@@ -51,8 +51,8 @@ def test_a_bug_for_one_endpoint_dead_letters_its_statements_and_serves_the_other
     assert DeadLetter.objects.filter(endpoint=good).count() == 0
 
 
-@pytest.fixture
-def redis_queue(redis_url, settings):
+@pytest.fixture(name="redis_queue")
+def redis_queue_fixture(redis_url, settings):
     """A Celery app on the real Redis broker, current, publishing to a queue of this test only."""
     from tests.project.celery_app import app as project_app  # pylint: disable=import-outside-toplevel
     from tests.project.celery_app import make_app  # pylint: disable=import-outside-toplevel
