@@ -128,7 +128,8 @@ class DeliveryClient(LrsClient):
         if response.status_code == 200:
             problem = unconfirmed(response.body, posted_ids)
             if problem:
-                raise RetryableLrsError(200, f"delivery not confirmed: {problem}: {self.answer_excerpt(response.body)[:200]}")
+                answer = self.answer_excerpt(response.body)[:200]
+                raise RetryableLrsError(200, f"delivery not confirmed: {problem}: {answer}")
         return response
 
     def send(self, request):

@@ -135,7 +135,7 @@ def _contract_events():
     share an id and every row in the models is traced back to its one event.
     """
     events = []
-    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     for path in sorted(CONTRACT_FIXTURES.glob("*.json")):
         fixture = json.loads(path.read_text())
         for case in fixture["cases"]:
