@@ -11,7 +11,8 @@ from openedx_xapi_router.delivery.tasks import (  # noqa: F401  (imported to reg
     DELIVER_TASK,
     RETRY_TASK,
     deliver_statements,
+    replay_dead_letters,
     retry_statements,
 )
 
-__all__ = ["DELIVER_TASK", "RETRY_TASK", "deliver_statements", "retry_statements"]
+__all__ = ["DELIVER_TASK", "RETRY_TASK", "deliver_statements", "replay_dead_letters", "retry_statements"]
