@@ -16,7 +16,7 @@ export CUSTOM_COMPILE_COMMAND = make upgrade
 STAMP := $(VENV)/.requirements.stamp
 RALPH_STAMP := $(RALPH_VENV)/.requirements.stamp
 
-.PHONY: help requirements upgrade test test-unit test-mariadb quality bench demo ralph-start ralph-stop clean
+.PHONY: help requirements upgrade test test-unit test-mariadb chaos quality bench demo ralph-start ralph-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,11 @@ test-unit: requirements ## the main pass: everything but the MariaDB tests
 
 test-mariadb: requirements ## tests marked `mariadb`, against MariaDB at $(MARIADB_URL)
 	export XAPI_ROUTER_DATABASE_URL=$(MARIADB_URL); $(PYTEST) -m mariadb $(PYTEST_ARGS)
+
+# The chaos suite (tests/chaos) runs in its short form inside test-unit; this is the full length.
+CHAOS_SCALE ?= 5
+chaos: requirements ## the chaos suite at full length (processes killed, brokers and LRSs broken: docs/chaos.rst)
+	XAPI_ROUTER_CHAOS_SCALE=$(CHAOS_SCALE) $(PYTEST) -m chaos tests/chaos $(PYTEST_ARGS)
 
 quality: requirements ## ruff and pylint (edx-lint conventions) on the package and the tests
 	$(VENV)/bin/ruff check openedx_xapi_router tests setup.py manage.py
