@@ -12,6 +12,7 @@ value; a blank input keeps the stored secret, a "clear" checkbox removes it.
 import json
 
 import django
+from celery.result import EagerResult
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
@@ -284,12 +285,31 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
     @admin.action(description="Replay the selected dead letters now", permissions=["change"])
     def replay_now(self, request, queryset):
-        """Re-send the selected pending statements through the delivery code, now."""
-        from openedx_xapi_router.delivery.replay import replay_dead_letters  # pylint: disable=import-outside-toplevel
+        """
+        Queue a replay of the selected pending statements (the ``replay_dead_letters`` task): the web
+        request sends nothing to an LRS. The counts above the list show its progress (rows being
+        replayed, replayed, pending again).
+        """
+        from openedx_xapi_router.delivery.service import delivery_queue  # pylint: disable=import-outside-toplevel
+        from openedx_xapi_router.delivery.tasks import replay_dead_letters  # pylint: disable=import-outside-toplevel
 
-        summary = replay_dead_letters(queryset)
-        level = messages.SUCCESS if not summary.still_failing else messages.WARNING
-        self.message_user(request, f"Replay: {summary}", level)
+        pks = list(queryset.filter(state=DeadLetter.STATE_PENDING).values_list("pk", flat=True))
+        if not pks:
+            self.message_user(request, "Replay: no pending dead letter selected.", messages.WARNING)
+            return
+        try:
+            result = replay_dead_letters.apply_async(args=(pks,), queue=delivery_queue())
+        except Exception as error:  # pylint: disable=broad-except
+            self.message_user(request, f"Replay not queued: the Celery broker is unavailable ({type(error).__name__}); "
+                                       "try again, or run `manage.py replay_failed_statements`.", messages.ERROR)
+            return
+        if isinstance(result, EagerResult):  # the task ran here, at once (CELERY_TASK_ALWAYS_EAGER)
+            done = result.result
+            self.message_user(request, f"Replay: {done['summary']}",
+                              messages.WARNING if done["still_failing"] else messages.SUCCESS)
+            return
+        self.message_user(request, f"Replay of {len(pks)} dead letter{'' if len(pks) == 1 else 's'} queued "
+                                   f"(task {result.id}); the counts above show its progress.", messages.SUCCESS)
 
     @admin.action(description="Discard the selected dead letters", permissions=["change"])
     def discard(self, request, queryset):

@@ -17,8 +17,12 @@ id                     level     what
 ``xapi_router.W003``   warning   no ``XAPI_ROUTER_ENCRYPTION_KEYS`` while enabled (``SECRET_KEY`` is
                                  used: rotating it would make the stored credentials unreadable)
 ``xapi_router.W004``   warning   the router is enabled but no LRS endpoint is enabled
-``xapi_router.W005``   warning   an enabled endpoint uses ``http://`` while
-                                 ``XAPI_ROUTER_ALLOW_INSECURE_HTTP`` is False
+``xapi_router.E005``   error     an enabled endpoint uses ``http://`` while
+                                 ``XAPI_ROUTER_ALLOW_INSECURE_HTTP`` is False: the worker dead-letters
+                                 its statements (reason ``misconfigured``) (database)
+``xapi_router.E008``   error     an enabled endpoint's credentials cannot be decrypted with
+                                 ``XAPI_ROUTER_ENCRYPTION_KEYS``: the worker dead-letters its
+                                 statements (reason ``misconfigured``) (database)
 ``xapi_router.W006``   warning   event-routing-backends' xAPI routing and the router are both
                                  enabled: events would be sent twice
 ``xapi_router.W007``   warning   ... and an enabled endpoint has the statements URL of an enabled ERB
@@ -117,8 +121,9 @@ def check_encryption_keys(app_configs=None, **kwargs):  # pylint: disable=unused
 
 def check_endpoints(app_configs=None, databases=None, **kwargs):  # pylint: disable=unused-argument
     """
-    W004: enabled but no endpoint enabled; W005: an enabled ``http://`` endpoint while insecure HTTP
-    is not allowed. Database checks: run only when Django passes ``databases``.
+    W004: enabled but no endpoint enabled; E005: an enabled ``http://`` endpoint while insecure HTTP
+    is not allowed; E008: an enabled endpoint whose credentials this process cannot decrypt.
+    Database checks: run only when Django passes ``databases``.
     """
     from openedx_xapi_router.models import LrsEndpoint  # pylint: disable=import-outside-toplevel
 
@@ -141,14 +146,57 @@ def check_endpoints(app_configs=None, databases=None, **kwargs):  # pylint: disa
         ))
     insecure = sorted(name for name, url in urls.items() if url.lower().startswith("http://"))
     if insecure and not getattr(settings, "XAPI_ROUTER_ALLOW_INSECURE_HTTP", False):
-        messages.append(checks.Warning(
+        messages.append(checks.Error(
             f"LRS endpoint(s) {', '.join(insecure)} use plain http:// while XAPI_ROUTER_ALLOW_INSECURE_HTTP "
-            "is False: nothing is delivered to them.",
+            "is False: nothing is delivered to them (their statements become dead letters, reason "
+            "misconfigured).",
             hint="Change their statements URL to https://, disable them, or (development only) set "
                  "XAPI_ROUTER_ALLOW_INSECURE_HTTP to True.",
-            id="xapi_router.W005",
+            id="xapi_router.E005",
+        ))
+    unreadable = undecryptable_endpoints(enabled)
+    if unreadable:
+        messages.append(checks.Error(
+            f"The credentials of LRS endpoint(s) {', '.join(unreadable)} cannot be decrypted with "
+            "XAPI_ROUTER_ENCRYPTION_KEYS: nothing is delivered to them (their statements become dead "
+            "letters, reason misconfigured).",
+            hint="Add the key they were encrypted with to XAPI_ROUTER_ENCRYPTION_KEYS (in the LMS and in "
+                 "every worker; README, \"Rotating the encryption key\"), or enter the credentials again.",
+            id="xapi_router.E008",
         ))
     return messages
+
+
+def undecryptable_endpoints(queryset):
+    """The names of the endpoints of ``queryset`` whose credentials this process cannot decrypt."""
+    from cryptography.fernet import InvalidToken  # pylint: disable=import-outside-toplevel
+
+    names = []
+    for pk, name in queryset.values_list("pk", "name"):
+        try:
+            list(queryset.filter(pk=pk).values_list("username", "password", "token"))
+        except InvalidToken:
+            names.append(name)
+    return sorted(names)
+
+
+def log_problems(logger, databases=("default",)):
+    """
+    Run this module's checks and log each error (worker start-up: a Celery worker runs no Django
+    system checks). Returns the messages of level error or above.
+    """
+    found = []
+    for check in (check_encryption_keys, check_endpoints):
+        try:
+            messages = check(databases=list(databases))
+        except DatabaseError:
+            logger.exception("xapi_router: the start-up checks could not read the database")
+            continue
+        for message in messages:
+            if message.level >= checks.ERROR:
+                logger.error("xapi_router: %s: %s HINT: %s", message.id, message.msg, message.hint)
+                found.append(message)
+    return found
 
 
 ERB_HINT = (

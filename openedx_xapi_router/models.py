@@ -150,17 +150,27 @@ class DeadLetter(models.Model):
     REASON_RETRIES_EXHAUSTED = "retries_exhausted"
     REASON_BROKER_UNAVAILABLE = "broker_unavailable"
     REASON_ENDPOINT_DISABLED = "endpoint_disabled"
+    REASON_MISCONFIGURED = "misconfigured"
+    REASON_UNSERIALIZABLE = "unserializable"
+    REASON_INTERNAL_ERROR = "internal_error"
     REASON_CHOICES = (
         (REASON_REJECTED, "Rejected by the LRS (4xx)"),
         (REASON_RETRIES_EXHAUSTED, "Retries exhausted (5xx, 429, timeouts, connection errors)"),
         (REASON_BROKER_UNAVAILABLE, "Celery broker unavailable when the event was sent"),
         (REASON_ENDPOINT_DISABLED, "Endpoint disabled or removed before delivery"),
+        (REASON_MISCONFIGURED, "Endpoint unusable as configured (a setting of the worker, or an LRS redirect)"),
+        (REASON_UNSERIALIZABLE, "Statement not representable as JSON (number out of range, lone surrogate)"),
+        (REASON_INTERNAL_ERROR, "An error of the xAPI router (see the detail and the worker's log)"),
     )
 
     STATE_PENDING = "pending"
+    STATE_REPLAYING = "replaying"
     STATE_REPLAYED = "replayed"
     STATE_DISCARDED = "discarded"
-    STATE_CHOICES = ((STATE_PENDING, "Pending"), (STATE_REPLAYED, "Replayed"), (STATE_DISCARDED, "Discarded"))
+    STATE_CHOICES = (
+        (STATE_PENDING, "Pending"), (STATE_REPLAYING, "Being replayed"), (STATE_REPLAYED, "Replayed"),
+        (STATE_DISCARDED, "Discarded"),
+    )
 
     endpoint = models.ForeignKey(LrsEndpoint, on_delete=models.CASCADE, related_name="dead_letters")
     statement_id = models.CharField(max_length=36)
@@ -174,6 +184,11 @@ class DeadLetter(models.Model):
     first_failed_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_failed_at = models.DateTimeField(default=timezone.now)
     state = models.CharField(max_length=10, choices=STATE_CHOICES, default=STATE_PENDING, db_index=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When a replay claimed the row (state 'replaying'); a claim older than the replay's "
+                  "claim timeout is taken over by the next replay.",
+    )
 
     class Meta:
         verbose_name = "dead letter"

@@ -12,6 +12,13 @@ test scripts faults:
   ``status`` without forwarding when given;
 * ``reject_ids(ids, status=400)``: a POST holding any of these statement ids is refused whole
   with ``status``, as Ralph refuses a batch with one invalid statement;
+* ``answer_next(n, status, body, headers=None, declared_length=None)``: the next ``n`` POSTs get
+  this answer, nothing forwarded (a proxy's HTML page, a 200 with other ids, a redirect with its
+  ``Location``; ``declared_length`` larger than the body: the connection closes before the
+  ``Content-Length`` is met, a truncated answer);
+* ``trickle_next(n, interval, body=None)``: the next ``n`` POSTs are forwarded, and the answer's
+  headers come at once but its body one byte every ``interval`` seconds (``body`` replaces the
+  upstream's answer when given);
 * ``stop()`` / ``start()``: the LRS goes down (connection refused) and comes back on the same port.
 
 It counts every POST (``posts``: status and ids per request; ``post_times``: when each was
@@ -40,6 +47,7 @@ class FaultLrs:
         self.posts = []           # (status, [ids]) per POST
         self.post_times = []      # time.monotonic() of each answer
         self.started = 0
+        self.paths = []           # the path of every POST received
         self.connections = set()
         self.accepted_ids = Counter()
         self.stored = {}
@@ -99,6 +107,17 @@ class FaultLrs:
             for statement_id in ids:
                 self.rejected_ids[statement_id] = status
 
+    def answer_next(self, count, status, body=b"", headers=None, declared_length=None):
+        """Answer the next ``count`` POSTs with ``status``, ``body`` and ``headers``, nothing forwarded."""
+        with self.lock:
+            self.script.append(["answer", count, {"status": status, "body": body, "headers": dict(headers or {}),
+                                                  "declared_length": declared_length}])
+
+    def trickle_next(self, count, interval, body=None):
+        """Forward the next ``count`` POSTs, then send each answer's body a byte every ``interval`` seconds."""
+        with self.lock:
+            self.script.append(["trickle", count, {"interval": interval, "body": body}])
+
     def post_statuses(self):
         """The status of every POST so far, in order."""
         with self.lock:
@@ -130,6 +149,11 @@ class FaultLrs:
             if step[1]["status"] is not None:
                 return self._record(step[1]["status"], ids, {}, b'{"detail": "scripted slow failure"}')
             step = None
+        if step is not None and step[0] == "answer":
+            params = step[1]
+            return self._record(params["status"], ids, params["headers"], params["body"],
+                                declared_length=params["declared_length"])
+        trickle = step[1] if step is not None and step[0] == "trickle" else None
         if step is not None and step[0] == "fail":
             extra = {"Retry-After": str(step[1]["retry_after"])} if step[1]["retry_after"] is not None else {}
             return self._record(step[1]["status"], ids, extra, b'{"detail": "scripted failure"}')
@@ -148,16 +172,18 @@ class FaultLrs:
             "content-type", "x-experience-api-version")}
         response = self._session.post(self.upstream_url, data=body, headers=forward, auth=self.upstream_auth,
                                       timeout=30)
-        return self._record(response.status_code, ids, {}, response.content,
-                            accepted=response.status_code < 300 or response.status_code == 409)
+        answer = response.content if trickle is None or trickle["body"] is None else trickle["body"]
+        return self._record(response.status_code, ids, {}, answer,
+                            accepted=response.status_code < 300 or response.status_code == 409,
+                            trickle=None if trickle is None else trickle["interval"])
 
-    def _record(self, status, ids, extra, body, accepted=False):
+    def _record(self, status, ids, extra, body, accepted=False, declared_length=None, trickle=None):
         with self.lock:
             self.posts.append((status, ids))
             self.post_times.append(time.monotonic())
             if accepted:
                 self.accepted_ids.update(ids)
-        return status, extra, body
+        return status, extra, body, {"declared_length": declared_length, "trickle": trickle}
 
 
 def _make_handler(lrs):
@@ -181,24 +207,39 @@ def _make_handler(lrs):
         def log_message(self, format, *args):
             pass
 
-        def _reply(self, status, extra, body):
+        def _reply(self, status, extra, body, options=None):
+            options = options or {}
+            declared = options.get("declared_length")
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
+            if not any(name.lower() == "content-type" for name in extra):
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body) if declared is None else declared))
             for name, value in extra.items():
                 self.send_header(name, value)
             self.end_headers()
+            if options.get("trickle"):
+                self.wfile.flush()
+                for index in range(len(body)):  # bounded: one byte per interval, the body's length
+                    self.wfile.write(body[index:index + 1])
+                    self.wfile.flush()
+                    time.sleep(options["trickle"])
+                return
             self.wfile.write(body)
+            if declared is not None and declared > len(body):
+                self.wfile.flush()
+                self.close_connection = True  # the answer ends before its Content-Length
 
         def do_POST(self):  # pylint: disable=invalid-name
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
+            with lrs.lock:
+                lrs.paths.append(self.path)
             try:
-                status, extra, answer = lrs.handle_post(body, dict(self.headers))
+                status, extra, answer, options = lrs.handle_post(body, dict(self.headers))
             except Exception as error:  # pylint: disable=broad-except
-                status, extra, answer = 502, {}, json.dumps({"detail": repr(error)}).encode()
+                status, extra, answer, options = 502, {}, json.dumps({"detail": repr(error)}).encode(), {}
             try:
-                self._reply(status, extra, answer)
+                self._reply(status, extra, answer, options)
             except OSError:  # the client gave up (timeout)
                 pass
 

@@ -111,13 +111,13 @@ def test_enabled_without_an_enabled_endpoint_is_w004():
 
 
 @pytest.mark.django_db
-def test_http_endpoint_while_insecure_http_is_refused_is_w005():
+def test_http_endpoint_while_insecure_http_is_refused_is_e005():
     LrsEndpoint.objects.create(name="plain", statements_url="http://lrs.example.org/xAPI/statements")
     LrsEndpoint.objects.create(name="plain-but-off", statements_url="http://x.example.org/s", enabled=False)
     LrsEndpoint.objects.create(name="tls", statements_url="https://lrs.example.org/xAPI/statements")
     with override_settings(XAPI_ROUTER_ALLOW_INSECURE_HTTP=False):
         messages = checks.check_endpoints(databases=["default"])
-    assert ids(messages) == ["xapi_router.W005"]
+    assert ids(messages) == ["xapi_router.E005"]
     assert messages[0].msg.startswith("LRS endpoint(s) plain use plain http://")
     assert "XAPI_ROUTER_ALLOW_INSECURE_HTTP" in messages[0].hint
     with override_settings(XAPI_ROUTER_ALLOW_INSECURE_HTTP=True):

@@ -120,12 +120,28 @@ def is_uuid(value):
     return isinstance(value, str) and _UUID_RE.match(value) is not None
 
 
+#: The integers a JSON number can carry here: what orjson (our serializer) writes, -2**63 .. 2**64-1.
+INT_MIN = -2**63
+INT_MAX = 2**64 - 1
+
+
 def is_number(value):
-    """True for a finite int or float; never for a bool."""
+    """True for a finite float or an int orjson can write (``INT_MIN`` .. ``INT_MAX``); never for a bool."""
     kind = type(value)
     if kind is int:
-        return True
+        return INT_MIN <= value <= INT_MAX
     return kind is float and math.isfinite(value)
+
+
+def is_unicode(value):
+    """True for a string that is valid Unicode text: no lone surrogate (orjson refuses one)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _Checker:
@@ -159,6 +175,8 @@ class _Checker:
                 self.fail(path, f"{tag!r} is not a language tag")
             if type(text) is not str:  # pylint: disable=unidiomatic-typecheck
                 self.fail(f"{path}.{tag}", f"must be a string, not {type(text).__name__}")
+            if not is_unicode(text):
+                self.fail(f"{path}.{tag}", "holds a lone surrogate (not Unicode text)")
 
     def extensions(self, value, path):
         self.object_dict(value, path)
@@ -173,6 +191,8 @@ class _Checker:
     def string(self, value, path):
         if type(value) is not str:  # pylint: disable=unidiomatic-typecheck
             self.fail(path, f"must be a string, not {type(value).__name__}")
+        if not is_unicode(value):
+            self.fail(path, "holds a lone surrogate (not Unicode text)")
 
     def uuid(self, value, path):
         if not is_uuid(value):
@@ -397,7 +417,7 @@ def _fast_language_map(value):
     if type(value) is not dict:  # pylint: disable=unidiomatic-typecheck
         return False
     for tag, text in value.items():
-        if type(text) is not str or not is_language_tag(tag):  # pylint: disable=unidiomatic-typecheck
+        if type(text) is not str or not is_language_tag(tag) or not is_unicode(text):  # pylint: disable=unidiomatic-typecheck
             return False
     return True
 
@@ -498,7 +518,7 @@ def _fast_statement(statement, trusted=()):  # pylint: disable=too-many-return-s
     if type(account) is not dict or len(account) != 2 or not is_iri(account.get("homePage")):  # pylint: disable=unidiomatic-typecheck
         return False
     value = account.get("name")
-    if type(value) is not str or not value:  # pylint: disable=unidiomatic-typecheck
+    if type(value) is not str or not value or not is_unicode(value):  # pylint: disable=unidiomatic-typecheck
         return False
     verb = statement.get("verb")
     if type(verb) is not dict or len(verb) != 2 or not is_iri(verb.get("id")):  # pylint: disable=unidiomatic-typecheck

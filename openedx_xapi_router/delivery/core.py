@@ -17,12 +17,26 @@ Rules (see README, "Live delivery"):
 * a non-retryable answer (400, 422, any 4xx but 409/429) is bisected: the batch is split in halves
   until each rejected statement stands alone; the rest is delivered;
 * a retryable answer (5xx, 429, timeout, connection error) stops the batch: everything not yet
-  delivered is returned for a retry, with the LRS's ``Retry-After`` when it sent one.
+  delivered is returned for a retry, with the LRS's ``Retry-After`` when it sent one;
+* an answer saying the endpoint itself is wrong (a redirect: ``whole_batch`` on the error) rejects
+  the whole batch with reason ``misconfigured``, without bisecting;
+* a statement the serializer (orjson) refuses (an integer outside -2**63 .. 2**64-1, a string with
+  a lone surrogate) is never sent: it is rejected on its own (reason ``unserializable``, the path
+  of the value and an excerpt), and the rest of the batch goes on.
 """
+import json
 import random
 from dataclasses import dataclass, field
 
+import orjson
+
 from openedx_xapi_router.lrs.client import LrsError
+
+#: The reasons a :class:`Rejection` carries (the dead letter's ``reason``).
+REJECTED = "rejected"
+UNSERIALIZABLE = "unserializable"
+MISCONFIGURED = "misconfigured"
+EXCERPT_LENGTH = 300
 
 
 @dataclass(frozen=True)
@@ -48,11 +62,15 @@ class Item:
 
 @dataclass(frozen=True)
 class Rejection:
-    """A statement the LRS refused on its own: the HTTP status and the start of the answer."""
+    """
+    A statement refused on its own: by the LRS (``reason`` ``rejected``, the HTTP status and the
+    start of the answer), or before sending (``unserializable``, no status, what is wrong).
+    """
 
     item: Item
     status_code: int | None
     detail: str
+    reason: str = REJECTED
 
 
 @dataclass
@@ -91,6 +109,58 @@ def dedupe(items):
     return kept, len(items) - len(kept)
 
 
+def unserializable_part(value, path="statement"):
+    """The path of the first value in ``value`` that orjson refuses and why, or None."""
+    kind = type(value)
+    if kind is int:
+        if not -2**63 <= value < 2**64:
+            return f"{path}: integer {value} outside -2**63 .. 2**64-1"
+    elif kind is str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            return (f"{path}: string with a lone surrogate at {error.start} "
+                    f"({json.dumps(value[max(0, error.start - 20):error.start + 20])})")
+    elif kind is dict:
+        for key, child in value.items():
+            problem = (unserializable_part(key, f"{path} key") if type(key) is str  # pylint: disable=unidiomatic-typecheck
+                       else f"{path}: key {key!r} is not a string")
+            problem = problem or unserializable_part(child, f"{path}.{key}")
+            if problem:
+                return problem
+    elif kind in (list, tuple):
+        for index, child in enumerate(value):
+            problem = unserializable_part(child, f"{path}[{index}]")
+            if problem:
+                return problem
+    elif kind is float:
+        return None
+    elif value is not None and kind is not bool:
+        return f"{path}: a {kind.__name__} is not JSON"
+    return None
+
+
+def statement_excerpt(statement, length=EXCERPT_LENGTH):
+    """The start of ``statement`` as ASCII JSON (lone surrogates and huge integers written out)."""
+    text = json.dumps(statement, ensure_ascii=True, default=repr)
+    return text if len(text) <= length else text[:length] + "..."
+
+
+def split_unserializable(items):
+    """``(items orjson can serialise, a Rejection for each other item)``."""
+    kept, refused = [], []
+    for item in items:
+        try:
+            orjson.dumps(item.statement)
+        except TypeError as error:  # orjson.JSONEncodeError is a TypeError
+            problem = unserializable_part(item.statement) or str(error)
+            refused.append(Rejection(item, None, f"not serialisable as JSON: {problem[:200]}; "
+                                                 f"statement: {statement_excerpt(item.statement)}", UNSERIALIZABLE))
+        else:
+            kept.append(item)
+    return kept, refused
+
+
 def deliver_batch(post, items):
     """
     Send ``items`` (a list of :class:`Item`) with ``post(list_of_statement_dicts)``.
@@ -99,8 +169,9 @@ def deliver_batch(post, items):
     batch is de-duplicated first; a rejected batch is bisected to find the statements the LRS
     refuses; a retryable failure returns every item not yet delivered in ``retry``.
     """
+    items, refused = split_unserializable(items)
     items, duplicates = dedupe(items)
-    result = BatchResult(duplicates=duplicates)
+    result = BatchResult(duplicates=duplicates, rejected=refused)
     pending = [items] if items else []
     while pending:
         chunk = pending.pop(0)
@@ -112,6 +183,10 @@ def deliver_batch(post, items):
             if error.retryable:
                 result.retry = chunk + [item for rest in pending for item in rest]
                 result.retry_error = error
+                return result
+            if getattr(error, "whole_batch", False):  # the endpoint itself is wrong (a redirect): no bisection
+                result.rejected += [Rejection(item, error.status_code, error.body_excerpt, MISCONFIGURED)
+                                    for item in chunk + [item for rest in pending for item in rest]]
                 return result
             if len(chunk) == 1:
                 result.rejected.append(Rejection(chunk[0], error.status_code, error.body_excerpt))

@@ -1,17 +1,21 @@
 """
 Replaying dead letters through the same delivery code the worker uses.
 
-:func:`replay_dead_letters` locks the selected pending rows (``SELECT ... FOR UPDATE SKIP LOCKED``
-inside one transaction), so two replays at once never send the same row twice: the second one
-skips the rows the first holds and says so in ``skipped_locked``. (SQLite has no row locks: there
-one replay at a time is the operator's job.)
+:func:`replay_dead_letters` holds no lock and no transaction across an HTTP request. It claims the
+selected pending rows in one short transaction (``SELECT ... FOR UPDATE SKIP LOCKED``, then state
+``replaying`` and ``claimed_at``; committed at once), then delivers them, then records each chunk's
+outcome in its own short update: delivered rows become ``replayed``, the others go back to
+``pending``. Two replays at once never send the same row twice: the second one finds the rows
+claimed and says so in ``skipped_locked``. A replay that dies leaves its rows ``replaying``; a
+claim older than ``CLAIM_TIMEOUT`` is taken over by the next replay.
 """
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from openedx_xapi_router.delivery import service
@@ -48,29 +52,61 @@ class ReplaySummary:
                 f"{self.skipped_locked} skipped (held by another replay)")
 
 
-def _pending(queryset):
+#: A ``replaying`` row claimed longer ago than this is taken over by the next replay (its replay died).
+CLAIM_TIMEOUT = timedelta(minutes=30)
+
+
+def _unsliced(queryset):
     if queryset.query.is_sliced:  # --limit: a sliced queryset cannot be filtered further
         queryset = DeadLetter.objects.filter(pk__in=list(queryset.values_list("pk", flat=True)))
-    return queryset.filter(state=DeadLetter.STATE_PENDING)
+    return queryset
+
+
+def _pending(queryset):
+    return _unsliced(queryset).filter(state=DeadLetter.STATE_PENDING)
+
+
+def _claimable(queryset, now):
+    """Pending rows, and rows whose replay claimed them more than ``CLAIM_TIMEOUT`` ago."""
+    stale = Q(state=DeadLetter.STATE_REPLAYING) & (Q(claimed_at__lt=now - CLAIM_TIMEOUT) | Q(claimed_at=None))
+    return _unsliced(queryset).filter(Q(state=DeadLetter.STATE_PENDING) | stale)
+
+
+def claim(queryset, now=None):
+    """
+    Claim the claimable rows of ``queryset`` for this replay, in one short transaction; returns
+    ``(claimed pks, rows held by another replay)``.
+    """
+    now = now or timezone.now()
+    queryset = _unsliced(queryset)
+    held = queryset.filter(state=DeadLetter.STATE_REPLAYING, claimed_at__gte=now - CLAIM_TIMEOUT)
+    with transaction.atomic():
+        candidates = _claimable(queryset, now)
+        pks = list(candidates.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True))
+        locked = candidates.count() - len(pks)  # rows another replay is claiming right now
+        DeadLetter.objects.filter(pk__in=pks).update(state=DeadLetter.STATE_REPLAYING, claimed_at=now)
+    return pks, held.exclude(pk__in=pks).count() + max(0, locked)
 
 
 def replay_dead_letters(queryset, batch_size=None, dry_run=False, retries=2, retry_wait=0.5):
     """
     Re-send the pending dead letters of ``queryset`` synchronously; mark the delivered ones
-    ``replayed`` and update attempts, last failure and reason of the others. A chunk the LRS fails
-    retryably (5xx, 429, no answer) is tried ``retries`` more times, ``retry_wait`` seconds apart
-    (doubling, at least the LRS's ``Retry-After`` up to 30 s), before it counts as still failing.
-    Returns a :class:`ReplaySummary`.
+    ``replayed`` and update attempts, last failure and reason of the others (back to ``pending``).
+    A chunk the LRS fails retryably (5xx, 429, no answer) is tried ``retries`` more times,
+    ``retry_wait`` seconds apart (doubling, at least the LRS's ``Retry-After`` up to 30 s), before
+    it counts as still failing. Returns a :class:`ReplaySummary`.
     """
-    pending = _pending(queryset)
-    candidates = pending.count()
     summary = ReplaySummary(dry_run=dry_run)
-    with transaction.atomic():
-        rows = list(pending.select_for_update(skip_locked=True).select_related("endpoint").order_by("pk"))
-        summary.selected = len(rows)
-        summary.skipped_locked = max(0, candidates - len(rows))
-        if dry_run:
-            return summary
+    if dry_run:
+        now = timezone.now()
+        summary.selected = _claimable(queryset, now).count()
+        summary.skipped_locked = _unsliced(queryset).filter(
+            state=DeadLetter.STATE_REPLAYING, claimed_at__gte=now - CLAIM_TIMEOUT).count()
+        return summary
+    pks, summary.skipped_locked = claim(queryset)
+    summary.selected = len(pks)
+    try:
+        rows = list(DeadLetter.objects.filter(pk__in=pks).select_related("endpoint").order_by("pk"))
         by_endpoint = {}
         for row in rows:
             by_endpoint.setdefault(row.endpoint_id, []).append(row)
@@ -78,6 +114,11 @@ def replay_dead_letters(queryset, batch_size=None, dry_run=False, retries=2, ret
             delivered, failing = _replay_endpoint(endpoint_rows, batch_size, retries, retry_wait)
             summary.delivered += delivered
             summary.still_failing += failing
+    finally:
+        # Whatever this replay claimed and did not record (it stopped early, or failed) is pending again.
+        DeadLetter.objects.filter(pk__in=pks, state=DeadLetter.STATE_REPLAYING).update(
+            state=DeadLetter.STATE_PENDING, claimed_at=None
+        )
     log.info("xapi_router: replay: %s", summary)
     return summary
 
@@ -105,24 +146,33 @@ def _replay_endpoint(rows, batch_size, retries, retry_wait):
         return 0, len(rows)
     rows_by_id = {row.statement_id: row for row in rows}
     items = [Item(row.statement, row.event_name, row.transformer_version) for row in rows]
-    delivered_ids = set()
+    delivered_total = 0
     for index, chunk in enumerate(chunks(items, batch_size or endpoint.batch_size)):
+        try:
+            service.usable_client(endpoint)
+        except service.UnusableConfiguration as error:
+            service.dead_letter_unusable(endpoint, chunk, error)
+            log.warning("xapi_router: replay to endpoint %s stopped: %s", endpoint.pk, error)
+            break
         result = _deliver_with_retries(endpoint, chunk, retries, retry_wait)
-        delivered_ids.update(item.statement_id for item in result.delivered)
+        delivered_ids = {item.statement_id for item in result.delivered}
+        # Recorded at once, chunk by chunk (autocommit: no lock outlives the update). deliver_now
+        # already dead-lettered the rejected rows again (attempts, reason, detail; state pending).
+        DeadLetter.objects.filter(pk__in=[rows_by_id[sid].pk for sid in delivered_ids]).update(
+            state=DeadLetter.STATE_REPLAYED, claimed_at=None
+        )
+        delivered_total += len(delivered_ids)
         if result.retry:
             retry_rows = [rows_by_id[item.statement_id] for item in result.retry]
             DeadLetter.objects.filter(pk__in=[row.pk for row in retry_rows]).update(
                 attempts=F("attempts") + 1, last_failed_at=timezone.now(),
                 reason=DeadLetter.REASON_RETRIES_EXHAUSTED, http_status=result.retry_error.status_code,
-                detail=str(result.retry_error)[:500],
+                detail=str(result.retry_error)[:500], state=DeadLetter.STATE_PENDING, claimed_at=None,
             )
             log.warning("xapi_router: replay to endpoint %s stopped after chunk %d: %s",
                         endpoint.pk, index + 1, result.retry_error)
             break
-    DeadLetter.objects.filter(pk__in=[rows_by_id[sid].pk for sid in delivered_ids]).update(
-        state=DeadLetter.STATE_REPLAYED
-    )
-    return len(delivered_ids), len(rows) - len(delivered_ids)
+    return delivered_total, len(rows) - delivered_total
 
 
 def discard_dead_letters(queryset):

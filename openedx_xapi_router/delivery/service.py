@@ -9,18 +9,22 @@ to its caller: the tasks schedule a retry (:func:`schedule_retry`), the replay c
 """
 import logging
 import time
+import traceback
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from openedx_xapi_router.delivery import store
 from openedx_xapi_router.delivery.client import client_for
-from openedx_xapi_router.delivery.core import Item, backoff_seconds, chunks, deliver_batch
+from openedx_xapi_router.delivery.core import MISCONFIGURED, Item, backoff_seconds, chunks, deliver_batch
 from openedx_xapi_router.delivery.monitoring import set_attribute
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
 
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "edx.lms.core.xapi_router"
+#: Characters of a traceback kept as an ``internal_error`` dead letter's detail.
+DETAIL_TAIL = 480
 
 #: endpoint id -> monotonic time before which fresh batches are not tried (the endpoint just failed
 #: retryably): they go straight to a retry, so a down endpoint costs other endpoints nothing.
@@ -77,6 +81,9 @@ def deliver_now(endpoint, items, attempts=1):
         store.mark_success(endpoint.pk)
     if merged.rejected:
         store.dead_letter_rejections(endpoint.pk, merged.rejected, attempts=attempts)
+        misconfigured = [rejection for rejection in merged.rejected if rejection.reason == MISCONFIGURED]
+        if misconfigured:  # the status page's alarm: the endpoint's last error
+            store.mark_failure(endpoint.pk, f"configuration: {misconfigured[-1].detail}")
     if merged.retry:
         store.mark_failure(endpoint.pk, str(merged.retry_error))
     set_attribute("xapi_router.endpoint", endpoint.pk)
@@ -120,21 +127,121 @@ def schedule_retry(endpoint, items, attempt, error):
     )
 
 
+def count_internal_error(kind, amount=1):
+    """Count an error of ours (``xapi_router.internal_errors`` attribute; the log line has the traceback)."""
+    set_attribute("xapi_router.internal_error", kind)
+    set_attribute("xapi_router.internal_errors", amount)
+
+
 def _dead_letter_unknown(endpoint_ids, items_by_endpoint, endpoints):
     for endpoint_id in endpoint_ids:
         endpoint = endpoints.get(endpoint_id)
         items = items_by_endpoint[endpoint_id]
         if endpoint is None:
-            log.warning("xapi_router: endpoint %s was deleted; %d statements for it dropped", endpoint_id, len(items))
+            # A dead letter belongs to its endpoint row, and that row (with its dead letters) was
+            # deleted: there is nowhere to keep these. Loud, counted, with the statement ids.
+            log.error("xapi_router: endpoint %s was deleted; %d statements for it are not delivered: %s",
+                      endpoint_id, len(items), ", ".join(item.statement_id for item in items[:20]))
+            count_internal_error("endpoint_deleted", len(items))
         else:
             store.dead_letter(endpoint_id, items, DeadLetter.REASON_ENDPOINT_DISABLED,
                               detail="endpoint disabled before delivery")
 
 
+def load_endpoints(endpoint_ids):
+    """
+    The endpoint rows of ``endpoint_ids`` by pk, with their encrypted credentials deferred: a row
+    whose credentials this process cannot decrypt still loads, and fails (as a configuration error
+    of that endpoint only) when its client is built.
+    """
+    rows = LrsEndpoint.objects.filter(pk__in=list(endpoint_ids)).defer("username", "password", "token")
+    return {endpoint.pk: endpoint for endpoint in rows}
+
+
+class UnusableConfiguration(Exception):
+    """This worker cannot use the endpoint as configured; the message names the setting to fix."""
+
+
+def usable_client(endpoint):
+    """
+    The endpoint's pooled client, or :class:`UnusableConfiguration` naming what to fix: a URL this
+    worker's settings refuse (``XAPI_ROUTER_ALLOW_INSECURE_HTTP``), credentials it cannot decrypt
+    (``XAPI_ROUTER_ENCRYPTION_KEYS``).
+    """
+    from cryptography.fernet import InvalidToken  # pylint: disable=import-outside-toplevel
+
+    try:
+        return client_for(endpoint)
+    except InvalidToken:
+        raise UnusableConfiguration(
+            f"endpoint {endpoint.name!r}: its credentials cannot be decrypted with this worker's "
+            "XAPI_ROUTER_ENCRYPTION_KEYS (add the key they were encrypted with; see README, "
+            "\"Rotating the encryption key\")"
+        ) from None
+    except ValueError as error:
+        raise UnusableConfiguration(f"endpoint {endpoint.name!r}: {error}") from None
+
+
+def dead_letter_unusable(endpoint, items, error, attempts=1):
+    """Dead-letter ``items`` because the worker cannot use ``endpoint`` as configured; alarm on it."""
+    store.dead_letter(endpoint.pk, items, DeadLetter.REASON_MISCONFIGURED, detail=str(error), attempts=attempts)
+    store.count_hour(endpoint.pk, failed=len(items))
+    store.mark_failure(endpoint.pk, f"configuration: {error}")
+    log.error("xapi_router: %d statements dead-lettered: %s", len(items), error)
+
+
+def dead_letter_internal_error(endpoint_id, items, attempts=1):
+    """
+    Dead-letter ``items`` after an error of ours (called from an ``except`` block: the traceback's
+    last lines become the detail). A database error is not caught here: the caller lets it reach
+    the task, which sends the message again.
+    """
+    detail = "".join(traceback.format_exc(limit=-3))[-DETAIL_TAIL:]
+    store.dead_letter(endpoint_id, items, DeadLetter.REASON_INTERNAL_ERROR, detail=detail, attempts=attempts)
+    store.count_hour(endpoint_id, failed=len(items))
+    count_internal_error("dead_lettered", len(items))
+
+
+def _deliver_to(endpoint, items, attempt):
+    """Deliver ``items`` (try number ``attempt``) to ``endpoint``; schedule what must be retried."""
+    try:
+        usable_client(endpoint)
+    except UnusableConfiguration as error:
+        dead_letter_unusable(endpoint, items, error, attempts=attempt)
+        return 0
+    if attempt == 1 and _BACKING_OFF.get(endpoint.pk, 0) > time.monotonic():
+        schedule_retry(endpoint, items, 1, None)
+        return 0
+    result = deliver_now(endpoint, items, attempts=attempt)
+    if result.retry:
+        schedule_retry(endpoint, result.retry, attempt, result.retry_error)
+    elif attempt > 1:
+        _BACKING_OFF.pop(endpoint.pk, None)
+    return len(result.delivered)
+
+
+def _guarded(endpoint_id, items, attempt, function, *args):
+    """
+    ``function(*args)``; any error but a database error (which the task handles by sending the
+    message again) makes ``items`` dead letters with reason ``internal_error``.
+    """
+    try:
+        return function(*args)
+    except DatabaseError:
+        raise
+    except Exception:  # pylint: disable=broad-except
+        log.exception("xapi_router: delivering %d statements to endpoint %s failed (an error of ours); "
+                      "they are kept as dead letters (internal_error)", len(items), endpoint_id)
+        dead_letter_internal_error(endpoint_id, items, attempts=attempt)
+        return 0
+
+
 def deliver_messages(bodies):
     """
-    Deliver a batch of ``deliver_statements`` messages (each ``(events,)``): group their statements by endpoint, then
-    deliver each endpoint's on its own (a failing endpoint gets a retry; the others go on).
+    Deliver a batch of ``deliver_statements`` messages (each ``(events,)``): group their statements
+    by endpoint, then deliver each endpoint's on its own (a failing endpoint gets a retry; the
+    others go on). Every statement ends delivered, in a retry message or a dead letter; a database
+    error propagates (the task sends the message again).
     """
     items_by_endpoint = {}
     events = [event for (message_events,) in bodies for event in message_events]
@@ -143,36 +250,22 @@ def deliver_messages(bodies):
             item = Item(statement, event_name, transformer_version)
             for endpoint_id in endpoint_ids:
                 items_by_endpoint.setdefault(endpoint_id, []).append(item)
-    endpoints = {endpoint.pk: endpoint for endpoint in LrsEndpoint.objects.filter(pk__in=list(items_by_endpoint))}
+    endpoints = load_endpoints(items_by_endpoint)
     unusable = [pk for pk in items_by_endpoint if pk not in endpoints or not endpoints[pk].enabled]
     _dead_letter_unknown(unusable, items_by_endpoint, endpoints)
     set_attribute("xapi_router.batch_messages", len(bodies))
+    delivered = 0
     for endpoint_id, items in items_by_endpoint.items():
-        if endpoint_id in unusable:
-            continue
-        endpoint = endpoints[endpoint_id]
-        try:
-            if _BACKING_OFF.get(endpoint_id, 0) > time.monotonic():
-                schedule_retry(endpoint, items, 1, None)
-                continue
-            result = deliver_now(endpoint, items)
-            if result.retry:
-                schedule_retry(endpoint, result.retry, 1, result.retry_error)
-        except Exception:  # pylint: disable=broad-except
-            log.exception("xapi_router: delivering %d statements to endpoint %s failed", len(items), endpoint_id)
-    return len(bodies)
+        if endpoint_id not in unusable:
+            delivered += _guarded(endpoint_id, items, 1, _deliver_to, endpoints[endpoint_id], items, 1)
+    return delivered
 
 
 def retry_items(endpoint_id, items_json, attempt):
-    """The ``retry_statements`` task: try again, then retry later or dead-letter."""
+    """The ``retry_statements`` task: try again (try number ``attempt + 1``), then retry later or dead-letter."""
     items = [item_from_json(data) for data in items_json]
-    endpoint = LrsEndpoint.objects.filter(pk=endpoint_id).first()
+    endpoint = load_endpoints([endpoint_id]).get(endpoint_id)
     if endpoint is None or not endpoint.enabled:
         _dead_letter_unknown([endpoint_id], {endpoint_id: items}, {endpoint_id: endpoint} if endpoint else {})
         return 0
-    result = deliver_now(endpoint, items, attempts=attempt + 1)
-    if result.retry:
-        schedule_retry(endpoint, result.retry, attempt + 1, result.retry_error)
-    else:
-        _BACKING_OFF.pop(endpoint_id, None)
-    return len(result.delivered)
+    return _guarded(endpoint_id, items, attempt + 1, _deliver_to, endpoint, items, attempt + 1)

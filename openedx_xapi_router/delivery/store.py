@@ -5,6 +5,7 @@ processes can record at once.
 """
 import logging
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -53,18 +54,54 @@ def mark_failure(endpoint_id, error_text, now=None):
     )
 
 
+ESCAPED_NOTE = "[lone surrogates stored escaped as \\uXXXX text] "
+
+
+def _escape_surrogates(value):
+    """``value`` with every string's lone surrogates written as ``\\uXXXX`` text (keys too)."""
+    kind = type(value)
+    if kind is str:
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if kind is dict:
+        return {_escape_surrogates(key): _escape_surrogates(child) for key, child in value.items()}
+    if kind in (list, tuple):
+        return [_escape_surrogates(child) for child in value]
+    return value
+
+
+def storable_statement(statement):
+    """
+    ``(statement as the database can store it, escaped)``: a string holding a lone surrogate is not
+    valid Unicode JSON (MariaDB's ``JSON_VALID`` check refuses the row; SQLite stores it and every
+    read gives back a string orjson refuses), so it is stored with the surrogate written as
+    ``\\uXXXX`` text, and replay reads back exactly that. Other statements are stored unchanged.
+    """
+    try:
+        orjson.dumps(statement)
+        return statement, False
+    except TypeError:
+        escaped = _escape_surrogates(statement)
+        return escaped, escaped != statement
+
+
 def dead_letter(endpoint_id, items, reason, http_status=None, detail="", attempts=1, now=None):
     """
     Keep ``items`` (:class:`~openedx_xapi_router.delivery.core.Item`) as pending dead letters of the
     endpoint. A statement already there is updated (attempts added, last failure, reason, state back
-    to pending) rather than duplicated. Returns the number of items recorded.
+    to pending) rather than duplicated. Returns the number of items recorded; a row the database
+    refuses raises (the caller's message is then not acknowledged), it is never skipped.
     """
     now = now or timezone.now()
-    detail = str(detail)[:DETAIL_LENGTH]
     for item in items:
+        statement, escaped = storable_statement(item.statement)
+        row_detail = (ESCAPED_NOTE + str(detail) if escaped else str(detail))[:DETAIL_LENGTH]
         defaults = {
-            "statement": item.statement, "event_name": item.event_name[:255],
-            "transformer_version": item.transformer_version[:255], "reason": reason, "detail": detail,
+            "statement": statement, "event_name": item.event_name[:255],
+            "transformer_version": item.transformer_version[:255], "reason": reason, "detail": row_detail,
             "http_status": http_status, "last_failed_at": now, "state": DeadLetter.STATE_PENDING,
         }
         updated = DeadLetter.objects.filter(endpoint_id=endpoint_id, statement_id=item.statement_id).update(
@@ -79,18 +116,24 @@ def dead_letter(endpoint_id, items, reason, http_status=None, detail="", attempt
                     first_failed_at=now, **defaults
                 )
         except IntegrityError:
-            DeadLetter.objects.filter(endpoint_id=endpoint_id, statement_id=item.statement_id).update(
+            # Another process created the row first: update it. If there is no row, the database
+            # refused this one (a CHECK constraint): raise, do not pretend it was kept.
+            if not DeadLetter.objects.filter(endpoint_id=endpoint_id, statement_id=item.statement_id).update(
                 attempts=F("attempts") + attempts, **defaults
-            )
+            ):
+                raise
     if items:
         check_alert_threshold(endpoint_id)
     return len(items)
 
 
 def dead_letter_rejections(endpoint_id, rejections, attempts=1):
-    """Dead-letter each :class:`~openedx_xapi_router.delivery.core.Rejection` with its own status and excerpt."""
+    """
+    Dead-letter each :class:`~openedx_xapi_router.delivery.core.Rejection` with its own reason
+    (``rejected`` by the LRS, ``unserializable``), status and excerpt.
+    """
     for rejection in rejections:
-        dead_letter(endpoint_id, [rejection.item], DeadLetter.REASON_REJECTED, rejection.status_code,
+        dead_letter(endpoint_id, [rejection.item], rejection.reason, rejection.status_code,
                     rejection.detail, attempts=attempts)
 
 

@@ -1,61 +1,127 @@
 """
 The Celery tasks of delivery: thin shells around :mod:`openedx_xapi_router.delivery.service`.
 
-* ``openedx_xapi_router.delivery.deliver_statements`` (a :class:`BatchingTask`): one message holds
-  one or more tracking events' statements, args ``(events,)`` with each event
-  ``[endpoint_ids, event_name, transformer_version, statements]``; the worker gathers messages for
-  up to a second (or until they hold 500 statements) and delivers them per endpoint in POSTs of the
-  endpoint's batch size.
+* ``openedx_xapi_router.delivery.deliver_statements``: one message holds one or more tracking
+  events' statements (the publisher groups up to ``max_events_per_message`` events in a message),
+  args ``(events,)`` with each event ``[endpoint_ids, event_name, transformer_version, statements]``;
+  the worker delivers them per endpoint in POSTs of the endpoint's batch size.
 * ``openedx_xapi_router.delivery.retry_statements``: args ``(endpoint_id, items, attempt)``, sent
   with a countdown (exponential back-off with jitter, honouring ``Retry-After``) when an LRS failed
   retryably; after the endpoint's ``retry_limit`` its statements become dead letters.
+* ``openedx_xapi_router.delivery.replay_dead_letters``: args ``(dead_letter_ids,)``, queued by the
+  admin's "Replay now"; its progress is the rows' state (``replaying``, then ``replayed`` or
+  ``pending``).
 
 Arguments are ids and statement JSON only, never credentials: the worker loads the endpoint row.
-Both tasks are acknowledged late and idempotent (statement ids are deterministic: an LRS answers
-204 or 409 to a statement it already holds, which counts as delivered).
+
+A message is acknowledged only once each of its statements is delivered, a dead letter, or in a
+``retry_statements`` message (see ``docs/decisions/0001-plain-late-acknowledged-tasks.rst``):
+
+* both tasks are acknowledged late (``acks_late``) and a message whose pool process died is given
+  back to the broker at once (``reject_on_worker_lost``), so it runs again on another process;
+* an error the service could not turn into a dead letter (the database is down, the broker refused
+  the retry message) re-sends the whole message with a delay (``self.retry``, no retry limit: the
+  statements are idempotent); if even that publish fails, the message is rejected back to its
+  queue (``Reject(requeue=True)``), never acknowledged.
 """
 import logging
+import time
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import Reject, Retry
+from celery.signals import worker_ready
+from django.conf import settings
 from django.db import close_old_connections
 
 from openedx_xapi_router.delivery import service
-from openedx_xapi_router.delivery.batching import BatchingTask
+from openedx_xapi_router.delivery.core import backoff_seconds
 
 log = logging.getLogger(__name__)
 
 DELIVER_TASK = "openedx_xapi_router.delivery.deliver_statements"
 RETRY_TASK = "openedx_xapi_router.delivery.retry_statements"
+REPLAY_TASK = "openedx_xapi_router.delivery.replay_dead_letters"
+
+#: Seconds a worker waits before putting back a message it could neither process nor re-send.
+REQUEUE_PAUSE = 1.0
 
 
-class DeliverStatementsTask(BatchingTask):
-    """Batches of tracking events' statements, delivered per endpoint."""
+class DeliveryTask(Task):
+    """Late acknowledgement, given back when the pool process dies, never acknowledged on an error."""
 
-    flush_every = 500  # statements (a message holds one or more events' statements)
-    flush_interval = 1.0
+    abstract = True
+    acks_late = True
+    reject_on_worker_lost = True
+    # Not reached (run_safely turns every error into a retry or a reject), but if it ever were, the
+    # worker rejects the message instead of acknowledging it.
+    acks_on_failure_or_timeout = False
+    ignore_result = True
 
-    def weight(self, args):
-        """A message weighs the statements it holds."""
-        return sum(len(event[3]) for event in args[0])
-
-    def run_batch(self, bodies):
-        close_old_connections()  # this batch runs outside Celery's task lifecycle, which would do it
+    def run_safely(self, function, *args):
+        """``function(*args)``; on any error, re-send this message later, or give it back to the broker."""
+        if not self.request.is_eager:  # in a worker, as Celery's Django fixup does around each task
+            close_old_connections()
         try:
-            return service.deliver_messages(bodies)
-        except Exception:  # pylint: disable=broad-except
-            # service.deliver_messages handles each endpoint on its own; reaching here is a bug or a
-            # database outage. The messages are acknowledged (a redelivery loop would not help): log loudly.
-            log.exception("xapi_router: a batch of %d messages could not be processed", len(bodies))
-            return None
+            return function(*args)
+        except (Retry, Reject):
+            raise
+        except Exception as error:  # pylint: disable=broad-except
+            if self.request.is_eager:  # run in the caller (tests, task_always_eager): let it see the error
+                raise
+            attempt = self.request.retries + 1
+            log.exception("xapi_router: %s (message %s, attempt %d) failed; the message is sent again later",
+                          self.name, self.request.id, attempt)
+            service.count_internal_error("task_retried")
+            close_old_connections()
+            delay = backoff_seconds(
+                attempt, None, base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
+                cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
+            )
+            try:
+                retry = self.retry(exc=error, countdown=delay, max_retries=None, throw=False)
+            except Exception:  # pylint: disable=broad-except
+                # Task.retry raises Reject(requeue=False) when it cannot publish: never drop it.
+                retry = None
+            if isinstance(retry, Retry):
+                raise retry from error
+            log.error("xapi_router: %s (message %s) could not be sent again; putting it back in its queue",
+                      self.name, self.request.id)
+            time.sleep(REQUEUE_PAUSE)
+            raise Reject(error, requeue=True) from error
 
 
-@shared_task(base=DeliverStatementsTask, name=DELIVER_TASK, bind=True, ignore_result=True)
+@shared_task(base=DeliveryTask, name=DELIVER_TASK, bind=True)
 def deliver_statements(self, events):
-    """Deliver events' statements to their endpoints (batched by the worker: see BatchingTask)."""
-    return self.run_batch([(events,)])
+    """Deliver one message's events' statements to their endpoints."""
+    return self.run_safely(service.deliver_messages, [(events,)])
 
 
-@shared_task(name=RETRY_TASK, acks_late=True, ignore_result=True)
-def retry_statements(endpoint_id, items, attempt):
+@shared_task(base=DeliveryTask, name=RETRY_TASK, bind=True)
+def retry_statements(self, endpoint_id, items, attempt):
     """Send statements again to one endpoint after a retryable failure."""
-    return service.retry_items(endpoint_id, items, attempt)
+    return self.run_safely(service.retry_items, endpoint_id, items, attempt)
+
+
+def _replay(dead_letter_ids):
+    from openedx_xapi_router.delivery.replay import replay_dead_letters  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.models import DeadLetter  # pylint: disable=import-outside-toplevel
+
+    summary = replay_dead_letters(DeadLetter.objects.filter(pk__in=dead_letter_ids))
+    return {"summary": str(summary), "delivered": summary.delivered, "still_failing": summary.still_failing}
+
+
+@shared_task(base=DeliveryTask, name=REPLAY_TASK, bind=True)
+def replay_dead_letters(self, dead_letter_ids):
+    """Replay these dead letters (the admin's "Replay now"); returns the summary (``summary``, counts)."""
+    return self.run_safely(_replay, dead_letter_ids)
+
+
+@worker_ready.connect
+def log_configuration_problems(**kwargs):  # pylint: disable=unused-argument
+    """At worker start-up, log the endpoint configurations this worker cannot use (system checks E005, E008...)."""
+    from openedx_xapi_router import checks  # pylint: disable=import-outside-toplevel
+
+    try:
+        checks.log_problems(log)
+    except Exception:  # pylint: disable=broad-except
+        log.exception("xapi_router: the start-up checks failed")

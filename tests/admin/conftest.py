@@ -35,6 +35,15 @@ def make_dead_letter(endpoint, statement=None, **fields):
     return DeadLetter.objects.create(endpoint=endpoint, statement_id=statement["id"], statement=statement, **defaults)
 
 
+@pytest.fixture(autouse=True)
+def eager_celery_app():
+    """The test project's eager Celery app is the current one: the admin's queued tasks run in the request."""
+    from tests.project.celery_app import app  # pylint: disable=import-outside-toplevel
+
+    app.set_current()
+    return app
+
+
 @pytest.fixture
 def ralph_endpoint(ralph_lrs, db):  # pylint: disable=unused-argument
     """An enabled endpoint with the real Ralph's statements URL and credentials."""

@@ -33,12 +33,16 @@ def database_url():
             f"{settings_dict['PORT']}/{settings_dict['NAME']}")
 
 
-def start_worker(broker_url, log_dir, app_module="tests.project.celery_app", queue=None, **extra_env):
-    """A started :class:`services.CeleryWorker` running the delivery tasks on the test database."""
+def start_worker(broker_url, log_dir, app_module="tests.project.celery_app", queue=None, extra_args=(),
+                 **extra_env):
+    """
+    A started :class:`services.CeleryWorker` running the delivery tasks on the test database
+    (``extra_args``: more worker options, e.g. ``("--pool", "prefork", "--concurrency", "2")``).
+    """
     worker = services.CeleryWorker(broker_url, app_module=app_module, queue=queue)
     env = {"XAPI_ROUTER_DATABASE_URL": database_url(), "XAPI_ROUTER_RETRY_BACKOFF_BASE": WORKER_BACKOFF_BASE}
     env.update(extra_env)
-    worker.start(log_dir, extra_env=env, extra_args=WORKER_ARGS)
+    worker.start(log_dir, extra_env=env, extra_args=WORKER_ARGS + tuple(extra_args))
     return worker
 
 

@@ -2,7 +2,11 @@
 Delivery on MariaDB (row locks: two replays at once never send a row twice; the worker on MariaDB),
 and a worker killed with SIGKILL in the middle of a batch (late acknowledgement: nothing is lost).
 """
+import os
+import signal
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -101,3 +105,55 @@ def test_worker_killed_mid_batch_loses_nothing(redis_url, routed_to, make_endpoi
         if second is not None:
             second.stop()
         first.stop()
+
+
+def child_pids(pid):
+    """The pids of ``pid``'s children (read from /proc: Linux)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            children.append(int(entry.name))
+    return children
+
+
+def test_a_pool_child_killed_mid_batch_gives_its_message_back_at_once(redis_url, routed_to, make_endpoint, fault_lrs,
+                                                                      lrs_client, event_base, tmp_path):
+    """
+    A prefork worker (2 children, prefetch multiplier 1, Redis ``visibility_timeout`` one hour): the
+    pool child POSTing the batch is SIGKILLed. ``reject_on_worker_lost`` gives the message back to
+    the broker at once, the main process starts a new child, and every statement reaches Ralph
+    exactly once, long before the visibility timeout.
+    """
+    worker = start_worker(redis_url, tmp_path, extra_args=("--pool", "prefork", "--concurrency", "2",
+                                                           "--prefetch-multiplier", "1"))
+    try:
+        routed_to(worker)
+        endpoint = make_endpoint("ralph-pool-death", url=fault_lrs.statements_url, batch_size=100)
+        fault_lrs.delay_next(1, 30.0, status=503)  # the first POST hangs, nothing reaches Ralph
+        events = [enrollment_event(event_base + number) for number in range(50)]
+        ids = statement_ids(events)
+        backend = XapiRouterBackend()
+        for event in events:
+            backend.send(event)
+        wait_until(lambda: fault_lrs.started >= 1, 10, interval=0.05, message="the batch's POST")
+        children = child_pids(worker.process.pid)
+        assert len(children) == 2
+        killed_at = time.monotonic()
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: delivered_count(endpoint) >= 50, 30, message="50 statements delivered after the kill")
+        assert time.monotonic() - killed_at < 30  # not the hour of the visibility timeout
+        assert worker.process.poll() is None  # the main process lives on, with new children
+        assert sorted(in_ralph(lrs_client, ids)) == sorted(ids)
+        assert fault_lrs.accepted_ids == dict.fromkeys(ids, 1)
+        assert DeadLetter.objects.count() == 0
+        assert delivered_count(endpoint) == 50
+        assert "WorkerLostError" in worker.log_tail(200)
+    finally:
+        worker.stop()

@@ -132,3 +132,10 @@ LOGGING = {
 
 # Apply the plugin's own test settings to this module, as the LMS does for its plugins.
 xapi_router_test_settings.plugin_settings(sys.modules[__name__])
+
+# A delivery test's worker subprocess may run with settings the LMS's do not match (a configuration
+# the worker cannot use): plain HTTP refused, other encryption keys.
+if os.environ.get("XAPI_ROUTER_TEST_ALLOW_INSECURE_HTTP") == "0":
+    XAPI_ROUTER_ALLOW_INSECURE_HTTP = False
+if os.environ.get("XAPI_ROUTER_TEST_ENCRYPTION_KEYS"):
+    XAPI_ROUTER_ENCRYPTION_KEYS = os.environ["XAPI_ROUTER_TEST_ENCRYPTION_KEYS"].split(",")
