@@ -64,7 +64,7 @@ test-mariadb: requirements ## tests marked `mariadb`, against MariaDB at $(MARIA
 # The chaos suite (tests/chaos) runs in its short form inside test-unit; this is the full length.
 CHAOS_SCALE ?= 5
 chaos: requirements ## the chaos suite at full length (processes killed, brokers and LRSs broken: docs/chaos.rst)
-	XAPI_ROUTER_CHAOS_SCALE=$(CHAOS_SCALE) $(PYTEST) -m chaos tests/chaos $(PYTEST_ARGS)
+	XAPI_ROUTER_CHAOS_SCALE=$(CHAOS_SCALE) XAPI_ROUTER_CHAOS_ALL=1 $(PYTEST) -m chaos tests/chaos $(PYTEST_ARGS)
 
 quality: requirements ## ruff and pylint (edx-lint conventions) on the package and the tests
 	$(VENV)/bin/ruff check openedx_xapi_router tests setup.py manage.py

@@ -16,14 +16,26 @@ from tests import services
 from tests.chaos.harness import ChaosDatabase, RabbitVhost, Scenario
 
 SCALE = max(1, int(os.environ.get("XAPI_ROUTER_CHAOS_SCALE", "1")))
+#: ``1``: also run the scenarios marked ``chaos_known_failure`` (``make chaos`` does).
+RUN_KNOWN_FAILURES = os.environ.get("XAPI_ROUTER_CHAOS_ALL", "") == "1"
 
 
 def pytest_collection_modifyitems(items):
-    """Every test under tests/chaos is marked ``chaos`` and ``services``."""
+    """
+    Every test under tests/chaos is marked ``chaos`` and ``services``. A scenario marked
+    ``chaos_known_failure(reason)`` loses statements today for the reason given: ``make test``
+    skips it, saying so; ``make chaos`` (``XAPI_ROUTER_CHAOS_ALL=1``) runs it, and it fails until
+    the reason is fixed (then the marker goes).
+    """
     for item in items:
-        if "/tests/chaos/" in str(item.fspath):
-            item.add_marker(pytest.mark.chaos)
-            item.add_marker(pytest.mark.services)
+        if "/tests/chaos/" not in str(item.fspath):
+            continue
+        item.add_marker(pytest.mark.chaos)
+        item.add_marker(pytest.mark.services)
+        known = item.get_closest_marker("chaos_known_failure")
+        if known is not None and not RUN_KNOWN_FAILURES:
+            item.add_marker(pytest.mark.skip(reason=f"known to lose statements: {known.args[0]} "
+                                                    "(runs in `make chaos`)"))
 
 
 @pytest.fixture(scope="session")

@@ -230,6 +230,11 @@ class ChaosDatabase:
             self.created = False
 
 
+def result_backend(broker_url):
+    """The test project's result backend for ``broker_url`` (the broker itself; RPC over AMQP)."""
+    return "rpc://" if broker_url.startswith("amqp") else broker_url
+
+
 def process_env(database_url, broker_url=None, queue=None, **extra):
     """The environment of a chaos process (LMS, worker, management command)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("XAPI_ROUTER_", "CELERY_"))}
@@ -237,6 +242,7 @@ def process_env(database_url, broker_url=None, queue=None, **extra):
                PYTHONUNBUFFERED="1")
     if broker_url:
         env["XAPI_ROUTER_BROKER_URL"] = broker_url
+        env["XAPI_ROUTER_RESULT_BACKEND"] = result_backend(broker_url)
     if queue:
         env["XAPI_ROUTER_CELERY_QUEUE"] = queue
     env.update({key: str(value) for key, value in extra.items()})
@@ -273,7 +279,8 @@ class Worker:
         self.starts = 0
         from tests.project.celery_app import make_app  # pylint: disable=import-outside-toplevel
 
-        self.client = make_app(broker_url=broker_url, queue=queue, set_as_current=False)
+        self.client = make_app(broker_url=broker_url, result_backend=result_backend(broker_url), queue=queue,
+                               set_as_current=False)
 
     def start(self, timeout=90.0):
         """Start a worker process; wait until it answers a ping."""
@@ -409,6 +416,7 @@ class Scenario:
         self.lms_runs = []
         self.workers = []
         self.endpoint_ids = []
+        self.endpoint_names = []
         self.redis = None
         self.vhost = None
         try:
@@ -440,7 +448,12 @@ class Scenario:
                     str(timeout), "--retry-limit", str(retry_limit), env={"CHAOS_LRS_PASSWORD": password})
         (endpoint_id,), = self.database.query("SELECT id FROM xapi_router_lrsendpoint WHERE name=%s", (name,))
         self.endpoint_ids.append(endpoint_id)
+        self.endpoint_names.append(name)
         return endpoint_id
+
+    def replay(self):
+        """``replay_failed_statements --endpoint <name>`` for each of the scenario's endpoints; their output."""
+        return "".join(self.manage("replay_failed_statements", "--endpoint", name) for name in self.endpoint_names)
 
     def worker(self, **env):
         """A started :class:`Worker` on the scenario's broker and queue."""
@@ -493,13 +506,21 @@ class Scenario:
             f"SELECT endpoint_id, statement_id, reason FROM xapi_router_deadletter "  # noqa: S608
             f"WHERE state=%s AND endpoint_id IN ({marks})", (state, *self.endpoint_ids)))
 
-    def wait_delivered(self, timeout, settle=2.0):
-        """Wait until Ralph holds every expected id (bounded), then ``settle`` seconds for stragglers."""
+    def wait_delivered(self, timeout, idle=20.0, settle=2.0):
+        """
+        Wait until Ralph holds every expected id, while Ralph keeps receiving statements: at most
+        ``timeout`` seconds, and no longer than ``idle`` seconds without a new statement. Then
+        ``settle`` seconds for stragglers (a duplicate arriving late); returns :meth:`verdict`.
+        """
         expected = self.expected_ids()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if expected <= set(self.lrs_counts()):
+        held, progress_at = 0, time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - progress_at < idle:
+            counts = self.lrs_counts()
+            if expected <= set(counts):
                 break
+            if len(counts) > held:
+                held, progress_at = len(counts), time.monotonic()
             time.sleep(1.0)
         time.sleep(settle)
         return self.verdict()
@@ -537,6 +558,15 @@ class Scenario:
         self.closers = []
         if errors:
             raise errors[0]
+
+
+def record(name, verdict):
+    """Append ``name``'s verdict to ``$XAPI_ROUTER_CHAOS_REPORT`` (JSON lines), if set; returns it."""
+    path = os.environ.get("XAPI_ROUTER_CHAOS_REPORT")
+    if path:
+        with open(path, "a", encoding="utf8") as handle:
+            handle.write(json.dumps({"scenario": name, **verdict}) + "\n")
+    return verdict
 
 
 def zero_loss(verdict):

@@ -11,9 +11,9 @@ reports each event as the tracker hands it to the backends: event-tracking's ``R
 calls its backends in sorted name order (``eventtracking/backends/routing.py``, event-tracking
 4.0.2), so the ledger sees an event before the router does.
 
-Environment: ``XAPI_ROUTER_PUBLISH_IN_BACKGROUND=1`` turns on background publishing;
-``XAPI_ROUTER_ENCRYPTION_KEYS`` (comma-separated) sets the Fernet keys; the rest is the test
-project's (``XAPI_ROUTER_BROKER_URL``, ``XAPI_ROUTER_DATABASE_URL``, ``XAPI_ROUTER_CELERY_QUEUE``).
+Environment: ``XAPI_ROUTER_PUBLISH_IN_BACKGROUND=1`` turns on background publishing; the rest is
+the test project's (``XAPI_ROUTER_BROKER_URL``, ``XAPI_ROUTER_DATABASE_URL``,
+``XAPI_ROUTER_CELERY_QUEUE``, ``XAPI_ROUTER_TEST_ENCRYPTION_KEYS``, ``XAPI_ROUTER_TEST_ALLOW_INSECURE_HTTP``).
 """
 import os
 import sys
@@ -27,8 +27,6 @@ EVENT_TRACKING_ENABLED = True
 EVENT_TRACKING_BACKENDS = {"chaos_ledger": {"ENGINE": "tests.chaos.lms_process.LedgerBackend", "OPTIONS": {}}}
 XAPI_ROUTER_ENABLED = True
 XAPI_ROUTER_PUBLISH_IN_BACKGROUND = os.environ.get("XAPI_ROUTER_PUBLISH_IN_BACKGROUND", "") == "1"
-if os.environ.get("XAPI_ROUTER_ENCRYPTION_KEYS"):
-    XAPI_ROUTER_ENCRYPTION_KEYS = os.environ["XAPI_ROUTER_ENCRYPTION_KEYS"].split(",")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
