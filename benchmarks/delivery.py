@@ -13,11 +13,19 @@ The delivery benchmark: ``python -m benchmarks.delivery``.
    statements in the same batch size to another fresh Ralph, measured in the same run (target:
    at least 80 %).
 
+3. **A black-hole neighbour** (``--fairness``): a prefork worker (2 processes) delivers to a healthy
+   endpoint (the fault LRS in front of a fresh Ralph, which notes when each statement was answered),
+   alone, then beside an endpoint that takes every event too and never answers (timeout 10 s).
+   Live: events sent at a steady rate, latency from ``send`` to the healthy LRS's answer (p50,
+   p95); backlog: a queue of events drained, statements/s to the healthy endpoint. Targets: beside
+   the black hole, at least 90 % of the throughput and at most twice the p95 latency.
+
 Needs Redis on 127.0.0.1:6379 and Ralph's virtualenv (``make requirements``). Uses a throw-away
 SQLite database under ``var/bench/``.
 """
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -35,6 +43,8 @@ REDIS_URL = os.environ.get("XAPI_ROUTER_BENCH_REDIS_URL", "redis://127.0.0.1:637
 TARGET_P50_US = 150
 TARGET_P99_US = 1000
 TARGET_RATIO = 0.8
+TARGET_FAIR_RATE = 0.9
+TARGET_FAIR_P95 = 2.0
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "tests.project.settings"
 os.environ["XAPI_ROUTER_DATABASE_URL"] = f"sqlite:///{DB_PATH}"
@@ -198,6 +208,140 @@ def run_with_ralph(ralph_control, work_dir, measure):
         ralph_control.stop(ralph.pid)
 
 
+def fairness_scenario(ralph, black_hole, rate, seconds, backlog, seed, work, label):
+    """
+    One run of the neighbour benchmark: ``(live latencies in seconds, live statements/s, backlog
+    statements/s)`` to a healthy endpoint, beside a black hole when ``black_hole`` is set.
+    """
+    import redis  # pylint: disable=import-outside-toplevel
+    from django.conf import settings  # pylint: disable=import-outside-toplevel
+
+    from openedx_xapi_router.backends.tracking import XapiRouterBackend  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.core.pipeline import transform_event  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.delivery import sending  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.models import LrsEndpoint  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.resolvers import get_transform_context  # pylint: disable=import-outside-toplevel
+    from tests.fault_lrs import FaultLrs  # pylint: disable=import-outside-toplevel
+    from tests.project.celery_app import make_app  # pylint: disable=import-outside-toplevel
+
+    queue = f"xapi-router-fair-{uuid.uuid4().hex[:8]}"
+    settings.XAPI_ROUTER_CELERY_QUEUE = queue
+    app = make_app(broker_url=REDIS_URL, queue=queue, set_as_current=True)
+    healthy_lrs = FaultLrs(ralph.statements_url, ralph.auth)
+    hole_lrs = FaultLrs() if black_hole else None
+    LrsEndpoint.objects.all().delete()
+    sending.endpoint_cache.clear()
+    healthy = LrsEndpoint.objects.create(name=f"healthy-{queue}", statements_url=healthy_lrs.statements_url,
+                                         username=ralph.auth[0], password=ralph.auth[1], batch_size=100, timeout=10)
+    if hole_lrs is not None:
+        hole_lrs.delay_next(10**6, 60.0, status=503)
+        LrsEndpoint.objects.create(name=f"hole-{queue}", statements_url=hole_lrs.statements_url, timeout=10,
+                                   retry_limit=50)
+    ctx = get_transform_context()
+    backend = XapiRouterBackend()
+    process = start_worker(queue, work / f"worker-{label}.log", "prefork", 2)
+    try:
+        # Live: a steady rate; latency = the healthy LRS's answer time - the send time.
+        events = make_events(rate * seconds, seed)
+        sent_at = {}
+        started = time.monotonic()
+        for number, event in enumerate(events):
+            pause = started + number / rate - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            sent_at[transform_event(event, ctx)[0]["id"]] = time.monotonic()
+            backend.send(event)
+        deadline = time.monotonic() + 300
+        while delivered(healthy.pk) < len(events) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        latencies, live_rate = live_latencies(healthy_lrs, sent_at, started, label)
+        return latencies, live_rate, drain_backlog(process, backend, healthy, backlog, seed + 1), len(sent_at)
+    finally:
+        process.terminate()
+        process.wait(30)
+        healthy_lrs.close()
+        if hole_lrs is not None:
+            hole_lrs.close()
+        redis.Redis.from_url(REDIS_URL).delete(queue)
+        app.close()
+
+
+def live_latencies(healthy_lrs, sent_at, started, label):
+    """``(sorted latencies, statements/s)``: each statement's answer time at the healthy LRS minus its send time."""
+    with healthy_lrs.lock:
+        answered = {}
+        for (status, ids), when in zip(healthy_lrs.posts, healthy_lrs.post_times, strict=True):
+            if status < 300:
+                for statement_id in ids:
+                    answered.setdefault(statement_id, when)
+    latencies = sorted(answered[sid] - when for sid, when in sent_at.items() if sid in answered)
+    if os.environ.get("XAPI_ROUTER_BENCH_TIMELINE"):  # the worst latency of each second of sending
+        worst = {}
+        for sid, when in sent_at.items():
+            second = int(when - started)
+            worst[second] = max(worst.get(second, 0.0), answered.get(sid, float("inf")) - when)
+        print(f"  {label}: worst latency per second sent: "
+              + " ".join(f"{second}:{value:.1f}" for second, value in sorted(worst.items())), flush=True)
+    return latencies, (len(latencies) / (max(answered.values()) - started) if answered else 0.0)
+
+
+def drain_backlog(process, backend, healthy, backlog, seed):
+    """Publish ``backlog`` events with the worker paused, then time the drain: statements/s to ``healthy``."""
+    from openedx_xapi_router.delivery import sending  # pylint: disable=import-outside-toplevel
+
+    process.send_signal(signal.SIGSTOP)  # the queue fills
+    for event in make_events(backlog, seed):
+        backend.send(event)
+    sending.publisher.flush(60)
+    before = delivered(healthy.pk)
+    process.send_signal(signal.SIGCONT)
+    started = time.monotonic()
+    deadline = started + 300
+    while delivered(healthy.pk) < before + backlog and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return (delivered(healthy.pk) - before) / (time.monotonic() - started)
+
+
+def run_fairness(args):
+    """The neighbour benchmark (see the module docstring, 3.): alone, then beside a black hole."""
+    from openedx_xapi_router.devtools import ralph_control  # pylint: disable=import-outside-toplevel
+
+    seed = int(time.time()) % 100_000
+    work = Path(tempfile.mkdtemp(prefix="fairness-bench-", dir=BENCH_DIR))
+    results = {}
+    try:
+        for index, (label, hole) in enumerate((("alone", False), ("beside a black hole", True))):
+            print(f"neighbour benchmark: healthy endpoint {label} ...", flush=True)
+
+            def scenario(ralph, hole=hole, index=index):
+                return fairness_scenario(ralph, hole, args.rate, args.seconds, args.backlog, seed + 10 * index,
+                                         work, index)
+
+            results[label] = run_with_ralph(ralph_control, work / f"ralph-{index}", scenario)
+    finally:
+        DB_PATH.unlink(missing_ok=True)
+    alone, beside = results["alone"], results["beside a black hole"]
+    verdict = {True: "met", False: "MISSED"}
+    lines = ["", f"Neighbour benchmark: {args.rate} events/s for {args.seconds} s live, a backlog of "
+                 f"{args.backlog:,}; prefork worker x2; black hole timeout 10 s", "",
+             f"{'measurement':<52}{'alone':>10}{'beside':>10}   target", f"{'-' * 52}{'-' * 20}   {'-' * 20}"]
+    for name, pick in (("live latency p50 (s)", lambda r: percentile(r[0], 0.5)),
+                       ("live latency p95 (s)", lambda r: percentile(r[0], 0.95)),
+                       ("live statements/s to the healthy LRS", lambda r: r[1]),
+                       ("backlog drain statements/s to the healthy LRS", lambda r: r[2])):
+        lines.append(f"{name:<52}{pick(alone):>10.2f}{pick(beside):>10.2f}")
+    p95_ratio = percentile(beside[0], 0.95) / percentile(alone[0], 0.95)
+    rate_ratio = beside[2] / alone[2]
+    lines.append(f"{'backlog throughput beside / alone':<52}{rate_ratio:>20.1%}   >= {TARGET_FAIR_RATE:.0%}: "
+                 f"{verdict[rate_ratio >= TARGET_FAIR_RATE]}")
+    lines.append(f"{'live p95 latency beside / alone':<52}{p95_ratio:>20.2f}   <= {TARGET_FAIR_P95:.0f}x: "
+                 f"{verdict[p95_ratio <= TARGET_FAIR_P95]}")
+    lines.append(f"{'live statements delivered (of sent)':<52}{len(alone[0]):>10}{len(beside[0]):>10}   "
+                 f"(sent {alone[3]}, {beside[3]})")
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv=None):  # pylint: disable=too-many-statements
     """Run both measurements and print the table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.delivery", description=__doc__.split("\n\n")[0])
@@ -206,6 +350,10 @@ def main(argv=None):  # pylint: disable=too-many-statements
     parser.add_argument("--timeout", type=float, default=300, help="seconds the worker may take at most")
     parser.add_argument("--pool", default="solo", help="the worker's pool (default solo: one process)")
     parser.add_argument("--concurrency", type=int, default=1, help="the worker's pool size (prefork, threads)")
+    parser.add_argument("--fairness", action="store_true", help="run the black-hole neighbour benchmark instead")
+    parser.add_argument("--rate", type=int, default=50, help="--fairness: live events per second (default 50)")
+    parser.add_argument("--seconds", type=int, default=20, help="--fairness: live seconds (default 20)")
+    parser.add_argument("--backlog", type=int, default=2000, help="--fairness: backlog events (default 2,000)")
     args = parser.parse_args(argv)
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
@@ -213,6 +361,10 @@ def main(argv=None):  # pylint: disable=too-many-statements
 
     django.setup()
     from django.core.management import call_command  # pylint: disable=import-outside-toplevel
+
+    if args.fairness:
+        call_command("migrate", verbosity=0)
+        return run_fairness(args)
 
     from openedx_xapi_router.core.pipeline import transform_event  # pylint: disable=import-outside-toplevel
     from openedx_xapi_router.devtools import ralph_control  # pylint: disable=import-outside-toplevel
@@ -235,6 +387,7 @@ def main(argv=None):  # pylint: disable=too-many-statements
     plain_seconds = []
     background_timings = []
     app = None
+    messages = 0
     try:
         print(f"baseline: a plain client POSTs {len(statements):,} statements to a fresh Ralph ...", flush=True)
         plain_seconds.append(run_with_ralph(ralph_control, work / "ralph-plain-1",
@@ -250,6 +403,13 @@ def main(argv=None):  # pylint: disable=too-many-statements
             print(f"send path: {args.events:,} events through XapiRouterBackend.send to Redis, publishing in "
                   "the request (the default) ...", flush=True)
             app, timings = measure_send(events, queue)
+            import redis  # pylint: disable=import-outside-toplevel
+
+            from openedx_xapi_router.delivery import sending  # pylint: disable=import-outside-toplevel
+
+            nonlocal messages
+            sending.publisher.flush(60)  # the background publisher's last messages
+            messages = redis.Redis.from_url(REDIS_URL).llen(queue)
             print(f"send path again: {args.events:,} other events, publishing in the background ...", flush=True)
             _, background_timings[:] = measure_send(make_events(args.events, seed + 1), f"{queue}-background",
                                                     in_background=True)
@@ -298,6 +458,8 @@ def main(argv=None):  # pylint: disable=too-many-statements
         f"{'a local spool would add: append, p50 / p99 (µs)':<52}{f'{spool[0]:.1f} / {spool[1]:.1f}':>12}",
         f"{'a local spool would add: append+fsync, p50 / p99 (µs)':<52}"
         f"{f'{spool_fsync[0]:.0f} / {spool_fsync[1]:.0f}':>12}",
+        f"{'messages published (statements per message)':<52}{messages:>12,}   "
+        f"({len(statements) / max(1, messages):,.1f})",
         f"{f'one worker ({args.pool} x{args.concurrency}) into Ralph, statements/s':<52}{ours_rate:>12,.0f}",
         f"{'plain client into Ralph, same batches, statements/s':<52}{plain_rate:>12,.0f}   "
         f"(before {len(statements) / plain_seconds[0]:,.0f}, after {len(statements) / plain_seconds[1]:,.0f})",

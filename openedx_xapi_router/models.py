@@ -62,6 +62,12 @@ class LrsEndpoint(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_failure_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.CharField(max_length=500, blank=True, default="", editable=False)
+    circuit_open_until = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="While set and in the future, workers send nothing to this LRS (it failed or is slow): "
+                  "its statements wait in retries. Past: one worker probes it.",
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

@@ -8,6 +8,7 @@ Layout (pure core first, thin shells around it):
 * :mod:`.client`: the pooled per-endpoint HTTP client (``Retry-After`` aware) and ``test_connection``;
 * :mod:`.store`: dead letters, hourly counters, last success/failure (atomic upserts);
 * :mod:`.service`: delivery to one endpoint with its bookkeeping, retry scheduling;
+* :mod:`.circuit`: the per-endpoint circuit breaker (a failing or slow LRS holds no worker slot);
 * :mod:`.batching`: the Celery task base that batches messages and acknowledges them late;
 * :mod:`.tasks`: the Celery tasks;
 * :mod:`.sending`: the send path in the LMS request (filter, transform, publish, or dead-letter

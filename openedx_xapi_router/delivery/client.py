@@ -29,11 +29,15 @@ log = logging.getLogger(__name__)
 
 
 class RetryableLrsError(LrsError):
-    """A retryable :class:`LrsError` (5xx, 429, no answer) with the LRS's ``Retry-After`` in seconds, if any."""
+    """
+    A retryable :class:`LrsError` (5xx, 429, no answer) with the LRS's ``Retry-After`` in seconds, if
+    any; ``slow`` when the request used its whole deadline (the endpoint holds worker slots).
+    """
 
-    def __init__(self, status_code, body_excerpt, retry_after=None):
+    def __init__(self, status_code, body_excerpt, retry_after=None, slow=False):
         super().__init__(status_code, body_excerpt, retryable=True)
         self.retry_after = retry_after
+        self.slow = slow
 
 
 class MisconfiguredEndpointError(LrsError):
@@ -163,7 +167,8 @@ class DeliveryClient(LrsClient):
                 allow_redirects=False, stream=True,
             )
         except requests.Timeout as error:
-            raise RetryableLrsError(None, f"timed out after {self.timeout}s ({type(error).__name__})") from None
+            raise RetryableLrsError(None, f"timed out after {self.timeout}s ({type(error).__name__})",
+                                    slow=True) from None
         except requests.RequestException as error:
             raise RetryableLrsError(None, f"connection failed ({type(error).__name__})") from None
         try:
@@ -181,14 +186,15 @@ class DeliveryClient(LrsClient):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise RetryableLrsError(response.status_code, f"the answer took longer than {self.timeout}s "
-                                                              "(deadline for the whole request)")
+                                                              "(deadline for the whole request)", slow=True)
             try:
                 if sock is not None:
                     sock.settimeout(remaining)
                 part = response.raw.read1(READ_SIZE)
             except (OSError, requests.RequestException, urllib3.exceptions.HTTPError) as error:
-                raise RetryableLrsError(response.status_code,
-                                        f"the answer broke off ({type(error).__name__})") from None
+                slow = isinstance(error, (TimeoutError, urllib3.exceptions.TimeoutError))
+                raise RetryableLrsError(response.status_code, f"the answer broke off ({type(error).__name__})",
+                                        slow=slow) from None
             if not part:
                 return b"".join(parts)
             parts.append(part)

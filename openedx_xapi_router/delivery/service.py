@@ -8,14 +8,15 @@ last success/failure, dead letters for rejected statements); it returns the
 to its caller: the tasks schedule a retry (:func:`schedule_retry`), the replay command reports them.
 """
 import logging
+import random
 import time
 import traceback
 
 from django.conf import settings
 from django.db import DatabaseError
 
-from openedx_xapi_router.delivery import store
-from openedx_xapi_router.delivery.client import client_for
+from openedx_xapi_router.delivery import circuit, store
+from openedx_xapi_router.delivery.client import RetryableLrsError, client_for
 from openedx_xapi_router.delivery.core import MISCONFIGURED, Item, backoff_seconds, chunks, deliver_batch
 from openedx_xapi_router.delivery.monitoring import set_attribute
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
@@ -23,12 +24,12 @@ from openedx_xapi_router.models import DeadLetter, LrsEndpoint
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "edx.lms.core.xapi_router"
+#: Seconds between two writes of an endpoint's ``last_success_at`` by one process.
+SUCCESS_WRITE_INTERVAL = 5.0
+_SUCCESS_WRITTEN = {}
 #: Characters of a traceback kept as an ``internal_error`` dead letter's detail.
 DETAIL_TAIL = 480
 
-#: endpoint id -> monotonic time before which fresh batches are not tried (the endpoint just failed
-#: retryably): they go straight to a retry, so a down endpoint costs other endpoints nothing.
-_BACKING_OFF = {}
 
 
 def delivery_queue():
@@ -53,12 +54,17 @@ def deliver_now(endpoint, items, attempts=1):
     the chunks; ``retry`` holds every item not delivered because of a retryable failure.
     """
     client = client_for(endpoint)
+
+    def post(statements):  # each request watched: a slow one opens the endpoint's circuit at once
+        with circuit.watched(endpoint):
+            return client.post_statements(statements)
+
     merged = None
     started = time.monotonic()
     remaining = chunks(list(items), endpoint.batch_size)
     while remaining:
         chunk = remaining.pop(0)
-        result = deliver_batch(client.post_statements, chunk)
+        result = deliver_batch(post, chunk)
         if merged is None:
             merged = result
         else:
@@ -77,13 +83,15 @@ def deliver_now(endpoint, items, attempts=1):
     latency_ms = round((time.monotonic() - started) * 1000)
     store.count_hour(endpoint.pk, delivered=len(merged.delivered), failed=len(merged.rejected),
                      requests=merged.requests)
-    if merged.delivered:
-        store.mark_success(endpoint.pk)
+    if merged.delivered and time.monotonic() - _SUCCESS_WRITTEN.get(endpoint.pk, -SUCCESS_WRITE_INTERVAL) \
+            >= SUCCESS_WRITE_INTERVAL:
+        store.mark_success(endpoint.pk)  # at most every few seconds per process: one write less per message
+        _SUCCESS_WRITTEN[endpoint.pk] = time.monotonic()
     if merged.rejected:
-        store.dead_letter_rejections(endpoint.pk, merged.rejected, attempts=attempts)
         misconfigured = [rejection for rejection in merged.rejected if rejection.reason == MISCONFIGURED]
-        if misconfigured:  # the status page's alarm: the endpoint's last error
+        if misconfigured:  # the status page's alarm (the endpoint's last error), then the dead letters
             store.mark_failure(endpoint.pk, f"configuration: {misconfigured[-1].detail}")
+        store.dead_letter_rejections(endpoint.pk, merged.rejected, attempts=attempts)
     if merged.retry:
         store.mark_failure(endpoint.pk, str(merged.retry_error))
     set_attribute("xapi_router.endpoint", endpoint.pk)
@@ -101,9 +109,10 @@ def deliver_now(endpoint, items, attempts=1):
     return merged
 
 
-def schedule_retry(endpoint, items, attempt, error):
+def schedule_retry(endpoint, items, attempt, error, not_before=0.0, delay=None):
     """
-    Retry ``items`` later (retry number ``attempt``), or dead-letter them (``retries_exhausted``)
+    Retry ``items`` later (retry number ``attempt``: after the back-off, at least ``not_before``
+    seconds from now, or exactly ``delay`` seconds), or dead-letter them (``retries_exhausted``)
     when the endpoint's ``retry_limit`` is used up.
     """
     if attempt > endpoint.retry_limit:
@@ -114,12 +123,13 @@ def schedule_retry(endpoint, items, attempt, error):
         log.warning("xapi_router: endpoint %s: %d statements dead-lettered after %d attempts: %s",
                     endpoint.pk, len(items), attempt, error)
         return
-    delay = backoff_seconds(
-        attempt, getattr(error, "retry_after", None),
-        base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
-        cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
-    )
-    _BACKING_OFF[endpoint.pk] = time.monotonic() + delay
+    if delay is None:
+        delay = backoff_seconds(
+            attempt, getattr(error, "retry_after", None),
+            base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
+            cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
+        )
+        delay = max(delay, not_before + random.uniform(0, 0.5))  # spread over the half-open moment
     from openedx_xapi_router.delivery.tasks import retry_statements  # pylint: disable=import-outside-toplevel
 
     retry_statements.apply_async(
@@ -184,9 +194,9 @@ def usable_client(endpoint):
 
 def dead_letter_unusable(endpoint, items, error, attempts=1):
     """Dead-letter ``items`` because the worker cannot use ``endpoint`` as configured; alarm on it."""
+    store.mark_failure(endpoint.pk, f"configuration: {error}")  # the alarm first, then the dead letters
     store.dead_letter(endpoint.pk, items, DeadLetter.REASON_MISCONFIGURED, detail=str(error), attempts=attempts)
     store.count_hour(endpoint.pk, failed=len(items))
-    store.mark_failure(endpoint.pk, f"configuration: {error}")
     log.error("xapi_router: %d statements dead-lettered: %s", len(items), error)
 
 
@@ -209,14 +219,22 @@ def _deliver_to(endpoint, items, attempt):
     except UnusableConfiguration as error:
         dead_letter_unusable(endpoint, items, error, attempts=attempt)
         return 0
-    if attempt == 1 and _BACKING_OFF.get(endpoint.pk, 0) > time.monotonic():
-        schedule_retry(endpoint, items, 1, None)
+    verdict = circuit.admit(endpoint)
+    if verdict is not None:  # the endpoint failed or is slow: not tried, no worker slot spent on it
+        wait, hard = verdict
+        error = RetryableLrsError(None, "not tried: the endpoint's circuit is open "
+                                        f"(last error: {endpoint.last_error})")
+        if hard:
+            schedule_retry(endpoint, items, attempt, error, not_before=wait)
+        else:  # only slow, or being probed: back soon, and this try does not count
+            schedule_retry(endpoint, items, attempt - 1, error, delay=wait + random.uniform(0, 0.5))
         return 0
     result = deliver_now(endpoint, items, attempts=attempt)
     if result.retry:
-        schedule_retry(endpoint, result.retry, attempt, result.retry_error)
-    elif attempt > 1:
-        _BACKING_OFF.pop(endpoint.pk, None)
+        seconds = circuit.record_failure(endpoint, result.retry_error)
+        schedule_retry(endpoint, result.retry, attempt, result.retry_error, not_before=seconds)
+    else:
+        circuit.record_success(endpoint)
     return len(result.delivered)
 
 

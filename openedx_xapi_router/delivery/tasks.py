@@ -1,10 +1,11 @@
 """
 The Celery tasks of delivery: thin shells around :mod:`openedx_xapi_router.delivery.service`.
 
-* ``openedx_xapi_router.delivery.deliver_statements``: one message holds one or more tracking
-  events' statements (the publisher groups up to ``max_events_per_message`` events in a message),
-  args ``(events,)`` with each event ``[endpoint_ids, event_name, transformer_version, statements]``;
-  the worker delivers them per endpoint in POSTs of the endpoint's batch size.
+* ``openedx_xapi_router.delivery.deliver_statements`` (a :class:`BatchingTask`): one message holds
+  one or more tracking events' statements, args ``(events,)`` with each event
+  ``[endpoint_ids, event_name, transformer_version, statements]``; the worker gathers messages for
+  up to a second (or until they hold 500 statements) and delivers them per endpoint in POSTs of the
+  endpoint's batch size.
 * ``openedx_xapi_router.delivery.retry_statements``: args ``(endpoint_id, items, attempt)``, sent
   with a countdown (exponential back-off with jitter, honouring ``Retry-After``) when an LRS failed
   retryably; after the endpoint's ``retry_limit`` its statements become dead letters.
@@ -15,16 +16,16 @@ The Celery tasks of delivery: thin shells around :mod:`openedx_xapi_router.deliv
 Arguments are ids and statement JSON only, never credentials: the worker loads the endpoint row.
 
 A message is acknowledged only once each of its statements is delivered, a dead letter, or in a
-``retry_statements`` message (see ``docs/decisions/0001-plain-late-acknowledged-tasks.rst``):
+``retry_statements`` message (see ``docs/decisions/0001-worker-side-batching.rst``):
 
-* both tasks are acknowledged late (``acks_late``) and a message whose pool process died is given
-  back to the broker at once (``reject_on_worker_lost``), so it runs again on another process;
+* every task is acknowledged late, and a message whose pool process died is given back to the
+  broker at once (the batching strategy's error callback; ``reject_on_worker_lost`` for the others);
 * an error the service could not turn into a dead letter (the database is down, the broker refused
-  the retry message) re-sends the whole message with a delay (``self.retry``, no retry limit: the
-  statements are idempotent); if even that publish fails, the message is rejected back to its
-  queue (``Reject(requeue=True)``), never acknowledged.
+  the retry message) sends the whole message again with a delay (no limit: the statements are
+  idempotent); if even that publish fails, the message goes back to its queue, never acknowledged.
 """
 import logging
+import random
 import time
 
 from celery import Task, shared_task
@@ -34,6 +35,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from openedx_xapi_router.delivery import service
+from openedx_xapi_router.delivery.batching import DONE, REQUEUE, BatchingTask
 from openedx_xapi_router.delivery.core import backoff_seconds
 
 log = logging.getLogger(__name__)
@@ -44,9 +46,12 @@ REPLAY_TASK = "openedx_xapi_router.delivery.replay_dead_letters"
 
 #: Seconds a worker waits before putting back a message it could neither process nor re-send.
 REQUEUE_PAUSE = 1.0
+#: A batch that failed as a whole is sent again between this many seconds from now.
+RESEND_MIN_SECONDS = 5.0
+RESEND_MAX_SECONDS = 30.0
 
 
-class DeliveryTask(Task):
+class DeliveryTask(Task):  # pylint: disable=abstract-method  # a base: each task below defines run
     """Late acknowledgement, given back when the pool process dies, never acknowledged on an error."""
 
     abstract = True
@@ -65,7 +70,7 @@ class DeliveryTask(Task):
             return function(*args)
         except (Retry, Reject):
             raise
-        except Exception as error:  # pylint: disable=broad-except
+        except Exception as error:
             if self.request.is_eager:  # run in the caller (tests, task_always_eager): let it see the error
                 raise
             attempt = self.request.retries + 1
@@ -90,10 +95,50 @@ class DeliveryTask(Task):
             raise Reject(error, requeue=True) from error
 
 
-@shared_task(base=DeliveryTask, name=DELIVER_TASK, bind=True)
+class DeliverStatementsTask(BatchingTask):
+    """
+    Batches of tracking events' statements, delivered per endpoint (see :mod:`.batching`). A batch
+    that fails as a whole (the database is down, a bug outside the per-endpoint guard) is sent
+    again as new messages a little later; if even that fails, its messages go back to the broker.
+    """
+
+    flush_every = 500  # statements (a message holds one or more events' statements)
+    flush_interval = 1.0
+    ignore_result = True
+
+    def weight(self, args):
+        """A message weighs the statements it holds."""
+        return sum(len(event[3]) for event in args[0])
+
+    def run_batch(self, bodies):
+        if self.request.is_eager:  # run in the caller (tests, task_always_eager): let it see any error
+            service.deliver_messages(bodies)
+            return DONE
+        close_old_connections()  # this batch runs outside Celery's task lifecycle, which would do it
+        try:
+            service.deliver_messages(bodies)
+            return DONE
+        except Exception:  # pylint: disable=broad-except
+            log.exception("xapi_router: a batch of %d messages failed as a whole; they are sent again later",
+                          len(bodies))
+            service.count_internal_error("batch_resent")
+        close_old_connections()
+        try:
+            delay = random.uniform(RESEND_MIN_SECONDS, RESEND_MAX_SECONDS)
+            for (events,) in bodies:
+                self.apply_async(args=(events,), countdown=delay, queue=service.delivery_queue())
+            return DONE
+        except Exception:  # pylint: disable=broad-except
+            log.exception("xapi_router: a failed batch of %d messages could not be sent again; they go back to "
+                          "the broker", len(bodies))
+            time.sleep(REQUEUE_PAUSE)
+            return REQUEUE
+
+
+@shared_task(base=DeliverStatementsTask, name=DELIVER_TASK, bind=True)
 def deliver_statements(self, events):
-    """Deliver one message's events' statements to their endpoints."""
-    return self.run_safely(service.deliver_messages, [(events,)])
+    """Deliver events' statements to their endpoints (batched by the worker: see BatchingTask)."""
+    return self.run_batch([(events,)])
 
 
 @shared_task(base=DeliveryTask, name=RETRY_TASK, bind=True)
@@ -103,10 +148,10 @@ def retry_statements(self, endpoint_id, items, attempt):
 
 
 def _replay(dead_letter_ids):
-    from openedx_xapi_router.delivery.replay import replay_dead_letters  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.delivery import replay  # pylint: disable=import-outside-toplevel
     from openedx_xapi_router.models import DeadLetter  # pylint: disable=import-outside-toplevel
 
-    summary = replay_dead_letters(DeadLetter.objects.filter(pk__in=dead_letter_ids))
+    summary = replay.replay_dead_letters(DeadLetter.objects.filter(pk__in=dead_letter_ids))
     return {"summary": str(summary), "delivered": summary.delivered, "still_failing": summary.still_failing}
 
 
@@ -117,7 +162,7 @@ def replay_dead_letters(self, dead_letter_ids):
 
 
 @worker_ready.connect
-def log_configuration_problems(**kwargs):  # pylint: disable=unused-argument
+def log_configuration_problems(**kwargs):
     """At worker start-up, log the endpoint configurations this worker cannot use (system checks E005, E008...)."""
     from openedx_xapi_router import checks  # pylint: disable=import-outside-toplevel
 

@@ -6,8 +6,10 @@ The chaos harness: real processes, each started, hurt and cleaned up by the test
 * :class:`RabbitVhost`: a vhost of the scenario's own on the machine's RabbitMQ (``rabbitmqctl``).
 * :class:`ChaosDatabase`: a MariaDB database of the session's own, migrated by ``manage.py migrate``.
 * :class:`Worker`: a Celery worker started as the README prints its command (``celery --app ...
-  worker --queues <queue> --hostname xapi_router.<tag>@%h --concurrency 2 --loglevel INFO``), adapted to
-  the test project (its app, ``--include`` for the delivery tasks, its own queue).
+  worker --queues <queue> --hostname xapi_router.<tag>@%h --concurrency 2 --loglevel INFO
+  --without-gossip --without-mingle``), adapted to the test project (its app, ``--include`` for the
+  delivery tasks, its own queue), under a supervisor that starts it again when it exits, as the
+  README asks (``Restart=always``).
 * :class:`Lms`: the "LMS" process (:mod:`tests.chaos.lms_process`) and its ledger.
 * :class:`Scenario`: a fresh Ralph, the endpoints, the count back from Ralph by id against the ids
   the pure core computes for the same events, and the cleanup of everything above.
@@ -265,7 +267,11 @@ def manage(database_url, arguments, log_path, timeout=120, env=None, **extra):
 
 
 class Worker:
-    """A Celery worker for the delivery queue, as the README starts it (prefork, concurrency 2)."""
+    """
+    A Celery worker for the delivery queue, as the README starts it (prefork, concurrency 2), and
+    its supervisor: a thread that starts it again within a second when it exits on its own
+    (``unexpected_exits`` counts those), as systemd's ``Restart=always`` would.
+    """
 
     def __init__(self, log_dir, broker_url, queue, database_url, concurrency=2, **env):
         self.log_dir = Path(log_dir)
@@ -277,19 +283,44 @@ class Worker:
         self.process = None
         self.node = None
         self.starts = 0
+        self.unexpected_exits = 0
+        self.lock = threading.RLock()
+        self.exit_expected = True
+        self.closed = threading.Event()
+        self.supervisor = threading.Thread(target=self._supervise, daemon=True)
         from tests.project.celery_app import make_app  # pylint: disable=import-outside-toplevel
 
         self.client = make_app(broker_url=broker_url, result_backend=result_backend(broker_url), queue=queue,
                                set_as_current=False)
 
+    def _supervise(self):
+        while not self.closed.wait(0.5):
+            with self.lock:
+                if self.exit_expected or self.process is None or self.process.poll() is None:
+                    continue
+                self.unexpected_exits += 1
+                try:
+                    self.start()
+                except AssertionError:
+                    pass  # try again on the next round
+
     def start(self, timeout=90.0):
         """Start a worker process; wait until it answers a ping."""
+        with self.lock:
+            self._start(timeout)
+            self.exit_expected = False
+        if not self.supervisor.is_alive() and not self.closed.is_set():
+            self.supervisor.start()
+        return self
+
+    def _start(self, timeout):
         self.starts += 1
         tag = f"{self.queue}-{self.starts}"
         self.node = f"xapi_router.{tag}@{socket.gethostname()}"
         command = [sys.executable, "-m", "celery", "--app", WORKER_APP, "worker", "--queues", self.queue,
                    "--hostname", f"xapi_router.{tag}@%h", "--concurrency", str(self.concurrency),
-                   "--loglevel", "INFO", "--include", "openedx_xapi_router.delivery.tasks"]
+                   "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+                   "--include", "openedx_xapi_router.delivery.tasks"]
         env = process_env(self.database_url, self.broker_url, self.queue, XAPI_ROUTER_RETRY_BACKOFF_BASE="0.2",
                           **self.env)
         log_path = self.log_dir / f"worker-{self.starts}.log"
@@ -301,7 +332,7 @@ class Worker:
             if self.process.poll() is not None:
                 raise AssertionError(f"the worker exited with {self.process.returncode}: see {log_path}")
             if self.client.control.ping(destination=[self.node], timeout=1.0):
-                return self
+                return
         raise AssertionError(f"the worker did not answer a ping within {timeout}s: see {log_path}")
 
     def pool_children(self):
@@ -309,7 +340,9 @@ class Worker:
         return children_of(self.process.pid) if self.process is not None else []
 
     def kill_all(self):
-        """SIGKILL the main process and its pool children at once."""
+        """SIGKILL the main process and its pool children at once (the test starts it again)."""
+        with self.lock:
+            self.exit_expected = True
         children = self.pool_children()
         signal_pid(self.process.pid, signal.SIGKILL)
         for pid in children:
@@ -326,6 +359,8 @@ class Worker:
 
     def stop(self, timeout=30.0):
         """Warm shutdown (SIGTERM), SIGKILL after ``timeout``; pool children that outlived it too."""
+        with self.lock:
+            self.exit_expected = True
         if self.process is None:
             return
         children = self.pool_children()
@@ -334,6 +369,9 @@ class Worker:
             signal_pid(pid, signal.SIGKILL)
 
     def close(self):
+        self.closed.set()
+        if self.supervisor.is_alive():
+            self.supervisor.join(100)
         self.stop(timeout=10.0)
         self.client.close()
 

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from openedx_xapi_router.delivery import client as delivery_client
-from openedx_xapi_router.delivery import sending, service
+from openedx_xapi_router.delivery import sending
 from openedx_xapi_router.models import LrsEndpoint
 from openedx_xapi_router.resolvers import reset_transform_context
 from tests import services
@@ -73,7 +73,6 @@ def routed_to(settings):
     assert sending.publisher.flush(10)
     project_app.set_current()
     sending.endpoint_cache.clear()
-    service._BACKING_OFF.clear()  # pylint: disable=protected-access
     delivery_client.close_clients()
 
 

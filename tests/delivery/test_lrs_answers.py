@@ -61,8 +61,7 @@ def test_a_200_that_does_not_confirm_the_batch_is_a_retry(make_endpoint, fault_l
     assert delivered_count(endpoint) == 0
 
 
-def test_ralph_answers_confirm_a_batch_including_204_for_one_it_holds(make_endpoint, ralph_lrs, lrs_client,
-                                                                      event_base):
+def test_ralph_answers_confirm_a_batch_including_204_for_one_it_holds(make_endpoint, lrs_client, event_base):
     endpoint = make_endpoint("ralph-confirms")
     items, first = deliver(endpoint, 3, event_base)
     assert (len(first.delivered), first.retry, first.last_status) == (3, [], 200)
@@ -139,7 +138,7 @@ def test_a_307_to_another_origin_is_not_followed_and_gets_no_credentials(make_en
         elsewhere.close()
 
 
-def test_an_answer_trickled_a_byte_at_a_time_fails_at_the_deadline(ralph_lrs, lrs_client, event_base):
+def test_an_answer_trickled_a_byte_at_a_time_fails_at_the_deadline(ralph_lrs, event_base):
     """Timeout 1 s, the answer's 40 bytes come one every 0.2 s (8 s in all): the POST fails after about 1 s."""
     lrs = FaultLrs(ralph_lrs.statements_url, ralph_lrs.auth)
     try:

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from openedx_xapi_router.backends.tracking import XapiRouterBackend
-from openedx_xapi_router.delivery import store
+from openedx_xapi_router.delivery import sending, store
 from openedx_xapi_router.delivery.core import Item
 from openedx_xapi_router.delivery.replay import replay_dead_letters
 from openedx_xapi_router.models import DeadLetter
@@ -126,9 +126,10 @@ def test_a_pool_child_killed_mid_batch_gives_its_message_back_at_once(redis_url,
                                                                       lrs_client, event_base, tmp_path):
     """
     A prefork worker (2 children, prefetch multiplier 1, Redis ``visibility_timeout`` one hour): the
-    pool child POSTing the batch is SIGKILLed. ``reject_on_worker_lost`` gives the message back to
-    the broker at once, the main process starts a new child, and every statement reaches Ralph
-    exactly once, long before the visibility timeout.
+    pool child POSTing the batch is SIGKILLed. The batching strategy's error callback gives the
+    batch's messages back to the broker at once and gives back their prefetch increments, the main
+    process starts a new child, and every statement reaches Ralph exactly once, long before the
+    visibility timeout.
     """
     worker = start_worker(redis_url, tmp_path, extra_args=("--pool", "prefork", "--concurrency", "2",
                                                            "--prefetch-multiplier", "1"))
@@ -154,6 +155,48 @@ def test_a_pool_child_killed_mid_batch_gives_its_message_back_at_once(redis_url,
         assert fault_lrs.accepted_ids == dict.fromkeys(ids, 1)
         assert DeadLetter.objects.count() == 0
         assert delivered_count(endpoint) == 50
-        assert "WorkerLostError" in worker.log_tail(200)
+        log_text = worker.log_tail(300)
+        assert "WorkerLostError" in log_text and "they go back to the broker" in log_text
+
+        def prefetch_count():
+            stats = worker.app.control.inspect([worker.node], timeout=2).stats() or {}
+            return stats.get(worker.node, {}).get("prefetch_count")
+
+        # Each buffered message raised the prefetch limit by one; all of it is given back (2 processes x 1).
+        wait_until(lambda: prefetch_count() == 2, 10, interval=0.5, message="the prefetch limit back to 2")
+    finally:
+        worker.stop()
+
+
+def test_a_black_hole_neighbour_is_tried_once_not_once_per_message(redis_url, routed_to, make_endpoint, fault_lrs,
+                                                                   lrs_client, event_base, tmp_path):
+    """
+    Two endpoints take every event; one never answers (timeout 1 s). Thirty messages: the first
+    request to the black hole opens its circuit (the watchdog, after a quarter of its timeout), so the other
+    messages spend no time on it: their statements wait in retries (each counts as an attempt) and
+    end as dead letters; the healthy endpoint gets everything. Counted, not timed.
+    """
+    worker = start_worker(redis_url, tmp_path, extra_args=("--pool", "prefork", "--concurrency", "2",
+                                                           "--prefetch-multiplier", "1"))
+    try:
+        routed_to(worker)
+        healthy = make_endpoint("healthy-beside-a-black-hole")
+        hole = make_endpoint("black-hole", url=fault_lrs.statements_url, timeout=1.0, retry_limit=2)
+        fault_lrs.delay_next(1000, 30.0, status=503)  # never answers within the timeout
+        events = [enrollment_event(event_base + number) for number in range(30)]
+        ids = statement_ids(events)
+        backend = XapiRouterBackend()
+        for event in events:
+            backend.send(event)
+            assert sending.publisher.flush(5)  # one event per message: thirty messages
+        wait_until(lambda: delivered_count(healthy) >= 30, 30, message="30 statements to the healthy endpoint")
+        wait_until(lambda: DeadLetter.objects.filter(endpoint=hole).count() >= 30, 60,
+                   message="30 dead letters for the black hole")
+        assert sorted(in_ralph(lrs_client, ids)) == sorted(ids)
+        letters = DeadLetter.objects.filter(endpoint=hole)
+        assert sorted(letters.values_list("statement_id", flat=True)) == sorted(ids)
+        assert set(letters.values_list("reason", flat=True)) == {DeadLetter.REASON_RETRIES_EXHAUSTED}
+        assert fault_lrs.started <= 6, fault_lrs.started  # the first request and a few probes, not 30 x 3
+        assert DeadLetter.objects.filter(endpoint=healthy).count() == 0
     finally:
         worker.stop()
