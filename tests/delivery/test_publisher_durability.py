@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import types
 
 import pytest
 
@@ -17,11 +18,9 @@ from tests.services import REPO_ROOT
 
 
 def test_the_default_publishes_in_the_request():
-    class Settings:  # a settings module with nothing set
-        pass
-
-    common.plugin_settings(Settings)
-    assert Settings.XAPI_ROUTER_PUBLISH_IN_BACKGROUND is False
+    settings = types.SimpleNamespace()  # a settings module with nothing set
+    common.plugin_settings(settings)
+    assert settings.XAPI_ROUTER_PUBLISH_IN_BACKGROUND is False
 
 
 @pytest.mark.django_db
