@@ -53,6 +53,11 @@ class FaultProxy:
         with self.lock:
             self.mode, self.until = mode, time.monotonic() + seconds
 
+    def clear(self):
+        """Forward everything again, now."""
+        with self.lock:
+            self.mode, self.until = "pass", 0.0
+
     def current(self):
         with self.lock:
             if self.mode != "pass" and time.monotonic() >= self.until:

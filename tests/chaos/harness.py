@@ -221,6 +221,15 @@ class ChaosDatabase:
         finally:
             connection.close()
 
+    def execute(self, sql, params=()):
+        """One statement (autocommit) on this database; the number of rows it changed."""
+        connection = self._connect(self.name)
+        try:
+            with connection.cursor() as cursor:
+                return cursor.execute(sql, params)
+        finally:
+            connection.close()
+
     def close(self):
         if self.created:
             connection = self._connect()
@@ -585,9 +594,26 @@ class Scenario:
             "in_doubt": len(in_doubt),
         }
 
+    def disable_endpoints(self):
+        """Disable the scenario's endpoints, so later scenarios' events are not routed to them."""
+        if self.endpoint_ids:
+            marks = ",".join(["%s"] * len(self.endpoint_ids))
+            self.database.execute(f"UPDATE xapi_router_lrsendpoint SET enabled=0 WHERE id IN ({marks})",  # noqa: S608
+                                  self.endpoint_ids)
+
+    def lost(self):
+        """``{event number: statement id}`` of the emitted events neither in Ralph nor a pending dead letter."""
+        held = set(self.lrs_counts()) | {statement_id for _, statement_id, _ in self.dead_letters()}
+        return {number: statement_id for run in self.lms_runs for number in sorted(run.acked)
+                for statement_id in self.ids_of([run.begun[number]]) if statement_id not in held}
+
     def close(self):
-        """End every process the scenario started and remove its broker data (in reverse order)."""
+        """
+        Disable the scenario's endpoints, end every process it started and remove its broker data
+        (in reverse order).
+        """
         errors = []
+        self.closers.insert(0, self.disable_endpoints)
         for closer in reversed(self.closers):
             try:
                 closer()

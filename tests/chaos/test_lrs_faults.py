@@ -18,6 +18,19 @@ from tests.chaos.harness import record, wait_for, zero_loss
 FAULT_SECONDS = 3.0 * SCALE
 
 
+def fault_window(proxy, mode, seconds=FAULT_SECONDS):
+    """
+    Fault ``mode`` for ``seconds`` and until at least one POST met it (the worker's circuit breaker
+    may hold POSTs back for a while after the previous fault), then until one POST got through.
+    """
+    proxy.fault(mode, 3600)
+    time.sleep(seconds)  # the LMS goes on emitting
+    wait_for(lambda: proxy.posts[mode] >= 1, 90, interval=0.2, message=f"a POST meeting fault {mode}")
+    passed = proxy.posts["pass"]
+    proxy.clear()
+    wait_for(lambda: proxy.posts["pass"] > passed, 90, interval=0.2, message=f"a POST forwarded after fault {mode}")
+
+
 def test_lrs_faults_one_after_the_other_then_replay(scenario):
     """
     503, 429 + ``Retry-After``, resets before and after storing, a truncated 200: retried, then
@@ -32,15 +45,11 @@ def test_lrs_faults_one_after_the_other_then_replay(scenario):
     lms = run.lms(0, 100_000, interval=0.05)
     lms.wait_acked(50, timeout=60)
     for mode in ("503", "429", "reset_before", "reset_after", "truncated"):
-        proxy.fault(mode, FAULT_SECONDS)
-        time.sleep(FAULT_SECONDS)  # the LMS goes on emitting
-        assert proxy.posts[mode] >= 1, f"no POST met fault {mode}"
+        fault_window(proxy, mode)
     lms.wait_acked(len(lms.acked) + 30, timeout=60)
     assert run.dead_letters() == []  # retried, none given up
 
-    proxy.fault("redirect", FAULT_SECONDS)
-    time.sleep(FAULT_SECONDS)
-    assert proxy.posts["redirect"] >= 1
+    fault_window(proxy, "redirect")
     lms.wait_acked(len(lms.acked) + 30, timeout=60)
     assert lms.signal(signal.SIGTERM) == -signal.SIGTERM
     letters = wait_for(run.dead_letters, 30, message="dead letters of the redirected POSTs")

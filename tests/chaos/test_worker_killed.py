@@ -41,7 +41,7 @@ def test_worker_main_and_children_sigkilled(scenario, broker):
     run = scenario(broker=broker)
     run.add_endpoint("ralph")
     verdict = record(f"worker_all_sigkill_{broker}", emit_and_kill(run, lambda worker: worker.kill_all(), restart=True))
-    assert verdict == zero_loss(verdict)
+    assert verdict == zero_loss(verdict), f"lost: {run.lost()}"
 
 
 @pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
@@ -50,4 +50,4 @@ def test_worker_pool_children_sigkilled(scenario, broker):
     run.add_endpoint("ralph")
     verdict = record(f"worker_children_sigkill_{broker}",
                      emit_and_kill(run, lambda worker: worker.kill_children(), restart=False))
-    assert verdict == zero_loss(verdict)
+    assert verdict == zero_loss(verdict), f"lost: {run.lost()}"
