@@ -167,7 +167,9 @@ class FaultLrs:
             with self.lock:
                 for statement in statements:
                     self.stored[statement["id"]] = statement
-            return self._record(200, ids, {}, json.dumps(ids).encode(), accepted=True)
+            answer = json.dumps(ids).encode() if trickle is None or trickle["body"] is None else trickle["body"]
+            return self._record(200, ids, {}, answer, accepted=True,
+                                trickle=None if trickle is None else trickle["interval"])
         forward = {name: value for name, value in headers.items() if name.lower() in (
             "content-type", "x-experience-api-version")}
         response = self._session.post(self.upstream_url, data=body, headers=forward, auth=self.upstream_auth,

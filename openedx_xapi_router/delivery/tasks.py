@@ -30,7 +30,7 @@ import time
 
 from celery import Task, shared_task
 from celery.exceptions import Reject, Retry
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -159,6 +159,14 @@ def _replay(dead_letter_ids):
 def replay_dead_letters(self, dead_letter_ids):
     """Replay these dead letters (the admin's "Replay now"); returns the summary (``summary``, counts)."""
     return self.run_safely(_replay, dead_letter_ids)
+
+
+@worker_init.connect
+def enable_circuit_watchdog(**kwargs):
+    """In a worker (and its pool processes, forked later), a slow request opens its endpoint's circuit."""
+    from openedx_xapi_router.delivery import circuit  # pylint: disable=import-outside-toplevel
+
+    circuit.enable_watchdog()
 
 
 @worker_ready.connect
