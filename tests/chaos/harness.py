@@ -309,9 +309,9 @@ class Worker:
                     continue
                 self.unexpected_exits += 1
                 try:
-                    self.start()
+                    self._start(90.0)
                 except AssertionError:
-                    pass  # try again on the next round
+                    pass  # it exited again, or answers no ping yet: looked at again on the next round
 
     def start(self, timeout=90.0):
         """Start a worker process; wait until it answers a ping."""
@@ -340,8 +340,11 @@ class Worker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"the worker exited with {self.process.returncode}: see {log_path}")
-            if self.client.control.ping(destination=[self.node], timeout=1.0):
-                return
+            try:
+                if self.client.control.ping(destination=[self.node], timeout=1.0):
+                    return
+            except Exception:  # pylint: disable=broad-except  # the broker is down: no answer yet
+                time.sleep(0.5)
         raise AssertionError(f"the worker did not answer a ping within {timeout}s: see {log_path}")
 
     def pool_children(self):

@@ -38,8 +38,8 @@ def emit_and_kill(run, kill, restart):
 
 @pytest.mark.parametrize("broker", [
     pytest.param("redis", marks=pytest.mark.chaos_known_failure(
-        "#13 worker: with the worker-side batching of wt-worker 594932d, 1 statement of about 160 is lost in 2 runs "
-        "of 3 (passed in every run with the plain tasks of 143916b)")),
+        "#13 worker: since the worker-side batching of wt-worker 594932d, 1 statement of about 160 was lost in 2 of "
+        "5 runs (every run passed with the plain tasks of 143916b)")),
     "rabbitmq",
 ])
 def test_worker_main_and_children_sigkilled(scenario, broker):
