@@ -26,7 +26,7 @@ LMS_TESTS ?= tests/lms_contracts tests/test_readme_lms.py tests/test_install_foo
 TUTOR_STAMP := $(TUTOR_VENV)/.requirements.stamp
 TUTOR_PLUGIN_FILES := $(shell find tutor -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path 'tutor/build/*')
 
-.PHONY: help requirements upgrade test test-unit test-mariadb test-lms quality bench demo ralph-start ralph-stop clean
+.PHONY: help requirements upgrade test test-unit test-mariadb test-lms chaos quality bench demo ralph-start ralph-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -98,6 +98,11 @@ test-lms: $(LMS_STAMP) $(RALPH_STAMP) ## the second pass: $(LMS_TESTS) on the LM
 
 test-mariadb: requirements ## tests marked `mariadb`, against MariaDB at $(MARIADB_URL)
 	export XAPI_ROUTER_DATABASE_URL=$(MARIADB_URL); $(PYTEST) -m mariadb $(PYTEST_ARGS)
+
+# The chaos suite (tests/chaos) runs in its short form inside test-unit; this is the full length.
+CHAOS_SCALE ?= 5
+chaos: requirements ## the chaos suite at full length (processes killed, brokers and LRSs broken: docs/chaos.rst)
+	XAPI_ROUTER_CHAOS_SCALE=$(CHAOS_SCALE) XAPI_ROUTER_CHAOS_ALL=1 $(PYTEST) -m chaos tests/chaos $(PYTEST_ARGS)
 
 quality: requirements ## ruff and pylint (edx-lint conventions) on the package and the tests
 	$(VENV)/bin/ruff check openedx_xapi_router tests tutor setup.py manage.py

@@ -3,10 +3,13 @@ The send path, in the LMS request: from a tracking event to a Celery message.
 
 :func:`queue_event` filters by name first (a registered transformer, ``XAPI_ROUTER_ALLOWED_EVENT_NAMES``,
 at least one enabled endpoint), then normalises and transforms in-process, picks the matching
-endpoints and hands the statements to the process's :class:`BackgroundPublisher`, whose thread
-publishes ``deliver_statements`` messages (several events per message under load). It never talks
-to an LRS and never waits for the broker. The enabled endpoints are cached in-process for
-``ENDPOINT_CACHE_SECONDS`` (no query per event).
+endpoints and hands the statements to the process's :class:`BackgroundPublisher`, which publishes
+a ``deliver_statements`` message before ``send`` returns (the default: nothing is held in memory, so
+a process killed at any moment loses nothing it had accepted), or, with
+``XAPI_ROUTER_PUBLISH_IN_BACKGROUND = True``, from a thread (several events per message under load;
+see docs/decisions/0002-lms-publishing-durability.rst for what that trades). It never talks to an
+LRS. The enabled endpoints are cached in-process for ``ENDPOINT_CACHE_SECONDS`` (no query per
+event), without their credentials: the LMS never decrypts them.
 
 When the broker cannot be reached, the statements become dead letters (reason
 ``broker_unavailable``), one per matching endpoint, for ``replay_failed_statements``.
@@ -24,6 +27,7 @@ import collections
 import logging
 import os
 import re
+import signal
 import threading
 import time
 from datetime import datetime
@@ -47,6 +51,8 @@ from openedx_xapi_router.transformers import registry
 log = logging.getLogger(__name__)
 
 ENDPOINT_CACHE_SECONDS = 5.0
+#: The encrypted fields of an endpoint, never loaded by the send path.
+CREDENTIAL_FIELDS = ("username", "password", "token")
 
 #: How long a publish may wait for an unreachable broker before the statements are dead-lettered.
 PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
@@ -68,7 +74,11 @@ class EndpointCache:
             return self._endpoints
         with self._lock:
             if self.clock() >= self._expires:
-                self._endpoints = tuple(LrsEndpoint.objects.filter(enabled=True).order_by("pk"))
+                # The send path only matches; the worker loads the credentials. Not reading them
+                # here means an LMS whose XAPI_ROUTER_ENCRYPTION_KEYS lacks their key still sends.
+                self._endpoints = tuple(
+                    LrsEndpoint.objects.filter(enabled=True).defer(*CREDENTIAL_FIELDS).order_by("pk")
+                )
                 self._expires = self.clock() + self.ttl
         return self._endpoints
 
@@ -106,27 +116,30 @@ def publish_events(app, events):
 
 class BackgroundPublisher:
     """
-    Publishes the send path's events from a thread of the LMS process, so a request never waits
-    for the broker.
+    Publishes the send path's events: in the caller's thread by default, or from a thread of the
+    LMS process while ``XAPI_ROUTER_PUBLISH_IN_BACKGROUND`` is True.
 
-    Why: one Celery publish to Redis costs 370-500 µs here (Celery builds the message, kombu makes
-    a Redis client, one round trip), three times the 150 µs the send path may cost. The request
-    only appends to an in-process deque (about a microsecond); the thread takes up to
-    ``max_events_per_message`` events at a time and publishes them as one message, right away (no
-    timer). If the broker cannot be reached the thread turns the events into ``broker_unavailable``
-    dead letters. The deque is bounded (``max_pending``): past that, the request publishes itself
+    **In the request (default).** :meth:`submit` publishes one message before it returns, or turns
+    the statements into ``broker_unavailable`` dead letters when the broker cannot be reached. A
+    statement whose ``send`` returned is in the broker or in the dead-letter store, whatever happens
+    to the process next (SIGKILL, OOM, a crash). It costs a Celery publish per event in the request
+    (about 0.4-0.5 ms on Redis here: see docs/decisions/0002-lms-publishing-durability.rst).
+
+    **In the background (opt-in).** The request only appends to an in-process deque (about a
+    microsecond); the thread takes up to ``max_events_per_message`` events at a time and publishes
+    them as one message, right away (no timer), dead-lettering them if the broker cannot be
+    reached. The deque is bounded (``max_pending``): past that, the request publishes itself
     (back-pressure rather than memory growth). :meth:`flush` waits until everything submitted is
-    published (tests, and ``atexit`` at process exit).
-
-    What it trades: events submitted but not yet published (normally a few milliseconds' worth) are
-    lost if the process is killed hard (SIGKILL, OOM); a clean exit flushes them. A site that would
-    rather pay the publish in the request sets ``XAPI_ROUTER_PUBLISH_IN_BACKGROUND = False``: every
-    event is then published (or dead-lettered) before ``send`` returns.
+    published. A clean exit flushes (``atexit``), and so does SIGTERM in a process that left
+    SIGTERM's default action in place (the handler flushes, then lets SIGTERM end the process as it
+    would have); a server that handles SIGTERM itself (gunicorn, uWSGI, Celery) exits cleanly, which
+    runs the ``atexit`` flush. What it loses: the events submitted but not yet published (normally a
+    few milliseconds' worth) when the process is killed hard (SIGKILL, OOM).
 
     The thread is started lazily in each process (after a pre-fork server forked its workers).
     Each event is published with the Celery app current in the thread that submitted it (Celery's
     current app is thread-local). With ``threaded=False`` every submit publishes at once, in the
-    caller's thread.
+    caller's thread, whatever the setting.
     """
 
     def __init__(self, publish=publish_events, max_pending=10_000, max_events_per_message=100, threaded=True):
@@ -154,7 +167,7 @@ class BackgroundPublisher:
             # own publish function keeps its threading.
             self._publish_batch(app, [event])
             return
-        if not self.threaded or not getattr(settings, "XAPI_ROUTER_PUBLISH_IN_BACKGROUND", True):
+        if not self.threaded or not getattr(settings, "XAPI_ROUTER_PUBLISH_IN_BACKGROUND", False):
             self._publish_batch(app, [event])
             return
         if self._pid != os.getpid():
@@ -190,6 +203,7 @@ class BackgroundPublisher:
             self._thread = threading.Thread(target=self._run, name="xapi-router-publisher", daemon=True)
             self._pid = os.getpid()
             self._thread.start()
+        flush_on_sigterm(self)
 
     def _run(self):
         pending, wake, idle = self._pending, self._wake, self._idle
@@ -245,8 +259,43 @@ def deliver_eagerly(events):
         log.exception("xapi_router: eager (in-process) delivery of %d events failed", len(events))
 
 
+#: Seconds a SIGTERM or a clean exit waits for the background publisher to publish what it holds.
+EXIT_FLUSH_SECONDS = 2.0
+
+
+def flush_on_sigterm(publisher, timeout=EXIT_FLUSH_SECONDS):  # pylint: disable=redefined-outer-name
+    """
+    Make SIGTERM flush ``publisher`` before it ends this process, when SIGTERM still has its default
+    action (a plain process: a management command, a script, ``runserver``). The handler publishes
+    what the thread holds (at most ``timeout`` seconds), puts the default action back and sends
+    SIGTERM again, so the process ends as it would have (exit status: killed by SIGTERM). A handler
+    someone else installed (gunicorn, uWSGI, Celery: they exit cleanly, and the ``atexit`` flush
+    runs) is left alone. Only the main thread can install a handler; elsewhere this does nothing.
+    Returns True when the handler was installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return False
+
+        def on_sigterm(signum, frame):  # pylint: disable=unused-argument
+            try:
+                if not publisher.flush(timeout):
+                    log.error("xapi_router: SIGTERM: %d events still unpublished after %.1f s",
+                              len(publisher._pending), timeout)  # pylint: disable=protected-access
+            finally:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, on_sigterm)
+    except (ValueError, OSError):  # not the main interpreter, or no signals here
+        return False
+    return True
+
+
 publisher = BackgroundPublisher()
-atexit.register(publisher.flush, 2.0)
+atexit.register(publisher.flush, EXIT_FLUSH_SECONDS)
 
 
 #: The last ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` value seen, and the names it allows.

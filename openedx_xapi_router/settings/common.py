@@ -63,16 +63,21 @@ def plugin_settings(settings):
 
     # .. toggle_name: XAPI_ROUTER_PUBLISH_IN_BACKGROUND
     # .. toggle_implementation: DjangoSetting
-    # .. toggle_default: True
-    # .. toggle_description: Publishes the delivery tasks from a thread of the LMS process, so a
-    #   request only pays for the transformation (tens of microseconds), not for a Celery publish
-    #   (about half a millisecond). The price: statements handed to the thread but not yet published
-    #   (normally milliseconds' worth) are lost if the process is killed hard; a clean exit flushes
-    #   them. False publishes in the request: nothing is held in memory, and a broker outage turns
-    #   the statements into dead letters before the request goes on.
+    # .. toggle_default: False
+    # .. toggle_description: False (the default) publishes each event's delivery task in the
+    #   request, before the backend's ``send`` returns: nothing is held in memory, so a process
+    #   killed at any moment (SIGKILL, OOM) loses nothing it had accepted, and a broker outage turns
+    #   the statements into dead letters before the request goes on. It costs one Celery publish per
+    #   event in the request (about 0.4-0.5 ms on Redis). True publishes from a thread of the LMS
+    #   process instead, so a request only pays for the transformation; SIGTERM and a clean exit
+    #   still publish what the thread holds.
+    # .. toggle_warning: With True, the statements of events handed to the thread but not yet
+    #   published (normally a few milliseconds' worth, more while the broker is slow) are LOST,
+    #   without a dead letter, when the LMS process is killed hard (SIGKILL, the OOM killer, a
+    #   crash). See docs/decisions/0002-lms-publishing-durability.rst.
     # .. toggle_use_cases: open_edx
     # .. toggle_creation_date: 2026-11-26
-    _set_default(settings, "XAPI_ROUTER_PUBLISH_IN_BACKGROUND", True)
+    _set_default(settings, "XAPI_ROUTER_PUBLISH_IN_BACKGROUND", False)
 
     # .. setting_name: XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD
     # .. setting_default: 1000
