@@ -7,7 +7,8 @@ page README.rst links to.
 Contracts: the annotations are the Open edX setting and toggle comments (``setting_name`` /
 ``toggle_name``, each after two dots; code-annotations' ``setting_annotations.yaml`` and
 ``feature_toggle_annotations.yaml``, as in openedx/event-routing-backends
-``event_routing_backends/settings/common.py``); Sphinx's command line is sphinx-build's (``-W`` warnings are errors, ``-n`` nitpicky references).
+``event_routing_backends/settings/common.py``); Sphinx's command line is sphinx-build's (``-W``:
+warnings are errors, ``-n``: nitpicky references).
 """
 import importlib.util
 import pkgutil
@@ -32,7 +33,7 @@ def annotated_settings():
     """Every setting and toggle name annotated anywhere in the package, with the file it is in."""
     found = {}
     for path in sorted(PACKAGE.rglob("*.py")):
-        for name in re.findall(r"#\s*\.\. (?:setting|toggle)_name:\s*(\S+)", path.read_text(encoding="utf-8")):
+        for name in re.findall(r"\.\. (?:setting|toggle)_name:\s*(\S+)", path.read_text(encoding="utf-8")):
             found.setdefault(name, path.relative_to(REPO).as_posix())
     return found
 
