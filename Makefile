@@ -26,21 +26,21 @@ LMS_TESTS ?= tests/lms_contracts tests/test_readme_lms.py tests/test_install_foo
 TUTOR_STAMP := $(TUTOR_VENV)/.requirements.stamp
 TUTOR_PLUGIN_FILES := $(shell find tutor -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path 'tutor/build/*')
 
-.PHONY: help requirements upgrade test test-unit test-mariadb test-lms chaos quality bench demo ralph-start ralph-stop clean
+.PHONY: help requirements upgrade test test-unit test-mariadb test-lms chaos quality docs bench demo ralph-start ralph-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
 
-requirements: $(STAMP) $(RALPH_STAMP) $(TUTOR_STAMP) ## create .venv (tests, quality, -e .), .venv-ralph (Ralph LRS), .venv-tutor (Tutor + ./tutor)
+requirements: $(STAMP) $(RALPH_STAMP) $(TUTOR_STAMP) ## create .venv (tests, quality, docs, -e .), .venv-ralph (Ralph LRS), .venv-tutor (Tutor + ./tutor)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(VENV)/bin/python requirements/test.txt requirements/quality.txt requirements/pip-tools.txt setup.py
+$(STAMP): $(VENV)/bin/python requirements/test.txt requirements/quality.txt requirements/docs.txt requirements/pip-tools.txt setup.py
 	set -o pipefail; $(VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements/pip-tools.txt 2>&1 | { grep -v 'is ignored' || true; }
-	set -o pipefail; $(VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements/test.txt -r requirements/quality.txt 2>&1 | { grep -v 'is ignored' || true; }
+	set -o pipefail; $(VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements/test.txt -r requirements/quality.txt -r requirements/docs.txt 2>&1 | { grep -v 'is ignored' || true; }
 	set -o pipefail; $(VENV)/bin/python -m pip install $(PIP_QUIET) --no-deps --no-build-isolation -e . 2>&1 | { grep -v 'is ignored' || true; }
-	$(VENV)/bin/python -c "import django, pytest, openedx_xapi_router"  # fail here if an install step failed
+	$(VENV)/bin/python -c "import django, pytest, sphinx, furo, openedx_xapi_router"  # fail here if an install step failed
 	touch $@
 
 $(RALPH_VENV)/bin/python:
@@ -77,6 +77,7 @@ upgrade: $(STAMP) ## re-pin requirements/*.txt from the .in files with pip-compi
 	$(PIP_COMPILE) -o requirements/test.txt requirements/test.in
 	$(PIP_COMPILE) -o requirements/quality.txt requirements/quality.in
 	$(PIP_COMPILE) -o requirements/dev.txt requirements/dev.in
+	$(PIP_COMPILE) -o requirements/docs.txt requirements/docs.in
 	# The LMS-pins pass: our requirements at the LMS's pins (requirements/lms-release.txt).
 	$(PIP_COMPILE) -o requirements/lms-test.txt requirements/lms-test.in
 	# Ralph has its own virtualenv: compiled on its own, without our constraints.
@@ -108,6 +109,11 @@ quality: requirements ## ruff and pylint (edx-lint conventions) on the package a
 	$(VENV)/bin/ruff check openedx_xapi_router tests tutor setup.py manage.py
 	DJANGO_SETTINGS_MODULE=tests.project.settings $(VENV)/bin/pylint openedx_xapi_router tests setup.py manage.py
 
+# Strict: any warning, and any cross reference that does not resolve (-n), fails the build.
+DOCS_BUILD ?= docs/_build/html
+docs: $(STAMP) ## build the Sphinx docs (docs/) into docs/_build/html; any warning fails
+	$(VENV)/bin/sphinx-build -W --keep-going -n -q -b html docs $(DOCS_BUILD)
+
 bench: requirements ## run every benchmark: transformation, coverage, live delivery, backfill (docs/benchmarks.rst)
 	$(VENV)/bin/python -m benchmarks
 	$(VENV)/bin/python -m benchmarks.coverage
@@ -124,6 +130,6 @@ ralph-stop: ## stop the local Ralph started by ralph-start
 	@if [ -x $(VENV)/bin/python ]; then $(VENV)/bin/python -m openedx_xapi_router.devtools.ralph_control stop --work-dir $(RALPH_DIR); else echo "Ralph is not running (no .venv)."; fi
 
 clean: ralph-stop ## remove build artefacts, caches and var/ (keeps the virtualenvs)
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache $(VAR)
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache $(VAR) docs/_build
 	rm -rf tutor/build tutor/*.egg-info
 	find . -path ./.venv -prune -o -path ./.venv-ralph -prune -o -path ./.venv-lms -prune -o -path ./.venv-tutor -prune -o -name __pycache__ -type d -exec rm -rf {} +

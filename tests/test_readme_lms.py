@@ -1,16 +1,17 @@
 """
-README.rst's "Enabling in the LMS" and "Setting it up", followed literally in the test LMS
-(``tests/lms_root``): the YAML settings, ``lrs_endpoints add``, the worker command as printed
+The operator guide's installation page (``docs/operator/install.rst``, "Enabling in the LMS" and
+"Setting it up"; README.rst repeats its YAML and worker command), followed literally in the test
+LMS (``tests/lms_root``): the YAML settings, ``lrs_endpoints add``, the worker command as printed
 (``celery --app lms.celery worker --queues edx.lms.core.xapi_router ...``, no ``--include``), one
 enrollment emitted through event-tracking's tracker -> Redis -> that worker -> Ralph, read back by
 id with the course's display name and the learner's ``xapi`` external id.
 
-What the test adds to the README, and why: the test LMS's own infrastructure in the YAML (its
+What the test adds to the page, and why: the test LMS's own infrastructure in the YAML (its
 SQLite database, its Redis database 13 as broker), and ``XAPI_ROUTER_ALLOW_INSECURE_HTTP: true``
 (the local Ralph speaks plain ``http://``).
 
 Contracts: the test LMS's modules cite theirs (``tests/lms_root/README.rst``); the worker command
-is README.rst's, the LMS's Celery app ``lms/celery.py`` -> ``openedx/core/lib/celery/__init__.py``
+is the page's, the LMS's Celery app ``lms/celery.py`` -> ``openedx/core/lib/celery/__init__.py``
 (openedx/openedx-platform e57a655d77b614f19223984e9805b1fb940ab192).
 """
 import contextlib
@@ -28,30 +29,65 @@ from tests import lms, services
 
 pytestmark = pytest.mark.services
 
-BROKER_DB = 13  # a Redis database of its own: the queue name is the README's, shared by nobody else
+BROKER_DB = 13  # a Redis database of its own: the queue name is the page's, shared by nobody else
 QUEUE = "edx.lms.core.xapi_router"
+REPO = Path(__file__).resolve().parents[1]
+#: The page the LMS steps live on, and README.rst, which repeats its YAML and worker command.
+INSTALL_PAGE = REPO / "docs" / "operator" / "install.rst"
+README = REPO / "README.rst"
 
-#: README.rst, "Setting it up": the worker command, as printed (without the line continuation).
+#: docs/operator/install.rst, "Setting it up": the worker command, as printed (without the line
+#: continuations).
 WORKER_COMMAND = ("celery --app lms.celery worker --queues edx.lms.core.xapi_router --hostname xapi_router.%h "
-                  "--concurrency 2 --loglevel INFO")
+                  "--concurrency 2 --loglevel INFO --without-gossip --without-mingle")
+#: The page's YAML (its first literal block after "In the LMS's YAML configuration"), with the
+#: placeholder key filled in.
+YAML_LINES = (
+    "XAPI_ROUTER_ENABLED: true",
+    'XAPI_ROUTER_ENCRYPTION_KEYS: ["<a long random string>"]',
+    "# XAPI_ROUTER_CELERY_QUEUE: edx.lms.core.xapi_router   # the default",
+)
+KEY_PLACEHOLDER = "<a long random string>"
+
+
+def printed_worker_command(path):
+    """The worker command ``path`` prints after ``DJANGO_SETTINGS_MODULE=lms.envs.production``, as one line."""
+    text = path.read_text(encoding="utf8")
+    assert text.count("DJANGO_SETTINGS_MODULE=lms.envs.production ") == 1, path
+    printed = " ".join(text.split("DJANGO_SETTINGS_MODULE=lms.envs.production ", 1)[1].split("\n", 3)[:3])
+    return " ".join(printed.replace("\\", " ").split())
+
+
+def printed_yaml(path):
+    """The lines of the literal block that follows "In the LMS's YAML configuration" in ``path``."""
+    text = path.read_text(encoding="utf8")
+    block = text.split("In the LMS's YAML configuration::\n\n", 1)[1]
+    return tuple(line[4:] for line in block.split("\n\n", 1)[0].splitlines())
+
+
+def test_the_page_prints_the_commands_this_test_runs():
+    assert printed_worker_command(INSTALL_PAGE) == WORKER_COMMAND
+    assert printed_yaml(INSTALL_PAGE) == YAML_LINES
+    # README.rst's landing page repeats the worker command and the two settings a site must set.
+    assert printed_worker_command(README) == WORKER_COMMAND
+    readme = README.read_text(encoding="utf8")
+    assert all(f"    {line}\n" in readme for line in YAML_LINES[:2])
 
 
 def readme_worker_command():
-    """The README's worker command, word for word (checked against README.rst), from this virtualenv."""
-    readme = (Path(__file__).resolve().parents[1] / "README.rst").read_text(encoding="utf8")
-    printed = " ".join(readme.split("DJANGO_SETTINGS_MODULE=lms.envs.production ", 1)[1].split("\n", 2)[:2])
-    assert " ".join(printed.replace("\\", " ").split()) == WORKER_COMMAND
+    """The page's worker command, word for word (checked against the page), from this virtualenv."""
+    assert printed_worker_command(INSTALL_PAGE) == WORKER_COMMAND
     words = shlex.split(WORKER_COMMAND)
     return [str(Path(sys.executable).parent / words[0]), *words[1:]]
 
 
 def yaml_settings(tmp_path):
-    """README's YAML lines, then the test LMS's infrastructure (see the module docstring)."""
+    """The page's YAML lines, then the test LMS's infrastructure (see the module docstring)."""
+    assert printed_yaml(INSTALL_PAGE) == YAML_LINES
+    key = "a-long-random-string-for-the-readme-test"
     return (
-        "XAPI_ROUTER_ENABLED: true\n"
-        'XAPI_ROUTER_ENCRYPTION_KEYS: ["a-long-random-string-for-the-readme-test"]\n'
-        "# XAPI_ROUTER_CELERY_QUEUE: edx.lms.core.xapi_router   # the default\n"
-        "XAPI_ROUTER_ALLOW_INSECURE_HTTP: true\n"
+        "".join(line.replace(KEY_PLACEHOLDER, key) + "\n" for line in YAML_LINES)
+        + "XAPI_ROUTER_ALLOW_INSECURE_HTTP: true\n"
         "DATABASES:\n"
         "  default: {ENGINE: django.db.backends.sqlite3, NAME: '" + str(tmp_path / "lms.sqlite3") + "'}\n"
         "CELERY_BROKER_TRANSPORT: redis\n"
@@ -62,7 +98,7 @@ def yaml_settings(tmp_path):
 
 @pytest.fixture(name="broker")
 def fixture_broker():
-    """Redis database 13, its README-named queue emptied before and after."""
+    """Redis database 13, its page-named queue emptied before and after."""
     import redis  # pylint: disable=import-outside-toplevel
 
     url = services.REDIS_URL.rsplit("/", 1)[0] + f"/{BROKER_DB}"
@@ -78,7 +114,7 @@ def fixture_broker():
 
 @contextlib.contextmanager
 def readme_worker(tmp_path):
-    """The README's worker, started in the test LMS with its production settings; stopped after."""
+    """The page's worker, started in the test LMS with its production settings; stopped after."""
     log_path = tmp_path / "worker.log"
     environment = lms.env(tmp_path, "lms.envs.production", LMS_CFG=tmp_path / "lms.yml")
     with open(log_path, "ab") as log_file:

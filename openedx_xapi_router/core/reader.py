@@ -27,7 +27,7 @@ wrong_type                 has a ``name`` or ``context`` of the wrong JSON type
 
 Recovered (the event is used, the recovery counted):
 
-- ``logger_prefix``: a ``YYYY-MM-DD HH:MM:SS,mmm LEVEL pid [tracking] ... - `` header before the
+- ``logger_prefix``: a ``YYYY-MM-DD HH:MM:SS,mmm LEVEL pid [tracking] ... -`` header (and a space) before the
   JSON object.
 - ``nul_padding``: a run of NUL bytes *before* a complete line (JSON object or logger-prefixed),
   as a writer that crashed leaves the file: the space it had reserved is zero-filled and the next

@@ -1,5 +1,5 @@
 """
-README's "Deploying with Tutor", followed literally: its commands run one by one in a shell, from
+``docs/tutor.rst``'s "Install, enable, launch", followed literally: its commands run one by one in a shell, from
 the repository's root, with ``.venv-tutor`` first on the ``PATH`` (so ``pip`` and ``tutor`` are
 that virtualenv's) and a fresh ``TUTOR_ROOT``, up to ``tutor local launch``, the first command
 that needs Docker. What they leave is then checked: the plugin enabled, the endpoint in the
@@ -13,16 +13,20 @@ import yaml
 
 from tests.tutor.conftest import REPO, TutorProject
 
-SECTION = "Deploying with Tutor\n====================\n"
+PAGE = REPO / "docs" / "tutor.rst"
+SECTION = "Install, enable, launch\n***********************\n"
 
 
 def readme_commands():
-    """The lines of the first literal block (``::``) of README's "Deploying with Tutor"."""
-    text = (REPO / "README.rst").read_text(encoding="utf-8")
+    """
+    The commands of the first literal block (``::``) of ``docs/tutor.rst``'s "Install, enable,
+    launch", without their trailing comments (``   # ...``; the shell would ignore them too).
+    """
+    text = PAGE.read_text(encoding="utf-8")
     section = text[text.index(SECTION) + len(SECTION):]
     section = section[:re.search(r"^\S.*\n[=*#]{4,}\n", section, re.M).start()]  # up to the next title
     block = re.search(r"::\n\n((?:    .*\n)+)", section).group(1)
-    return [line[4:] for line in block.splitlines()]
+    return [re.sub(r"\s+# .*$", "", line[4:]) for line in block.splitlines()]
 
 
 def test_readme_commands_are_the_ones_tested():

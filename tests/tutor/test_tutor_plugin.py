@@ -59,7 +59,8 @@ LMS_TRACKING_BACKENDS = {
                                     "OPTIONS": {"whitelist": []}}]},
     },
 }
-# The worker command as README ("Setting it up") prints it, without its environment assignment.
+# The worker command as the operator guide ("Setting it up", docs/operator/install.rst) prints it,
+# without its environment assignment (and the options after --loglevel).
 README_WORKER = ("celery --app lms.celery worker --queues edx.lms.core.xapi_router --hostname xapi_router.%h "
                  "--concurrency 2 --loglevel INFO")
 
@@ -167,8 +168,9 @@ def test_local_compose_has_the_worker_of_the_router_queue_with_the_readme_comman
         assert worker["environment"] == lms_worker["environment"]
         assert worker["volumes"] == lms_worker["volumes"]
         assert worker["depends_on"] == ["lms"]
-    # The README's command is the one we run (with the default concurrency).
-    assert README_WORKER in " ".join((REPO / "README.rst").read_text(encoding="utf-8").replace("\\\n", " ").split())
+    # The operator guide's command is the one we run (with the default concurrency).
+    page = REPO / "docs" / "operator" / "install.rst"
+    assert README_WORKER in " ".join(page.read_text(encoding="utf-8").replace("\\\n", " ").split())
 
 
 def test_dev_compose_has_the_worker_on_the_development_image_and_settings(aspects):
