@@ -143,7 +143,7 @@ class CaliperConsumer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+            def log_message(self, format, *args):
                 return  # quiet
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
