@@ -11,14 +11,27 @@ runs them and calls their own ``validate``. Until then:
   the Caliper and xAPI transformers of one event cannot share it);
 - :func:`transform_caliper` is today's ``transform_event`` for Caliper: normalise, look up,
   transform, validate each event with the transformer's ``validate``; it raises only
-  ``XapiRouterError`` subclasses, as ``transform_event`` does.
+  ``XapiRouterError`` subclasses, as ``transform_event`` does;
+- :func:`transform_lines` is today's ``core.pipeline.transform_lines`` for Caliper (the same
+  counting into the same Report), used by ``xapi-router-transform --format caliper``.
 """
+import logging
 from functools import lru_cache
 
-from openedx_xapi_router.core.errors import TransformerBug, XapiRouterError
+from openedx_xapi_router.core.errors import (
+    EventSkipped,
+    InvalidEvent,
+    LineRejected,
+    TransformerBug,
+    UnsupportedEvent,
+    XapiRouterError,
+)
 from openedx_xapi_router.core.event import TrackingEvent, normalize
+from openedx_xapi_router.core.reader import read_event
 from openedx_xapi_router.core.registry import TransformerRegistry
 from openedx_xapi_router.transformers.caliper import enrollment, navigation, problem, video
+
+log = logging.getLogger(__name__)
 
 #: Every built-in Caliper transformer class.
 CALIPER_TRANSFORMERS = (*enrollment.TRANSFORMERS, *navigation.TRANSFORMERS, *problem.TRANSFORMERS,
@@ -53,3 +66,52 @@ def transform_caliper(raw, ctx, registry=None):
     """Normalise ``raw`` (a live or tracking-log event dict, or a TrackingEvent) and transform it to Caliper."""
     event = raw if isinstance(raw, TrackingEvent) else normalize(raw)
     return transform(event, ctx, registry)
+
+
+def transform_lines(lines, ctx, report, registry=None, source=None):
+    """
+    Transform tracking-log lines to Caliper events, counting every outcome into ``report`` as
+    :func:`openedx_xapi_router.core.pipeline.transform_lines` does (same arguments, same counts;
+    ``report.statements`` counts Caliper events). Yields ``(line_number, events)``; never raises
+    for bad input.
+    """
+    registry = registry or caliper_registry()
+    for line_number, raw in lines:
+        report.lines += 1
+        try:
+            event, recovered = read_event(raw)
+        except LineRejected as rejected:
+            report.reject(rejected.kind, line_number if source is None else f"{source}:{line_number}")
+            continue
+        except Exception:  # pylint: disable=broad-except
+            log.exception("reading line %s failed", line_number)
+            report.errors["reader_bug"] += 1
+            continue
+        report.events += 1
+        if recovered is not None:
+            report.recovered[recovered] += 1
+        try:
+            caliper_events = transform(event, ctx, registry)
+        except UnsupportedEvent:
+            report.unsupported_event(event.name)
+            continue
+        except EventSkipped as skipped:
+            if skipped.reason == "anonymous":
+                report.anonymous += 1
+            else:
+                report.skipped[skipped.reason] += 1
+            continue
+        except InvalidEvent as invalid:
+            report.invalid_event(invalid.kind, invalid.field)
+            continue
+        except XapiRouterError as error:
+            log.warning("line %s: %s", line_number, error)
+            report.errors[error.kind] += 1
+            continue
+        except Exception:  # pylint: disable=broad-except
+            log.exception("line %s: transforming failed", line_number)
+            report.errors["internal_error"] += 1
+            continue
+        report.transformed += 1
+        report.statements += len(caliper_events)
+        yield line_number, caliper_events
