@@ -28,7 +28,8 @@ from datetime import UTC, timedelta
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped, InvalidEvent
-from openedx_xapi_router.core.keys import block_usage_key
+from openedx_xapi_router.core.keys import block_usage_key, checked_key
+from openedx_xapi_router.core.validate import is_iri
 from openedx_xapi_router.transformers.base import PACKAGE_NAME, memoized_property
 from openedx_xapi_router.transformers.caliper import vocab
 from openedx_xapi_router.transformers.caliper.validate import validate_event
@@ -170,6 +171,59 @@ class CaliperTransformer:
         """``data.<path>`` (a dotted path), or None where ERB treats the value as absent."""
         return erb_value(self.event.data_value(path))
 
+    # Typed reads: where ERB would put any value into the event, a value of the wrong kind is bad
+    # input, refused here with the field's name (never left for the Caliper validator to find).
+
+    def data_text(self, path):
+        """``data.<path>`` as text, or None when absent (ERB's absent); ``wrong_type`` when not a str."""
+        value = self.data(path)
+        if value is not None and not isinstance(value, str):
+            raise self._wrong_type(path, "str", value)
+        return value
+
+    def data_number(self, path):
+        """``data.<path>`` as a number, or None when absent (ERB's absent); ``wrong_type`` otherwise."""
+        value = self.data(path)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise self._wrong_type(path, "a number", value)
+        return value
+
+    def data_count(self, path, default=None):
+        """
+        ``data.<path>`` as a whole number for an id or a count, the raw value as ERB reads it
+        (``data.get(path, default)``): an int, or None or ``""`` (absent); ``wrong_type`` otherwise.
+        """
+        value = self.event.data.get(path, default)
+        if value is None or value == "" or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise self._wrong_type(path, "an integer", value)
+
+    def data_iri(self, path):
+        """``data.<path>``, required, an absolute IRI (a URL); ``missing_field`` or ``invalid_id``."""
+        value = self.required(path)
+        if not is_iri(value):
+            raise InvalidEvent(self.event_name, f"data.{path}", f"not an absolute IRI: {str(value)[:80]!r}",
+                               kind="invalid_id")
+        return value
+
+    def data_key(self, path):
+        """``data.<path>``, required, a key usable inside an IRI (a course or usage key)."""
+        return checked_key(self.event_name, f"data.{path}", self.required(path))
+
+    def _wrong_type(self, path, expected, value):
+        return InvalidEvent(self.event_name, f"data.{path}", f"expected {expected}, got {type(value).__name__}",
+                            kind="wrong_type")
+
+    def session_iri(self):
+        """The session's IRI, ``<LMS root>/sessions/<session key>``, or None when the event has none."""
+        session = self.event.session
+        if not session:
+            return None
+        if not isinstance(session, str):
+            raise InvalidEvent(self.event_name, "session", f"expected str, got {type(session).__name__}",
+                               kind="wrong_type")
+        return self.iri("sessions", checked_key(self.event_name, "session", session))
+
     def required(self, path):
         """``data.<path>``; :class:`InvalidEvent` (``missing_field``) where ERB's required lookup fails."""
         value = self.event.data_value(path)
@@ -294,8 +348,9 @@ class CaliperTransformer:
             "eventTime": caliper_time(self.event.time),
             "actor": {"id": actor_id, "type": EntityType.PERSON},
         }
-        if self.event.session:
-            event["session"] = {"id": self.iri("sessions", self.event.session), "type": EntityType.SESSION}
+        session = self.session_iri()
+        if session is not None:
+            event["session"] = {"id": session, "type": EntityType.SESSION}
         event["type"] = event_type
         event["object"] = caliper_object
         event["action"] = action

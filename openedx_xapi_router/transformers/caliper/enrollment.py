@@ -28,9 +28,9 @@ class CaliperCourseTransformer(CaliperTransformer):
             raise
 
     def get_object(self):
-        mode = self.data("mode")
+        mode = self.data_text("mode")
         return {
-            "id": self.iri("course", self.required("course_id")),
+            "id": self.iri("course", self.data_key("course_id")),
             "type": EntityType.COURSE_OFFERING,
             "name": self.course_name(),
             "extensions": {"mode": mode} if mode is not None else None,

@@ -41,7 +41,7 @@ class CaliperPageTargetTransformer(CaliperNavigationTransformer):
     """The learner went to ``data.target_url``."""
 
     def object_parts(self):
-        return self.required("target_url"), self.data("target_name"), {}
+        return self.data_iri("target_url"), self.data_text("target_name"), {}
 
 
 class CaliperLinkClicked(CaliperPageTargetTransformer):

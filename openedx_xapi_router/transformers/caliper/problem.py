@@ -29,9 +29,9 @@ Payload fields and producer contracts: :mod:`openedx_xapi_router.transformers.pr
 from urllib.parse import parse_qs, urlparse
 
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.core.keys import block_usage_key
+from openedx_xapi_router.core.keys import block_usage_key, checked_key
 from openedx_xapi_router.transformers import problem
-from openedx_xapi_router.transformers.caliper.base import CaliperTransformer
+from openedx_xapi_router.transformers.caliper.base import CaliperTransformer, erb_value
 from openedx_xapi_router.transformers.caliper.vocab import Action, EntityType, EventType
 
 
@@ -46,18 +46,19 @@ class CaliperProblemTransformer(CaliperTransformer):
         """The problem's usage key (see the module docstring), or None when the event names none."""
         data = self.event.data
         if data:
-            problem_id = data.get("problem_id", data.get("module_id"))
-            if problem_id:  # ERB: ``if not object_id`` falls back to the page and the form
-                return problem_id
+            key = "problem_id" if "problem_id" in data else "module_id"
+            if data.get(key):  # ERB: ``if not object_id`` falls back to the page and the form
+                return checked_key(self.event_name, f"data.{key}", data[key])
         referer = self.event.referer
         if referer:
             values = parse_qs(urlparse(referer).query).get("activate_block_id")
             if values and values[0]:
-                return values[0]
+                return checked_key(self.event_name, "referer", values[0])
         if self.event.data_text and self.event.course_key is not None:
             parts = self.event.data_text.split("_")
             if len(parts) > 1:
-                return block_usage_key(self.event.course_key, "problem", parts[1])
+                return block_usage_key(self.event.course_key, "problem",
+                                       checked_key(self.event_name, "data", parts[1]))
         return None
 
     def required_problem_key(self):
@@ -110,7 +111,7 @@ class CaliperProblemChecked(CaliperProblemTransformer):
     def id_suffix(self):
         if not self.graded:
             return ""
-        return f"/user/{self.user_name}/attempt/{self.event.data.get('attempts', '')}"
+        return f"/user/{self.user_name}/attempt/{self.data_count('attempts', '')}"
 
     def get_object(self):
         caliper_object = super().get_object()
@@ -122,7 +123,7 @@ class CaliperProblemChecked(CaliperProblemTransformer):
         caliper_object["extensions"].update({
             "assignee": {"id": self.actor_id, "type": EntityType.PERSON},
             "assignable": {"id": self.iri("xblock", self.required_problem_key()), "type": EntityType.ASSESSMENT},
-            "count": self.event.data.get("attempts", ""),
+            "count": self.data_count("attempts", ""),
         })
         return caliper_object
 
@@ -133,9 +134,9 @@ class CaliperProblemChecked(CaliperProblemTransformer):
             "score": {
                 "id": "_:score",
                 "type": EntityType.SCORE,
-                "maxScore": self.data("max_grade"),
-                "scoreGiven": self.data("grade"),
-                "attempts": self.data("attempts"),
+                "maxScore": self.data_number("max_grade"),
+                "scoreGiven": self.data_number("grade"),
+                "attempts": erb_value(self.data_count("attempts")),
                 "extensions": {"success": "True" if self.data("success") == "correct" else "False"},
             }
         }
@@ -176,7 +177,7 @@ class CaliperHintShown(CaliperProblemTransformer):
     producer = contract = problem.HintShown.contract
 
     def id_suffix(self):
-        return f"/hint/{self.event.data.get('hint_index', '')}"
+        return f"/hint/{self.data_count('hint_index', '')}"
 
 
 class CaliperProblemCompleted(CaliperProblemTransformer):
