@@ -35,6 +35,16 @@ CASES = [
     ("edx.ui.lms.link_clicked", "data", "target_url", "", "data.target_url", "missing_field"),
     ("edx.ui.lms.sequence.next_selected", "data", "id", ..., "data.id", "missing_field"),
     ("edx.course.enrollment.activated", "data", "course_id", ..., "data.course_id", "missing_field"),
+    ("edx.course.enrollment.activated", "data", "course_id", "a course", "data.course_id", "invalid_id"),
+    ("edx.course.enrollment.activated", "data", "mode", 3, "data.mode", "wrong_type"),
+    ("edx.ui.lms.link_clicked", "data", "target_url", "/courses/x/jump_to/y", "data.target_url", "invalid_id"),
+    ("edx.ui.lms.outline.selected", "data", "target_name", ["Unit 1"], "data.target_name", "wrong_type"),
+    ("play_video", "context", "session", {"key": "x"}, "session", "wrong_type"),
+    ("play_video", "context", "session", "a b", "session", "invalid_id"),
+    ("problem_check(server)", "data", "max_grade", "1", "data.max_grade", "wrong_type"),
+    ("problem_check(server)", "data", "attempts", 1.5, "data.attempts", "wrong_type"),
+    ("problem_check(server)", "data", "problem_id", "block v1", "data.problem_id", "invalid_id"),
+    ("edx.problem.hint.demandhint_displayed", "data", "hint_index", "first hint", "data.hint_index", "wrong_type"),
 ]
 
 
