@@ -13,7 +13,9 @@ and counts what it did into ``report.destination``.
 * :class:`DryRunDestination`: nothing (``--dry-run``);
 * :class:`LrsDestination`: LRS endpoints, through the live path's delivery code
   (:func:`openedx_xapi_router.delivery.service.deliver_now`: de-duplication, bisecting rejected
-  statements, dead letters, hourly counters), with retries and back-off honouring ``Retry-After``;
+  statements, dead letters, hourly counters), retried as the worker retries (the delivery policy,
+  :func:`openedx_xapi_router.delivery.service.after_failure`: the endpoint's ``retry_limit``, the
+  worker's back-off settings, ``Retry-After`` honoured);
 * :class:`QueueDestination`: the live path's Celery task ``deliver_statements`` (``--queue``).
 """
 import logging
@@ -278,38 +280,29 @@ class LrsDestination(_Routed):
 
     def _deliver(self, endpoint, items):
         # pylint: disable=import-outside-toplevel
-        from django.conf import settings
-
-        from openedx_xapi_router.delivery import store
-        from openedx_xapi_router.delivery.core import backoff_seconds
-        from openedx_xapi_router.models import DeadLetter
+        from openedx_xapi_router.delivery import service
+        from openedx_xapi_router.delivery.policy import Action
 
         self._limiters[endpoint.pk].take(len(items))
         attempt = 1
         result = self.deliver(endpoint, items, attempts=attempt)
         self._count(result)
-        while result.retry:
-            if attempt > endpoint.retry_limit:
-                error = result.retry_error
-                store.dead_letter(endpoint.pk, result.retry, DeadLetter.REASON_RETRIES_EXHAUSTED,
-                                  getattr(error, "status_code", None), str(error or ""), attempts=attempt)
-                store.count_hour(endpoint.pk, failed=len(result.retry))
-                with self._lock:
-                    self.report.destination["dead_lettered"] += len(result.retry)
-                log.warning("backfill: endpoint %s: %d statements dead-lettered after %d attempts: %s",
-                            endpoint.name, len(result.retry), attempt, error)
+        for _ in range(endpoint.retry_limit + 1):  # the policy says dead letter after retry_limit retries
+            if not result.retry:
                 return
-            delay = backoff_seconds(
-                attempt, getattr(result.retry_error, "retry_after", None),
-                base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
-                cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
-            )
+            decision = service.after_failure(endpoint, attempt, result.retry_error)
+            if decision.action is not Action.RETRY:
+                break
             log.warning("backfill: endpoint %s failed (%s); retry %d in %.1f s",
-                        endpoint.name, result.retry_error, attempt, delay)
-            self.sleep(delay)
+                        endpoint.name, result.retry_error, attempt, decision.delay)
+            self.sleep(decision.delay)
             attempt += 1
             result = self.deliver(endpoint, result.retry, attempts=attempt)
             self._count(result)
+        if result.retry:
+            service.dead_letter_exhausted(endpoint, result.retry, attempt, result.retry_error)
+            with self._lock:
+                self.report.destination["dead_lettered"] += len(result.retry)
 
     def _count(self, result):
         with self._lock:
