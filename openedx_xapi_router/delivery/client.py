@@ -15,7 +15,8 @@ import threading
 
 from django.conf import settings
 
-from openedx_xapi_router.lrs.client import (  # noqa: F401  (names delivery code and tests import from here)
+# Names delivery code and tests import from here:
+from openedx_xapi_router.lrs.client import (  # noqa: F401  # pylint: disable=unused-import
     LrsClient,
     LrsError,
     MisconfiguredEndpointError,

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 import orjson
 
 from openedx_xapi_router.delivery import policy
-from openedx_xapi_router.delivery.policy import Action, Answer, backoff_seconds  # noqa: F401  (re-exported)
+from openedx_xapi_router.delivery.policy import Action, Answer
+# Re-exported: delivery/circuit.py (and tests) import it from here.
+from openedx_xapi_router.delivery.policy import backoff_seconds  # noqa: F401  # pylint: disable=unused-import
 from openedx_xapi_router.lrs.errors import LrsError
 
 #: The reasons a :class:`Rejection` carries (the dead letter's ``reason``).

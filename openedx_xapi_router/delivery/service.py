@@ -17,7 +17,8 @@ from django.db import DatabaseError
 from openedx_xapi_router.delivery import circuit, policy, store
 from openedx_xapi_router.delivery.client import RetryableLrsError, client_for
 from openedx_xapi_router.delivery.core import MISCONFIGURED, Item, chunks, deliver_batch
-from openedx_xapi_router.delivery.enqueue import (  # noqa: F401  (delivery_queue: public here too)
+# delivery_queue and DEFAULT_QUEUE: public here too (sending.py, status.py, admin.py import them):
+from openedx_xapi_router.delivery.enqueue import (  # noqa: F401  # pylint: disable=unused-import
     DEFAULT_QUEUE,
     delivery_queue,
     publish_retry,

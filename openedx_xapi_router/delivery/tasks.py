@@ -36,7 +36,7 @@ from django.db import close_old_connections
 
 from openedx_xapi_router.delivery import service
 from openedx_xapi_router.delivery.batching import DONE, REQUEUE, BatchingTask
-from openedx_xapi_router.delivery.enqueue import (  # noqa: F401  (the task names: public here too)
+from openedx_xapi_router.delivery.enqueue import (
     DELIVER_TASK,
     REPLAY_TASK,
     RETRY_TASK,

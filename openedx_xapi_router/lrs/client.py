@@ -29,7 +29,8 @@ import urllib3
 
 from openedx_xapi_router.delivery import policy
 from openedx_xapi_router.delivery.policy import Action, Answer
-from openedx_xapi_router.lrs.errors import (  # noqa: F401  (the client's public names, re-exported)
+# The client's public names, re-exported:
+from openedx_xapi_router.lrs.errors import (  # noqa: F401  # pylint: disable=unused-import
     LrsError,
     LrsResponse,
     MisconfiguredEndpointError,
@@ -37,7 +38,8 @@ from openedx_xapi_router.lrs.errors import (  # noqa: F401  (the client's public
     RetryableLrsError,
     error_for,
 )
-from openedx_xapi_router.lrs.messages import (  # noqa: F401  (the client's public names, re-exported)
+# The client's public names, re-exported:
+from openedx_xapi_router.lrs.messages import (  # noqa: F401  # pylint: disable=unused-import
     BODY_EXCERPT_LENGTH,
     USER_AGENT,
     LrsRequest,

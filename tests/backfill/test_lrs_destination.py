@@ -23,8 +23,8 @@ from tests.fault_lrs import FaultLrs
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]  # the delivery thread commits
 
 
-@pytest.fixture
-def fault_in_front(ralph_lrs):
+@pytest.fixture(name="fault_in_front")
+def fixture_fault_in_front(ralph_lrs):
     lrs = FaultLrs(ralph_lrs.statements_url, ralph_lrs.auth)
     try:
         yield lrs
@@ -73,7 +73,9 @@ def test_retries_exhausted_become_dead_letters(settings, fault_in_front, ralph_l
     destination = LrsDestination([endpoint], report, sleep=waits.append)
     ids = send_events(destination, 920_000, 3)
     destination.close()
-    assert len(waits) == 2 and 0.5 <= waits[0] <= 1.0 and 1.0 <= waits[1] <= 2.0  # base 1 s doubling, jitter
+    assert len(waits) == 2  # base 1 s doubling, jitter taking up to half off
+    assert 0.5 <= waits[0] <= 1.0
+    assert 1.0 <= waits[1] <= 2.0
     assert fault_in_front.post_statuses() == [503, 503, 503]  # the first try and retry_limit retries
     assert (report.destination["delivered"], report.destination["dead_lettered"]) == (0, 3)
     letters = DeadLetter.objects.filter(endpoint=endpoint)

@@ -25,7 +25,12 @@ from openedx_xapi_router.lrs.messages import parse_retry_after, unconfirmed
 POSTED = ["3f1c0a6e-0000-4000-8000-000000000001", "3f1c0a6e-0000-4000-8000-000000000002"]
 LMS = "https://lrs.example.org/xAPI/statements"
 WORKER = RetrySchedule(retry_limit=5)  # the defaults: base 2 s doubling, cap 600 s, jitter
-HIGH = lambda: 1.0  # noqa: E731  the top of the jitter range: the delay is the ceiling
+
+
+def high():
+    """The top of the jitter range: the delay is the back-off's ceiling."""
+    return 1.0
+
 
 
 def ok_200(body):
@@ -122,7 +127,7 @@ TABLE = [
 @pytest.mark.parametrize("answer, batch_size, attempt, expected", [row[1:] for row in TABLE],
                          ids=[row[0] for row in TABLE])
 def test_decide(answer, batch_size, attempt, expected):
-    assert policy.decide(answer, attempt, batch_size, WORKER, rng=HIGH) == expected
+    assert policy.decide(answer, attempt, batch_size, WORKER, rng=high) == expected
 
 
 def test_the_table_covers_every_action():
