@@ -12,7 +12,8 @@ import pytest
 from celery import Celery
 
 from openedx_xapi_router.delivery import enqueue
-from openedx_xapi_router.delivery import tasks  # noqa: F401  # pylint: disable=unused-import  (registers the tasks)
+# Imported to register the tasks:
+from openedx_xapi_router.delivery import tasks  # noqa: F401  # pylint: disable=unused-import
 from tests.project.celery_app import app as project_app
 
 pytestmark = pytest.mark.services
