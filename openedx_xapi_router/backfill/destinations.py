@@ -13,17 +13,24 @@ and counts what it did into ``report.destination``.
 * :class:`DryRunDestination`: nothing (``--dry-run``);
 * :class:`LrsDestination`: LRS endpoints, through the live path's delivery code
   (:func:`openedx_xapi_router.delivery.service.deliver_now`: de-duplication, bisecting rejected
-  statements, dead letters, hourly counters), with retries and back-off honouring ``Retry-After``;
+  statements, dead letters, hourly counters), retried as the worker retries (the delivery policy,
+  :func:`openedx_xapi_router.delivery.service.after_failure`: the endpoint's ``retry_limit``, the
+  worker's back-off settings, ``Retry-After`` honoured);
 * :class:`QueueDestination`: the live path's Celery task ``deliver_statements`` (``--queue``).
+
+The last two live in :mod:`.lrs_destinations` (re-exported here).
 """
 import logging
 import os
-import queue
-import threading
-import time
 
+# Re-exported (transform_tracking_logs imports every destination from here):
+from openedx_xapi_router.backfill.lrs_destinations import (  # noqa: F401  # pylint: disable=unused-import
+    LrsDestination,
+    QueueDestination,
+    RateLimiter,
+    transformer_version,
+)
 from openedx_xapi_router.core.pipeline import serialize
-from openedx_xapi_router.core.vocab import Extension
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +84,6 @@ class LineWriter:
             os.close(self.fd)
 
 
-def transformer_version(statements):
-    """The transformer-version extension of the first statement (what a dead letter records)."""
-    extensions = (statements[0].get("context") or {}).get("extensions") or {}
-    return extensions.get(Extension.TRANSFORMER_VERSION, "")
-
-
 class JsonlDestination:
     """Each statement as one line of compact JSON, the same bytes :func:`serialize` gives the live path."""
 
@@ -127,264 +128,3 @@ class DryRunDestination:
 
     def close(self):
         """Nothing to do."""
-
-
-class RateLimiter:
-    """At most ``rate`` units per second on average (``--max-rate``); ``None`` means no limit."""
-
-    def __init__(self, rate, clock=time.monotonic, sleep=time.sleep):
-        self.rate = rate
-        self.clock = clock
-        self.sleep = sleep
-        self._next = None
-
-    def take(self, amount):
-        """Wait until ``amount`` units may go."""
-        if not self.rate or amount <= 0:
-            return
-        now = self.clock()
-        if self._next is None:
-            self._next = now
-        if self._next > now:
-            self.sleep(self._next - now)
-        self._next = max(self._next, now) + amount / self.rate
-
-
-class _Routed:
-    """Routing shared by the LRS and queue destinations: which endpoints take an event (their filters)."""
-
-    def __init__(self, endpoints, report):
-        self.endpoints = list(endpoints)
-        self.report = report
-        self._routes = {}
-
-    def route(self, event):
-        """The endpoints whose filters match ``event`` (cached per name, org and course)."""
-        key = (event.name, event.org_id, event.course_id)
-        routed = self._routes.get(key)
-        if routed is None:
-            routed = tuple(endpoint for endpoint in self.endpoints
-                           if endpoint.matches(event.name, event.org_id, event.course_id))
-            if len(self._routes) < 100_000:
-                self._routes[key] = routed
-        return routed
-
-
-class _EndpointSender:
-    """
-    One endpoint's delivery thread: batches are POSTed while the main thread reads and transforms
-    the next events (the LRS's answer time and our transform time overlap, as in the live path
-    where the LMS transforms and a worker delivers). At most ``depth`` batches wait.
-    """
-
-    def __init__(self, deliver_batch, depth=2):
-        self.deliver_batch = deliver_batch
-        self.jobs = queue.Queue(maxsize=depth)
-        self.error = None
-        self.thread = threading.Thread(target=self._run, name="backfill-delivery", daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        try:
-            while True:
-                items = self.jobs.get()
-                try:
-                    if items is None:
-                        return
-                    if self.error is None:
-                        self.deliver_batch(items)
-                except BaseException as error:  # re-raised in the caller's thread
-                    self.error = error
-                finally:
-                    self.jobs.task_done()
-        finally:
-            from django.db import connection  # pylint: disable=import-outside-toplevel
-
-            connection.close()
-
-    def put(self, items):
-        """Queue a batch (waits while ``depth`` batches are waiting)."""
-        self.check()
-        self.jobs.put(items)
-
-    def join(self):
-        """Wait until every queued batch is delivered."""
-        self.jobs.join()
-        self.check()
-
-    def check(self):
-        """Raise, in the caller's thread, what the delivery thread raised."""
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-    def stop(self):
-        """Deliver what is queued, then end the thread."""
-        self.jobs.put(None)
-        self.thread.join()
-        self.check()
-
-
-class LrsDestination(_Routed):
-    """
-    Statements POSTed to LRS endpoints through the live path's delivery code, one batch of the
-    endpoint's ``batch_size`` at a time, from one delivery thread per endpoint.
-
-    Arguments:
-        endpoints: the :class:`~openedx_xapi_router.models.LrsEndpoint` rows to send to.
-        report: counts ``delivered``, ``duplicates`` (the same id twice in one batch),
-            ``rejected`` (dead-lettered by the LRS's refusal), ``dead_lettered`` (retries exhausted)
-            and ``not_routed`` (no endpoint's filters matched).
-        max_rate: statements per second per endpoint, at most (None: as fast as the LRS answers).
-        deliver: ``deliver(endpoint, items, attempts) -> BatchResult``; the delivery service's
-            :func:`~openedx_xapi_router.delivery.service.deliver_now` by default.
-        sleep: how to wait between retries (tests of back-off may pass their own).
-    """
-
-    def __init__(self, endpoints, report, max_rate=None, deliver=None, sleep=time.sleep):
-        super().__init__(endpoints, report)
-        # pylint: disable=import-outside-toplevel
-        from openedx_xapi_router.delivery import service
-
-        self.deliver = deliver or service.deliver_now
-        self.sleep = sleep
-        self._lock = threading.Lock()
-        self._buffers = {endpoint.pk: [] for endpoint in self.endpoints}
-        self._limiters = {endpoint.pk: RateLimiter(max_rate, sleep=sleep) for endpoint in self.endpoints}
-        self._senders = {}
-
-    def _sender(self, endpoint):
-        sender = self._senders.get(endpoint.pk)
-        if sender is None:
-            sender = self._senders[endpoint.pk] = _EndpointSender(lambda items: self._deliver(endpoint, items))
-        return sender
-
-    def send(self, event, statements):
-        from openedx_xapi_router.delivery.core import Item  # pylint: disable=import-outside-toplevel
-
-        endpoints = self.route(event)
-        if not endpoints:
-            self.report.destination["not_routed"] += len(statements)
-            return
-        version = transformer_version(statements)
-        items = [Item(statement, event.name, version) for statement in statements]
-        for endpoint in endpoints:
-            buffer = self._buffers[endpoint.pk]
-            buffer.extend(items)
-            size = endpoint.batch_size
-            if len(buffer) >= size:
-                self._buffers[endpoint.pk] = buffer[size:]
-                self._sender(endpoint).put(buffer[:size])
-
-    def _deliver(self, endpoint, items):
-        # pylint: disable=import-outside-toplevel
-        from django.conf import settings
-
-        from openedx_xapi_router.delivery import store
-        from openedx_xapi_router.delivery.core import backoff_seconds
-        from openedx_xapi_router.models import DeadLetter
-
-        self._limiters[endpoint.pk].take(len(items))
-        attempt = 1
-        result = self.deliver(endpoint, items, attempts=attempt)
-        self._count(result)
-        while result.retry:
-            if attempt > endpoint.retry_limit:
-                error = result.retry_error
-                store.dead_letter(endpoint.pk, result.retry, DeadLetter.REASON_RETRIES_EXHAUSTED,
-                                  getattr(error, "status_code", None), str(error or ""), attempts=attempt)
-                store.count_hour(endpoint.pk, failed=len(result.retry))
-                with self._lock:
-                    self.report.destination["dead_lettered"] += len(result.retry)
-                log.warning("backfill: endpoint %s: %d statements dead-lettered after %d attempts: %s",
-                            endpoint.name, len(result.retry), attempt, error)
-                return
-            delay = backoff_seconds(
-                attempt, getattr(result.retry_error, "retry_after", None),
-                base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
-                cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
-            )
-            log.warning("backfill: endpoint %s failed (%s); retry %d in %.1f s",
-                        endpoint.name, result.retry_error, attempt, delay)
-            self.sleep(delay)
-            attempt += 1
-            result = self.deliver(endpoint, result.retry, attempts=attempt)
-            self._count(result)
-
-    def _count(self, result):
-        with self._lock:
-            self.report.destination["delivered"] += len(result.delivered)
-            self.report.destination["rejected"] += len(result.rejected)
-            self.report.destination["duplicates"] += result.duplicates
-            self.report.destination["requests"] += result.requests
-
-    def flush(self):
-        for endpoint in self.endpoints:
-            buffer = self._buffers[endpoint.pk]
-            while buffer:
-                self._buffers[endpoint.pk] = []
-                self._sender(endpoint).put(buffer[:endpoint.batch_size])
-                buffer = buffer[endpoint.batch_size:]
-        for sender in self._senders.values():
-            sender.join()
-
-    def close(self):
-        try:
-            self.flush()
-        finally:
-            senders, self._senders = self._senders, {}
-            for sender in senders.values():
-                sender.stop()
-
-
-class QueueDestination(_Routed):
-    """
-    Statements handed to the live path's Celery task ``deliver_statements`` (``--queue``): the
-    workers deliver them exactly as they deliver live events. Events are published as the live
-    path's publisher publishes them, up to ``per_message`` events in one message.
-
-    Arguments:
-        publish: ``publish(events)``, each event ``[endpoint_ids, event_name, transformer_version,
-            statements]``; by default the delivery package's own publishing.
-    """
-
-    def __init__(self, endpoints, report, max_rate=None, per_message=100, publish=None):
-        super().__init__(endpoints, report)
-        self.per_message = per_message
-        self.publish = publish or publish_to_delivery_tasks
-        self.limiter = RateLimiter(max_rate)
-        self._events = []
-        self._statements = 0
-
-    def send(self, event, statements):
-        endpoints = self.route(event)
-        if not endpoints:
-            self.report.destination["not_routed"] += len(statements)
-            return
-        self._events.append([[endpoint.pk for endpoint in endpoints], event.name, transformer_version(statements),
-                             statements])
-        self._statements += len(statements)
-        if len(self._events) >= self.per_message:
-            self.flush()
-
-    def flush(self):
-        if not self._events:
-            return
-        events, count = self._events, self._statements
-        self._events, self._statements = [], 0
-        self.limiter.take(count)
-        self.publish(events)
-        self.report.destination["queued"] += count
-
-    def close(self):
-        self.flush()
-
-
-def publish_to_delivery_tasks(events):
-    """Publish ``events`` to the ``deliver_statements`` task with the delivery package's own publishing."""
-    # pylint: disable=import-outside-toplevel
-    from celery import current_app
-
-    from openedx_xapi_router.delivery import sending
-
-    sending.publish_events(current_app, events)

@@ -12,30 +12,30 @@ Rules (see README, "Live delivery"):
 
 * statement ids are de-duplicated within a batch before anything is sent (Ralph answers 400
   "Duplicate statement IDs" otherwise);
-* 2xx means delivered; 409 for one statement means delivered (the LRS already holds a statement
-  with that id); 409 for a batch is bisected, since the LRS stored none of it;
-* a non-retryable answer (400, 422, any 4xx but 409/429) is bisected: the batch is split in halves
-  until each rejected statement stands alone; the rest is delivered;
-* a retryable answer (5xx, 429, timeout, connection error) stops the batch: everything not yet
-  delivered is returned for a retry, with the LRS's ``Retry-After`` when it sent one;
-* an answer saying the endpoint itself is wrong (a redirect: ``whole_batch`` on the error) rejects
-  the whole batch with reason ``misconfigured``, without bisecting;
+* what an answer means is the delivery policy's (:mod:`.policy`, one table): delivered, split
+  (a refused batch, or a 409 for a batch, is bisected until each refused statement stands alone;
+  the rest is delivered), retry (everything not yet delivered is returned for a retry, with the
+  LRS's ``Retry-After`` when it sent one), or a dead letter: ``rejected`` for a statement on its
+  own, ``misconfigured`` for the whole batch (a redirect: the endpoint itself is wrong, no bisection);
 * a statement the serializer (orjson) refuses (an integer outside -2**63 .. 2**64-1, a string with
   a lone surrogate) is never sent: it is rejected on its own (reason ``unserializable``, the path
   of the value and an excerpt), and the rest of the batch goes on.
 """
 import json
-import random
 from dataclasses import dataclass, field
 
 import orjson
 
-from openedx_xapi_router.lrs.client import LrsError
+from openedx_xapi_router.delivery import policy
+from openedx_xapi_router.delivery.policy import Action, Answer
+# Re-exported: delivery/circuit.py (and tests) import it from here.
+from openedx_xapi_router.delivery.policy import backoff_seconds  # noqa: F401  # pylint: disable=unused-import
+from openedx_xapi_router.lrs.errors import LrsError
 
 #: The reasons a :class:`Rejection` carries (the dead letter's ``reason``).
-REJECTED = "rejected"
+REJECTED = policy.REASON_REJECTED
 UNSERIALIZABLE = "unserializable"
-MISCONFIGURED = "misconfigured"
+MISCONFIGURED = policy.REASON_MISCONFIGURED
 EXCERPT_LENGTH = 300
 
 
@@ -161,13 +161,19 @@ def split_unserializable(items):
     return kept, refused
 
 
+def _answer_of_response(response):
+    """The :class:`~.policy.Answer` of what ``post`` returned (a status; a test double may return None)."""
+    return Answer(getattr(response, "status_code", None) or 200)
+
+
 def deliver_batch(post, items):
     """
     Send ``items`` (a list of :class:`Item`) with ``post(list_of_statement_dicts)``.
 
-    ``post`` returns normally for delivered (2xx, 409) and raises :class:`LrsError` otherwise. The
-    batch is de-duplicated first; a rejected batch is bisected to find the statements the LRS
-    refuses; a retryable failure returns every item not yet delivered in ``retry``.
+    ``post`` returns normally for delivered (2xx, 409) and raises :class:`LrsError` otherwise; what
+    each answer means for the batch is the policy's (:func:`~.policy.classify`). The batch is
+    de-duplicated first; a refused batch is bisected to find the statements the LRS refuses; a
+    retryable failure returns every item not yet delivered in ``retry``.
     """
     items, refused = split_unserializable(items)
     items, duplicates = dedupe(items)
@@ -180,43 +186,30 @@ def deliver_batch(post, items):
             response = post([item.statement for item in chunk])
         except LrsError as error:
             result.last_status = error.status_code
-            if error.retryable:
+            decision = policy.classify(error.answer, len(chunk))
+            if decision.action is Action.RETRY:
                 result.retry = chunk + [item for rest in pending for item in rest]
                 result.retry_error = error
                 return result
-            if getattr(error, "whole_batch", False):  # the endpoint itself is wrong (a redirect): no bisection
+            if decision.reason == MISCONFIGURED:  # the endpoint itself is wrong (a redirect): no bisection
                 result.rejected += [Rejection(item, error.status_code, error.body_excerpt, MISCONFIGURED)
                                     for item in chunk + [item for rest in pending for item in rest]]
                 return result
-            if len(chunk) == 1:
-                result.rejected.append(Rejection(chunk[0], error.status_code, error.body_excerpt))
-            else:
-                middle = len(chunk) // 2
-                pending[0:0] = [chunk[:middle], chunk[middle:]]
-            continue
-        result.last_status = getattr(response, "status_code", None)
-        if result.last_status == 409 and len(chunk) > 1:
-            # One statement of the batch is already held with other content, and the LRS stored
-            # none of the batch (the xAPI spec allows it; Ralph does it): split it like a rejected
-            # batch until each 409 stands alone, so the batch's new statements are still sent.
+            if decision.action is Action.DEAD_LETTER:  # refused (the policy splits a batch down to one statement)
+                result.rejected += [Rejection(item, error.status_code, error.body_excerpt) for item in chunk]
+                continue
+        else:
+            result.last_status = getattr(response, "status_code", None)
+            decision = policy.classify(_answer_of_response(response), len(chunk))
+        if decision.action is Action.SPLIT:
+            # A refused batch, or a 409 for a batch (one statement of it is already held with other
+            # content, and the LRS stored none of it; the xAPI spec allows it, Ralph does it): split
+            # it until each refused statement stands alone, so the others are still sent.
             middle = len(chunk) // 2
             pending[0:0] = [chunk[:middle], chunk[middle:]]
-            continue
-        result.delivered.extend(chunk)
+        else:
+            result.delivered.extend(chunk)
     return result
-
-
-def backoff_seconds(attempt, retry_after=None, base=2.0, cap=600.0, rng=random.random):
-    """
-    Seconds to wait before retry number ``attempt`` (1 for the first retry): exponential
-    (``base * 2**(attempt-1)``, at most ``cap``) with full jitter in its upper half, and never less
-    than the LRS's ``Retry-After``.
-    """
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    delay = ceiling / 2 + rng() * ceiling / 2
-    if retry_after is not None:
-        delay = max(delay, float(retry_after))
-    return min(delay, max(cap, float(retry_after or 0)))
 
 
 def chunks(items, size):

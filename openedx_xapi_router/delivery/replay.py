@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from openedx_xapi_router.delivery import service
+from openedx_xapi_router.delivery import policy, service
 from openedx_xapi_router.delivery.core import Item, chunks
 from openedx_xapi_router.models import DeadLetter
 
@@ -50,6 +50,17 @@ class ReplaySummary:
                     f"({self.skipped_locked} held by another replay)")
         return (f"{self.selected} selected, {self.delivered} delivered, {self.still_failing} still failing, "
                 f"{self.skipped_locked} skipped (held by another replay)")
+
+
+#: Replay is synchronous (a command, a task): the policy's schedule for it waits ``retry_wait``
+#: seconds, doubling, never longer than this (a longer ``Retry-After`` is cut to it).
+REPLAY_WAIT_MAX = 30.0
+
+
+def replay_schedule(retries, retry_wait):
+    """The delivery policy's :class:`~.policy.RetrySchedule` for a replay: exact, short waits."""
+    return policy.RetrySchedule(retry_limit=retries, backoff_base=retry_wait, backoff_max=REPLAY_WAIT_MAX,
+                                retry_after_max=REPLAY_WAIT_MAX, jitter=False)
 
 
 #: A ``replaying`` row claimed longer ago than this is taken over by the next replay (its replay died).
@@ -92,9 +103,10 @@ def replay_dead_letters(queryset, batch_size=None, dry_run=False, retries=2, ret
     """
     Re-send the pending dead letters of ``queryset`` synchronously; mark the delivered ones
     ``replayed`` and update attempts, last failure and reason of the others (back to ``pending``).
-    A chunk the LRS fails retryably (5xx, 429, no answer) is tried ``retries`` more times,
-    ``retry_wait`` seconds apart (doubling, at least the LRS's ``Retry-After`` up to 30 s), before
-    it counts as still failing. Returns a :class:`ReplaySummary`.
+    A chunk the LRS fails retryably (5xx, 429, no answer) is tried ``retries`` more times, as the
+    delivery policy schedules it (:func:`replay_schedule`: ``retry_wait`` seconds, doubling, at least
+    the LRS's ``Retry-After``, never more than ``REPLAY_WAIT_MAX``), before it counts as still failing.
+    Returns a :class:`ReplaySummary`.
     """
     summary = ReplaySummary(dry_run=dry_run)
     if dry_run:
@@ -111,7 +123,7 @@ def replay_dead_letters(queryset, batch_size=None, dry_run=False, retries=2, ret
         for row in rows:
             by_endpoint.setdefault(row.endpoint_id, []).append(row)
         for endpoint_rows in by_endpoint.values():
-            delivered, failing = _replay_endpoint(endpoint_rows, batch_size, retries, retry_wait)
+            delivered, failing = _replay_endpoint(endpoint_rows, batch_size, replay_schedule(retries, retry_wait))
             summary.delivered += delivered
             summary.still_failing += failing
     finally:
@@ -123,15 +135,16 @@ def replay_dead_letters(queryset, batch_size=None, dry_run=False, retries=2, ret
     return summary
 
 
-def _deliver_with_retries(endpoint, chunk, retries, retry_wait):
+def _deliver_with_retries(endpoint, chunk, schedule):
     result = service.deliver_now(endpoint, chunk, attempts=1)
     delivered = list(result.delivered)
-    wait = retry_wait
-    for _ in range(retries):
+    for attempt in range(1, schedule.retry_limit + 2):  # the policy says dead letter at retry_limit + 1
         if not result.retry:
             break
-        time.sleep(min(30.0, max(wait, getattr(result.retry_error, "retry_after", None) or 0)))
-        wait *= 2
+        decision = policy.after_retryable(attempt, result.retry_error.retry_after, schedule)
+        if decision.action is not policy.Action.RETRY:
+            break
+        time.sleep(decision.delay)
         retry_error = result.retry_error
         result = service.deliver_now(endpoint, result.retry, attempts=1)
         delivered += result.delivered
@@ -140,7 +153,7 @@ def _deliver_with_retries(endpoint, chunk, retries, retry_wait):
     return result
 
 
-def _replay_endpoint(rows, batch_size, retries, retry_wait):
+def _replay_endpoint(rows, batch_size, schedule):
     endpoint = rows[0].endpoint
     if not endpoint.enabled:
         return 0, len(rows)
@@ -154,7 +167,7 @@ def _replay_endpoint(rows, batch_size, retries, retry_wait):
             service.dead_letter_unusable(endpoint, chunk, error)
             log.warning("xapi_router: replay to endpoint %s stopped: %s", endpoint.pk, error)
             break
-        result = _deliver_with_retries(endpoint, chunk, retries, retry_wait)
+        result = _deliver_with_retries(endpoint, chunk, schedule)
         delivered_ids = {item.statement_id for item in result.delivered}
         # Recorded at once, chunk by chunk (autocommit: no lock outlives the update). deliver_now
         # already dead-lettered the rejected rows again (attempts, reason, detail; state pending).

@@ -12,29 +12,29 @@ import random
 import time
 import traceback
 
-from django.conf import settings
 from django.db import DatabaseError
 
-from openedx_xapi_router.delivery import circuit, store
+from openedx_xapi_router.delivery import circuit, policy, store
 from openedx_xapi_router.delivery.client import RetryableLrsError, client_for
-from openedx_xapi_router.delivery.core import MISCONFIGURED, Item, backoff_seconds, chunks, deliver_batch
+from openedx_xapi_router.delivery.core import MISCONFIGURED, Item, chunks, deliver_batch
+# delivery_queue and DEFAULT_QUEUE: public here too (sending.py, status.py, admin.py import them):
+from openedx_xapi_router.delivery.enqueue import (  # noqa: F401  # pylint: disable=unused-import
+    DEFAULT_QUEUE,
+    delivery_queue,
+    publish_retry,
+    retry_schedule,
+)
 from openedx_xapi_router.delivery.monitoring import set_attribute
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
 
 log = logging.getLogger(__name__)
 
-DEFAULT_QUEUE = "edx.lms.core.xapi_router"
 #: Seconds between two writes of an endpoint's ``last_success_at`` by one process.
 SUCCESS_WRITE_INTERVAL = 5.0
 _SUCCESS_WRITTEN = {}
 #: Characters of a traceback kept as an ``internal_error`` dead letter's detail.
 DETAIL_TAIL = 480
 
-
-
-def delivery_queue():
-    """The Celery queue of the delivery tasks (``XAPI_ROUTER_CELERY_QUEUE``)."""
-    return getattr(settings, "XAPI_ROUTER_CELERY_QUEUE", None) or DEFAULT_QUEUE
 
 
 def item_to_json(item):
@@ -109,32 +109,35 @@ def deliver_now(endpoint, items, attempts=1):
     return merged
 
 
+def after_failure(endpoint, attempt, error):
+    """The policy's decision after try ``attempt`` to ``endpoint`` failed retryably with ``error``."""
+    return policy.after_retryable(attempt, getattr(error, "retry_after", None), retry_schedule(endpoint.retry_limit))
+
+
+def dead_letter_exhausted(endpoint, items, attempt, error):
+    """Dead-letter ``items`` (``retries_exhausted``) after ``attempt`` tries ended in ``error``."""
+    status = getattr(error, "status_code", None)
+    store.dead_letter(endpoint.pk, items, DeadLetter.REASON_RETRIES_EXHAUSTED, status, str(error or ""),
+                      attempts=attempt)
+    store.count_hour(endpoint.pk, failed=len(items))
+    log.warning("xapi_router: endpoint %s: %d statements dead-lettered after %d attempts: %s",
+                endpoint.pk, len(items), attempt, error)
+
+
 def schedule_retry(endpoint, items, attempt, error, not_before=0.0, delay=None):
     """
-    Retry ``items`` later (retry number ``attempt``: after the back-off, at least ``not_before``
-    seconds from now, or exactly ``delay`` seconds), or dead-letter them (``retries_exhausted``)
-    when the endpoint's ``retry_limit`` is used up.
+    After try number ``attempt`` failed retryably with ``error``: the policy's decision
+    (:func:`~.policy.after_retryable`): a ``retry_statements`` message after the back-off (at least
+    ``not_before`` seconds from now, or exactly ``delay`` seconds), or dead letters
+    (``retries_exhausted``) when the endpoint's ``retry_limit`` is used up.
     """
-    if attempt > endpoint.retry_limit:
-        status = getattr(error, "status_code", None)
-        store.dead_letter(endpoint.pk, items, DeadLetter.REASON_RETRIES_EXHAUSTED, status, str(error or ""),
-                          attempts=attempt)
-        store.count_hour(endpoint.pk, failed=len(items))
-        log.warning("xapi_router: endpoint %s: %d statements dead-lettered after %d attempts: %s",
-                    endpoint.pk, len(items), attempt, error)
+    decision = after_failure(endpoint, attempt, error)
+    if decision.action is policy.Action.DEAD_LETTER:
+        dead_letter_exhausted(endpoint, items, attempt, error)
         return
     if delay is None:
-        delay = backoff_seconds(
-            attempt, getattr(error, "retry_after", None),
-            base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
-            cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
-        )
-        delay = max(delay, not_before + random.uniform(0, 0.5))  # spread over the half-open moment
-    from openedx_xapi_router.delivery.tasks import retry_statements  # pylint: disable=import-outside-toplevel
-
-    retry_statements.apply_async(
-        args=(endpoint.pk, [item_to_json(item) for item in items], attempt), countdown=delay, queue=delivery_queue(),
-    )
+        delay = max(decision.delay, not_before + random.uniform(0, 0.5))  # spread over the half-open moment
+    publish_retry(endpoint.pk, [item_to_json(item) for item in items], attempt, delay)
 
 
 def count_internal_error(kind, amount=1):

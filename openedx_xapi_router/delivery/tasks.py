@@ -1,5 +1,6 @@
 """
-The Celery tasks of delivery: thin shells around :mod:`openedx_xapi_router.delivery.service`.
+The Celery tasks of delivery: thin shells around :mod:`openedx_xapi_router.delivery.service`
+(which never imports this module: it publishes retries through :mod:`.enqueue`).
 
 * ``openedx_xapi_router.delivery.deliver_statements`` (a :class:`BatchingTask`): one message holds
   one or more tracking events' statements, args ``(events,)`` with each event
@@ -31,18 +32,20 @@ import time
 from celery import Task, shared_task
 from celery.exceptions import Reject, Retry
 from celery.signals import worker_init, worker_ready
-from django.conf import settings
 from django.db import close_old_connections
 
 from openedx_xapi_router.delivery import service
 from openedx_xapi_router.delivery.batching import DONE, REQUEUE, BatchingTask
-from openedx_xapi_router.delivery.core import backoff_seconds
+from openedx_xapi_router.delivery.enqueue import (
+    DELIVER_TASK,
+    REPLAY_TASK,
+    RETRY_TASK,
+    delivery_queue,
+    retry_schedule,
+)
+from openedx_xapi_router.delivery.policy import backoff_seconds
 
 log = logging.getLogger(__name__)
-
-DELIVER_TASK = "openedx_xapi_router.delivery.deliver_statements"
-RETRY_TASK = "openedx_xapi_router.delivery.retry_statements"
-REPLAY_TASK = "openedx_xapi_router.delivery.replay_dead_letters"
 
 #: Seconds a worker waits before putting back a message it could neither process nor re-send.
 REQUEUE_PAUSE = 1.0
@@ -78,10 +81,8 @@ class DeliveryTask(Task):  # pylint: disable=abstract-method  # a base: each tas
                           self.name, self.request.id, attempt)
             service.count_internal_error("task_retried")
             close_old_connections()
-            delay = backoff_seconds(
-                attempt, None, base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0),
-                cap=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", 600.0),
-            )
+            schedule = retry_schedule(retry_limit=0)  # no limit here: the statements are idempotent
+            delay = backoff_seconds(attempt, None, base=schedule.backoff_base, cap=schedule.backoff_max)
             try:
                 retry = self.retry(exc=error, countdown=delay, max_retries=None, throw=False)
             except Exception:  # pylint: disable=broad-except
@@ -126,7 +127,7 @@ class DeliverStatementsTask(BatchingTask):
         try:
             delay = random.uniform(RESEND_MIN_SECONDS, RESEND_MAX_SECONDS)
             for (events,) in bodies:
-                self.apply_async(args=(events,), countdown=delay, queue=service.delivery_queue())
+                self.apply_async(args=(events,), countdown=delay, queue=delivery_queue())
             return DONE
         except Exception:  # pylint: disable=broad-except
             log.exception("xapi_router: a failed batch of %d messages could not be sent again; they go back to "

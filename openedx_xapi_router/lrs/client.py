@@ -1,155 +1,83 @@
 """
-An HTTP client for an xAPI Learning Record Store (LRS).
+The project's one HTTP client for an xAPI Learning Record Store (LRS).
 
-Building a request is pure (:func:`build_post_statements`, :func:`build_get_statement`,
-:func:`build_about`: URL, headers and body bytes, no network), so it can be unit-tested.
-:class:`LrsClient` is the thin transport around it: one pooled ``requests.Session``, the timeout,
-the auth, a User-Agent with our version, and one :meth:`LrsClient.classify` hook deciding what a
-response means for delivery:
+Building a request and reading an answer are pure (:mod:`openedx_xapi_router.lrs.messages`); what
+an answer means is the delivery policy's (:func:`openedx_xapi_router.delivery.policy.classify`).
+:class:`LrsClient` is the thin transport between them: one pooled ``requests.Session``, the auth,
+a User-Agent with our version, and
 
-* ``ok``: 2xx;
-* ``duplicate``: 409, the LRS already has a statement with that id (delivery is done);
-* ``rejected``: any other 4xx, retrying the same request can never succeed (dead-letter it);
-* ``retryable``: 5xx, 429, connection errors and timeouts.
+* one deadline per request, ``timeout`` seconds for connect, send and the whole answer (an answer
+  trickled a byte at a time fails at the deadline, not ``timeout`` per read);
+* redirects never followed by ``requests`` (which re-sends a POST after 301/302/303 as a GET): the
+  policy follows a 307/308 to the same origin with the same request; any other redirect is a
+  :class:`MisconfiguredEndpointError` naming the new location (credentials never go elsewhere);
+* a statements POST counts as delivered only when the LRS confirms it (the list of the ids it
+  stored, :func:`~openedx_xapi_router.lrs.messages.unconfirmed`); a 200 that does not is retryable;
+* a retryable error carries the LRS's ``Retry-After`` (:attr:`LrsError.retry_after`).
 
 Credentials never appear in a repr, a log line or an error message: an error's body excerpt is
 redacted (:func:`~openedx_xapi_router.redaction.redact`) of the client's own credentials and of
 ``Authorization``-like headers an LRS echoes, before it is cut.
 """
-import enum
 import logging
-from dataclasses import dataclass, field
-from urllib.parse import urlencode, urljoin, urlsplit
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
-import orjson
 import requests
+import urllib3
 
-from openedx_xapi_router import __version__
+from openedx_xapi_router.delivery import policy
+from openedx_xapi_router.delivery.policy import Action, Answer
+# The client's public names, re-exported:
+from openedx_xapi_router.lrs.errors import (  # noqa: F401  # pylint: disable=unused-import
+    LrsError,
+    LrsResponse,
+    MisconfiguredEndpointError,
+    Outcome,
+    RetryableLrsError,
+    error_for,
+)
+# The client's public names, re-exported:
+from openedx_xapi_router.lrs.messages import (  # noqa: F401  # pylint: disable=unused-import
+    BODY_EXCERPT_LENGTH,
+    USER_AGENT,
+    LrsRequest,
+    about_url,
+    base_headers,
+    build_about,
+    build_get_statement,
+    build_get_statements,
+    build_post_statements,
+    excerpt,
+    parse_retry_after,
+    unconfirmed,
+    url_origin,
+)
 from openedx_xapi_router.redaction import Credentials, redact
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"openedx-xapi-router/{__version__} python-requests/{requests.__version__}"
-BODY_EXCERPT_LENGTH = 500
 #: How much of an error answer is redacted before it is cut to ``BODY_EXCERPT_LENGTH``: far more than
 #: is kept, so no secret cut in two can end up in the excerpt, and a huge answer costs little.
 REDACT_WINDOW = 16 * 1024
+READ_SIZE = 65536
 
 
-class Outcome(enum.Enum):
-    """What an LRS response means for delivery."""
-
-    OK = "ok"
-    DUPLICATE = "duplicate"
-    REJECTED = "rejected"
-    RETRYABLE = "retryable"
-
-
-class LrsError(Exception):
-    """
-    An LRS request that did not succeed.
-
-    Attributes:
-        status_code: the HTTP status, or None when no response came (connection error, timeout).
-        body_excerpt: the start of the response body (or the transport error's kind), for humans.
-        retryable: True when the same request may succeed later (5xx, 429, no response).
-    """
-
-    def __init__(self, status_code, body_excerpt, retryable):
-        super().__init__(status_code, body_excerpt, retryable)
-        self.status_code = status_code
-        self.body_excerpt = body_excerpt
-        self.retryable = retryable
-
-    def __str__(self):
-        status = "no response" if self.status_code is None else f"HTTP {self.status_code}"
-        kind = "retryable" if self.retryable else "rejected"
-        return f"LRS request failed ({status}, {kind}): {self.body_excerpt}"
+def _socket_of(response):
+    """The socket under a streamed ``requests`` response, or None."""
+    connection = getattr(response.raw, "connection", None)
+    return getattr(connection, "sock", None)
 
 
 @dataclass(frozen=True)
-class LrsRequest:
-    """One HTTP request to an LRS, built without touching the network."""
+class _Exchange:
+    """One request's answer: what the policy reads, the HTTP status seen, the body, or why none."""
 
-    method: str
-    url: str
-    headers: dict = field(default_factory=dict)
-    body: bytes | None = None
-
-
-@dataclass(frozen=True)
-class LrsResponse:
-    """A successful (``ok`` or ``duplicate``) LRS response."""
-
-    status_code: int
-    outcome: Outcome
-    body: bytes
-
-    def json(self):
-        """The body parsed as JSON, or None when it is empty."""
-        return orjson.loads(self.body) if self.body else None
-
-
-def base_headers(xapi_version):
-    """The headers every xAPI request carries."""
-    return {
-        "X-Experience-API-Version": xapi_version,
-        "User-Agent": USER_AGENT,
-        "Accept": "application/json",
-    }
-
-
-def build_post_statements(statements_url, statements, xapi_version="1.0.3"):
-    """
-    The request that POSTs a batch of statements (a list of dicts) to ``statements_url``.
-    """
-    headers = base_headers(xapi_version)
-    headers["Content-Type"] = "application/json"
-    return LrsRequest("POST", statements_url, headers, orjson.dumps(list(statements)))
-
-
-def build_get_statement(statements_url, statement_id, xapi_version="1.0.3"):
-    """The request that reads one statement back by its id."""
-    url = f"{statements_url}?{urlencode({'statementId': statement_id})}"
-    return LrsRequest("GET", url, base_headers(xapi_version))
-
-
-def build_get_statements(statements_url, params=None, xapi_version="1.0.3"):
-    """The request that reads a page of statements matching ``params`` (``limit``, ``since``...)."""
-    url = f"{statements_url}?{urlencode(params)}" if params else statements_url
-    return LrsRequest("GET", url, base_headers(xapi_version))
-
-
-def build_about(statements_url, xapi_version="1.0.3"):
-    """The request for the LRS's ``about`` resource, a sibling of ``statements``."""
-    return LrsRequest("GET", urljoin(statements_url.rstrip("/") + "/", "../about"), base_headers(xapi_version))
-
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def url_origin(url):
-    """
-    The origin of ``url``, ``scheme://host:port`` with the default port spelled out
-    (``https://LRS.example.org/x`` -> ``https://lrs.example.org:443``), or "" when it has none.
-    Credentials are only ever sent to the origin they were entered for.
-    """
-    try:
-        parts = urlsplit(str(url or ""))
-        port = parts.port
-    except ValueError:
-        return ""
-    scheme, host = parts.scheme.lower(), parts.hostname or ""
-    if not scheme or not host:
-        return ""
-    host = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{host}:{port or DEFAULT_PORTS.get(scheme, '')}"
-
-
-def excerpt(body, length=BODY_EXCERPT_LENGTH):
-    """The start of a response body as text, for error messages."""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body)
-    return text if len(text) <= length else text[:length] + "..."
+    answer: Answer
+    status_code: int | None = None
+    body: bytes = b""
+    failure_text: str = ""
 
 
 class LrsClient:
@@ -160,7 +88,7 @@ class LrsClient:
         statements_url: the LRS's statements URL, e.g. ``https://lrs.example.org/xAPI/statements``.
             Credentials belong in ``auth``, never in the URL.
         auth: ``(username, password)`` for HTTP Basic, or any ``requests`` auth object.
-        timeout: seconds to wait for the LRS (connect and read).
+        timeout: seconds for one whole request (connect, send and the whole answer).
         xapi_version: the ``X-Experience-API-Version`` header sent.
         allow_insecure_http: allow a plain ``http://`` URL (development, tests).
     """
@@ -183,7 +111,7 @@ class LrsClient:
         self._session.auth = auth
 
     def __repr__(self):
-        return f"<LrsClient {self.statements_url}>"
+        return f"<{type(self).__name__} {self.statements_url}>"
 
     def answer_excerpt(self, body):
         """The start of an LRS answer's ``body``, redacted of this client's credentials (then cut)."""
@@ -201,10 +129,11 @@ class LrsClient:
 
     def post_statements(self, statements):
         """
-        POST a batch of statement dicts. Returns an ``ok`` or ``duplicate`` :class:`LrsResponse`;
-        raises :class:`LrsError` for a rejected or retryable request.
+        POST a batch of statement dicts. Returns an ``ok`` or ``duplicate`` :class:`LrsResponse`
+        once the LRS confirmed it; raises :class:`LrsError` for a rejected or retryable request.
         """
-        return self.send(build_post_statements(self.statements_url, statements, self.xapi_version))
+        posted_ids = [statement.get("id") for statement in statements]
+        return self.send(build_post_statements(self.statements_url, statements, self.xapi_version), posted_ids)
 
     def get_statement(self, statement_id):
         """
@@ -220,10 +149,6 @@ class LrsClient:
                 raise LrsError(404, f"statement {statement_id} not found", retryable=False)
             return found[0]
         return body
-
-    def about(self):
-        """The LRS's ``about`` resource (its supported xAPI versions), as a dict."""
-        return self.send(build_about(self.statements_url, self.xapi_version)).json()
 
     def iter_statements(self, params=None, page_limit=100, max_pages=10_000):
         """
@@ -247,36 +172,86 @@ class LrsClient:
             request = LrsRequest("GET", more_url, base_headers(self.xapi_version))
         raise LrsError(None, f"more than {max_pages} pages of statements", retryable=False)
 
-    def send(self, request):
+    def send(self, request, posted_ids=None):
         """
-        Send one :class:`LrsRequest` and classify the answer. Returns an :class:`LrsResponse` for
-        ``ok``/``duplicate``; raises :class:`LrsError` otherwise.
+        Send one :class:`LrsRequest` (a statements POST of ``posted_ids``, which the answer must
+        confirm) before the deadline, following what the policy follows. Returns an
+        :class:`LrsResponse` when the policy finds it delivered; raises :class:`LrsError` otherwise.
         """
+        deadline = time.monotonic() + self.timeout
+        url = request.url
+        decision = exchange = None
+        for redirects in range(policy.MAX_REDIRECTS + 1):  # the policy stops following at MAX_REDIRECTS
+            exchange = self._exchange(request, url, deadline, posted_ids)
+            decision = policy.classify(exchange.answer, redirects=redirects)
+            if decision.action is not Action.FOLLOW:
+                break
+            url = decision.location
+        status = exchange.status_code
+        log.debug("LRS %s %s -> %s (%s)", request.method, url, status, decision.action.value)
+        if decision.action is Action.DELIVERED:
+            return LrsResponse(status, Outcome.DUPLICATE if status == 409 else Outcome.OK, exchange.body)
+        if exchange.failure_text:
+            text = exchange.failure_text
+        elif decision.reason == policy.REASON_MISCONFIGURED:
+            text = f"{request.method} {url}: {decision.detail}"
+        elif exchange.answer.unconfirmed:
+            text = f"delivery not confirmed: {exchange.answer.unconfirmed}: {self.answer_excerpt(exchange.body)[:200]}"
+        else:
+            text = self.answer_excerpt(exchange.body)
+        raise error_for(exchange.answer, decision, status, text)
+
+    def _exchange(self, request, url, deadline, posted_ids):
+        """One request and its whole answer before ``deadline``, as an :class:`_Exchange`."""
+        remaining = deadline - time.monotonic()
         try:
             response = self._session.request(
-                request.method, request.url, headers=request.headers, data=request.body, timeout=self.timeout
+                request.method, url, headers=request.headers, data=request.body, timeout=(remaining, remaining),
+                allow_redirects=False, stream=True,
             )
         except requests.Timeout as error:
-            raise LrsError(None, f"timed out after {self.timeout}s ({type(error).__name__})", retryable=True) from None
-        except requests.ConnectionError as error:
-            raise LrsError(None, f"connection failed ({type(error).__name__})", retryable=True) from None
-        outcome = self.classify(response)
-        log.debug("LRS %s %s -> %s (%s)", request.method, request.url, response.status_code, outcome.value)
-        if outcome in (Outcome.OK, Outcome.DUPLICATE):
-            return LrsResponse(response.status_code, outcome, response.content)
-        raise LrsError(response.status_code, self.answer_excerpt(response.content),
-                       retryable=outcome is Outcome.RETRYABLE)
-
-    def classify(self, response):
-        """
-        What ``response`` means for delivery: the one hook a subclass overrides for an LRS that
-        answers unusually.
-        """
+            return _Exchange(Answer(failure=policy.FAILURE_TIMEOUT),
+                             failure_text=f"timed out after {self.timeout}s ({type(error).__name__})")
+        except requests.RequestException as error:
+            return _Exchange(Answer(failure=policy.FAILURE_CONNECTION),
+                             failure_text=f"connection failed ({type(error).__name__})")
+        try:
+            body, failure, text = self._read_body(response, deadline)
+        except BaseException:
+            response.close()  # the connection is not reused
+            raise
         status = response.status_code
-        if 200 <= status < 300:
-            return Outcome.OK
-        if status == 409:
-            return Outcome.DUPLICATE
-        if status == 429 or status >= 500:
-            return Outcome.RETRYABLE
-        return Outcome.REJECTED
+        if failure:
+            response.close()  # a broken or late answer: the connection is not reused
+            return _Exchange(Answer(failure=failure), status, failure_text=text)
+        response.raw.release_conn()  # the whole answer was read: the connection goes back to the pool
+        location = urljoin(url, response.headers.get("Location") or "") if 300 <= status < 400 else ""
+        return _Exchange(Answer(
+            status,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            location=location if response.headers.get("Location") else "",
+            same_origin=bool(location) and url_origin(location) == url_origin(url),
+            unconfirmed=unconfirmed(body, posted_ids) if posted_ids is not None and status == 200 else None,
+        ), status, body)
+
+    def _read_body(self, response, deadline):
+        """``(body, failure kind or None, failure text)``: the whole answer, or why not."""
+        sock = _socket_of(response)
+        parts = []
+        for _ in range(1 << 20):  # at most 64 GiB at READ_SIZE: a bound, never reached before the deadline
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return b"", policy.FAILURE_TIMEOUT, (f"the answer took longer than {self.timeout}s "
+                                                     "(deadline for the whole request)")
+            try:
+                if sock is not None:
+                    sock.settimeout(remaining)
+                part = response.raw.read1(READ_SIZE)
+            except (OSError, requests.RequestException, urllib3.exceptions.HTTPError) as error:
+                slow = isinstance(error, (TimeoutError, urllib3.exceptions.TimeoutError))
+                return (b"", policy.FAILURE_TIMEOUT if slow else policy.FAILURE_BROKEN,
+                        f"the answer broke off ({type(error).__name__})")
+            if not part:
+                return b"".join(parts), None, ""
+            parts.append(part)
+        return b"", policy.FAILURE_BROKEN, "the answer did not end"

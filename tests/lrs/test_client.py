@@ -1,6 +1,11 @@
 """
-The LRS client without a network: pure request building, classification, secrets kept out.
+The LRS client without a network: pure request building, what the client makes of each answer (the
+delivery policy's table, through the client), secrets kept out.
+
+The fake session answers as a streamed ``requests`` response does (the client reads
+``response.raw.read1`` until the deadline, then ``release_conn``), urllib3 2.x's ``HTTPResponse``.
 """
+import io
 import logging
 
 import orjson
@@ -11,6 +16,7 @@ from openedx_xapi_router import __version__
 from openedx_xapi_router.lrs.client import (
     LrsClient,
     LrsError,
+    MisconfiguredEndpointError,
     Outcome,
     build_about,
     build_get_statement,
@@ -21,10 +27,25 @@ URL = "https://lrs.example.org/xAPI/statements"
 SECRET = "s3cret-password-value"
 
 
+class FakeRaw(io.BytesIO):
+    """A streamed body: ``read1`` as urllib3's ``HTTPResponse`` offers it, and its connection calls."""
+
+    connection = None
+    released = False
+
+    def release_conn(self):
+        self.released = True
+
+
 class FakeResponse:
-    def __init__(self, status_code, content=b""):
+    def __init__(self, status_code, content=b"", headers=None):
         self.status_code = status_code
-        self.content = content
+        self.raw = FakeRaw(content)
+        self.headers = requests.structures.CaseInsensitiveDict(headers or {})
+        self.closed = False
+
+    def close(self):
+        self.closed = True
 
 
 class RecordingSession(requests.Session):
@@ -68,14 +89,20 @@ def test_build_get_statement_and_about_urls():
 
 
 @pytest.mark.parametrize(
-    "status, outcome",
-    [(200, Outcome.OK), (204, Outcome.OK), (409, Outcome.DUPLICATE), (400, Outcome.REJECTED),
-     (401, Outcome.REJECTED), (403, Outcome.REJECTED), (404, Outcome.REJECTED), (413, Outcome.REJECTED),
-     (429, Outcome.RETRYABLE), (500, Outcome.RETRYABLE), (502, Outcome.RETRYABLE), (503, Outcome.RETRYABLE)],
+    "status, body, outcome",
+    [(200, b'["1"]', Outcome.OK), (204, b"", Outcome.OK), (409, b"", Outcome.DUPLICATE), (400, b"", None),
+     (401, b"", None), (403, b"", None), (404, b"", None), (413, b"", None), (429, b"", True), (500, b"", True),
+     (502, b"", True), (503, b"", True), (200, b'["1', True), (200, b"<html>OK</html>", True)],
 )
-def test_classify(status, outcome):
-    client = LrsClient(URL, ("user", SECRET))
-    assert client.classify(FakeResponse(status)) is outcome
+def test_what_a_post_of_one_statement_comes_to(status, body, outcome):
+    """An Outcome for a delivery; otherwise the error's ``retryable`` (True) or a refusal (None)."""
+    client, _ = client_with([FakeResponse(status, body)])
+    if isinstance(outcome, Outcome):
+        assert client.post_statements([{"id": "1"}]).outcome is outcome
+        return
+    with pytest.raises(LrsError) as caught:
+        client.post_statements([{"id": "1"}])
+    assert (caught.value.status_code, caught.value.retryable) == (status, bool(outcome))
 
 
 def test_post_ok_sends_the_built_request():
@@ -83,7 +110,37 @@ def test_post_ok_sends_the_built_request():
     response = client.post_statements([{"id": "1"}])
     assert response.outcome is Outcome.OK and response.json() == ["1"]
     method, url, kwargs = session.calls[0]
-    assert (method, url, kwargs["data"], kwargs["timeout"]) == ("POST", URL, b'[{"id":"1"}]', 3)
+    assert (method, url, kwargs["data"], kwargs["allow_redirects"], kwargs["stream"]) == (
+        "POST", URL, b'[{"id":"1"}]', False, True)
+    connect, read = kwargs["timeout"]  # what is left of the one 3 s deadline
+    assert 2.5 < connect == read <= 3
+
+
+def test_a_same_origin_307_is_followed_with_the_same_post_and_a_301_is_not():
+    client, session = client_with([FakeResponse(307, headers={"Location": "/v2/statements"}),
+                                   FakeResponse(200, b'["1"]')])
+    assert client.post_statements([{"id": "1"}]).outcome is Outcome.OK
+    assert [(method, url, kwargs["data"]) for method, url, kwargs in session.calls] == [
+        ("POST", URL, b'[{"id":"1"}]'), ("POST", "https://lrs.example.org/v2/statements", b'[{"id":"1"}]')]
+    client, session = client_with([FakeResponse(301, headers={"Location": "/v2/statements"})])
+    with pytest.raises(MisconfiguredEndpointError) as caught:
+        client.post_statements([{"id": "1"}])
+    assert len(session.calls) == 1 and caught.value.whole_batch and not caught.value.retryable
+    assert "https://lrs.example.org/v2/statements" in str(caught.value)
+
+
+def test_four_same_origin_redirects_are_a_misconfiguration():
+    client, session = client_with([FakeResponse(308, headers={"Location": f"/x{n}"}) for n in range(4)])
+    with pytest.raises(MisconfiguredEndpointError, match="more than 3 redirects"):
+        client.post_statements([{"id": "1"}])
+    assert len(session.calls) == 4
+
+
+def test_retry_after_reaches_the_error():
+    client, _ = client_with([FakeResponse(429, b"slow down", headers={"Retry-After": "17"})])
+    with pytest.raises(LrsError) as caught:
+        client.post_statements([{"id": "1"}])
+    assert (caught.value.retryable, caught.value.retry_after, caught.value.slow) == (True, 17.0, False)
 
 
 def test_duplicate_is_not_an_error():
@@ -108,6 +165,7 @@ def test_transport_failures_are_retryable(error):
     with pytest.raises(LrsError) as caught:
         client.post_statements([{"id": "1"}])
     assert caught.value.status_code is None and caught.value.retryable
+    assert caught.value.slow is isinstance(error, requests.Timeout)
     assert "no response" in str(caught.value)
 
 

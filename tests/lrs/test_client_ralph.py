@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from openedx_xapi_router.lrs.client import LrsClient, LrsError, Outcome
+from openedx_xapi_router.lrs.client import LrsClient, LrsError, Outcome, build_about
 
 
 def make_statement(verb="launched"):
@@ -85,7 +85,7 @@ def test_wrong_password_is_rejected_401(ralph_lrs):
 def test_ralph_has_no_about_resource(lrs_client):
     """Ralph 5.1 does not serve xAPI's ``about`` resource: the client reports a plain 404."""
     with pytest.raises(LrsError) as caught:
-        lrs_client.about()
+        lrs_client.send(build_about(lrs_client.statements_url))
     assert (caught.value.status_code, caught.value.retryable) == (404, False)
 
 
