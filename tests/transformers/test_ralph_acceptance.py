@@ -19,8 +19,10 @@ from openedx_xapi_router.core.errors import XapiRouterError
 from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.core.reader import parse_line, read_lines
 from openedx_xapi_router.lrs.client import Outcome
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
 from tests.transformers import samples
+
+registry = default_registry()
 
 #: Names the generator never writes and no sample carries: their transformers are tested on hand-made
 #: events in their own unit tests. Listed so that a name silently missing here fails the test.
