@@ -82,8 +82,8 @@ def _check_declaration(transformer_class):
     family = getattr(transformer_class, "family", None)
     if not isinstance(family, str) or not family:
         raise ConfigurationError(f"{name}.family must be a non-empty string (the transformer's family), got {family!r}")
-    for flag in ("erb", "opt_in"):
-        value = getattr(transformer_class, flag, None)
+    for flag, default in (("erb", None), ("opt_in", False)):
+        value = getattr(transformer_class, flag, default)
         if not isinstance(value, bool):
             raise ConfigurationError(f"{name}.{flag} must be True or False, got {value!r}")
     output_format = getattr(transformer_class, "output_format", None)
@@ -173,7 +173,7 @@ class TransformerRegistry:
         the event is unsupported unless pinned.
         """
         versions = self._by_key[key]
-        defaults = [number for number, cls in versions.items() if not cls.opt_in]
+        defaults = [number for number, cls in versions.items() if not getattr(cls, "opt_in", False)]
         if defaults:
             self._newest[key] = versions[max(defaults)]
         else:

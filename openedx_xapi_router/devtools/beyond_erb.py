@@ -10,13 +10,12 @@ versions, sent by default or not). The file is never edited by hand:
 ``tests/contracts/test_generated_docs.py`` fails when it differs from what the registry declares,
 and when the hand-written mapping of ``docs/beyond_erb.rst`` leaves out a name or lists one too many.
 """
-import argparse
 import sys
 from pathlib import Path
 
 from openedx_xapi_router.core.event_names import default_event_names
 from openedx_xapi_router.core.registry import XAPI, default_registry
-from openedx_xapi_router.devtools.generated import check_or_write
+from openedx_xapi_router.devtools.generated import generator_main
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "_generated" / "beyond_erb_events.rst"
 
@@ -55,12 +54,8 @@ def render(registry):
 
 def main(argv=None):
     """Write (or ``--check``) ``docs/_generated/beyond_erb_events.rst``; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when the committed file is stale")
-    args = parser.parse_args(argv)
-    return check_or_write(DOC_PATH, render(default_registry()), "openedx_xapi_router.devtools.beyond_erb",
-                          args.check)
-
+    return generator_main(argv, "openedx_xapi_router.devtools.beyond_erb", __doc__, DOC_PATH,
+                          lambda: render(default_registry()))
 
 if __name__ == "__main__":
     sys.exit(main())

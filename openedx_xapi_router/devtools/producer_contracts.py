@@ -7,13 +7,12 @@ Generate ``docs/producer_contracts.rst`` from the transformers' ``contract`` dec
 The table is never edited by hand: ``tests/contracts/test_producer_contracts.py`` fails when the
 committed file differs from what the classes declare.
 """
-import argparse
 import sys
 from pathlib import Path
 
 from openedx_xapi_router.core.contract import producers_for
 from openedx_xapi_router.core.registry import XAPI, default_registry
-from openedx_xapi_router.devtools.generated import check_or_write
+from openedx_xapi_router.devtools.generated import generator_main
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "producer_contracts.rst"
 
@@ -82,12 +81,8 @@ def render(registry):
 
 def main(argv=None):
     """Write (or ``--check``) ``docs/producer_contracts.rst``; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when the committed file is stale")
-    args = parser.parse_args(argv)
-    return check_or_write(DOC_PATH, render(default_registry()), "openedx_xapi_router.devtools.producer_contracts",
-                          args.check)
-
+    return generator_main(argv, "openedx_xapi_router.devtools.producer_contracts", __doc__, DOC_PATH,
+                          lambda: render(default_registry()))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,7 +16,7 @@ from openedx_xapi_router.core.errors import InvalidEvent, TransformerBug, XapiRo
 from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.core.validate import validate_statement
 from openedx_xapi_router.core.registry import default_registry
-from openedx_xapi_router.transformers import video_profile
+from openedx_xapi_router.transformers import video, video_profile
 from tests.core.test_properties import BASE_EVENTS, CLEAN_LOG, mutate
 from tests.transformers import samples
 from tests.transformers.samples import with_payload
@@ -804,7 +804,7 @@ SPEED = "https://w3id.org/xapi/video/extensions/speed"
 
 #: Every video event name pinned to version 2, as a site opting in would set XAPI_ROUTER_TRANSFORMER_VERSIONS.
 VERSION_2 = dict.fromkeys(
-    [name for name in registry.event_names() if registry.get(name).__module__ == video_profile.__name__], 2)
+    [name for name in registry.event_names() if registry.get(name).__module__ == video.__name__], 2)
 
 #: label -> (event, statement, verb, result keys, context extension keys after the session id)
 REAL_EVENTS = {
