@@ -91,8 +91,8 @@ def test_every_transformer_is_accepted_by_ralph(statements_by_name, lrs_client):
 
 def test_video_version_2_is_accepted_by_ralph(input_events, lrs_client):
     """Every video event name pinned to version 2 (the xAPI video profile, opt-in)."""
-    video_names = [name for name in registry.event_names()
-                   if 2 in registry.versions(name) and registry.get(name, {name: 2}).__module__.endswith(".video_profile")]
+    video_names = [name for name in registry.event_names() if 2 in registry.versions(name)
+                   and registry.get(name, {name: 2}).__module__.endswith(".video_profile")]
     assert len(video_names) == 21
     # Another actor than the first test's: version 2 statements have version 1's ids (same verb, actor, time).
     ctx = TransformContext(
