@@ -26,7 +26,7 @@ LMS_TESTS ?= tests/lms_contracts tests/test_readme_lms.py tests/test_install_foo
 TUTOR_STAMP := $(TUTOR_VENV)/.requirements.stamp
 TUTOR_PLUGIN_FILES := $(shell find tutor -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path 'tutor/build/*')
 
-.PHONY: help requirements upgrade test test-unit test-mariadb test-lms chaos quality docs bench demo ralph-start ralph-stop clean
+.PHONY: help requirements upgrade test test-unit test-mariadb test-lms chaos quality docs generated-docs bench demo ralph-start ralph-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -119,6 +119,12 @@ bench: requirements ## run every benchmark: transformation, coverage, live deliv
 	$(VENV)/bin/python -m benchmarks.coverage
 	$(VENV)/bin/python -m benchmarks.delivery
 	$(VENV)/bin/python -m benchmarks.backfill
+
+GENERATORS := producer_contracts event_mapping beyond_erb
+
+generated-docs: requirements ## rewrite the docs generated from the transformer registry (CHECK=1: fail when one is stale)
+	set -e; for generator in $(GENERATORS); do \
+		$(VENV)/bin/python -m openedx_xapi_router.devtools.$$generator $(if $(CHECK),--check); done
 
 demo: requirements ## transform a tracking log and deliver it to a fresh local Ralph: make demo [LOG=path]
 	$(VENV)/bin/python manage.py xapi_router_demo --log "$(LOG)" --work-dir $(RALPH_DIR)-demo

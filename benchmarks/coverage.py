@@ -7,8 +7,9 @@ under ``var/bench/`` as the benchmark caches it) goes through the pipeline once,
 gives
 
 * the share of events that become statements with the configuration equivalent to
-  event-routing-backends' default (the 65 event names it transforms), and with all our
-  transformers (those plus the names of ``docs/beyond_erb.rst``);
+  event-routing-backends' default (the event names it transforms: the registered transformers
+  that declare ``erb = True``), and with all our transformers (those plus the ``erb = False``
+  names of ``docs/beyond_erb.rst``); both lists come from the registry;
 * every event type that stays unsupported, with its count, most frequent first; the server
   page-view types, whose event type is a URL path, are one line.
 
@@ -25,33 +26,22 @@ from openedx_xapi_router.core.pipeline import transform_lines
 from openedx_xapi_router.core.reader import read_lines
 from openedx_xapi_router.core.report import PAGE_VIEWS as REPORT_PAGE_VIEWS, Report
 from openedx_xapi_router.core.vocab import Extension
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
+
 
 LMS_ROOT_URL = "https://courses.example.org"
 
-#: The event names event-routing-backends drops that we transform (``docs/beyond_erb.rst``). Every
-#: other registered name is one of the 65 it transforms by default.
-BEYOND_ERB_NAMES = frozenset((
-    "openassessmentblock.create_submission", "openassessmentblock.save_submission",
-    "openassessmentblock.get_peer_submission", "openassessmentblock.self_assess", "openassessmentblock.peer_assess",
-    "edx.drag_and_drop_v2.loaded", "edx.drag_and_drop_v2.item.dropped",
-    "textbook.pdf.chapter.navigated", "textbook.pdf.page.navigated", "textbook.pdf.page.scrolled",
-    "textbook.pdf.search.executed",
-    "xblock.poll.submitted", "xblock.poll.view_results",
-    "edx.bookmark.added", "edx.certificate.created", "edx.cohort.created", "edx.cohort.user_added",
-    "problem_show", "problem_graded", "page_close",
-))
-ERB_NAME_COUNT = 65
 PAGE_VIEWS = "server page views (URL paths)"
 
 
-def erb_names():
-    """The registered names event-routing-backends also transforms by default."""
-    names = set(registry.event_names()) - BEYOND_ERB_NAMES
-    if len(names) != ERB_NAME_COUNT:
-        raise SystemExit(f"expected {ERB_NAME_COUNT} event names shared with event-routing-backends, "
-                         f"found {len(names)}: update BEYOND_ERB_NAMES")
-    return names
+def erb_names(registry=None):
+    """The registered xAPI event names event-routing-backends also transforms (their classes declare ``erb``)."""
+    return frozenset((registry or default_registry()).erb_event_names(erb=True))
+
+
+def beyond_erb_names(registry=None):
+    """The registered xAPI event names only this plugin transforms (``docs/beyond_erb.rst``)."""
+    return frozenset((registry or default_registry()).erb_event_names(erb=False))
 
 
 def measure(path):
@@ -96,7 +86,8 @@ def unsupported_lines(unsupported, page_view_paths=None):
 
 def render(args, path, manifest, report, transformed):
     """The coverage report as text."""
-    shared = erb_names()
+    registry = default_registry()
+    shared = erb_names(registry)
     events = report.events
     erb = sum(count for name, count in transformed.items() if name in shared)
     ours = sum(transformed.values())
@@ -113,7 +104,7 @@ def render(args, path, manifest, report, transformed):
         "Events that become statements:",
         row(f"ERB default equivalent ({len(shared)} event names)", erb),
         row(f"all our transformers ({len(registry.event_names())} event names)", ours),
-        row(f"  of which beyond ERB ({len(BEYOND_ERB_NAMES)} event names)", ours - erb),
+        row(f"  of which beyond ERB ({len(beyond_erb_names(registry))} event names)", ours - erb),
         "Events that do not:",
         row("supported, no statement (anonymous, invalid)", refused),
         row("unsupported event types", unsupported),

@@ -43,6 +43,7 @@ from openedx_xapi_router.core.errors import (
 )
 from openedx_xapi_router.core.pipeline import transform
 from openedx_xapi_router.core.reader import read_event
+from openedx_xapi_router.core.registry import default_registry
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,7 @@ def run_unit(unit, state, settings, destination, rejects, notify):  # pylint: di
     destination.report = report
     registry = settings.registry
     if registry is None:
-        from openedx_xapi_router.transformers import registry  # pylint: disable=import-outside-toplevel
+        registry = default_registry()
     ctx = settings.ctx
     event_filter = settings.event_filter if settings.event_filter.active else None
     offset = state.offset

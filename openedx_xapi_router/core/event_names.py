@@ -7,23 +7,25 @@ The default is what a site that runs Open edX Aspects can take without harm:
   (``EVENT_TRACKING_BACKENDS_ALLOWED_XAPI_EVENTS`` in ``event_routing_backends/settings/common.py``,
   9.3.8; ``tests/aspects/test_event_names.py`` checks the list against the installed ERB). Our
   statements for these names build the same Aspects rows as ERB's.
-* :data:`BEYOND_ERB_DEFAULT_EVENT_NAMES`: the events ERB does not transform whose statements pass
-  the Aspects contract test (``tests/aspects/``): each lands only in the Aspects tables it belongs
-  in, every insert succeeds, and no row ERB's events build changes. ``docs/aspects.rst`` lists
-  the tables each event feeds.
+* :func:`beyond_erb_default_event_names` (also ``BEYOND_ERB_DEFAULT_EVENT_NAMES``): the events
+  ERB does not transform (their transformer class declares ``erb = False``), derived from the
+  registry. Their statements pass the Aspects contract test (``tests/aspects/``): each lands only
+  in the Aspects tables it belongs in, every insert succeeds, and no row ERB's events build
+  changes. ``docs/aspects.rst`` lists the tables each event feeds.
 
 Every other supported name (ERB transforms it but does not send it by default, e.g.
 ``edx.grades.problem.submitted``) is sent only when a site asks for it.
 
 The setting takes one of:
 
-* ``None`` (the default): :data:`DEFAULT_EVENT_NAMES`;
+* ``None`` (the default): :func:`default_event_names` (also ``DEFAULT_EVENT_NAMES``);
 * :data:`ALL_SUPPORTED` (``"*"``): every name with a registered transformer;
 * a list (or tuple, set) of names: exactly those names. To widen the default, add to it
   (``[*DEFAULT_EVENT_NAMES, "edx.grades.problem.submitted"]`` in Python settings); ``manage.py lms
   xapi_router_event_names`` prints the names a setting sends.
 """
 from openedx_xapi_router.core.errors import ConfigurationError
+from openedx_xapi_router.core.registry import XAPI, default_registry
 
 #: ``XAPI_ROUTER_ALLOWED_EVENT_NAMES = "*"``: every supported event name.
 ALL_SUPPORTED = "*"
@@ -53,32 +55,42 @@ ERB_DEFAULT_EVENT_NAMES = (
     "edx.course.grade.passed.first_time", "edx.course.grade.now_passed", "edx.course.grade.now_failed",
 )
 
-#: Events ERB does not transform, sent by default: each passes the Aspects contract test.
-BEYOND_ERB_DEFAULT_EVENT_NAMES = (
-    "openassessmentblock.create_submission", "openassessmentblock.save_submission",
-    "openassessmentblock.get_peer_submission", "openassessmentblock.self_assess", "openassessmentblock.peer_assess",
-    "edx.drag_and_drop_v2.loaded", "edx.drag_and_drop_v2.item.dropped",
-    "textbook.pdf.chapter.navigated", "textbook.pdf.page.navigated", "textbook.pdf.page.scrolled",
-    "textbook.pdf.search.executed",
-    "xblock.poll.submitted", "xblock.poll.view_results",
-    "edx.bookmark.added", "edx.certificate.created", "edx.cohort.created", "edx.cohort.user_added",
-    "problem_show", "problem_graded", "page_close",
-)
-
-#: ``XAPI_ROUTER_ALLOWED_EVENT_NAMES = None``: the names sent by default.
-DEFAULT_EVENT_NAMES = frozenset(ERB_DEFAULT_EVENT_NAMES + BEYOND_ERB_DEFAULT_EVENT_NAMES)
+def beyond_erb_default_event_names(registry=None):
+    """
+    The event names ERB does not transform that are sent by default, sorted: every name whose
+    default xAPI transformer declares ``erb = False`` (each passes the Aspects contract test,
+    ``tests/aspects/``, which runs over exactly these names). Derived from ``registry`` (the
+    built-in one by default): a new transformer class is in the default by its declaration.
+    """
+    registry = registry or default_registry()
+    return tuple(name for name, cls in registry.defaults(XAPI) if not cls.erb)
 
 
-def allowed_event_names(value):
+def default_event_names(registry=None):
+    """``XAPI_ROUTER_ALLOWED_EVENT_NAMES = None``: ERB's default list plus :func:`beyond_erb_default_event_names`."""
+    return frozenset(ERB_DEFAULT_EVENT_NAMES + beyond_erb_default_event_names(registry))
+
+
+def __getattr__(name):
+    """``BEYOND_ERB_DEFAULT_EVENT_NAMES`` and ``DEFAULT_EVENT_NAMES``, derived from the built-in registry on use."""
+    if name == "BEYOND_ERB_DEFAULT_EVENT_NAMES":
+        return beyond_erb_default_event_names()
+    if name == "DEFAULT_EVENT_NAMES":
+        return default_event_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def allowed_event_names(value, registry=None):
     """
     The names an ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` value allows, as a frozenset; None when it
-    allows every supported name (``"*"``).
+    allows every supported name (``"*"``). ``registry`` (the built-in one by default) gives the
+    default names.
 
     Raises:
         ConfigurationError: the value is neither None, ``"*"`` nor a collection of names.
     """
     if value is None:
-        return DEFAULT_EVENT_NAMES
+        return default_event_names(registry)
     if value == ALL_SUPPORTED:
         return None
     if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):

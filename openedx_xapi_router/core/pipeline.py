@@ -27,15 +27,14 @@ from openedx_xapi_router.core.errors import (
 )
 from openedx_xapi_router.core.event import TrackingEvent, normalize
 from openedx_xapi_router.core.reader import read_event
+from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.core.validate import validate_statement
 
 log = logging.getLogger(__name__)
 
 
 def _default_registry():
-    # Imported here, not at module level: the transformers package imports the core.
-    from openedx_xapi_router.transformers import registry  # pylint: disable=import-outside-toplevel
-    return registry
+    return default_registry()
 
 
 def transform(event, ctx, registry=None):

@@ -46,7 +46,7 @@ from openedx_xapi_router.delivery.monitoring import set_attribute
 from openedx_xapi_router.erb import statement_log
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
 from openedx_xapi_router.resolvers import get_transform_context
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +322,7 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
     against anything else.
     """
     name = event.get("name") or event.get("event_type")
-    if not registry.is_supported(name):
+    if not default_registry().is_supported(name):
         _count("unsupported")
         return 0
     allowed = _allowed_names()
@@ -347,7 +347,7 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
         if not endpoint_ids and not log_statements:
             _count("no_matching_endpoint")
             return 0
-        statements = transform(tracking_event, get_transform_context(), registry)
+        statements = transform(tracking_event, get_transform_context(), default_registry())
     except XapiRouterError as error:
         if live_errors.is_error(error.kind):
             live_errors.report(error, name, _count)

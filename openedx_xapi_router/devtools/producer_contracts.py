@@ -7,11 +7,12 @@ Generate ``docs/producer_contracts.rst`` from the transformers' ``contract`` dec
 The table is never edited by hand: ``tests/contracts/test_producer_contracts.py`` fails when the
 committed file differs from what the classes declare.
 """
-import argparse
 import sys
 from pathlib import Path
 
 from openedx_xapi_router.core.contract import producers_for
+from openedx_xapi_router.core.registry import XAPI, default_registry
+from openedx_xapi_router.devtools.generated import generator_main
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "producer_contracts.rst"
 
@@ -55,7 +56,7 @@ def _producer_text(producer):
 
 def rows(registry):
     """``(event name, version, class, producer)`` for every registration and each of its producers, sorted."""
-    return [(name, version, cls, producer) for name, version, cls in registry.all()
+    return [(name, version, cls, producer) for name, version, cls in registry.all(XAPI)
             for producer in (producers_for(cls, name) or (None,))]
 
 
@@ -80,20 +81,8 @@ def render(registry):
 
 def main(argv=None):
     """Write (or ``--check``) ``docs/producer_contracts.rst``; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when the committed file is stale")
-    args = parser.parse_args(argv)
-    from openedx_xapi_router.transformers import registry  # pylint: disable=import-outside-toplevel
-    text = render(registry)
-    if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != text:
-            sys.stderr.write(f"{DOC_PATH} is stale: run python -m openedx_xapi_router.devtools.producer_contracts\n")
-            return 1
-        return 0
-    DOC_PATH.write_text(text, encoding="utf-8")
-    return 0
-
+    return generator_main(argv, "openedx_xapi_router.devtools.producer_contracts", __doc__, DOC_PATH,
+                          lambda: render(default_registry()))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,10 +3,12 @@ The one base class every transformer derives from.
 
 A transformer reads top-down as a declaration::
 
-    @registry.register
+    @register
     class VideoPlayed(VideoTransformer):
         event_names = ("play_video", "edx.video.played")
         version = 1
+        family = "video"
+        erb = True
         verb = vocab.PLAYED
 
         def get_result(self):
@@ -92,6 +94,16 @@ class XapiTransformer:
             :meth:`get_verb` when it depends on the event).
         opt_in: True for a version offered beside the default one and used only where a site pins
             it (``XAPI_ROUTER_TRANSFORMER_VERSIONS``); the registry never chooses it by default.
+        family: the family the transformer belongs to (by convention its module's name:
+            ``"video"``, ``"forum"``); the generated docs group by it. No default: the registry
+            refuses a class that does not say.
+        erb: True when event-routing-backends transforms these events too (the statements must
+            then equal ERB's), False for the events only this plugin transforms
+            (``docs/beyond_erb.rst``; sent by default, see
+            :mod:`~openedx_xapi_router.core.event_names`). No default: the registry refuses a
+            class that does not say.
+        output_format: ``"xapi"``; a Caliper transformer's base class says ``"caliper"``.
+        contract: the producer contract (:mod:`openedx_xapi_router.core.contract`).
 
     Instance attributes:
         event: the :class:`~openedx_xapi_router.core.event.TrackingEvent` being transformed.
@@ -103,6 +115,10 @@ class XapiTransformer:
     version = 1
     verb = None
     opt_in = False
+    family = None
+    erb = None
+    output_format = "xapi"
+    contract = None
 
     def __init__(self, event, ctx):
         self.event = event

@@ -14,12 +14,12 @@ neither, and no statement for them was checked against real events.
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.vocab import ActivityType
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer
 from openedx_xapi_router.transformers.xblock_events import iri_key
 
 
-@registry.register
+@register
 class BookmarkAdded(XapiTransformer):
     """A learner bookmarked a block; the object is the block, a resource."""
 
@@ -39,6 +39,8 @@ class BookmarkAdded(XapiTransformer):
         evidence="read: _track_event's payload, through the index's text search (the file's stored version)",
     )
     version = 1
+    family = "bookmark"
+    erb = False
     verb = vocab.BOOKMARKED
 
     def get_object(self):

@@ -16,12 +16,12 @@ has the generation mode. The statement is the learner's: the actor is ``data.use
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
 from openedx_xapi_router.transformers.xblock_events import iri_key, optional_text
 
 
-@registry.register
+@register
 class CertificateCreated(XapiTransformer):
     """
     A learner received a course certificate.
@@ -49,6 +49,8 @@ class CertificateCreated(XapiTransformer):
                  "module docstring's and the tests' real events",
     )
     version = 2
+    family = "certificate"
+    erb = False
     verb = vocab.RECEIVED
 
     def get_object(self):

@@ -21,7 +21,7 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer
 from openedx_xapi_router.transformers.xblock_events import optional_text
 
@@ -43,11 +43,13 @@ class CohortTransformer(XapiTransformer):
         return {"id": f"{self.course_iri()}/cohort/{cohort_id}", "objectType": "Activity", "definition": definition}
 
 
-@registry.register
+@register
 class CohortCreated(CohortTransformer):
     """A cohort was created."""
 
     event_names = ("edx.cohort.created",)
+    family = "cohort"
+    erb = False
     contract = Producer(
         repo="openedx/edx-platform",
         path="openedx/core/djangoapps/course_groups/cohorts.py",
@@ -59,11 +61,13 @@ class CohortCreated(CohortTransformer):
     verb = vocab.CREATED
 
 
-@registry.register
+@register
 class CohortUserAdded(CohortTransformer):
     """A learner was put in a cohort: they joined it."""
 
     event_names = ("edx.cohort.user_added",)
+    family = "cohort"
+    erb = False
     contract = Producer(
         repo="openedx/edx-platform",
         path="openedx/core/djangoapps/course_groups/cohorts.py",

@@ -1,6 +1,9 @@
 """
 Block completion: the completion service recorded a learner's progress on one block.
 
+.. event_name: edx.completion.block_completion.changed
+.. event_version: 1
+
 Payload fields (``data``, a server event from the ``completion`` app):
 
 - ``block_id``: the block's usage key.
@@ -10,11 +13,11 @@ Payload fields (``data``, a server event from the ``completion`` app):
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer
 
 
-@registry.register
+@register
 class BlockCompletionChanged(XapiTransformer):
     """
     The learner progressed on a block. The result's progress is the completion in percent, and the
@@ -22,6 +25,8 @@ class BlockCompletionChanged(XapiTransformer):
     """
 
     event_names = ("edx.completion.block_completion.changed",)
+    family = "completion"
+    erb = True
     contract = Producer(
         repo="openedx/event-routing-backends",
         path="event_routing_backends/processors/tests/fixtures/current/edx.completion.block_completion.changed.json",

@@ -23,7 +23,7 @@ block shows after a drop opening and closing).
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.vocab import ActivityType
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import drop_none
 from openedx_xapi_router.transformers.xblock_events import XBlockTransformer
 
@@ -36,11 +36,13 @@ class DragAndDropTransformer(XBlockTransformer):
     interaction_type = "matching"
 
 
-@registry.register
+@register
 class DragAndDropLoaded(DragAndDropTransformer):
     """The problem was loaded in the learner's browser."""
 
     event_names = ("edx.drag_and_drop_v2.loaded",)
+    family = "drag_and_drop"
+    erb = False
     contract = Producer(
         repo="openedx/xblock-drag-and-drop-v2",
         path="drag_and_drop_v2/drag_and_drop_v2.py",
@@ -56,7 +58,7 @@ class DragAndDropLoaded(DragAndDropTransformer):
     verb = vocab.INITIALIZED
 
 
-@registry.register
+@register
 class ItemDropped(DragAndDropTransformer):
     """
     A learner dropped an item on a zone. Result: the match in the xAPI ``matching`` response form,
@@ -64,6 +66,8 @@ class ItemDropped(DragAndDropTransformer):
     """
 
     event_names = ("edx.drag_and_drop_v2.item.dropped",)
+    family = "drag_and_drop"
+    erb = False
     contract = Producer(
         repo="openedx/xblock-drag-and-drop-v2",
         path="drag_and_drop_v2/drag_and_drop_v2.py",

@@ -1,12 +1,16 @@
 """
 Enrollment and course-grade outcome events: the learner (un)registered in, passed or failed a course.
 
+.. event_name: edx.course.enrollment.{activated,deactivated,mode_changed},
+   edx.course.grade.{passed.first_time,now_passed,now_failed}
+.. event_version: 1
+
 The object is the course itself, with the enrollment mode as an activity extension.
 """
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
 
 
@@ -25,11 +29,13 @@ class CourseTransformer(XapiTransformer):
         return None
 
 
-@registry.register
+@register
 class EnrollmentActivated(CourseTransformer):
     """A learner enrolled in a course, or their enrollment mode changed."""
 
     event_names = ("edx.course.enrollment.activated", "edx.course.enrollment.mode_changed")
+    family = "enrollment"
+    erb = True
     contract = Producer(
         repo="openedx/edx-platform", path="common/djangoapps/student/models/course_enrollment.py",
         where="CourseEnrollment.emit_event", commit="163176a4b28277bdfa8391c04c1fdb8b6295adc3", source="server",
@@ -41,11 +47,13 @@ class EnrollmentActivated(CourseTransformer):
     verb = vocab.REGISTERED
 
 
-@registry.register
+@register
 class EnrollmentDeactivated(CourseTransformer):
     """A learner unenrolled from a course."""
 
     event_names = ("edx.course.enrollment.deactivated",)
+    family = "enrollment"
+    erb = True
     contract = Producer(
         repo="openedx/edx-platform", path="common/djangoapps/student/models/course_enrollment.py",
         where="CourseEnrollment.emit_event", commit="163176a4b28277bdfa8391c04c1fdb8b6295adc3", source="server",
@@ -57,11 +65,13 @@ class EnrollmentDeactivated(CourseTransformer):
     verb = vocab.UNREGISTERED
 
 
-@registry.register
+@register
 class CoursePassed(CourseTransformer):
     """A learner's course grade became passing (for the first time, or again)."""
 
     event_names = ("edx.course.grade.passed.first_time", "edx.course.grade.now_passed")
+    family = "enrollment"
+    erb = True
     contract = (
         Producer(
             repo="openedx/edx-platform", path="lms/djangoapps/grades/events.py", where="course_grade_passed_first_time",
@@ -87,11 +97,13 @@ class CoursePassed(CourseTransformer):
     verb = vocab.PASSED
 
 
-@registry.register
+@register
 class CourseFailed(CourseTransformer):
     """A learner's course grade became failing."""
 
     event_names = ("edx.course.grade.now_failed",)
+    family = "enrollment"
+    erb = True
     contract = Producer(
         repo="openedx/edx-platform", path="lms/djangoapps/grades/events.py", where="course_grade_now_failed",
         commit="07e16b2123c3eeaf66c9753dec8140eed9467838", source="server", names=("edx.course.grade.now_failed",),

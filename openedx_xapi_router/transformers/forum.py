@@ -15,13 +15,41 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
 
 
 def _present(value):
     """``value``, or None when it is empty (``""``, ``{}``, ...); 0 and False are kept."""
     return None if (value != 0 and not value) else value
+
+
+#: The fields ``track_forum_event`` puts in every forum event, before the event's own fields.
+_POST_FIELDS = (
+    Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
+    Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+Demo_Course/discussion/forum/x/"
+          "threads/64fb2a0b8a4f3c0001a1b2c3", read=False),
+    Field("data.commentable_id", "str", "course", read=False),
+    Field("data.user_forums_roles", "list", ["Student"], read=False),
+    Field("data.user_course_roles", "list", [], read=False),
+    Field("context.path", "str", "/api/discussion/v1/threads/"),
+)
+
+
+def _forum_contract(event_names, where, *fields):
+    """
+    The contract of forum events emitted by ``where`` in the discussion views: the fields every
+    forum event has, then ``fields``. Read from event-routing-backends' fixtures of ``event_names``.
+    """
+    return Producer(
+        repo="openedx/edx-platform",
+        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
+        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
+        source="server",
+        where=where,
+        fields=(*_POST_FIELDS, *fields),
+        evidence=erb_fixture_evidence(*event_names),
+    )
 
 
 class ForumTransformer(XapiTransformer):
@@ -59,33 +87,21 @@ class ForumTransformer(XapiTransformer):
         return activities or None
 
 
-@registry.register
+@register
 class ThreadCreated(ForumTransformer):
     """A learner started a thread; its ``thread_type`` (discussion, question) is the mode extension."""
 
     event_names = ("edx.forum.thread.created",)
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
-        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
-        source="server",
-        where="create_thread (track_thread_created_event)",
-        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
-            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
-                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
-            read=False),
-            Field("data.commentable_id", "str", "course", read=False),
-            Field("data.user_forums_roles", "list", ["Student"], read=False),
-            Field("data.user_course_roles", "list", [], read=False),
-            Field("context.path", "str", "/api/discussion/v1/threads/"),
-            Field("data.title", "str", "Welcome!"),
-            Field("data.title_truncated", "bool", False, read=False),
-            Field("data.body", "str", "Hello",
-            read=False),
-            Field("data.thread_type", "str", "discussion"),
-            Field("data.anonymous", "bool", False, read=False),
-            Field("data.group_id", "int|null", None, read=False)),
-        evidence=erb_fixture_evidence("edx.forum.thread.created"),
+    family = "forum"
+    erb = True
+    contract = _forum_contract(
+        event_names, "create_thread (track_thread_created_event)",
+        Field("data.title", "str", "Welcome!"),
+        Field("data.title_truncated", "bool", False, read=False),
+        Field("data.body", "str", "Hello", read=False),
+        Field("data.thread_type", "str", "discussion"),
+        Field("data.anonymous", "bool", False, read=False),
+        Field("data.group_id", "int|null", None, read=False),
     )
     verb = vocab.POSTED
 
@@ -93,151 +109,81 @@ class ThreadCreated(ForumTransformer):
         return drop_none({Extension.MODE: _present(self.event.data_value("thread_type"))})
 
 
-@registry.register
+@register
 class ReplyCreated(ForumTransformer):
     """A learner replied to a thread (a response) or to a response (a comment)."""
 
     event_names = ("edx.forum.response.created", "edx.forum.comment.created")
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
-        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
-        source="server",
-        where="create_comment (track_comment_created_event)",
-        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
-            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
-                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
-            read=False),
-            Field("data.commentable_id", "str", "course", read=False),
-            Field("data.user_forums_roles", "list", ["Student"], read=False),
-            Field("data.user_course_roles", "list", [], read=False),
-            Field("context.path", "str", "/api/discussion/v1/threads/"),
-            Field("data.discussion.id", "str", "64fb29f08a4f3c0001a1b2b0",
-            optional=True),
-            Field("data.body", "str", "I agree",
-            read=False)),
-        evidence=erb_fixture_evidence("edx.forum.response.created", "edx.forum.comment.created"),
+    family = "forum"
+    erb = True
+    contract = _forum_contract(
+        event_names, "create_comment (track_comment_created_event)",
+        Field("data.discussion.id", "str", "64fb29f08a4f3c0001a1b2b0", optional=True),
+        Field("data.body", "str", "I agree", read=False),
     )
     verb = vocab.POSTED
 
 
-@registry.register
+@register
 class PostEdited(ForumTransformer):
     """A thread, response or comment was edited."""
 
     event_names = ("edx.forum.thread.edited", "edx.forum.response.edited", "edx.forum.comment.edited")
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
-        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
-        source="server",
-        where="update_thread, update_comment (track_forum_event)",
-        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
-            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
-                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
-            read=False),
-            Field("data.commentable_id", "str", "course", read=False),
-            Field("data.user_forums_roles", "list", ["Student"], read=False),
-            Field("data.user_course_roles", "list", [], read=False),
-            Field("context.path", "str", "/api/discussion/v1/threads/"),
-            Field("data.edit_reason", "str|null", None, read=False),
-            Field("data.own_content", "bool", True, read=False),
-            Field("data.target_username", "str", "learner42",
-            read=False)),
-        evidence=erb_fixture_evidence(
-            "edx.forum.thread.edited",
-            "edx.forum.response.edited",
-            "edx.forum.comment.edited",
-        ),
+    family = "forum"
+    erb = True
+    contract = _forum_contract(
+        event_names, "update_thread, update_comment (track_forum_event)",
+        Field("data.edit_reason", "str|null", None, read=False),
+        Field("data.own_content", "bool", True, read=False),
+        Field("data.target_username", "str", "learner42", read=False),
     )
     verb = vocab.EDITED
 
 
-@registry.register
+@register
 class ThreadViewed(ForumTransformer):
     """A learner opened a thread."""
 
     event_names = ("edx.forum.thread.viewed",)
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
-        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
-        source="server",
-        where="single_thread (track_thread_viewed_event)",
-        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
-            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
-                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
-            read=False),
-            Field("data.commentable_id", "str", "course", read=False),
-            Field("data.user_forums_roles", "list", ["Student"], read=False),
-            Field("data.user_course_roles", "list", [], read=False),
-            Field("context.path", "str", "/api/discussion/v1/threads/"),
-            Field("data.title", "str", "Welcome!"),
-            Field("data.title_truncated", "bool", False, read=False),
-            Field("data.target_username", "str", "learner7",
-            read=False)),
-        evidence=erb_fixture_evidence("edx.forum.thread.viewed"),
+    family = "forum"
+    erb = True
+    contract = _forum_contract(
+        event_names, "single_thread (track_thread_viewed_event)",
+        Field("data.title", "str", "Welcome!"),
+        Field("data.title_truncated", "bool", False, read=False),
+        Field("data.target_username", "str", "learner7", read=False),
     )
     verb = vocab.VIEWED
 
 
-@registry.register
+@register
 class PostDeleted(ForumTransformer):
     """A thread, response or comment was deleted."""
 
     event_names = ("edx.forum.thread.deleted", "edx.forum.response.deleted", "edx.forum.comment.deleted")
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
-        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
-        source="server",
-        where="delete_thread, delete_comment (track_forum_event)",
-        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
-            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
-                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
-            read=False),
-            Field("data.commentable_id", "str", "course", read=False),
-            Field("data.user_forums_roles", "list", ["Student"], read=False),
-            Field("data.user_course_roles", "list", [], read=False),
-            Field("context.path", "str", "/api/discussion/v1/threads/"),
-            Field("data.body", "str", "Hello",
-            read=False),
-            Field("data.own_content", "bool", True, read=False),
-            Field("data.target_username", "str", "learner42",
-            read=False)),
-        evidence=erb_fixture_evidence(
-            "edx.forum.thread.deleted",
-            "edx.forum.response.deleted",
-            "edx.forum.comment.deleted",
-        ),
+    family = "forum"
+    erb = True
+    contract = _forum_contract(
+        event_names, "delete_thread, delete_comment (track_forum_event)",
+        Field("data.body", "str", "Hello", read=False),
+        Field("data.own_content", "bool", True, read=False),
+        Field("data.target_username", "str", "learner42", read=False),
     )
     verb = vocab.DELETED
 
 
-@registry.register
+@register
 class PostVoted(ForumTransformer):
     """A learner voted on a thread or a response; ``vote_value`` (up) is the mode extension."""
 
     event_names = ("edx.forum.thread.voted", "edx.forum.response.voted")
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
-        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
-        source="server",
-        where="vote_for_thread, vote_for_comment (track_voted_event)",
-        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
-            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
-                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
-            read=False),
-            Field("data.commentable_id", "str", "course", read=False),
-            Field("data.user_forums_roles", "list", ["Student"], read=False),
-            Field("data.user_course_roles", "list", [], read=False),
-            Field("context.path", "str", "/api/discussion/v1/threads/"),
-            Field("data.vote_value", "str", "up"),
-            Field("data.undo_vote", "bool", False, read=False),
-            Field("data.target_username", "str", "learner7",
-            read=False)),
-        evidence=erb_fixture_evidence("edx.forum.thread.voted", "edx.forum.response.voted"),
+    family = "forum"
+    erb = True
+    contract = _forum_contract(
+        event_names, "vote_for_thread, vote_for_comment (track_voted_event)",
+        Field("data.vote_value", "str", "up"),
+        Field("data.undo_vote", "bool", False, read=False),
+        Field("data.target_username", "str", "learner7", read=False),
     )
     verb = vocab.VOTED
 
@@ -245,67 +191,33 @@ class PostVoted(ForumTransformer):
         return drop_none({Extension.MODE: _present(self.event.data_value("vote_value"))})
 
 
-@registry.register
+@register
 class PostReported(ForumTransformer):
     """A thread, response or comment was reported as inappropriate."""
 
     event_names = ("edx.forum.thread.reported", "edx.forum.response.reported", "edx.forum.comment.reported")
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
-        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
-        source="server",
-        where="flag_abuse_for_thread, flag_abuse_for_comment (track_forum_event)",
-        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
-            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
-                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
-            read=False),
-            Field("data.commentable_id", "str", "course", read=False),
-            Field("data.user_forums_roles", "list", ["Student"], read=False),
-            Field("data.user_course_roles", "list", [], read=False),
-            Field("context.path", "str", "/api/discussion/v1/threads/"),
-            Field("data.body", "str", "Spam",
-            read=False),
-            Field("data.truncated", "bool", False, read=False),
-            Field("data.target_username", "str", "learner7",
-            read=False)),
-        evidence=erb_fixture_evidence(
-            "edx.forum.thread.reported",
-            "edx.forum.response.reported",
-            "edx.forum.comment.reported",
-        ),
+    family = "forum"
+    erb = True
+    contract = _forum_contract(
+        event_names, "flag_abuse_for_thread, flag_abuse_for_comment (track_forum_event)",
+        Field("data.body", "str", "Spam", read=False),
+        Field("data.truncated", "bool", False, read=False),
+        Field("data.target_username", "str", "learner7", read=False),
     )
     verb = vocab.REPORTED
 
 
-@registry.register
+@register
 class PostUnreported(ForumTransformer):
     """A report on a thread, response or comment was withdrawn."""
 
     event_names = ("edx.forum.thread.unreported", "edx.forum.response.unreported", "edx.forum.comment.unreported")
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="lms/djangoapps/discussion/django_comment_client/base/views.py",
-        commit="2076e3afcd5f2c6e7a1afe1e0780951e5a885a01",
-        source="server",
-        where="un_flag_abuse_for_thread, un_flag_abuse_for_comment (track_forum_event)",
-        fields=(Field("data.id", "str", "64fb2a0b8a4f3c0001a1b2c3"),
-            Field("data.url", "str", "http://localhost:18000/courses/course-v1:edX+DemoX+"
-                "Demo_Course/discussion/forum/x/threads/64fb2a0b8a4f3c0001a1b2c3",
-            read=False),
-            Field("data.commentable_id", "str", "course", read=False),
-            Field("data.user_forums_roles", "list", ["Student"], read=False),
-            Field("data.user_course_roles", "list", [], read=False),
-            Field("context.path", "str", "/api/discussion/v1/threads/"),
-            Field("data.body", "str", "Spam",
-            read=False),
-            Field("data.reported_status_cleared", "bool", True, read=False),
-            Field("data.target_username", "str", "learner7",
-            read=False)),
-        evidence=erb_fixture_evidence(
-            "edx.forum.thread.unreported",
-            "edx.forum.response.unreported",
-            "edx.forum.comment.unreported",
-        ),
+    family = "forum"
+    erb = True
+    contract = _forum_contract(
+        event_names, "un_flag_abuse_for_thread, un_flag_abuse_for_comment (track_forum_event)",
+        Field("data.body", "str", "Spam", read=False),
+        Field("data.reported_status_cleared", "bool", True, read=False),
+        Field("data.target_username", "str", "learner7", read=False),
     )
     verb = vocab.UNREPORTED

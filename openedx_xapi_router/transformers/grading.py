@@ -12,7 +12,7 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
 
 _NUMBER = (int, float)
@@ -65,7 +65,7 @@ def nullable_number(event, key):
     return 0 if value is None else value
 
 
-@registry.register
+@register
 class SubsectionGraded(XapiTransformer):
     """
     A subsection's grade was (re)calculated for the learner.
@@ -94,6 +94,8 @@ class SubsectionGraded(XapiTransformer):
         ),
     )
     version = 1
+    family = "grading"
+    erb = True
     verb = vocab.EARNED
 
     def get_object(self):
@@ -106,7 +108,7 @@ class SubsectionGraded(XapiTransformer):
         )
 
 
-@registry.register
+@register
 class CourseGraded(XapiTransformer):
     """
     The learner's course grade was (re)calculated.
@@ -132,6 +134,8 @@ class CourseGraded(XapiTransformer):
         ),
     )
     version = 1
+    family = "grading"
+    erb = True
     verb = vocab.EARNED
 
     def get_object(self):

@@ -2,6 +2,10 @@
 Navigation events from the courseware: a learner followed a link, picked a section in the course
 outline, or moved between the units of a subsection.
 
+.. event_name: edx.ui.lms.link_clicked, edx.ui.lms.sequence.outline.selected, edx.ui.lms.outline.selected,
+   edx.ui.lms.sequence.{tab_selected,next_selected,previous_selected}, page_close
+.. event_version: 1
+
 Payload fields (``data``, emitted by the browser):
 
 - link and outline events: ``target_url`` (where the learner went), ``current_url``; the outline
@@ -14,16 +18,18 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
 from openedx_xapi_router.transformers.xblock_events import iri_url
 
 
-@registry.register
+@register
 class LinkClicked(XapiTransformer):
     """The learner followed a link in the courseware; the object is the link's target URL."""
 
     event_names = ("edx.ui.lms.link_clicked",)
+    family = "navigation"
+    erb = True
     contract = Producer(
         repo="openedx/event-routing-backends",
         path="event_routing_backends/processors/tests/fixtures/current/edx.ui.lms.link_clicked.json",
@@ -47,11 +53,13 @@ class LinkClicked(XapiTransformer):
         }
 
 
-@registry.register
+@register
 class OutlineSelected(XapiTransformer):
     """The learner picked a block in the course outline; the object is the target, named when known."""
 
     event_names = ("edx.ui.lms.sequence.outline.selected", "edx.ui.lms.outline.selected")
+    family = "navigation"
+    erb = True
     contract = Producer(
         repo="openedx/event-routing-backends",
         path="event_routing_backends/processors/tests/fixtures/current/edx.ui.lms.outline.selected.json",
@@ -75,6 +83,27 @@ class OutlineSelected(XapiTransformer):
         if name is not None and name != "":
             definition["name"] = {vocab.EN: name}
         return {"id": self.event.require("target_url", str), "objectType": "Activity", "definition": definition}
+
+
+#: The subsection of the examples.
+_SUBSECTION = "block-v1:edX+DemoX+Demo_Course+type@sequential+block@19a30717eff543078a5d94ae9d6c18a5"
+
+
+def _sequence_contract(event_names, click, *fields):
+    """The contract of a unit-bar event (``click``: which one): the subsection and its unit bar, then ``fields``."""
+    return Producer(
+        repo="openedx/edx-platform",
+        path="xmodule/js/src/sequence/display.js",
+        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+        source="browser",
+        where=f"Sequence (Logger.log of {click})",
+        evidence=erb_fixture_evidence(*event_names),
+        fields=(Field("data.id", "str", _SUBSECTION),
+                Field("data.current_tab", "int", 4),
+                Field("data.tab_count", "int", 10),
+                Field("data.widget_placement", "str", "top", read=False),
+                *fields),
+    )
 
 
 class SequenceNavigation(XapiTransformer):
@@ -106,74 +135,46 @@ class SequenceNavigation(XapiTransformer):
         })
 
 
-@registry.register
+@register
 class SequenceTabSelected(SequenceNavigation):
     """The learner chose a unit in the subsection's unit bar; ``target_tab`` is required."""
 
     event_names = ("edx.ui.lms.sequence.tab_selected",)
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="xmodule/js/src/sequence/display.js",
-        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
-        source="browser",
-        where="Sequence (Logger.log of the unit tab click)",
-        evidence=erb_fixture_evidence("edx.ui.lms.sequence.tab_selected"),
-        fields=(Field("data.id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
-            "block@19a30717eff543078a5d94ae9d6c18a5"),
-                Field("data.current_tab", "int", 4), Field("data.tab_count", "int", 10),
-                Field("data.widget_placement", "str", "top", read=False),
-                Field("data.target_tab", "int", 8)),
-    )
+    family = "navigation"
+    erb = True
+    contract = _sequence_contract(event_names, "the unit tab click", Field("data.target_tab", "int", 8))
 
     def ending_point(self):
         return self.event.require("target_tab", (int, str))
 
 
-@registry.register
+@register
 class SequenceNextSelected(SequenceNavigation):
     """The learner went to the next unit."""
 
     event_names = ("edx.ui.lms.sequence.next_selected",)
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="xmodule/js/src/sequence/display.js",
-        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
-        source="browser",
-        where="Sequence (Logger.log of the next click)",
-        evidence=erb_fixture_evidence("edx.ui.lms.sequence.next_selected"),
-        fields=(Field("data.id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
-            "block@19a30717eff543078a5d94ae9d6c18a5"),
-                Field("data.current_tab", "int", 4), Field("data.tab_count", "int", 10),
-                Field("data.widget_placement", "str", "top", read=False)),
-    )
+    family = "navigation"
+    erb = True
+    contract = _sequence_contract(event_names, "the next click")
 
     def ending_point(self):
         return "next unit"
 
 
-@registry.register
+@register
 class SequencePreviousSelected(SequenceNavigation):
     """The learner went to the previous unit."""
 
     event_names = ("edx.ui.lms.sequence.previous_selected",)
-    contract = Producer(
-        repo="openedx/edx-platform",
-        path="xmodule/js/src/sequence/display.js",
-        commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
-        source="browser",
-        where="Sequence (Logger.log of the previous click)",
-        evidence=erb_fixture_evidence("edx.ui.lms.sequence.previous_selected"),
-        fields=(Field("data.id", "str", "block-v1:edX+DemoX+Demo_Course+type@sequential+"
-            "block@19a30717eff543078a5d94ae9d6c18a5"),
-                Field("data.current_tab", "int", 4), Field("data.tab_count", "int", 10),
-                Field("data.widget_placement", "str", "top", read=False)),
-    )
+    family = "navigation"
+    erb = True
+    contract = _sequence_contract(event_names, "the previous click")
 
     def ending_point(self):
         return "previous unit"
 
 
-@registry.register
+@register
 class PageClosed(XapiTransformer):
     """
     The learner left a page (``page_close``: the browser closed it or navigated away). The object
@@ -183,6 +184,8 @@ class PageClosed(XapiTransformer):
     """
 
     event_names = ("page_close",)
+    family = "navigation"
+    erb = False
     contract = Producer(
         repo="openedx/edx-platform",
         path="common/static/js/src/logger.js",

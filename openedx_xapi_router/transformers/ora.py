@@ -35,13 +35,54 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import drop_none
 from openedx_xapi_router.transformers.grading import score
 from openedx_xapi_router.transformers.xblock_events import XBlockTransformer, optional_text
 
 #: Separates the texts of a response with several prompts in ``result.response``.
 PART_SEPARATOR = "\n\n"
+
+
+#: The ORA block of the examples.
+_ORA_BLOCK = "block-v1:edX+DemoX+Demo_Course+type@openassessment+block@b24c33ea35954c7889e1d2944d3fe397"
+_SUBMISSION_MIXIN_COMMIT = "4b5a3576d501f9d5928309e98b0f8b427f455da3"
+_SUBMISSION_MIXIN_EVIDENCE = ("the file was located at this commit but not read (the search budget is shared); the "
+                              "fields are the module docstring's, checked against the tests' real events "
+                              "(tests/transformers/test_ora.py)")
+
+
+def _ora_contract(path, commit, where, evidence, *fields):
+    """
+    The contract of an ORA event: ``fields``, then the block (``context.module``: every XBlock
+    event's context names the block that published it).
+    """
+    return Producer(
+        repo="openedx/edx-ora2", path=path, commit=commit, source="server", where=where, evidence=evidence,
+        fields=(*fields,
+                Field("context.module.usage_key", "str", _ORA_BLOCK),
+                Field("context.module.display_name", "str", "Open Response Assessment")),
+    )
+
+
+def _assessment_contract(score_type):
+    """The contract of an assessment event of ``score_type`` (``SE`` self, ``PE`` peer): the same fields for both."""
+    return _ora_contract(
+        "openassessment/xblock/openassessmentblock.py", "5bcb0de51a075b1392ecfc6978d8a02f563db41c",
+        "OpenAssessmentBlock.publish_assessment_event",
+        "read for issue 12's first point (the option object or None); see this module's docstring",
+        Field("data.feedback", "str", "Well argued."),
+        Field("data.rubric", "dict", {"content_hash": "6f3b8e0d5c3a4e2f9b1d7a6c5e4f3a2b1c0d9e8f"}, read=False),
+        Field("data.scored_at", "str", "2026-03-01T09:50:00.000000+00:00", read=False),
+        Field("data.scorer_id", "str", "5b4bf8d7d41c4070b299abefed741550", read=False),
+        Field("data.score_type", "str", score_type, read=False),
+        Field("data.submission_uuid", "str", "c1b2a3d4-0000-4000-8000-000000000001"),
+        Field("data.parts", "list", [
+            {"criterion": {"name": "Ideas", "points_possible": 3}, "option": {"name": "Good", "points": 2},
+             "feedback": "Clear"},
+            {"criterion": {"name": "Comments", "points_possible": 0}, "option": None, "feedback": "Thanks"},
+        ]),
+    )
 
 
 class OraTransformer(XBlockTransformer):
@@ -67,7 +108,7 @@ class OraTransformer(XBlockTransformer):
         return PART_SEPARATOR.join(texts) if texts else None
 
 
-@registry.register
+@register
 class SubmissionCreated(OraTransformer):
     """
     A learner submitted their response. Result: the response text (every prompt's text, in order);
@@ -75,22 +116,16 @@ class SubmissionCreated(OraTransformer):
     """
 
     event_names = ("openassessmentblock.create_submission",)
-    contract = Producer(
-        repo="openedx/edx-ora2",
-        path="openassessment/xblock/submission_mixin.py",
-        commit="4b5a3576d501f9d5928309e98b0f8b427f455da3",
-        source="server",
-        where="SubmissionMixin.create_submission",
-        fields=(Field("data.answer", "dict", {"parts": [{"text": "My essay."}], "file_keys": []}),
-                Field("data.attempt_number", "int", 1),
-                Field("data.submission_uuid", "str", "c1b2a3d4-0000-4000-8000-000000000001"),
-                Field("data.created_at", "str", "2026-03-01T09:40:00.000000+00:00", read=False),
-                Field("data.submitted_at", "str", "2026-03-01T09:40:00.000000+00:00", read=False),
-                Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@openassessment+"
-                    "block@b24c33ea35954c7889e1d2944d3fe397"),
-            Field("context.module.display_name", "str", "Open Response Assessment")),
-        evidence="the file was located at this commit but not read (the search budget is shared); the fields are the "
-                 "module docstring's, checked against the tests' real events (tests/transformers/test_ora.py)",
+    family = "ora"
+    erb = False
+    contract = _ora_contract(
+        "openassessment/xblock/submission_mixin.py", _SUBMISSION_MIXIN_COMMIT, "SubmissionMixin.create_submission",
+        _SUBMISSION_MIXIN_EVIDENCE,
+        Field("data.answer", "dict", {"parts": [{"text": "My essay."}], "file_keys": []}),
+        Field("data.attempt_number", "int", 1),
+        Field("data.submission_uuid", "str", "c1b2a3d4-0000-4000-8000-000000000001"),
+        Field("data.created_at", "str", "2026-03-01T09:40:00.000000+00:00", read=False),
+        Field("data.submitted_at", "str", "2026-03-01T09:40:00.000000+00:00", read=False),
     )
     verb = vocab.SUBMITTED
 
@@ -108,23 +143,17 @@ class SubmissionCreated(OraTransformer):
         })
 
 
-@registry.register
+@register
 class SubmissionSaved(OraTransformer):
     """A learner saved a draft of their response; the result is the draft's text."""
 
     event_names = ("openassessmentblock.save_submission",)
-    contract = Producer(
-        repo="openedx/edx-ora2",
-        path="openassessment/xblock/submission_mixin.py",
-        commit="4b5a3576d501f9d5928309e98b0f8b427f455da3",
-        source="server",
-        where="SubmissionMixin.save_submission",
-        fields=(Field("data.saved_response", "str", '{"parts": [{"text": "Draft."}]}'),
-                Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@openassessment+"
-                    "block@b24c33ea35954c7889e1d2944d3fe397"),
-            Field("context.module.display_name", "str", "Open Response Assessment")),
-        evidence="the file was located at this commit but not read (the search budget is shared); the fields are the "
-                 "module docstring's, checked against the tests' real events (tests/transformers/test_ora.py)",
+    family = "ora"
+    erb = False
+    contract = _ora_contract(
+        "openassessment/xblock/submission_mixin.py", _SUBMISSION_MIXIN_COMMIT, "SubmissionMixin.save_submission",
+        _SUBMISSION_MIXIN_EVIDENCE,
+        Field("data.saved_response", "str", '{"parts": [{"text": "Draft."}]}'),
     )
     verb = vocab.SAVED
 
@@ -143,7 +172,7 @@ class SubmissionSaved(OraTransformer):
         return drop_none({"response": text})
 
 
-@registry.register
+@register
 class PeerSubmissionRequested(OraTransformer):
     """
     A learner asked for a peer's response to assess; the context names the response they got
@@ -151,21 +180,17 @@ class PeerSubmissionRequested(OraTransformer):
     """
 
     event_names = ("openassessmentblock.get_peer_submission",)
-    contract = Producer(
-        repo="openedx/edx-ora2", path="openassessment/xblock/peer_assessment_mixin.py",
-        where="PeerAssessmentMixin.get_peer_submission", commit="", source="server",
-        fields=(Field("data.requesting_student_id", "str", "5b4bf8d7d41c4070b299abefed741550", read=False),
-                Field("data.course_id", "str", "course-v1:edX+DemoX+Demo_Course", read=False),
-                Field("data.item_id", "str", "block-v1:edX+DemoX+Demo_Course+type@openassessment+"
-                    "block@b24c33ea35954c7889e1d2944d3fe397",
-                read=False),
-                Field("data.submission_returned_uuid", "str|null", "c1b2a3d4-0000-4000-8000-000000000002"),
-                Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@openassessment+"
-                    "block@b24c33ea35954c7889e1d2944d3fe397"),
-            Field("context.module.display_name", "str", "Open Response Assessment")),
-        evidence="not located at a commit (the search budget is shared); the fields are the module docstring's, "
-                 "checked against the tests' real events (tests/transformers/test_ora.py), with None when no peer "
-                 "response is waiting",
+    family = "ora"
+    erb = False
+    contract = _ora_contract(
+        "openassessment/xblock/peer_assessment_mixin.py", "", "PeerAssessmentMixin.get_peer_submission",
+        "not located at a commit (the search budget is shared); the fields are the module docstring's, "
+        "checked against the tests' real events (tests/transformers/test_ora.py), with None when no peer "
+        "response is waiting",
+        Field("data.requesting_student_id", "str", "5b4bf8d7d41c4070b299abefed741550", read=False),
+        Field("data.course_id", "str", "course-v1:edX+DemoX+Demo_Course", read=False),
+        Field("data.item_id", "str", _ORA_BLOCK, read=False),
+        Field("data.submission_returned_uuid", "str|null", "c1b2a3d4-0000-4000-8000-000000000002"),
     )
     verb = vocab.REQUESTED
 
@@ -252,61 +277,23 @@ class Assessed(OraTransformer):
         }
 
 
-@registry.register
+@register
 class SelfAssessed(Assessed):
     """A learner assessed their own response."""
 
     event_names = ("openassessmentblock.self_assess",)
-    contract = Producer(
-        repo="openedx/edx-ora2", path="openassessment/xblock/openassessmentblock.py",
-        where="OpenAssessmentBlock.publish_assessment_event", commit="5bcb0de51a075b1392ecfc6978d8a02f563db41c",
-        source="server",
-        fields=(
-            Field("data.feedback", "str", "Well argued."),
-            Field("data.rubric", "dict", {"content_hash": "6f3b8e0d5c3a4e2f9b1d7a6c5e4f3a2b1c0d9e8f"}, read=False),
-            Field("data.scored_at", "str", "2026-03-01T09:50:00.000000+00:00", read=False),
-            Field("data.scorer_id", "str", "5b4bf8d7d41c4070b299abefed741550", read=False),
-            Field("data.score_type", "str", "SE", read=False),
-            Field("data.submission_uuid", "str", "c1b2a3d4-0000-4000-8000-000000000001"),
-            Field("data.parts", "list", [
-                {"criterion": {"name": "Ideas", "points_possible": 3}, "option": {"name": "Good", "points": 2},
-                  "feedback": "Clear"},
-                {"criterion": {"name": "Comments", "points_possible": 0}, "option": None, "feedback": "Thanks"},
-            ]),
-            Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@openassessment+"
-                "block@b24c33ea35954c7889e1d2944d3fe397"),
-            Field("context.module.display_name", "str", "Open Response Assessment"),
-        ),
-        evidence="read for issue 12's first point (the option object or None); see this module's docstring",
-    )
+    family = "ora"
+    erb = False
+    contract = _assessment_contract("SE")
     assessment_type = "self"
 
 
-@registry.register
+@register
 class PeerAssessed(Assessed):
     """A learner assessed a peer's response."""
 
     event_names = ("openassessmentblock.peer_assess",)
-    contract = Producer(
-        repo="openedx/edx-ora2", path="openassessment/xblock/openassessmentblock.py",
-        where="OpenAssessmentBlock.publish_assessment_event", commit="5bcb0de51a075b1392ecfc6978d8a02f563db41c",
-        source="server",
-        fields=(
-            Field("data.feedback", "str", "Well argued."),
-            Field("data.rubric", "dict", {"content_hash": "6f3b8e0d5c3a4e2f9b1d7a6c5e4f3a2b1c0d9e8f"}, read=False),
-            Field("data.scored_at", "str", "2026-03-01T09:50:00.000000+00:00", read=False),
-            Field("data.scorer_id", "str", "5b4bf8d7d41c4070b299abefed741550", read=False),
-            Field("data.score_type", "str", "PE", read=False),
-            Field("data.submission_uuid", "str", "c1b2a3d4-0000-4000-8000-000000000001"),
-            Field("data.parts", "list", [
-                {"criterion": {"name": "Ideas", "points_possible": 3}, "option": {"name": "Good", "points": 2},
-                  "feedback": "Clear"},
-                {"criterion": {"name": "Comments", "points_possible": 0}, "option": None, "feedback": "Thanks"},
-            ]),
-            Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@openassessment+"
-                "block@b24c33ea35954c7889e1d2944d3fe397"),
-            Field("context.module.display_name", "str", "Open Response Assessment"),
-        ),
-        evidence="read for issue 12's first point (the option object or None); see this module's docstring",
-    )
+    family = "ora"
+    erb = False
+    contract = _assessment_contract("PE")
     assessment_type = "peer"

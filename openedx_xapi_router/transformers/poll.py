@@ -13,11 +13,11 @@ The answers' texts are not in the events (only the chosen key), so the statement
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.vocab import ActivityType
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.xblock_events import XBlockTransformer
 
 
-@registry.register
+@register
 class PollSubmitted(XBlockTransformer):
     """
     A learner voted in a poll. Object: the poll block, a ``cmi.interaction`` of type ``choice``;
@@ -38,6 +38,8 @@ class PollSubmitted(XBlockTransformer):
                  "the index) but not read; the fields are the module docstring's and the tests' real events",
     )
     version = 1
+    family = "poll"
+    erb = False
     verb = vocab.ANSWERED
     activity_type = ActivityType.INTERACTION
     interaction_type = "choice"
@@ -46,7 +48,7 @@ class PollSubmitted(XBlockTransformer):
         return {"response": self.event.require("choice", str)}
 
 
-@registry.register
+@register
 class PollResultsViewed(XBlockTransformer):
     """A learner looked at a poll's results: the object is ``<poll IRI>/results``, a resource."""
 
@@ -63,6 +65,8 @@ class PollResultsViewed(XBlockTransformer):
                  "the index) but not read; the fields are the module docstring's and the tests' real events",
     )
     version = 1
+    family = "poll"
+    erb = False
     verb = vocab.VIEWED
     activity_type = ActivityType.RESOURCE
 

@@ -24,12 +24,34 @@ the older HTML-textbook events.
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.vocab import ActivityType
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
 from openedx_xapi_router.transformers.xblock_events import iri_path, iri_url, optional_text, positive_int
 
 #: ``data.status`` of a search -> ``result.success``; other statuses (``pending``) leave it out.
 SEARCH_SUCCESS = {"": True, "not found": False, "wrapped": True}
+
+
+#: The page a page event names (read).
+_PAGE = Field("data.page", "int", 3)
+
+
+def _viewer_contract(event_names, where, *fields):
+    """
+    The contract of a PDF viewer event: the chapter, then ``fields``, then the event's own name,
+    which the viewer repeats in its payload. The viewer's script is not in the search index.
+    """
+    return Producer(
+        repo="openedx/edx-platform", path="(the PDF textbook viewer script; not found in the index)", commit="",
+        source="browser",
+        evidence="the PDF viewer's code was not found in the index; the Open edX data documentation's textbook.pdf.* "
+                 "event list (found in the index) and the tests' real events (tests/transformers/"
+                 "test_textbook.py) stand instead",
+        where=where,
+        fields=(Field("data.chapter", "str", "/asset-v1:edX+DemoX+Demo_Course+type@asset+block/ch1.pdf"),
+                *fields,
+                Field("data.name", "str", event_names[0], read=False)),
+    )
 
 
 class TextbookTransformer(XapiTransformer):
@@ -73,46 +95,28 @@ class PageViewed(TextbookTransformer):
         return activities
 
 
-@registry.register
+@register
 class PageNavigated(PageViewed):
     """The learner went to a page with the page controls (number box, next, previous)."""
 
     event_names = ("textbook.pdf.page.navigated",)
-    contract = Producer(
-        repo="openedx/edx-platform", path="(the PDF textbook viewer script; not found in the index)", commit="",
-        source="browser",
-        evidence="the PDF viewer's code was not found in the index; the Open edX data documentation's textbook.pdf.* "
-                 "event list (found in the index) and the tests' real events (tests/transformers/"
-                     "test_textbook.py) stand instead",
-                 where="the viewer's page navigation",
-        fields=(Field("data.chapter", "str", "/asset-v1:edX+DemoX+Demo_Course+type@asset+block/ch1.pdf"),
-        Field("data.page", "int", 3),
-        Field("data.name", "str", "textbook.pdf.page.navigated",
-        read=False)),
-    )
+    family = "textbook"
+    erb = False
+    contract = _viewer_contract(event_names, "the viewer's page navigation", _PAGE)
 
 
-@registry.register
+@register
 class PageScrolled(PageViewed):
     """The learner scrolled to a page."""
 
     event_names = ("textbook.pdf.page.scrolled",)
-    contract = Producer(
-        repo="openedx/edx-platform", path="(the PDF textbook viewer script; not found in the index)", commit="",
-        source="browser",
-        evidence="the PDF viewer's code was not found in the index; the Open edX data documentation's textbook.pdf.* "
-                 "event list (found in the index) and the tests' real events (tests/transformers/"
-                     "test_textbook.py) stand instead",
-                 where="the viewer's scroll handler",
-        fields=(Field("data.chapter", "str", "/asset-v1:edX+DemoX+Demo_Course+type@asset+block/ch1.pdf"),
-        Field("data.page", "int", 3),
-        Field("data.direction", "str", "down",
-        read=False),
-                Field("data.name", "str", "textbook.pdf.page.scrolled", read=False)),
-    )
+    family = "textbook"
+    erb = False
+    contract = _viewer_contract(event_names, "the viewer's scroll handler", _PAGE,
+                                Field("data.direction", "str", "down", read=False))
 
 
-@registry.register
+@register
 class ChapterNavigated(TextbookTransformer):
     """
     The learner opened a chapter; the object is the chapter, named by its title when known.
@@ -124,27 +128,18 @@ class ChapterNavigated(TextbookTransformer):
     """
 
     event_names = ("textbook.pdf.chapter.navigated",)
-    contract = Producer(
-        repo="openedx/edx-platform", path="(the PDF textbook viewer script; not found in the index)", commit="",
-        source="browser",
-        evidence="the PDF viewer's code was not found in the index; the Open edX data documentation's textbook.pdf.* "
-                 "event list (found in the index) and the tests' real events (tests/transformers/"
-                     "test_textbook.py) stand instead",
-                 where="the viewer's chapter navigation",
-        fields=(Field("data.chapter", "str", "/asset-v1:edX+DemoX+Demo_Course+type@asset+block/ch1.pdf"),
-        Field("data.chapter_title", "str", "Chapter 1",
-        optional=True),
-        Field("data.name", "str", "textbook.pdf.chapter.navigated",
-        read=False)),
-    )
+    contract = _viewer_contract(event_names, "the viewer's chapter navigation",
+                                Field("data.chapter_title", "str", "Chapter 1", optional=True))
     version = 2
+    family = "textbook"
+    erb = False
     verb = vocab.VIEWED
 
     def get_object(self):
         return self.chapter_activity(optional_text(self.event, "chapter_title"))
 
 
-@registry.register
+@register
 class SearchExecuted(TextbookTransformer):
     """
     The learner searched a chapter. Object: the chapter; result: the query as the response, and
@@ -152,20 +147,15 @@ class SearchExecuted(TextbookTransformer):
     """
 
     event_names = ("textbook.pdf.search.executed",)
-    contract = Producer(
-        repo="openedx/edx-platform", path="(the PDF textbook viewer script; not found in the index)", commit="",
-        source="browser",
-        evidence="the PDF viewer's code was not found in the index; the Open edX data documentation's textbook.pdf.* "
-                 "event list (found in the index) and the tests' real events (tests/transformers/"
-                     "test_textbook.py) stand instead",
-                 where="the viewer's search",
-        fields=(Field("data.chapter", "str", "/asset-v1:edX+DemoX+Demo_Course+type@asset+block/ch1.pdf"),
+    family = "textbook"
+    erb = False
+    contract = _viewer_contract(
+        event_names, "the viewer's search",
         Field("data.page", "int", 3, read=False),
         Field("data.query", "str", "entropy"),
-                Field("data.status", "str", "", optional=True), Field("data.caseSensitive", "bool", False, read=False),
-                Field("data.highlightAll", "bool", True, read=False),
-                Field("data.name", "str", "textbook.pdf.search.executed",
-                read=False)),
+        Field("data.status", "str", "", optional=True),
+        Field("data.caseSensitive", "bool", False, read=False),
+        Field("data.highlightAll", "bool", True, read=False),
     )
     verb = vocab.SEARCHED
 

@@ -5,6 +5,11 @@ its speed, or showed or hid its transcript or closed captions.
 The browser player emits the legacy names (``play_video``); the mobile apps emit the ``edx.video.*``
 names (``edx.video.played``) with the same payload. Each statement kind below lists both.
 
+.. event_name: {load,play,pause,stop,complete,seek}_video, speed_change_video,
+   edx.video.{loaded,played,paused,stopped,completed,position.changed}, {show,hide}_transcript,
+   edx.video.transcript.{shown,hidden}, video_{show,hide}_cc_menu, edx.video.closed_captions.{shown,hidden}
+.. event_version: 1
+
 Payload fields (``data``, from the LMS video player and the mobile apps):
 
 - ``id``: the video block's id within its course (the ``block@...`` part of its usage key).
@@ -15,6 +20,10 @@ Payload fields (``data``, from the LMS video player and the mobile apps):
 - ``old_speed``, ``new_speed``: the playback rate before and after a change, as strings (``"1.25"``).
 
 Every time becomes a float rounded to 3 decimals, as in the statements sites already store.
+
+These are version 1, the statements event-routing-backends gives; version 2, which follows the
+xAPI video profile and is used only where a site pins it, is
+:mod:`~openedx_xapi_router.transformers.video_profile`.
 """
 import math
 
@@ -22,7 +31,7 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer
 
 # --- producer contracts ---------------------------------------------------------------------------
@@ -139,11 +148,13 @@ class VideoTransformer(XapiTransformer):
         return {Extension.VIDEO_LENGTH: length} if length is not None else {}
 
 
-@registry.register
+@register
 class VideoLoaded(VideoTransformer):
     """The player loaded a video."""
 
     event_names = ("load_video", "edx.video.loaded")
+    family = "video"
+    erb = True
     contract = _video_contract(("load_video",), ("edx.video.loaded",), where="EventsPlugin.onReady")
     verb = vocab.INITIALIZED
 
@@ -156,29 +167,35 @@ class VideoPlayhead(VideoTransformer):
         return {"extensions": {Extension.VIDEO_TIME: time} if time is not None else {}}
 
 
-@registry.register
+@register
 class VideoPlayed(VideoPlayhead):
     """The learner started or resumed playback."""
 
     event_names = ("play_video", "edx.video.played")
+    family = "video"
+    erb = True
     contract = _video_contract(("play_video",), ("edx.video.played",), (_CURRENT_TIME,), "EventsPlugin.onPlay")
     verb = vocab.PLAYED
 
 
-@registry.register
+@register
 class VideoPaused(VideoPlayhead):
     """The learner paused playback."""
 
     event_names = ("pause_video", "edx.video.paused")
+    family = "video"
+    erb = True
     contract = _video_contract(("pause_video",), ("edx.video.paused",), (_CURRENT_TIME,), "EventsPlugin.onPause")
     verb = vocab.PAUSED
 
 
-@registry.register
+@register
 class VideoStopped(VideoPlayhead):
     """Playback stopped (the video reached its end, or the player was closed)."""
 
     event_names = ("stop_video", "edx.video.stopped")
+    family = "video"
+    erb = True
     contract = _video_contract(("stop_video",), ("edx.video.stopped",), (_CURRENT_TIME,), "EventsPlugin.onEnded",
                                mobile_extra=(_CURRENT_TIME_SNAKE,))
     verb = vocab.TERMINATED
@@ -202,12 +219,14 @@ class VideoCaptionsToggled(VideoTransformer):
         return {"extensions": extensions}
 
 
-@registry.register
+@register
 class VideoCaptionsShown(VideoCaptionsToggled):
     """Transcript or closed captions shown."""
 
     event_names = ("show_transcript", "edx.video.transcript.shown", "video_show_cc_menu",
                    "edx.video.closed_captions.shown")
+    family = "video"
+    erb = True
     contract = (
         *_video_contract(("show_transcript", "edx.video.closed_captions.shown"), ("edx.video.transcript.shown",),
                          (_CURRENT_TIME_SNAKE,), "EventsPlugin.onShowTranscript, EventsPlugin.onShowCaptions"),
@@ -220,12 +239,14 @@ class VideoCaptionsShown(VideoCaptionsToggled):
     captions_enabled = True
 
 
-@registry.register
+@register
 class VideoCaptionsHidden(VideoCaptionsToggled):
     """Transcript or closed captions hidden."""
 
     event_names = ("hide_transcript", "edx.video.transcript.hidden", "video_hide_cc_menu",
                    "edx.video.closed_captions.hidden")
+    family = "video"
+    erb = True
     contract = (
         *_video_contract(("hide_transcript", "edx.video.closed_captions.hidden"), ("edx.video.transcript.hidden",),
                          (_CURRENT_TIME_SNAKE,), "EventsPlugin.onHideTranscript, EventsPlugin.onHideCaptions"),
@@ -238,7 +259,7 @@ class VideoCaptionsHidden(VideoCaptionsToggled):
     captions_enabled = False
 
 
-@registry.register
+@register
 class VideoCompleted(VideoTransformer):
     """
     The learner watched the video to its end. The result's time and duration are the video's length
@@ -246,6 +267,8 @@ class VideoCompleted(VideoTransformer):
     """
 
     event_names = ("complete_video", "edx.video.completed")
+    family = "video"
+    erb = True
     contract = _video_contract(("complete_video",), ("edx.video.completed",), (_CURRENT_TIME._replace(read=False),),
                                "EventsPlugin.onComplete", mobile_extra=(_CURRENT_TIME_SNAKE._replace(read=False),))
     verb = vocab.COMPLETED
@@ -258,11 +281,13 @@ class VideoCompleted(VideoTransformer):
         return result
 
 
-@registry.register
+@register
 class VideoSeeked(VideoTransformer):
     """The learner moved the playhead; both ends of the move are required."""
 
     event_names = ("seek_video", "edx.video.position.changed")
+    family = "video"
+    erb = True
     contract = _video_contract(
         ("seek_video",), ("edx.video.position.changed",),
         (Field("data.old_time", "number", 10.0), Field("data.new_time", "number", 42.5),
@@ -274,11 +299,13 @@ class VideoSeeked(VideoTransformer):
         return self.seek_result()
 
 
-@registry.register
+@register
 class VideoSpeedChanged(VideoTransformer):
     """The learner changed the playback rate; the result has both rates as ``"<rate>x"``."""
 
     event_names = ("speed_change_video",)
+    family = "video"
+    erb = True
     contract = _video_contract(
         ("speed_change_video",),
         extra=(_CURRENT_TIME_SNAKE._replace(read=False), Field("data.old_speed", "str", "1.0"),
@@ -293,195 +320,3 @@ class VideoSpeedChanged(VideoTransformer):
                 Extension.SPEED_TO: f"{self.event.require('new_speed', str)}x",
             }
         }
-
-
-# --- version 2: the xAPI video profile ------------------------------------------------------------
-#
-# Registered beside version 1 under the same names and used only where a site pins version 2
-# (``XAPI_ROUTER_TRANSFORMER_VERSIONS``); ``opt_in`` keeps version 1 the default. The differences
-# (``docs/beyond_erb.rst``, "Video, version 2"):
-#
-# - context: the video profile's ``session-id`` beside the Open edX one; ``length`` only when the
-#   event knows it (a ``duration`` above 0);
-# - paused, terminated and completed carry the profile's ``progress`` result extension;
-# - caption and transcript toggles carry ``cc-enabled`` in the context, where the profile puts it;
-# - a speed change carries the profile's ``speed`` context extension (the new rate) and the
-#   playhead in the result.
-#
-# ``progress`` is the playhead over the length (0 to 1, 3 decimals): the events carry neither the
-# played segments the profile computes it from nor, in the mobile apps, the length. With no length,
-# ``progress`` (and ``length``) are left out, and the statement says so by their absence.
-
-
-class VideoProfileTransformer(VideoTransformer):
-    """Version 2 statements about a video block, following the xAPI video profile."""
-
-    version = 2
-    opt_in = True
-
-    def length(self):
-        """The video's length in seconds, or None when the event does not know it (absent or 0)."""
-        length = self.seconds("duration")
-        return length if length else None
-
-    def progress(self, time):
-        """``time`` over the length, clamped to [0, 1], 3 decimals; None when either is unknown."""
-        length = self.length()
-        if time is None or length is None:
-            return None
-        return float(f"{min(1.0, max(0.0, time / length)):.3f}")
-
-    def playhead_result(self, with_progress=False):
-        """``result.extensions``: the playhead and, when asked and computable, the progress."""
-        time = self.current_time()
-        extensions = {}
-        if time is not None:
-            extensions[Extension.VIDEO_TIME] = time
-            if with_progress:
-                progress = self.progress(time)
-                if progress is not None:
-                    extensions[Extension.VIDEO_PROGRESS] = progress
-        return {"extensions": extensions}
-
-    def extra_context_extensions(self):
-        extensions = {}
-        if self.event.session:
-            extensions[Extension.VIDEO_SESSION_ID] = self.event.session
-        length = self.length()
-        if length is not None:
-            extensions[Extension.VIDEO_LENGTH] = length
-        return extensions
-
-
-@registry.register
-class VideoLoadedV2(VideoProfileTransformer):
-    """The player loaded a video (initialized)."""
-
-    event_names = VideoLoaded.event_names
-    contract = VideoLoaded.contract
-    verb = vocab.INITIALIZED
-
-
-@registry.register
-class VideoPlayedV2(VideoProfileTransformer):
-    """Playback started or resumed; the result has the playhead."""
-
-    event_names = VideoPlayed.event_names
-    contract = VideoPlayed.contract
-    verb = vocab.PLAYED
-
-    def get_result(self):
-        return self.playhead_result()
-
-
-@registry.register
-class VideoPausedV2(VideoProfileTransformer):
-    """Playback paused; the result has the playhead and the progress."""
-
-    event_names = VideoPaused.event_names
-    contract = VideoPaused.contract
-    verb = vocab.PAUSED
-
-    def get_result(self):
-        return self.playhead_result(with_progress=True)
-
-
-@registry.register
-class VideoStoppedV2(VideoProfileTransformer):
-    """Playback stopped (terminated); the result has the playhead and the progress."""
-
-    event_names = VideoStopped.event_names
-    contract = VideoStopped.contract
-    verb = vocab.TERMINATED
-
-    def get_result(self):
-        return self.playhead_result(with_progress=True)
-
-
-class VideoCaptionsToggledV2(VideoProfileTransformer):
-    """Captions or transcript shown or hidden: the playhead in the result, ``cc-enabled`` in the context."""
-
-    verb = vocab.INTERACTED
-    captions_enabled = None
-
-    def get_result(self):
-        return self.playhead_result()
-
-    def extra_context_extensions(self):
-        extensions = super().extra_context_extensions()
-        extensions[Extension.VIDEO_CC_ENABLED] = self.captions_enabled
-        return extensions
-
-
-@registry.register
-class VideoCaptionsShownV2(VideoCaptionsToggledV2):
-    """Transcript or closed captions shown."""
-
-    event_names = VideoCaptionsShown.event_names
-    contract = VideoCaptionsShown.contract
-    captions_enabled = True
-
-
-@registry.register
-class VideoCaptionsHiddenV2(VideoCaptionsToggledV2):
-    """Transcript or closed captions hidden."""
-
-    event_names = VideoCaptionsHidden.event_names
-    contract = VideoCaptionsHidden.contract
-    captions_enabled = False
-
-
-@registry.register
-class VideoCompletedV2(VideoProfileTransformer):
-    """
-    The learner watched the video to its end: completion, and, when the length is known, the
-    playhead at the end, progress 1.0 and the duration.
-    """
-
-    event_names = VideoCompleted.event_names
-    contract = VideoCompleted.contract
-    verb = vocab.COMPLETED
-
-    def get_result(self):
-        length = self.length()
-        if length is None:
-            return {"extensions": {}, "completion": True}
-        return {
-            "extensions": {Extension.VIDEO_TIME: length, Extension.VIDEO_PROGRESS: 1.0},
-            "completion": True,
-            "duration": iso8601_duration(length),
-        }
-
-
-@registry.register
-class VideoSeekedV2(VideoProfileTransformer):
-    """The learner moved the playhead; both ends of the move are required."""
-
-    event_names = VideoSeeked.event_names
-    contract = VideoSeeked.contract
-    verb = vocab.SEEKED
-
-    def get_result(self):
-        return self.seek_result()
-
-
-@registry.register
-class VideoSpeedChangedV2(VideoProfileTransformer):
-    """The learner changed the playback rate: the new rate as the profile's ``speed`` (``"1.5x"``)."""
-
-    event_names = VideoSpeedChanged.event_names
-    contract = _video_contract(
-        ("speed_change_video",),
-        extra=(_CURRENT_TIME_SNAKE, Field("data.old_speed", "str", "1.0",
-        read=False),
-        Field("data.new_speed", "str", "1.5")),
-        where="EventsPlugin.onSpeedChange")
-    verb = vocab.INTERACTED
-
-    def get_result(self):
-        return self.playhead_result()
-
-    def extra_context_extensions(self):
-        extensions = super().extra_context_extensions()
-        extensions[Extension.VIDEO_SPEED] = f"{self.event.require('new_speed', str)}x"
-        return extensions

@@ -106,7 +106,8 @@ def _alias_events(events):
     (e.g. ``edx.ui.lms.sequence.outline.selected``, ``edx.ui.lms.outline.selected``'s alias): the
     LMS sends the same payload under both names.
     """
-    from openedx_xapi_router.transformers import registry  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.core.registry import default_registry  # pylint: disable=import-outside-toplevel
+    registry = default_registry()
 
     by_name = {}
     for label, raw in events:

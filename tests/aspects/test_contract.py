@@ -30,14 +30,20 @@ import pytest
 
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.event_names import (
-    BEYOND_ERB_DEFAULT_EVENT_NAMES,
-    DEFAULT_EVENT_NAMES,
     ERB_DEFAULT_EVENT_NAMES,
+    beyond_erb_default_event_names,
+    default_event_names,
 )
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
 from tests import erb_oracle
 from tests.aspects import clickhouse, statements
 from tests.transformers import samples
+
+#: Derived from the registry (the classes' ``erb`` declarations).
+BEYOND_ERB_DEFAULT_EVENT_NAMES = beyond_erb_default_event_names()
+DEFAULT_EVENT_NAMES = default_event_names()
+
+registry = default_registry()
 
 pytest.importorskip("chdb")
 

@@ -13,14 +13,20 @@ from django.core.management import call_command
 from openedx_xapi_router.core.errors import ConfigurationError
 from openedx_xapi_router.core.event_names import (
     ALL_SUPPORTED,
-    BEYOND_ERB_DEFAULT_EVENT_NAMES,
-    DEFAULT_EVENT_NAMES,
     ERB_DEFAULT_EVENT_NAMES,
     allowed_event_names,
+    beyond_erb_default_event_names,
+    default_event_names,
 )
 from openedx_xapi_router.delivery import sending
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
 from tests import erb_oracle
+
+#: Derived from the registry (the classes' ``erb`` declarations).
+BEYOND_ERB_DEFAULT_EVENT_NAMES = beyond_erb_default_event_names()
+DEFAULT_EVENT_NAMES = default_event_names()
+
+registry = default_registry()
 
 
 #: Names in ERB's default allow-list that ERB 9.3.8 has no xAPI transformer for.
@@ -46,6 +52,19 @@ def test_the_default_is_erbs_plus_events_beyond_erb():
     # Supported but opt-in: ERB transforms them without sending them by default.
     opt_in = set(registry.event_names()) - DEFAULT_EVENT_NAMES
     assert opt_in == {"edx.grades.problem.submitted", "edx.problem.completed"}
+
+
+def test_the_erb_declarations_are_the_installed_erbs():
+    """
+    A class declares ``erb = True`` exactly when ERB 9.3.8 registers an xAPI transformer for its event
+    names (``event_routing_backends/processors/xapi/registry.py``'s mapping, read from the installed
+    package by ``tests/erb_oracle.py``).
+    """
+    erb_names = erb_oracle.registered_names()
+    ours = set(registry.event_names())
+    assert set(registry.erb_event_names(erb=True)) == ours & erb_names
+    assert not set(registry.erb_event_names(erb=False)) & erb_names
+    assert len(ours & erb_names) == 65
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -32,12 +32,17 @@ import pytest
 from openedx_xapi_router.backends.tracking import XapiRouterBackend
 from openedx_xapi_router.core.errors import XapiRouterError
 from openedx_xapi_router.core.event import normalize
-from openedx_xapi_router.core.event_names import DEFAULT_EVENT_NAMES
+from openedx_xapi_router.core.event_names import (
+    default_event_names,
+)
 from openedx_xapi_router.core.pipeline import transform
 from openedx_xapi_router.delivery import sending
 from openedx_xapi_router.erb.statement_log import LOGGER_NAME
 from openedx_xapi_router.resolvers import get_transform_context, reset_transform_context
 from tests.aspects import clickhouse, statements
+
+#: Derived from the registry (the classes' ``erb`` declarations).
+DEFAULT_EVENT_NAMES = default_event_names()
 
 pytest.importorskip("chdb")
 

@@ -160,7 +160,8 @@ def expected_files(registry):
 
 def main():
     """Rewrite the fixture directory from the contracts."""
-    from openedx_xapi_router.transformers import registry  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.core.registry import default_registry  # pylint: disable=import-outside-toplevel
+    registry = default_registry()
     FIXTURES_DIR.mkdir(exist_ok=True)
     wanted = expected_files(registry)
     for stale in FIXTURES_DIR.glob("*.json"):

@@ -18,10 +18,12 @@ from openedx_xapi_router.core.contract import FIELD_TYPES, producer_for, produce
 from openedx_xapi_router.core.errors import InvalidEvent, XapiRouterError
 from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.devtools import producer_contracts
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
 from tests.contracts import fixtures_builder
 from tests.contracts.fixtures_builder import FIXTURES_DIR
 from tests.transformers import samples
+
+registry = default_registry()
 
 REGISTRATIONS = registry.all()
 _COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")

@@ -15,8 +15,10 @@ from openedx_xapi_router.core.pipeline import serialize, transform_lines
 from openedx_xapi_router.core.reader import read_lines
 from openedx_xapi_router.core.report import PAGE_VIEWS, Report, top_paths
 from openedx_xapi_router.core.validate import validate_statement
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
 from tests.transformers.samples import SHARED_DIR, require_shared
+
+registry = default_registry()
 
 CORPUS = SHARED_DIR / "corpus"
 GENERATOR = SHARED_DIR / "tools" / "make_tracking_log.py"

@@ -29,8 +29,10 @@ from openedx_xapi_router.core.errors import TransformerBug, XapiRouterError
 from openedx_xapi_router.core.pipeline import serialize, transform_event, transform_lines
 from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.core.validate import validate_statement
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
 from tests.transformers.samples import SHARED_DIR, require_shared
+
+registry = default_registry()
 
 #: Mutated ids (``"null"``, text with spaces) reach some object ids unchecked; the validator stops
 #: those statements (InvalidStatement, counted as an error). Nothing else may show up.

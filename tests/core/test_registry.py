@@ -7,14 +7,15 @@ import textwrap
 import pytest
 
 from openedx_xapi_router.core import vocab
-from openedx_xapi_router.core.errors import ConfigurationError, UnsupportedEvent
+from openedx_xapi_router.core.errors import ConfigurationError
 from openedx_xapi_router.core.registry import DuplicateTransformer, TransformerRegistry
-from openedx_xapi_router.transformers import registry as default_registry
+from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.transformers.base import XapiTransformer
 
 
 def make_transformer(name, version, event_names=("test.event",)):
-    return type(name, (XapiTransformer,), {"event_names": event_names, "version": version, "verb": vocab.VIEWED})
+    return type(name, (XapiTransformer,), {"event_names": event_names, "version": version, "verb": vocab.VIEWED,
+                                           "family": "test", "erb": False})
 
 
 def test_newest_version_is_used_unless_pinned():
@@ -43,18 +44,7 @@ def test_the_same_name_and_version_twice_raises():
     registry.register(make_transformer("First", 1))
     with pytest.raises(DuplicateTransformer) as error:
         registry.register(make_transformer("Other", 1))
-    assert "'test.event' version 1 is already handled by First" in str(error.value)
-
-
-def test_disable_and_enable():
-    registry = TransformerRegistry()
-    registry.register(make_transformer("First", 1))
-    registry.disable("test.event")
-    assert not registry.is_supported("test.event")
-    with pytest.raises(UnsupportedEvent):
-        registry.get("test.event")
-    registry.enable("test.event")
-    assert registry.is_supported("test.event")
+    assert "'test.event' (xapi) version 1 is already handled by First" in str(error.value)
 
 
 def test_bad_versions_and_empty_names_are_refused():
@@ -76,6 +66,8 @@ def fixture_plugin_distribution(tmp_path, monkeypatch):
         class PluginViewed(XapiTransformer):
             event_names = ("test.plugin.viewed",)
             version = 1
+            family = "plugin"
+            erb = False
             verb = vocab.VIEWED
 
             def get_object(self):
@@ -103,7 +95,7 @@ def test_entry_point_callable_registers_into_the_given_registry(plugin_distribut
     assert registry.load_entry_points() == ["test_plugin"]
     assert registry.get("test.plugin.viewed").__name__ == "PluginViewed"
     assert registry.load_entry_points() == []  # once only
-    assert not default_registry.is_supported("test.plugin.viewed")
+    assert not default_registry().is_supported("test.plugin.viewed")
 
 
 def test_a_broken_plugin_fails_loudly_naming_it(plugin_distribution):

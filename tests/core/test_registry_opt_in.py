@@ -6,7 +6,7 @@ import pytest
 
 from openedx_xapi_router.core.errors import ConfigurationError, UnsupportedEvent
 from openedx_xapi_router.core.registry import DuplicateTransformer, TransformerRegistry
-from openedx_xapi_router.transformers import registry as builtin_registry
+from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.transformers.base import XapiTransformer
 
 NAME = "some.event"
@@ -15,7 +15,7 @@ NAME = "some.event"
 def make(version, opt_in=False, names=(NAME,)):
     """A transformer class for ``names`` at ``version``."""
     return type(f"T{version}{'o' if opt_in else ''}", (XapiTransformer,),
-                {"event_names": names, "version": version, "opt_in": opt_in})
+                {"event_names": names, "version": version, "opt_in": opt_in, "family": "test", "erb": False})
 
 
 def test_the_base_class_is_not_opt_in():
@@ -78,24 +78,12 @@ def test_pinning_a_missing_version_and_duplicates_still_raise():
         registry.register(make(2))
 
 
-def test_a_disabled_name_is_unsupported_pinned_or_not():
-    registry = TransformerRegistry()
-    registry.register(make(1))
-    registry.register(make(2, opt_in=True))
-    registry.disable(NAME)
-    for pinned in (None, {NAME: 2}):
-        with pytest.raises(UnsupportedEvent):
-            registry.get(NAME, pinned)
-    registry.enable(NAME)
-    assert registry.get(NAME).version == 1
-
-
 def test_every_builtin_default_is_a_version_that_is_not_opt_in():
     opt_in = 0
-    for name, version, cls in builtin_registry.all():
-        default = builtin_registry.get(name)
+    for name, version, cls in default_registry().all():
+        default = default_registry().get(name)
         assert not default.opt_in, name
-        assert default.version == builtin_registry.default_version(name), name
+        assert default.version == default_registry().default_version(name), name
         opt_in += cls.opt_in
-        assert cls.opt_in == (version == 2 and cls.__module__.endswith(".video")), (name, version)
+        assert cls.opt_in == (version == 2 and cls.__module__.endswith(".video_profile")), (name, version)
     assert opt_in == 21

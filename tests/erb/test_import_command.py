@@ -16,8 +16,10 @@ from eventtracking.backends.logger import DateTimeJSONEncoder
 
 from openedx_xapi_router.erb import importer
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
 from tests.delivery.events import enrollment_event
+
+registry = default_registry()
 
 ROUTE = "http://127.0.0.1:8100/xAPI/"
 BEARER_ROUTE = "https://lrs.example.org/xAPI"

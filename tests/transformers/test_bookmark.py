@@ -10,8 +10,11 @@ import pytest
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.transformers import bookmark, registry
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers import bookmark
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
+
+registry = default_registry()
 
 BOOKMARK_ADDED = {
     "name": "edx.bookmark.added",

@@ -10,9 +10,12 @@ import pytest
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.pipeline import transform_event
-from openedx_xapi_router.transformers import cohort, registry
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers import cohort
 from tests.transformers import samples
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
+
+registry = default_registry()
 
 COHORT_CREATED = {
     "name": "edx.cohort.created",

@@ -10,9 +10,12 @@ import pytest
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.context import Actor, TransformContext
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.transformers import completion, registry
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers import completion
 from tests.transformers import samples
 from tests.transformers.samples import transform
+
+registry = default_registry()
 
 ACTOR = {
     "objectType": "Agent",

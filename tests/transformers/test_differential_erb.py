@@ -26,6 +26,7 @@ import pytest
 
 from openedx_xapi_router.core.errors import EventSkipped, XapiRouterError
 from openedx_xapi_router.core.pipeline import transform_event
+from openedx_xapi_router.core.registry import default_registry
 from tests import erb_oracle
 from tests.transformers import samples
 
@@ -40,29 +41,11 @@ PINNED = {"compared_events": 17028, "compared_statements": 18220, "erb_anonymous
 #: Lower bound, whatever the generator: the comparison must cover most of the log.
 MIN_COMPARED_EVENTS = 15000
 
-#: Event names we transform although ERB gives no statement for them, each with the reason. Events
-#: of any other name that we transform and ERB does not are a failure.
-OUR_EXTRA_NAMES = {
-    # docs/beyond_erb.rst: real Open edX events ERB drops, transformed here on purpose.
-    **dict.fromkeys((
-        "openassessmentblock.create_submission", "openassessmentblock.save_submission",
-        "openassessmentblock.get_peer_submission", "openassessmentblock.self_assess",
-        "openassessmentblock.peer_assess"), "open response assessment (docs/beyond_erb.rst)"),
-    **dict.fromkeys((
-        "edx.drag_and_drop_v2.loaded", "edx.drag_and_drop_v2.item.dropped"), "drag and drop (docs/beyond_erb.rst)"),
-    **dict.fromkeys((
-        "textbook.pdf.chapter.navigated", "textbook.pdf.page.navigated", "textbook.pdf.page.scrolled",
-        "textbook.pdf.search.executed"), "PDF textbook (docs/beyond_erb.rst)"),
-    "xblock.poll.submitted": "poll (docs/beyond_erb.rst)",
-    "xblock.poll.view_results": "poll (docs/beyond_erb.rst)",
-    "edx.bookmark.added": "bookmark (docs/beyond_erb.rst)",
-    "edx.certificate.created": "certificate (docs/beyond_erb.rst)",
-    "edx.cohort.created": "cohort (docs/beyond_erb.rst)",
-    "edx.cohort.user_added": "cohort (docs/beyond_erb.rst)",
-    "problem_show": "browser half of showanswer (docs/beyond_erb.rst)",
-    "problem_graded": "browser view of a graded problem (docs/beyond_erb.rst)",
-    "page_close": "a learner left a page (docs/beyond_erb.rst)",
-}
+#: Event names we transform although ERB gives no statement for them: the classes declaring
+#: ``erb = False`` (docs/beyond_erb.rst), with their family. Events of any other name that we
+#: transform and ERB does not are a failure.
+OUR_EXTRA_NAMES = {name: f"{cls.family} (docs/beyond_erb.rst)" for name, _, cls in default_registry().all()
+                   if not cls.erb}
 
 #: How many differences the failure message shows in full.
 SHOWN = 20

@@ -9,8 +9,11 @@ import pytest
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.transformers import drag_and_drop, registry
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers import drag_and_drop
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
+
+registry = default_registry()
 
 DND_LOADED = {
     "name": "edx.drag_and_drop_v2.loaded",

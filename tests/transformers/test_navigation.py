@@ -9,8 +9,11 @@ import pytest
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.transformers import navigation, registry
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers import navigation
 from tests.transformers.samples import transform, with_payload
+
+registry = default_registry()
 
 ACTOR = {
     "objectType": "Agent",

@@ -16,8 +16,11 @@ import pytest
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.transformers import ora, registry
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers import ora
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
+
+registry = default_registry()
 
 SUBMISSION_CREATED = {
     "name": "openassessmentblock.create_submission",

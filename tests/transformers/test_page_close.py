@@ -10,8 +10,11 @@ import pytest
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.event import normalize
-from openedx_xapi_router.transformers import navigation, registry
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers import navigation
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
+
+registry = default_registry()
 
 PAGE_CLOSE = {
     "name": "page_close",

@@ -10,8 +10,11 @@ import pytest
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.transformers import problem, registry
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers import problem_browser
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
+
+registry = default_registry()
 
 PROBLEM_SHOW = {
     "name": "problem_show",
@@ -201,8 +204,8 @@ def test_statement_shapes():
 
 
 def test_registered_names():
-    assert registry.get("problem_show") is problem.AnswerViewed
-    assert registry.get("problem_graded") is problem.ProblemGradedShown
+    assert registry.get("problem_show") is problem_browser.AnswerViewed
+    assert registry.get("problem_graded") is problem_browser.ProblemGradedShown
     assert registry.versions("problem_show") == registry.versions("problem_graded") == [1]
 
 

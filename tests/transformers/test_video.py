@@ -11,8 +11,11 @@ from tincan import Result
 
 from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.transformers import registry, video
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers import video
 from tests.transformers.samples import transform, with_payload
+
+registry = default_registry()
 
 ACTOR = {
     "objectType": "Agent",

@@ -15,11 +15,14 @@ from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent, TransformerBug, XapiRouterError
 from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.core.validate import validate_statement
-from openedx_xapi_router.transformers import registry, video
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers import video, video_profile
 from tests.core.test_properties import BASE_EVENTS, CLEAN_LOG, mutate
 from tests.transformers import samples
 from tests.transformers.samples import with_payload
 from tests.transformers.beyond_erb import ACTOR, SESSION_ID, TRANSFORMER_VERSION, check_shape, transform
+
+registry = default_registry()
 
 LOAD_VIDEO = {
     "name": "load_video",
@@ -834,7 +837,7 @@ def test_every_video_name_has_an_opt_in_version_2_beside_the_default_version_1()
         assert registry.default_version(name) == 1, name
         assert registry.get(name).version == 1, name
         pinned = registry.get(name, VERSION_2)
-        assert (pinned.version, pinned.opt_in, pinned.__module__) == (2, True, video.__name__), name
+        assert (pinned.version, pinned.opt_in, pinned.__module__) == (2, True, video_profile.__name__), name
 
 
 @pytest.mark.parametrize("label", list(REAL_EVENTS))

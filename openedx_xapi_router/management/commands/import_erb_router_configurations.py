@@ -21,7 +21,7 @@ from openedx_xapi_router.delivery.core import Item
 from openedx_xapi_router.erb import compat, importer
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
 from openedx_xapi_router.resolvers import get_transform_context
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError("event-routing-backends is not in INSTALLED_APPS: nothing to import")
         dry_run = options["dry_run"]
         prefix = "[dry run] would be " if dry_run else ""
-        event_names = sorted(registry.event_names())
+        event_names = sorted(default_registry().event_names())
         counts = {"created": 0, "updated": 0, "unchanged": 0, "invalid": 0}
         plans = []
         for router in importer.erb_xapi_routers():
@@ -106,7 +106,7 @@ class Command(BaseCommand):
         for raw in events:
             try:
                 event = normalize(raw)
-                statements = transform(event, ctx, registry)
+                statements = transform(event, ctx, default_registry())
             except XapiRouterError as error:
                 counts["no_statement"] += 1
                 self.stdout.write(f"    dead queue event {raw.get('name')!r}: no statement ({error.kind})")

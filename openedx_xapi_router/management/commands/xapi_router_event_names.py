@@ -21,18 +21,18 @@ from django.core.management.base import BaseCommand
 
 from openedx_xapi_router.core.errors import ConfigurationError
 from openedx_xapi_router.core.event_names import (
-    BEYOND_ERB_DEFAULT_EVENT_NAMES,
     ERB_DEFAULT_EVENT_NAMES,
     allowed_event_names,
+    beyond_erb_default_event_names,
 )
-from openedx_xapi_router.transformers import registry
+from openedx_xapi_router.core.registry import default_registry
 
 
 def origin(name):
     """Why ``name`` is (or is not) in the default: ``erb-default``, ``beyond-erb`` or ``opt-in``."""
     if name in ERB_DEFAULT_EVENT_NAMES:
         return "erb-default"
-    if name in BEYOND_ERB_DEFAULT_EVENT_NAMES:
+    if name in beyond_erb_default_event_names():
         return "beyond-erb"
     return "opt-in"
 
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             allowed = allowed_event_names(value)
         except ConfigurationError as error:
             raise ImproperlyConfigured(str(error)) from error
-        supported = registry.event_names()
+        supported = default_registry().event_names()
         rows = [{"name": name, "sent": allowed is None or name in allowed, "origin": origin(name)}
                 for name in supported if options["all"] or allowed is None or name in allowed]
         unknown = sorted(set(allowed or ()) - set(supported))

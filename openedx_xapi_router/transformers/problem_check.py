@@ -1,0 +1,293 @@
+"""
+``problem_check``: a learner checked their answers to a problem (the problem family's largest
+transformer, in a module of its own; the base class and the helpers are in
+:mod:`~openedx_xapi_router.transformers.problem`).
+
+.. event_name: problem_check
+.. event_version: 1
+
+``problem_check`` comes in two forms:
+
+* **browser**: the payload is the submitted form as a query string (``input_<block>_2_1=...``);
+  the statement says the learner *attempted* the problem, which is named by the referer's
+  ``activate_block_id`` or, failing that, by the block id inside the first input name.
+* **server**: the payload is a dict (``problem_id``, ``answers``, ``correct_map``, ``grade``,
+  ``max_grade``, ``attempts``, ``success`` and, since 2014, ``submission``: question id ->
+  ``question``, ``answer``, ``response_type``, ``correct``); the statement says the problem was
+  *evaluated*, with the score. A problem with several questions gives a parent statement (a
+  ``GroupActivity``) and one child statement per question, in ``submission`` order, each
+  referring to the parent (``context.statement``) and with its own id (see
+  :mod:`openedx_xapi_router.core.ids`, child ids).
+"""
+from urllib.parse import parse_qs, urlparse
+
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
+from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.registry import register
+from openedx_xapi_router.core.vocab import ActivityType, Extension
+from openedx_xapi_router.transformers.base import drop_none, memoized_property
+from openedx_xapi_router.transformers.grading import score
+from openedx_xapi_router.transformers.problem import (
+    _NUMBER,
+    OTHER_INTERACTION,
+    ProblemTransformer,
+    _present,
+    copy_json,
+    interaction_type,
+    response_text,
+)
+
+
+@register
+class ProblemChecked(ProblemTransformer):
+    """
+    A learner checked their answers to a problem (browser form: attempted; server form: evaluated,
+    with the score, and one child statement per question when there are several).
+    """
+
+    event_names = ("problem_check",)
+    family = "problem"
+    erb = True
+    contract = (
+        Producer(
+            repo="openedx/edx-platform",
+            path="xmodule/capa_block.py",
+            commit="db9b807577476fce475cef7ad526eafecb8306e6",
+            source="server",
+            where="ProblemBlock.submit_problem (publishes problem_check)",
+            fields=(Field("data.problem_id", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+                "block@3fc5461f86764ad7bdbdf6cbdde61e66"),
+                    Field("data.answers", "dict", {"3fc5461f86764ad7bdbdf6cbdde61e66_2_1": "choice_2"}),
+                    Field("data.attempts", "int", 1),
+                    Field("data.correct_map", "dict", {"3fc5461f86764ad7bdbdf6cbdde61e66_2_"
+                        "1": {"correctness": "correct"}}, read=False),
+                    Field("data.grade", "number", 1), Field("data.max_grade", "number", 1),
+                    Field("data.state", "dict", {"done": True}, read=False),
+                    Field("data.success", "str", "correct"),
+                    Field("data.submission", "dict", {"3fc5461f86764ad7bdbdf6cbdde61e66_2_1": {
+                        "question": "Which is right?", "answer": "choice 2", "response_type": "choiceresponse",
+                        "input_type": "checkboxgroup", "correct": True, "variant": "", "group_label": ""}},
+                optional=True),
+                    Field("context.module.usage_key", "str", "block-v1:edX+DemoX+Demo_Course+type@problem+"
+                        "block@3fc5461f86764ad7bdbdf6cbdde61e66",
+                    read=False),
+            Field("context.module.display_name", "str", "Checkboxes")),
+            evidence=erb_fixture_evidence("problem_check(server)"),
+        ),
+        Producer(
+            repo="openedx/edx-platform",
+            path="xmodule/js/src/capa/display.js",
+            commit="edda02ff66c057f6d25a9daef6e654280bddcd83",
+            source="browser",
+            where="Problem.submit (Logger.log('problem_check', this.answers))",
+            fields=(Field("data", "str", "input_3fc5461f86764ad7bdbdf6cbdde61e66_2_1=choice_2"),),
+            evidence=erb_fixture_evidence("problem_check(browser)"),
+        ),
+    )
+
+    @property
+    def from_browser(self):
+        """True for the browser form (the submitted form, no grading)."""
+        return self.event.event_source == "browser"
+
+    def get_verb(self):
+        return vocab.ATTEMPTED if self.from_browser else vocab.EVALUATED
+
+    # --- the submission -----------------------------------------------------------------------
+
+    @memoized_property
+    def submissions(self):
+        """``data.submission`` (question id -> submission dict); {} when absent."""
+        submissions = _present(self.event.data_value("submission"))
+        if submissions is None:
+            return {}
+        if not isinstance(submissions, dict):
+            raise InvalidEvent(self.event.name, "data.submission",
+                               f"expected dict, got {type(submissions).__name__}", kind="wrong_type")
+        return submissions
+
+    @memoized_property
+    def child_ids(self):
+        """The question ids of a multi-question problem, in ``submission`` order; [] for one question."""
+        if self.from_browser or len(self.submissions) < 2:
+            return []
+        return list(self.submissions)
+
+    @memoized_property
+    def main_question(self):
+        """The id of the first question whose submission names its response type; None when none does."""
+        for question_id, submission in self.submissions.items():
+            if isinstance(submission, dict) and submission.get("response_type"):
+                return question_id
+        return None
+
+    def submission(self, question_id):
+        """The submission dict of one question; None when there is none (or it is empty)."""
+        if question_id is None:
+            return None
+        submission = _present(self.submissions.get(question_id))
+        if submission is not None and not isinstance(submission, dict):
+            raise InvalidEvent(self.event.name, f"data.submission.{question_id}",
+                               f"expected dict, got {type(submission).__name__}", kind="wrong_type")
+        return submission
+
+    def submission_value(self, question_id, key, types=None):
+        """``data.submission.<question_id>.<key>``, required (may be null when ``types`` is None)."""
+        submission = self.submissions[question_id]
+        field = f"data.submission.{question_id}.{key}"
+        if key not in submission:
+            raise InvalidEvent(self.event.name, field, "required field is missing", kind="missing_field")
+        value = submission[key]
+        if types is not None and not isinstance(value, types):
+            raise InvalidEvent(self.event.name, field, f"expected {types.__name__}, got {type(value).__name__}",
+                               kind="wrong_type")
+        return value
+
+    # --- object -------------------------------------------------------------------------------
+
+    def problem_key(self):
+        """The problem's block id, or None when the event does not name it."""
+        if self.from_browser:
+            return self.browser_block_id()
+        return self.problem_usage_key()
+
+    def browser_block_id(self):
+        """
+        The block a browser ``problem_check`` is about: the referer's ``activate_block_id`` when
+        it has one, else the problem block whose id is the second ``_``-separated part of the
+        form (``input_<block>_2_1=...``) in the event's course.
+        """
+        if self.event.referer:
+            activate = parse_qs(urlparse(self.event.referer).query).get("activate_block_id")
+            if activate and activate[0]:
+                return activate[0]
+        text = self.event.data_text
+        if not text or self.event.course_key is None:
+            return None
+        parts = text.split("_")
+        if len(parts) < 2:
+            return None
+        return self.course_block_key("problem", parts[1])
+
+    def display_name(self):
+        """The problem's display name: ``context.module.display_name``, else ``data.display_name``."""
+        module = self.event.context_value("module")
+        name = _present(module.get("display_name")) if isinstance(module, dict) else None
+        if name is None:
+            name = _present(self.event.data_value("display_name"))
+        return name if isinstance(name, str) else None
+
+    def definition(self, question_id):
+        """The object definition, described by question ``question_id``'s submission when it has one."""
+        definition = {"type": ActivityType.INTERACTION}
+        submission = self.submission(question_id)
+        if submission:
+            definition["description"] = {vocab.EN_US: self.submission_value(question_id, "question", str)}
+            definition["interactionType"] = interaction_type(submission.get("response_type"))
+        else:
+            name = self.display_name()
+            if name is not None:
+                definition["name"] = {vocab.EN_US: name}
+            definition["interactionType"] = self._fallback_interaction_type()
+        attempts = _present(self.event.data_value("attempts"))
+        if attempts:
+            definition["extensions"] = {Extension.ATTEMPT_ID: attempts}
+        return definition
+
+    def _fallback_interaction_type(self):
+        # With no usable submission, the first response type the event carries decides.
+        for submission in self.submissions.values():
+            if isinstance(submission, dict) and submission.get("response_type") is not None:
+                return interaction_type(submission["response_type"])
+        return OTHER_INTERACTION
+
+    def get_object(self):
+        definition = self.definition(self.main_question)
+        object_type = "Activity"
+        if self.child_ids:
+            object_type = "GroupActivity"
+            definition["interactionType"] = OTHER_INTERACTION
+        key = self.problem_key()
+        if not key:
+            # The reference statements send an Activity without an id here; that is not xAPI (an
+            # LRS answers 400/422), so the event is refused as what it is: one naming no problem.
+            raise InvalidEvent(
+                self.event_name, "data", "names no problem: no referer activate_block_id, no input name, no problem_id",
+                kind="missing_field",
+            )
+        return drop_none({
+            "id": self.block_iri(key),
+            "objectType": object_type,
+            "definition": definition,
+        })
+
+    # --- result -------------------------------------------------------------------------------
+
+    def _number(self, key):
+        value = _present(self.event.data_value(key))
+        if value is not None and (isinstance(value, bool) or not isinstance(value, _NUMBER)):
+            raise InvalidEvent(self.event.name, f"data.{key}", f"expected a number, got {type(value).__name__}",
+                               kind="wrong_type")
+        return value
+
+    def _answer_and_correctness(self, question_id):
+        submission = self.submission(question_id)
+        if submission:
+            correct = submission.get("correct")
+            return self.submission_value(question_id, "answer"), None if correct is None else bool(correct)
+        return self.event.data_value("answers"), self.event.data_value("success") == "correct"
+
+    def get_result(self):
+        if self.from_browser:
+            return None
+        answer, success = self._answer_and_correctness(self.main_question)
+        grade, max_grade = self._number("grade"), self._number("max_grade")
+        scaled = None
+        if grade is not None and max_grade is not None:
+            scaled = grade / max_grade if max_grade > 0 else 0
+        return drop_none({
+            "score": score(grade, max_grade, scaled),
+            "success": success,
+            "response": response_text(answer),
+        })
+
+    # --- one statement per question -----------------------------------------------------------
+
+    def child_statements(self, parent):
+        return [self.question_statement(parent, question_id) for question_id in self.child_ids]
+
+    def question_statement(self, parent, question_id):
+        """The child statement for one question of a multi-question problem."""
+        verb = self.get_verb()
+        usage_key = self.problem_usage_key() or ""
+        question_key = "@".join([*usage_key.split("@")[:-1], question_id])
+        answer, success = self._answer_and_correctness(question_id)
+        result = drop_none({
+            "success": success,
+            "response": response_text(answer) if self.submission(question_id) else None,
+        })
+        activities = {"parent": [copy_json(parent["object"])]}
+        course_parent = parent["context"].get("contextActivities", {}).get("parent")
+        if course_parent:
+            activities["grouping"] = copy_json(course_parent)
+        statement = {
+            "id": self.statement_id(verb, question_id),
+            "actor": self.actor.statement_dict,
+            "verb": verb.as_dict(),
+            "object": {
+                "id": self.block_iri(question_key),
+                "objectType": "Activity",
+                "definition": self.definition(question_id),
+            },
+        }
+        if result:
+            statement["result"] = result
+        statement["context"] = {
+            "contextActivities": activities,
+            "statement": {"objectType": "StatementRef", "id": parent["id"]},
+            "extensions": self.get_context_extensions(),
+        }
+        statement["timestamp"] = parent["timestamp"]
+        statement["version"] = vocab.XAPI_VERSION
+        return statement
