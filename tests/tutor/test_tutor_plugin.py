@@ -61,7 +61,7 @@ LMS_TRACKING_BACKENDS = {
 }
 # The worker command as README ("Setting it up") prints it, without its environment assignment.
 README_WORKER = ("celery --app lms.celery worker --queues edx.lms.core.xapi_router --hostname xapi_router.%h "
-                 "--concurrency 2 --loglevel INFO")
+                 "--concurrency 2 --loglevel INFO --without-gossip --without-mingle")
 
 
 def lms_settings_after(block):
@@ -167,6 +167,7 @@ def test_local_compose_has_the_worker_of_the_router_queue_with_the_readme_comman
         assert worker["environment"] == lms_worker["environment"]
         assert worker["volumes"] == lms_worker["volumes"]
         assert worker["depends_on"] == ["lms"]
+        assert worker["restart"] == "unless-stopped"  # supervised: back within seconds when it exits
     # The README's command is the one we run (with the default concurrency).
     assert README_WORKER in " ".join((REPO / "README.rst").read_text(encoding="utf-8").replace("\\\n", " ").split())
 
