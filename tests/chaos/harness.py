@@ -468,7 +468,7 @@ class Scenario:
     :meth:`close`. :meth:`verdict` counts every statement back from Ralph by id.
     """
 
-    def __init__(self, work_dir, database, broker="redis", aof=False):
+    def __init__(self, work_dir, database, broker="redis", aof=False, broker_link=False):
         self.work_dir = Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.database = database
@@ -480,6 +480,7 @@ class Scenario:
         self.endpoint_names = []
         self.redis = None
         self.vhost = None
+        self.link = None
         try:
             if broker == "redis":
                 self.redis = OwnRedis(self.work_dir / "redis", aof=aof).start()
@@ -489,6 +490,12 @@ class Scenario:
                 self.vhost = RabbitVhost().create()
                 self.closers.append(self.vhost.close)
                 self.broker_url = self.vhost.url
+                if broker_link:  # through a relay the scenario can cut (tests.chaos.broker_link)
+                    from tests.chaos.broker_link import BrokerLink  # pylint: disable=import-outside-toplevel
+
+                    self.link = BrokerLink()
+                    self.closers.append(self.link.close)
+                    self.broker_url = self.broker_url.replace(RABBITMQ_HOST, f"127.0.0.1:{self.link.port}")
             self.ralph = ralph_control.start(self.work_dir / "ralph")
             self.closers.append(lambda: ralph_control.stop(self.ralph.pid))
         except BaseException:

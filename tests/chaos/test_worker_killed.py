@@ -80,7 +80,9 @@ def blocked_fetches(redis_url):
         client.close()
 
 
-@pytest.mark.parametrize("reliable_fetch", [True, False], ids=["reliable-fetch", "kombu-brpop"])
+# kombu's own BRPOP (the cause, shown to be still there) runs at full length only (make chaos): ~60 s.
+@pytest.mark.parametrize("reliable_fetch", [True, False] if SCALE > 1 else [True],
+                         ids=["reliable-fetch", "kombu-brpop"] if SCALE > 1 else ["reliable-fetch"])
 def test_worker_killed_while_taking_a_message(scenario, reliable_fetch):
     """
     The cause of the loss when the worker's main process and pool children die together on Redis,
