@@ -43,7 +43,7 @@ def take(connection, count, timeout=10.0):
     return taken
 
 
-def test_taken_messages_are_recorded_owned_and_given_back_when_their_consumer_is_gone(own_redis):
+def test_taken_messages_are_recorded_owned_and_given_back_when_their_consumer_is_gone(own_redis):  # pylint: disable=redefined-outer-name
     client = redis.Redis.from_url(own_redis.url)
     publisher = Connection(own_redis.url)
     consumer = Connection(own_redis.url, transport=redis_fetch.TRANSPORT)
