@@ -30,6 +30,9 @@ import threading
 
 from celery import Task
 
+# Connects the worker_init handler that makes a Redis worker take messages by an atomic move.
+from openedx_xapi_router.delivery import redis_fetch  # noqa: F401  pylint: disable=unused-import
+
 log = logging.getLogger(__name__)
 
 #: :meth:`BatchingTask.run_batch` results: acknowledge the batch's messages, or give them back.
@@ -47,6 +50,20 @@ def _run_batch(task_name, bodies):
         log.exception("xapi_router: a batch of %d %s messages failed; they go back to the broker", len(bodies),
                       task_name)
         return REQUEUE
+
+
+def _trace(step, task, messages):
+    """DEBUG trace of each message's path (buffered, flushed, acknowledged, requeued), with what it holds."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    for message, args in messages:
+        try:
+            holds = task.describe(args)
+        except Exception:  # pylint: disable=broad-except
+            holds = "?"
+        log.debug("xapi_router batching trace: %s message %s tag %s holds %s", step,
+                  message.headers.get("id") if isinstance(message.headers, dict) else None,
+                  message.delivery_tag, holds)
 
 
 class BatchingTask(Task):
@@ -74,6 +91,20 @@ class BatchingTask(Task):
     def run_batch(self, bodies):
         """Process a list of message ``args`` tuples; return :data:`DONE` or :data:`REQUEUE`."""
         raise NotImplementedError
+
+    def describe(self, args):
+        """What one message holds, for the DEBUG trace: the ids of the statements its args hold."""
+        found, stack = [], [args]
+        while stack and len(found) < 1000:
+            value = stack.pop()
+            if isinstance(value, dict):
+                if "verb" in value and isinstance(value.get("id"), str):  # a statement
+                    found.append(value["id"])
+                else:
+                    stack.extend(value.values())
+            elif isinstance(value, (list, tuple)):
+                stack.extend(reversed(value))
+        return ",".join(found)
 
     def run(self, *args, **kwargs):
         return self.run_batch([args])
@@ -117,6 +148,7 @@ class _BatchState:
             except Exception:  # pylint: disable=broad-except
                 self.weight += 1
             full = self.weight >= self.task.flush_every
+            _trace("buffered", self.task, [(message, args)])
             if not full and self.timer_ref is None:
                 self.timer_ref = self.consumer.timer.call_after(self.task.flush_interval, self.flush)
         if full:
@@ -133,6 +165,8 @@ class _BatchState:
             return
 
         def settle(requeue):
+            _trace("requeued" if requeue else "acknowledged", self.task,
+                   [(message, args) for message, args, _ in batch])
             with self.lock:
                 for message, _, raised in batch:
                     if not message.acknowledged:
@@ -152,6 +186,7 @@ class _BatchState:
                       "back to the broker", len(batch), self.task.name, getattr(exc_info, "exception", exc_info))
             settle(requeue=True)
 
+        _trace("flushed", self.task, [(message, args) for message, args, _ in batch])
         self.consumer.pool.apply_async(
             _run_batch, args=(self.task.name, [args for _, args, _ in batch]), callback=on_return,
             error_callback=on_error,

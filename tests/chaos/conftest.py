@@ -60,15 +60,19 @@ def chaos_database(tmp_path_factory):
 
 @pytest.fixture
 def scenario(chaos_database, tmp_path):  # pylint: disable=redefined-outer-name
-    """``scenario(broker="redis"|"rabbitmq", aof=False)``: a started :class:`Scenario`, closed after the test."""
+    """
+    ``scenario(broker="redis"|"rabbitmq", aof=False, broker_link=False)``: a started
+    :class:`Scenario`, closed after the test (``broker_link``: RabbitMQ through a relay it can cut).
+    """
     started = []
 
-    def make(broker="redis", aof=False):
+    def make(broker="redis", aof=False, broker_link=False):
         if broker == "rabbitmq":
             problem = RabbitVhost.problem()
             if problem:
                 services.service_missing(problem)
-        run = Scenario(tmp_path / f"scenario-{len(started)}", chaos_database, broker=broker, aof=aof)
+        run = Scenario(tmp_path / f"scenario-{len(started)}", chaos_database, broker=broker, aof=aof,
+                       broker_link=broker_link)
         started.append(run)
         return run
 

@@ -8,11 +8,17 @@ Ralph, except while a fault is on (:meth:`FaultProxy.fault` for a number of seco
 * ``reset_before``: resets the connection (RST) before forwarding: nothing stored;
 * ``reset_after``: forwards (Ralph stores the batch), then resets instead of answering;
 * ``truncated``: a proxy's 200 whose body stops short of its ``Content-Length``, nothing stored;
-* ``redirect``: 301 to the same statements URL, nothing stored.
+* ``redirect``: 301 to the same statements URL, nothing stored;
+* ``trickle``: forwards (Ralph stores the batch), then sends Ralph's answer, status line and
+  headers included, one byte every ``TRICKLE_SECONDS`` (each byte resets a per-read timeout);
+  ``trickle_body``: the status line and headers at once, the body a byte at a time; ``trickled``
+  records, per such POST, how long the client stayed before it closed the connection (None: it
+  read the whole answer).
 
 ``posts`` counts the POSTs seen per fault (``"pass"`` for forwarded ones).
 """
 import http.server
+import select
 import socket
 import struct
 import threading
@@ -21,7 +27,10 @@ from collections import Counter
 
 import requests
 
-FAULTS = ("503", "429", "reset_before", "reset_after", "truncated", "redirect")
+FAULTS = ("503", "429", "reset_before", "reset_after", "truncated", "redirect", "trickle", "trickle_body")
+#: Seconds between two bytes of a trickled answer, and the longest a trickle goes on.
+TRICKLE_SECONDS = 0.25
+TRICKLE_MOST_SECONDS = 60.0
 
 
 class FaultProxy:
@@ -32,6 +41,7 @@ class FaultProxy:
         self.upstream_auth = upstream_auth
         self.lock = threading.Lock()
         self.mode = "pass"
+        self.trickled = []
         self.until = 0.0
         self.posts = Counter()
         self.session = requests.Session()
@@ -84,7 +94,7 @@ def _reset(connection):
     connection.close()
 
 
-def _make_handler(proxy):
+def _make_handler(proxy):  # pylint: disable=too-many-statements  # one handler class, one branch per fault
     class Handler(http.server.BaseHTTPRequestHandler):
         """POST /xAPI/statements goes through the fault of the moment; GET is forwarded to Ralph."""
 
@@ -131,9 +141,35 @@ def _make_handler(proxy):
                 _reset(self.connection)
             elif mode == "redirect":
                 self._reply(301, b"", extra=[("Location", self.path)])
+            elif mode in ("trickle", "trickle_body"):
+                status, answer = proxy.forward(body, dict(self.headers))
+                self.close_connection = True
+                self._trickle(status, answer, head_at_once=mode == "trickle_body")
             else:
                 status, answer = proxy.forward(body, dict(self.headers))
                 self._reply(status, answer)
+
+        def _trickle(self, status, answer, head_at_once):
+            head = (f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(answer)}\r\n\r\n").encode()
+            started = time.monotonic()
+            stayed = None
+            if head_at_once:
+                self.connection.sendall(head)
+            for byte in answer if head_at_once else head + answer:
+                if time.monotonic() - started > TRICKLE_MOST_SECONDS:
+                    break
+                try:
+                    self.connection.sendall(bytes([byte]))
+                    time.sleep(TRICKLE_SECONDS)
+                    readable, _, _ = select.select([self.connection], [], [], 0)
+                    if readable and self.connection.recv(1, socket.MSG_PEEK) == b"":  # the client closed its end
+                        raise ConnectionAbortedError
+                except OSError:
+                    stayed = time.monotonic() - started
+                    break
+            with proxy.lock:
+                proxy.trickled.append(stayed)
 
         def do_GET(self):  # pylint: disable=invalid-name
             query = self.path.split("?", 1)[1] if "?" in self.path else ""

@@ -326,10 +326,7 @@ class Worker:
         self.starts += 1
         tag = f"{self.queue}-{self.starts}"
         self.node = f"xapi_router.{tag}@{socket.gethostname()}"
-        command = [sys.executable, "-m", "celery", "--app", WORKER_APP, "worker", "--queues", self.queue,
-                   "--hostname", f"xapi_router.{tag}@%h", "--concurrency", str(self.concurrency),
-                   "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-                   "--include", "openedx_xapi_router.delivery.tasks"]
+        command = self.command(tag)
         env = process_env(self.database_url, self.broker_url, self.queue, XAPI_ROUTER_RETRY_BACKOFF_BASE="0.2",
                           **self.env)
         log_path = self.log_dir / f"worker-{self.starts}.log"
@@ -346,6 +343,20 @@ class Worker:
             except Exception:  # pylint: disable=broad-except  # the broker is down: no answer yet
                 time.sleep(0.5)
         raise AssertionError(f"the worker did not answer a ping within {timeout}s: see {log_path}")
+
+    def command(self, tag):
+        """The worker's command line: the README's, with the test project's app, queue and tasks module."""
+        return [sys.executable, "-m", "celery", "--app", WORKER_APP, "worker", "--queues", self.queue,
+                "--hostname", f"xapi_router.{tag}@%h", "--concurrency", str(self.concurrency),
+                "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+                "--include", "openedx_xapi_router.delivery.tasks"]
+
+    def answers_ping(self):
+        """True when the current worker process answers a ping within a second."""
+        try:
+            return bool(self.client.control.ping(destination=[self.node], timeout=1.0))
+        except Exception:  # pylint: disable=broad-except  # the broker is down: no answer
+            return False
 
     def pool_children(self):
         """The process ids of the worker's pool children."""
@@ -457,7 +468,7 @@ class Scenario:
     :meth:`close`. :meth:`verdict` counts every statement back from Ralph by id.
     """
 
-    def __init__(self, work_dir, database, broker="redis", aof=False):
+    def __init__(self, work_dir, database, broker="redis", aof=False, broker_link=False):
         self.work_dir = Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.database = database
@@ -469,6 +480,7 @@ class Scenario:
         self.endpoint_names = []
         self.redis = None
         self.vhost = None
+        self.link = None
         try:
             if broker == "redis":
                 self.redis = OwnRedis(self.work_dir / "redis", aof=aof).start()
@@ -478,6 +490,12 @@ class Scenario:
                 self.vhost = RabbitVhost().create()
                 self.closers.append(self.vhost.close)
                 self.broker_url = self.vhost.url
+                if broker_link:  # through a relay the scenario can cut (tests.chaos.broker_link)
+                    from tests.chaos.broker_link import BrokerLink  # pylint: disable=import-outside-toplevel
+
+                    self.link = BrokerLink()
+                    self.closers.append(self.link.close)
+                    self.broker_url = self.broker_url.replace(RABBITMQ_HOST, f"127.0.0.1:{self.link.port}")
             self.ralph = ralph_control.start(self.work_dir / "ralph")
             self.closers.append(lambda: ralph_control.stop(self.ralph.pid))
         except BaseException:
@@ -610,6 +628,26 @@ class Scenario:
         return {number: statement_id for run in self.lms_runs for number in sorted(run.acked)
                 for statement_id in self.ids_of([run.begun[number]]) if statement_id not in held}
 
+    def trace(self, statement_ids):
+        """
+        Where each of ``statement_ids`` is: every line of the workers' logs naming it (the batching
+        base's DEBUG trace: buffered, flushed, acknowledged, requeued) and, on Redis, every key
+        holding it (a queue list, kombu's ``unacked`` hash with its age in ``unacked_index``).
+        ``{statement id: [findings]}``; a statement found nowhere was popped from the queue by a
+        worker that died before it recorded the message as unacknowledged.
+        """
+        found = {statement_id: [] for statement_id in statement_ids}
+        for log_path in sorted(self.work_dir.glob("worker-*.log")):
+            with open(log_path, encoding="utf8", errors="replace") as handle:
+                for line in handle:
+                    for statement_id in found:
+                        if statement_id in line:
+                            found[statement_id].append(f"{log_path.name}: {line.strip()[:160]}")
+        if self.redis is not None and self.redis.process is not None and self.redis.process.poll() is None:
+            for statement_id, where in redis_locations(self.redis.url, statement_ids).items():
+                found[statement_id].extend(where)
+        return found
+
     def close(self):
         """
         Disable the scenario's endpoints, end every process it started and remove its broker data
@@ -625,6 +663,47 @@ class Scenario:
         self.closers = []
         if errors:
             raise errors[0]
+
+
+def redis_locations(url, statement_ids):
+    """``{statement id: [where on Redis]}``: the lists and kombu's ``unacked`` hash, by raw search."""
+    import redis  # pylint: disable=import-outside-toplevel
+
+    found = {statement_id: [] for statement_id in statement_ids}
+    client = redis.Redis.from_url(url, socket_timeout=10)
+    try:
+        ages = {tag.decode(): time.time() - score
+                for tag, score in client.zrange("unacked_index", 0, -1, withscores=True)}
+        for key in client.scan_iter(count=1000):
+            kind = client.type(key).decode()
+            if kind == "list":
+                values = [(str(index), value) for index, value in enumerate(client.lrange(key, 0, -1))]
+            elif kind == "hash":
+                values = [(field.decode(), value) for field, value in client.hgetall(key).items()]
+            else:
+                continue
+            for position, value in values:
+                text = _decoded(value)
+                for statement_id in found:
+                    if statement_id in text:
+                        age = f", unacknowledged for {ages[position]:.1f}s" if position in ages else ""
+                        found[statement_id].append(f"redis {kind} {key.decode()!r} [{position}]{age}")
+    finally:
+        client.close()
+    return found
+
+
+def _decoded(value):
+    """A kombu Redis message (JSON, its body base64) as text with its body decoded, for searching."""
+    import base64  # pylint: disable=import-outside-toplevel
+
+    text = value.decode("utf8", errors="replace")
+    try:
+        payload = json.loads(text)
+        payload = payload[0] if isinstance(payload, list) else payload  # the unacked hash: [message, exchange, key]
+        return text + base64.b64decode(payload["body"]).decode("utf8", errors="replace")
+    except (ValueError, KeyError, TypeError, IndexError):
+        return text
 
 
 def record(name, verdict):

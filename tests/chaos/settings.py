@@ -27,6 +27,8 @@ EVENT_TRACKING_ENABLED = True
 EVENT_TRACKING_BACKENDS = {"chaos_ledger": {"ENGINE": "tests.chaos.lms_process.LedgerBackend", "OPTIONS": {}}}
 XAPI_ROUTER_ENABLED = True
 XAPI_ROUTER_PUBLISH_IN_BACKGROUND = os.environ.get("XAPI_ROUTER_PUBLISH_IN_BACKGROUND", "") == "1"
+# ``0``: the worker takes Redis messages with kombu's own BRPOP (the cause of issue 13's known failure).
+XAPI_ROUTER_REDIS_RELIABLE_FETCH = os.environ.get("XAPI_ROUTER_REDIS_RELIABLE_FETCH", "1") != "0"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -34,7 +36,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"event_routing_backends.helpers": {"level": "CRITICAL"},
-                "openedx_xapi_router": {"level": "INFO"}},
+                "openedx_xapi_router": {"level": "INFO"},
+                # the id-level trace of each message through the worker (buffered, flushed, settled)
+                "openedx_xapi_router.delivery.batching": {"level": "DEBUG"}},
 }
 
 _router_settings.add_tracking_backend(sys.modules[__name__])

@@ -59,3 +59,35 @@ def test_redis_hung_then_resumed(scenario):
     assert lms.signal(signal.SIGTERM) == -signal.SIGTERM
     verdict = record("redis_hung", run.wait_delivered(timeout=240))
     assert verdict == zero_loss(verdict)
+
+
+def test_rabbitmq_gone_then_back_then_replay(scenario):
+    """
+    RabbitMQ taken away from every scenario process (the relay of :mod:`tests.chaos.broker_link`
+    closes their connections and refuses new ones; the machine's server is shared and is not
+    killed), then back, then ``replay_failed_statements``: each statement in the LRS exactly once.
+    A publish the broker did not take becomes a ``broker_unavailable`` dead letter before ``send``
+    returns; the worker reconnects (or its supervisor starts it again).
+    """
+    run = scenario(broker="rabbitmq", broker_link=True)
+    run.add_endpoint("ralph")
+    worker = run.worker()
+    lms = run.lms(0, 100_000, interval=0.05)
+    lms.wait_acked(50, timeout=60)
+    for _ in range(SCALE):
+        run.link.cut()
+        time.sleep(OUTAGE_SECONDS)
+        run.link.restore()
+        time.sleep(OUTAGE_SECONDS)
+    lms.wait_acked(len(lms.acked) + 20, timeout=60)
+    assert lms.signal(signal.SIGTERM) == -signal.SIGTERM
+    dead_lettered = {statement_id for _, statement_id, reason in run.dead_letters() if reason == "broker_unavailable"}
+    assert dead_lettered, "no publish failed while the broker was away"
+    time.sleep(5)  # what the worker still delivers from the broker
+    output = run.replay()
+    assert " 0 still failing" in output, output
+    verdict = run.wait_delivered(timeout=240)
+    record("rabbitmq_gone_back_replay", {**verdict, "worker_restarts": worker.unexpected_exits,
+                                         "broker_unavailable": len(dead_lettered)})
+    assert verdict == zero_loss(verdict), run.lost()
+    assert run.dead_letters() == []

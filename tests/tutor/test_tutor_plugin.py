@@ -60,9 +60,9 @@ LMS_TRACKING_BACKENDS = {
     },
 }
 # The worker command as the operator guide ("Setting it up", docs/operator/install.rst) prints it,
-# without its environment assignment (and the options after --loglevel).
+# without its environment assignment.
 README_WORKER = ("celery --app lms.celery worker --queues edx.lms.core.xapi_router --hostname xapi_router.%h "
-                 "--concurrency 2 --loglevel INFO")
+                 "--concurrency 2 --loglevel INFO --without-gossip --without-mingle")
 
 
 def lms_settings_after(block):
@@ -168,6 +168,7 @@ def test_local_compose_has_the_worker_of_the_router_queue_with_the_readme_comman
         assert worker["environment"] == lms_worker["environment"]
         assert worker["volumes"] == lms_worker["volumes"]
         assert worker["depends_on"] == ["lms"]
+        assert worker["restart"] == "unless-stopped"  # supervised: back within seconds when it exits
     # The operator guide's command is the one we run (with the default concurrency).
     page = REPO / "docs" / "operator" / "install.rst"
     assert README_WORKER in " ".join(page.read_text(encoding="utf-8").replace("\\\n", " ").split())
