@@ -92,8 +92,8 @@ def test_event_id_is_deterministic_uuid5():
 
 def test_registry_holds_every_erb_caliper_name_once():
     registry = caliper_registry()
-    assert set(registry.event_names()) == erb_caliper_oracle.registered_names()
-    assert len(registry.event_names()) == 35
+    assert set(registry.event_names("caliper")) == erb_caliper_oracle.registered_names()
+    assert len(registry.event_names("caliper")) == 35
     assert len(CALIPER_TRANSFORMERS) == 23
     for cls in CALIPER_TRANSFORMERS:
         assert issubclass(cls, CaliperTransformer)
@@ -101,7 +101,7 @@ def test_registry_holds_every_erb_caliper_name_once():
         assert cls.family in {"video", "navigation", "problem", "enrollment"}, cls
         assert cls.producer is not None and cls.producer is cls.contract, cls
     with pytest.raises(UnsupportedEvent):
-        registry.get("edx.forum.thread.created")
+        registry.get("edx.forum.thread.created", output_format="caliper")
 
 
 def test_non_account_actor_is_a_configuration_error():

@@ -46,7 +46,7 @@ def test_caliper_format(tmp_path):
     assert len(events) == report["statements"] == report["transformed"]
     for event in events:
         validate_event(event, "cli-output")
-    names = set(caliper_registry().event_names())
+    names = set(caliper_registry().event_names("caliper"))
     per_name = dict(manifest["per_name"])
     caliper_named = sum(per_name.get(name, 0) for name in names)
     # Pinned for this seed (generator 1.1.0): every valid event of a Caliper name gives one event,

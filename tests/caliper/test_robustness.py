@@ -16,7 +16,7 @@ BAD_VALUES = (None, "", 0, -1, 1e308, True, [], {}, "a b", {"x": 1}, ["x"])
 
 
 def _caliper_samples():
-    names = set(caliper_registry().event_names())
+    names = set(caliper_registry().event_names("caliper"))
     return [name for name in samples.sample_names() if samples.load_event(name).get("name") in names]
 
 

@@ -50,7 +50,7 @@ def caliper_registry():
 def transform(event, ctx, registry=None):
     """A normalised TrackingEvent's validated Caliper events (a list of dicts, one today)."""
     registry = registry or caliper_registry()
-    transformer = registry.get(event.name, ctx.transformer_versions)(event, ctx)
+    transformer = registry.get(event.name, ctx.transformer_versions, output_format="caliper")(event, ctx)
     try:
         caliper_events = transformer.statements()
     except XapiRouterError:

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlparse
 
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.keys import block_usage_key, checked_key
-from openedx_xapi_router.transformers import problem
+from openedx_xapi_router.transformers import problem, problem_check
 from openedx_xapi_router.transformers.caliper.base import CaliperTransformer, erb_value
 from openedx_xapi_router.transformers.caliper.vocab import Action, EntityType, EventType
 
@@ -91,7 +91,7 @@ class CaliperProblemChecked(CaliperProblemTransformer):
     """
 
     event_names = ("problem_check",)
-    producer = contract = problem.ProblemChecked.contract
+    producer = contract = problem_check.ProblemChecked.contract
 
     @property
     def graded(self):
