@@ -24,9 +24,7 @@ DOCS = REPO / "docs"
 PACKAGE = REPO / "openedx_xapi_router"
 
 #: Modules the API reference leaves out, and why.
-NOT_IN_API = {
-    "openedx_xapi_router.transformers.mapping_table": "a docs tool (it makes the mapping table), not the library",
-}
+NOT_IN_API = {}
 
 
 def annotated_settings():

@@ -28,7 +28,7 @@ The metadata a class declares (see :class:`~openedx_xapi_router.transformers.bas
 * ``contract``: its producer contract (:mod:`openedx_xapi_router.core.contract`).
 
 The docs tables, the counts, the coverage lists and the default allow-list are derived from these
-declarations (:mod:`openedx_xapi_router.devtools`), never listed by hand.
+declarations (the generators in ``openedx_xapi_router/devtools``), never listed by hand.
 """
 import functools
 import importlib

@@ -10,7 +10,7 @@ A Caliper transformer reads top-down as a declaration, like an xAPI one::
 
 :meth:`CaliperTransformer.statements` assembles the one event from a fixed set of hooks, always in
 the same order (the order event-routing-backends writes them): ``@context``, ``id``,
-``eventTime``, ``actor``, ``session``, ``type`` (:attr:`event_type`), ``object``
+``eventTime``, ``actor``, ``session``, ``type`` (``event_type``), ``object``
 (:meth:`get_object`), ``action`` (:meth:`get_action`), ``extensions`` (:meth:`get_extensions`),
 then ``target`` (:meth:`get_target`) or ``generated`` (:meth:`get_generated`) when not None.
 
@@ -301,11 +301,11 @@ class CaliperTransformer:
     # --- hooks --------------------------------------------------------------------------------
 
     def get_type(self):
-        """The Caliper event type; :attr:`event_type` unless overridden."""
+        """The Caliper event type; ``event_type`` unless overridden."""
         return self.event_type
 
     def get_action(self):
-        """The Caliper action; :attr:`action` unless overridden."""
+        """The Caliper action; ``action`` unless overridden."""
         return self.action
 
     def get_object(self):

@@ -2,16 +2,16 @@
 Caliper events for capa problems, as event-routing-backends' ``problem_interaction_events.py``
 gives them.
 
-=========================================  ====================  =========  ==============  ========
-event                                      event type            action     object type     name
-=========================================  ====================  =========  ==============  ========
-``problem_check`` (browser)                ``AssessmentEvent``   Submitted  Assessment
-``problem_check`` (server)                 ``GradeEvent``        Graded     Attempt
-``edx.grades.problem.submitted``           ``AssessmentEvent``   Submitted  Assessment
-``showanswer``                             ``Event``             Viewed     Annotation      Solution
-``edx.problem.hint.demandhint_displayed``  ``Event``             Viewed     Annotation      Hint
-``edx.problem.completed`` (proposed)       ``AssessmentItemEvent`` Completed AssessmentItem
-=========================================  ====================  =========  ==============  ========
+=========================================  =======================  =========  ==============  ========
+event                                      event type               action     object type     name
+=========================================  =======================  =========  ==============  ========
+``problem_check`` (browser)                ``AssessmentEvent``      Submitted  Assessment
+``problem_check`` (server)                 ``GradeEvent``           Graded     Attempt
+``edx.grades.problem.submitted``           ``AssessmentEvent``      Submitted  Assessment
+``showanswer``                             ``Event``                Viewed     Annotation      Solution
+``edx.problem.hint.demandhint_displayed``  ``Event``                Viewed     Annotation      Hint
+``edx.problem.completed`` (proposed)       ``AssessmentItemEvent``  Completed  AssessmentItem
+=========================================  =======================  =========  ==============  ========
 
 The problem is ``data.problem_id`` (or ``data.module_id``) when the payload is an object that has
 one; else, for a browser ``problem_check`` (whose payload is the form's query string), the
