@@ -188,7 +188,7 @@ class Leaf:
     """
     A rule on one value: ``test(value)`` says whether it holds, ``reason(value)`` why not.
     ``expr``, when given, is the same test as a Python expression on ``{v}``, inlined by the quick
-    walk's compiler (:func:`_compile_quick`); the agreement tests hold it to ``test``.
+    walk's compiler (:func:`_QuickCompiler`); the agreement tests hold it to ``test``.
     """
 
     __slots__ = ("ok", "reason", "expr")
@@ -317,13 +317,12 @@ class ListOf:
     ``trustable``: the quick walk skips items whose ``id()`` the caller lists as already checked.
     """
 
-    __slots__ = ("item", "reason", "trustable", "ok")
+    __slots__ = ("item", "reason", "trustable")
 
     def __init__(self, item, reason, trustable=False):
         self.item = item
         self.reason = reason
         self.trustable = trustable
-        self.ok = None  # compiled by _compile_quick
 
     def explain(self, value):
         if type(value) is not list:
@@ -379,7 +378,7 @@ class Shape:
     """
 
     __slots__ = ("allowed", "steps", "fields", "rules", "required", "required_first", "defaults", "checks",
-                 "in_value_order", "unknown", "ok")
+                 "in_value_order", "unknown")
 
     def __init__(self, allowed, steps, required_first=(), in_value_order=False, unknown=None):
         self.allowed = frozenset(allowed)
@@ -392,7 +391,6 @@ class Shape:
         self.defaults = tuple((field.key, field.default) for field in self.fields if field.default is not _ABSENT)
         self.in_value_order = in_value_order
         self.unknown = unknown or (lambda key: ("", f"unknown property {key!r}"))
-        self.ok = None  # compiled by _compile_quick
         if not self.rules.keys() <= self.allowed or not set(self.required) <= self.rules.keys():
             raise ValueError(f"a Shape's fields must be among its allowed properties: {sorted(self.rules)}")
 
@@ -436,13 +434,12 @@ class Shape:
 class OneOfShapes:
     """An object whose ``objectType`` (``default`` when absent) picks its shape."""
 
-    __slots__ = ("default", "shapes", "reason", "ok")
+    __slots__ = ("default", "shapes", "reason")
 
     def __init__(self, default, shapes, reason):
         self.default = default
         self.shapes = shapes
         self.reason = reason
-        self.ok = None  # compiled by _compile_quick
 
     def explain(self, value):
         if type(value) is not dict:
@@ -583,82 +580,114 @@ STATEMENT = Shape(STATEMENT_KEYS, [
 
 class _QuickCompiler:
     """
-    Writes each composite rule's quick walk as one Python function (``ok(value, trusted=())``)
-    from the table: leaf tests with an ``expr`` inlined, the others called; no path strings.
-    The source is kept in :data:`QUICK_SOURCE` for reading and for the tests.
+    Writes the quick walk of a rule as one Python function, ``ok(value, t=())``, from the table:
+    every nested shape, list and map inlined (no call per part), leaf tests with an ``expr``
+    inlined, the others called; no path strings. Any broken rule returns False at once.
     """
+
+    #: Shapes with at most this many properties look each one up; larger ones walk what is there.
+    LOOKUP_MAX = 8
 
     def __init__(self):
         self.namespace = {
-            "_iri": _iri, "_activity_id": _activity_id, "_uuid_match": _UUID_RE.match, "_isfinite": math.isfinite,
-            "_version_match": _VERSION_RE.match, "_is_unicode": is_unicode, "_ABSENT": _ABSENT,
-            "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
+            "_iri": _iri, "_activity_id": _activity_id, "_language_tag": _language_tag,
+            "_uuid_match": _UUID_RE.match, "_version_match": _VERSION_RE.match, "_isfinite": math.isfinite,
+            "_is_unicode": is_unicode, "_ABSENT": _ABSENT, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
         }
-        self.names = {}
         self.source = []
+        self.counter = 0
 
-    def ref(self, obj, prefix="_c"):
-        name = f"{prefix}{len(self.namespace)}"
+    def ref(self, obj):
+        name = f"_c{len(self.namespace)}"
         self.namespace[name] = obj
         return name
 
-    def test(self, rule, var):
-        """A Python expression, true when ``var`` follows ``rule``."""
-        if isinstance(rule, (Shape, ListOf, OneOfShapes)):
-            return f"{self.function(rule)}({var}, t)"
-        if getattr(rule, "expr", None):
-            return rule.expr.format(v=var)
-        return f"{self.ref(rule.ok)}({var})"
+    def var(self, stem):
+        self.counter += 1
+        return f"{stem}{self.counter}"
 
-    def function(self, rule):
-        name = self.names.get(id(rule))
-        if name is None:
-            name = self.names[id(rule)] = f"_ok_{len(self.names)}"
-            body = {Shape: self._shape, ListOf: self._list, OneOfShapes: self._one_of}[type(rule)](rule)
-            code = f"def {name}(value, t=()):\n" + "".join(f"    {line}\n" for line in body)
-            self.source.append(code)
-            exec(compile(code, f"<validate quick walk {name}>", "exec"), self.namespace)  # pylint: disable=exec-used
-            rule.ok = self.namespace[name]
-        return name
+    def compile(self, rule, name):
+        """The function ``name``: True when its argument follows ``rule``."""
+        lines = [f"def {name}(value, t=()):", *self.emit(rule, "value", 1), "    return True"]
+        code = "\n".join(lines) + "\n"
+        self.source.append(code)
+        exec(compile(code, f"<validate quick walk {name}>", "exec"), self.namespace)  # pylint: disable=exec-used
+        return self.namespace[name]
 
-    def _shape(self, shape):
-        lines = [f"if type(value) is not dict or not value.keys() <= {self.ref(shape.allowed)}:", "    return False"]
+    def emit(self, rule, var, depth):
+        """Lines (indented ``depth`` levels) that return False when ``var`` breaks ``rule``."""
+        pad = "    " * depth
+        if isinstance(rule, Shape):
+            return self._shape(rule, var, depth)
+        if isinstance(rule, ListOf):
+            item = self.var("item")
+            lines = [f"{pad}if type({var}) is not list:", f"{pad}    return False", f"{pad}for {item} in {var}:"]
+            if rule.trustable:
+                lines += [f"{pad}    if id({item}) in t:", f"{pad}        continue"]
+            return lines + self.emit(rule.item, item, depth + 1)
+        if isinstance(rule, OneOfShapes):
+            return self._one_of(rule, var, depth)
+        if rule is LANGUAGE_MAP:
+            tag, text = self.var("tag"), self.var("text")
+            return [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
+                    f"{pad}for {tag}, {text} in {var}.items():",
+                    f"{pad}    if not (type({text}) is str and type({tag}) is str and _language_tag({tag})"
+                    f" and ({text}.isascii() or _is_unicode({text}))):",
+                    f"{pad}        return False"]
+        if rule is EXTENSIONS:
+            key = self.var("key")
+            return [f"{pad}if type({var}) is not dict:", f"{pad}    return False", f"{pad}for {key} in {var}:",
+                    f"{pad}    if not (type({key}) is str and _iri({key})):", f"{pad}        return False"]
+        test = rule.expr.format(v=var) if getattr(rule, "expr", None) else f"{self.ref(rule.ok)}({var})"
+        return [f"{pad}if not {test}:", f"{pad}    return False"]
+
+    def _shape(self, shape, var, depth):
+        pad = "    " * depth
+        lines = [f"{pad}if type({var}) is not dict or not {var}.keys() <= {self.ref(shape.allowed)}:",
+                 f"{pad}    return False"]
         # A default the rule refuses makes the property required; one it accepts changes nothing.
         required = shape.required + tuple(key for key, default in shape.defaults if not shape.rules[key].ok(default))
-        lines += [line for key in required for line in (f"if {key!r} not in value:", "    return False")]
-        if len(shape.fields) <= 8:  # few properties: look each one up
+        for key in required:
+            lines += [f"{pad}if {key!r} not in {var}:", f"{pad}    return False"]
+        if len(shape.fields) <= self.LOOKUP_MAX:
             for field in shape.fields:
-                lines += [f"item = value.get({field.key!r}, _ABSENT)",
-                          f"if item is not _ABSENT and not {self.test(field.rule, 'item')}:", "    return False"]
-        else:  # many possible, few present: walk what is there
-            lines.append("for key, item in value.items():")
+                item = self.var("v")
+                body = self.emit(field.rule, item, depth + 1)
+                if field.key in required:
+                    lines += [f"{pad}{item} = {var}[{field.key!r}]", *[line[4:] for line in body]]
+                else:
+                    lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is not _ABSENT:",
+                              *body]
+        else:
+            key, item = self.var("k"), self.var("v")
+            lines.append(f"{pad}for {key}, {item} in {var}.items():")
             for index, field in enumerate(shape.fields):
-                lines += [f"    {'if' if index == 0 else 'elif'} key == {field.key!r}:",
-                          f"        if not {self.test(field.rule, 'item')}:", "            return False"]
+                lines += [f"{pad}    {'if' if index == 0 else 'elif'} {key} == {field.key!r}:",
+                          *self.emit(field.rule, item, depth + 2)]
         for check in shape.steps:
             if isinstance(check, Check):
-                test = check.expr or f"{self.ref(check.test)}(value) is None"
-                lines += [f"if not ({test}):", "    return False"]
-        return lines + ["return True"]
+                test = (check.expr or f"{self.ref(check.test)}(value) is None").replace("value", var)
+                lines += [f"{pad}if not ({test}):", f"{pad}    return False"]
+        return lines
 
-    def _list(self, rule):
-        lines = ["if type(value) is not list:", "    return False", "for item in value:"]
-        if rule.trustable:
-            lines += ["    if id(item) in t:", "        continue"]
-        return lines + [f"    if not {self.test(rule.item, 'item')}:", "        return False", "return True"]
-
-    def _one_of(self, rule):
-        lines = ["if type(value) is not dict:", "    return False",
-                 f"object_type = value.get('objectType', {rule.default!r})"]
-        for object_type, shape in rule.shapes.items():
-            lines += [f"if object_type == {object_type!r}:", f"    return {self.function(shape)}(value, t)"]
-        return lines + ["return False"]
+    def _one_of(self, rule, var, depth):
+        pad = "    " * depth
+        object_type = self.var("object_type")
+        lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
+                 f"{pad}{object_type} = {var}.get('objectType', {rule.default!r})"]
+        by_shape = {}
+        for name, shape in rule.shapes.items():
+            by_shape.setdefault(id(shape), (shape, []))[1].append(name)
+        for index, (shape, names) in enumerate(by_shape.values()):
+            condition = " or ".join(f"{object_type} == {name!r}" for name in names)
+            lines += [f"{pad}{'if' if index == 0 else 'elif'} {condition}:", *self.emit(shape, var, depth + 1)]
+        return lines + [f"{pad}else:", f"{pad}    return False"]
 
 
 _COMPILER = _QuickCompiler()
-_quick_statement = _COMPILER.namespace[_COMPILER.function(STATEMENT)]
-_quick_activity = _COMPILER.namespace[_COMPILER.function(ACTIVITY)]
-#: The quick walk's source, one function per composite rule (read it to see what runs per statement).
+_quick_statement = _COMPILER.compile(STATEMENT, "quick_statement")
+_quick_activity = _COMPILER.compile(ACTIVITY, "quick_activity")
+#: The quick walk's source (read it to see what runs per statement).
 QUICK_SOURCE = "\n".join(_COMPILER.source)
 
 
