@@ -19,7 +19,9 @@ How it is built
 
     * :meth:`Shape.ok`, the hot path: a boolean walk over the properties the value has, that
       builds no path strings (the verdict of an unordered walk is the verdict of an ordered one);
-      context activities the caller lists as already checked are skipped (``trusted``);
+      context activities the caller lists as already checked are skipped (``trusted``), and an
+      actor dict already found valid (the same object: a resolver's cached actor) is not walked
+      again (:class:`_SharedParts`);
     * :meth:`Shape.explain`, run only when ``ok`` says no: the same rules in the table's order,
       returning the first broken rule as ``(path, reason)``.
 
@@ -355,15 +357,19 @@ class Field:
     One property of a :class:`Shape` and its rule. ``required``: its absence is the failure
     ``"is required"`` at this point of the order. ``default``: when absent, the rule is applied to
     this value instead (``None`` for a property the rule then refuses with its own reason).
+    ``shared``: the value is usually one object shared by many statements (the actor: a resolver's
+    cached :class:`~openedx_xapi_router.core.context.Actor`), so the quick walk remembers, by
+    identity, the objects it found valid (:class:`_SharedParts`) and walks each one once.
     """
 
-    __slots__ = ("key", "rule", "required", "default")
+    __slots__ = ("key", "rule", "required", "default", "shared")
 
-    def __init__(self, key, rule, required=False, default=_ABSENT):
+    def __init__(self, key, rule, required=False, default=_ABSENT, shared=False):
         self.key = key
         self.rule = rule
         self.required = required
         self.default = default
+        self.shared = shared
 
 
 class Shape:
@@ -486,7 +492,7 @@ ACCOUNT = Shape(ACCOUNT_KEYS, [
 
 AGENT = Shape(AGENT_KEYS, [
     Field("objectType", _constant("Agent", "must be 'Agent', got {value!r}")),
-    Check(_one_identifier, " + ".join(f"({key!r} in value)" for key in IFI_KEYS) + " == 1"),
+    Check(_one_identifier, f"len(value.keys() & {set(IFI_KEYS)!r}) == 1"),
     Field("account", ACCOUNT),
     Field("mbox", MBOX),
     Field("mbox_sha1sum", SHA1),
@@ -565,7 +571,7 @@ CONTEXT = Shape(CONTEXT_KEYS, [
 #: Every required property is looked for before any is checked.
 STATEMENT = Shape(STATEMENT_KEYS, [
     Field("id", UUID),
-    Field("actor", AGENT),
+    Field("actor", AGENT, shared=True),
     Field("verb", VERB),
     Field("object", STATEMENT_OBJECT),
     Field("result", RESULT),
@@ -577,6 +583,27 @@ STATEMENT = Shape(STATEMENT_KEYS, [
 
 
 # --- the quick walk, compiled from the table ---------------------------------------------------------
+
+class _SharedParts:
+    """
+    The shared parts (see :class:`Field`) the quick walk found valid, by ``id()``, each kept alive
+    here so its id cannot be reused by another object while it is remembered. A shared part is
+    never changed once built (it is already in every statement of its learner); forgotten past
+    ``limit`` entries. The ordered walk does not use it.
+    """
+
+    def __init__(self, limit=65_536):
+        self.valid = {}
+        self.limit = limit
+
+    def remember(self, part):
+        if len(self.valid) >= self.limit:
+            self.valid.clear()
+        self.valid[id(part)] = part
+
+
+_SHARED = _SharedParts()
+
 
 class _QuickCompiler:
     """
@@ -593,6 +620,7 @@ class _QuickCompiler:
             "_iri": _iri, "_activity_id": _activity_id, "_language_tag": _language_tag,
             "_uuid_match": _UUID_RE.match, "_version_match": _VERSION_RE.match, "_isfinite": math.isfinite,
             "_is_unicode": is_unicode, "_ABSENT": _ABSENT, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
+            "_shared": _SHARED.valid, "_shared_remember": _SHARED.remember,
         }
         self.source = []
         self.counter = 0
@@ -647,14 +675,20 @@ class _QuickCompiler:
                  f"{pad}    return False"]
         # A default the rule refuses makes the property required; one it accepts changes nothing.
         required = shape.required + tuple(key for key, default in shape.defaults if not shape.rules[key].ok(default))
+        looked_up = len(shape.fields) <= self.LOOKUP_MAX
         for key in required:
-            lines += [f"{pad}if {key!r} not in {var}:", f"{pad}    return False"]
-        if len(shape.fields) <= self.LOOKUP_MAX:
+            if not looked_up or key not in shape.rules:
+                lines += [f"{pad}if {key!r} not in {var}:", f"{pad}    return False"]
+        if looked_up:
             for field in shape.fields:
                 item = self.var("v")
                 body = self.emit(field.rule, item, depth + 1)
-                if field.key in required:
-                    lines += [f"{pad}{item} = {var}[{field.key!r}]", *[line[4:] for line in body]]
+                if field.shared:
+                    body = [f"{pad}    if _shared.get(id({item}), _ABSENT) is not {item}:",
+                            *["    " + line for line in body], f"{pad}        _shared_remember({item})"]
+                if field.key in required:  # one lookup: absent is the failure
+                    lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is _ABSENT:",
+                              f"{pad}    return False", *[line[4:] for line in body]]
                 else:
                     lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is not _ABSENT:",
                               *body]

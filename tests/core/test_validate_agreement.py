@@ -35,6 +35,7 @@ from openedx_xapi_router.core.errors import InvalidStatement, XapiRouterError
 from openedx_xapi_router.core.pipeline import transform_event, transform_lines
 from openedx_xapi_router.core.reader import read_lines
 from openedx_xapi_router.core.report import Report
+from openedx_xapi_router.core import validate as validate_quick
 from openedx_xapi_router.core.validate import (
     INT_MAX,
     INT_MIN,
@@ -218,3 +219,20 @@ def test_the_quick_walk_is_compiled_from_the_table():
     assert [line.split("(")[0] for line in QUICK_SOURCE.splitlines() if line.startswith("def ")] == [
         "def quick_statement", "def quick_activity"]
     assert "f\"" not in QUICK_SOURCE and "explain" not in QUICK_SOURCE
+
+
+def test_a_shared_actor_is_walked_once_and_an_invalid_one_never_remembered():
+    """The quick walk remembers valid actor dicts by identity; a refused one is refused every time."""
+    statement = copy.deepcopy(SAMPLES[0]) if SAMPLES else samples.require_samples()
+    actor = statement["actor"]
+    assert is_valid_statement(statement)
+    assert validate_quick._SHARED.valid[id(actor)] is actor  # pylint: disable=protected-access
+    again = copy.deepcopy(statement)
+    again["actor"] = actor  # the same object, as every statement of one learner has it
+    assert is_valid_statement(again)
+    broken = copy.deepcopy(statement)
+    broken["actor"]["account"]["homePage"] = "not an iri"
+    for _ in range(2):
+        assert not is_valid_statement(broken)
+        assert check_statement(broken) == ("actor.account.homePage", "must be an absolute IRI, got 'not an iri'")
+    assert id(broken["actor"]) not in validate_quick._SHARED.valid  # pylint: disable=protected-access
