@@ -9,10 +9,14 @@ Generates a clean tracking log with ``../shared/tools/make_tracking_log.py`` (ca
   µs per event, statements, peak RSS, and RSS at a quarter, half and all of the log;
 * the floor: ``orjson.loads`` + ``orjson.dumps`` of the same lines, and our rate as a fraction of it;
 * event-routing-backends' rate on 20,000 of the same events, and ours on them, with the ratio;
-* the top costs of a cProfile run of our pipeline on 100,000 lines.
+* the top costs of a cProfile run of our pipeline on 100,000 lines;
+* CPU instructions per event, counted with valgrind's callgrind (deterministic on a busy machine):
+  our CLI ``xapi-router-transform``, the floor and ERB, each run on a small and a large slice of the
+  same log, start-up subtracted by the difference (skipped, and said so, without valgrind).
 
 Options: ``--events N`` (default 1,000,000), ``--quick`` (100,000), ``--seed``, ``--erb-events``,
-``--profile-events``, ``--skip-erb``.
+``--profile-events``, ``--skip-erb``, ``--callgrind-slices SMALL LARGE`` (default 1,000 5,000),
+``--erb-callgrind-slices`` (default 100 500), ``--skip-callgrind``.
 """
 import argparse
 import json
@@ -29,6 +33,8 @@ CACHE_DIR = REPO_ROOT / "var" / "bench"
 #: The targets the figures are reported against.
 TARGET_EVENTS_PER_SECOND = 30_000
 TARGET_PEAK_RSS_MB = 150
+#: Issue #19: our CLI at half the instructions per event it took before (274k).
+TARGET_INSTRUCTIONS_PER_EVENT = 140_000
 
 
 def cached_log(events, seed):
@@ -70,7 +76,55 @@ def verdict(ok):
     return "met" if ok else "MISSED"
 
 
-def report(args, manifest, ours, floor, erb, profile):
+def measure_instructions(args, log):
+    """Instructions per event (callgrind) of our CLI, the floor and ERB; None without valgrind."""
+    # pylint: disable=import-outside-toplevel
+    from benchmarks.transform import (
+        cli_command,
+        instructions_per_event,
+        module_command,
+        valgrind_available,
+    )
+    if args.skip_callgrind or not valgrind_available():
+        return None
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    course_names = CACHE_DIR / "course-names.json"
+    course_names.write_text(json.dumps({"*": "Demonstration Course"}))
+    small, large = args.callgrind_slices
+    results = {}
+    runs = [("ours", cli_command(course_names), small, large), ("floor", module_command("floor"), small, large)]
+    if not args.skip_erb:
+        runs.append(("erb", module_command("erb-only"), *args.erb_callgrind_slices))
+    for name, make_command, low, high in runs:
+        print(f"counting instructions: {name} on {low:,} and {high:,} lines (callgrind) ...", flush=True)
+        per_event, low_total, high_total = instructions_per_event(make_command, log, low, high, CACHE_DIR)
+        results[name] = {"per_event": per_event, "slices": [low, high], "totals": [low_total, high_total]}
+    return results
+
+
+def instruction_lines(instructions, our_rate, erb):
+    """The instructions-per-event rows of the table, next to the events/s of the same code."""
+    if instructions is None:
+        return [f"{'instructions per event (callgrind)':<44}{'skipped':>16}   (no valgrind, or --skip-callgrind)"]
+    ours = instructions["ours"]["per_event"]
+    lines = [
+        f"{'our CLI, instructions per event':<44}{ours:>16,.0f}   <= {TARGET_INSTRUCTIONS_PER_EVENT:,}: "
+        f"{verdict(ours <= TARGET_INSTRUCTIONS_PER_EVENT)}   ({our_rate:,.0f} events/s)",
+        f"{'floor, instructions per event':<44}{instructions['floor']['per_event']:>16,.0f}   "
+        f"(ours {ours / instructions['floor']['per_event']:.1f}x the floor)",
+    ]
+    if "erb" in instructions:
+        erb_count = instructions["erb"]["per_event"]
+        erb_rate = f"{rate(erb['events'], erb['erb_seconds']):,.0f} events/s" if erb else "rate not measured"
+        lines.append(f"{'ERB 9.3.8, instructions per event':<44}{erb_count:>16,.0f}   "
+                     f"({erb_count / ours:.1f}x ours; {erb_rate})")
+    slices = instructions["ours"]["slices"]
+    lines.append(f"{'  (first ' + format(slices[0], ',') + ' and ' + format(slices[1], ',') + ' lines; ERB':<44}"
+                 f"{'':>16}   {instructions.get('erb', {}).get('slices', '-')} lines)")
+    return lines
+
+
+def report(args, manifest, ours, floor, erb, profile, instructions=None):
     """The results table, as text."""
     our_rate = rate(ours["events"], ours["seconds"])
     floor_rate = rate(floor["events"], floor["seconds"])
@@ -94,6 +148,7 @@ def report(args, manifest, ours, floor, erb, profile):
     ]
     for count, (current, peak) in sorted(ours["rss_at"].items(), key=lambda item: int(item[0])):
         lines.append(f"{f'  RSS after {int(count):,} lines (now / peak, MB)':<44}{current:>8.1f} /{peak:>6.1f}")
+    lines += instruction_lines(instructions, our_rate, erb)
     lines += [
         f"{'floor (orjson.loads + dumps), events/s':<44}{floor_rate:>16,.0f}",
         f"{'floor, peak RSS (MB)':<44}{floor['peak_rss_mb']:>16.1f}",
@@ -130,6 +185,11 @@ def main(argv=None):
     parser.add_argument("--profile-events", type=int, default=100_000, help="lines profiled (default 100,000)")
     parser.add_argument("--skip-erb", action="store_true", help="do not measure event-routing-backends")
     parser.add_argument("--json", type=Path, help="also write the raw results to this file")
+    parser.add_argument("--callgrind-slices", type=int, nargs=2, default=[1_000, 5_000], metavar=("SMALL", "LARGE"),
+                        help="lines of the two slices our CLI and the floor are counted on (default 1000 5000)")
+    parser.add_argument("--erb-callgrind-slices", type=int, nargs=2, default=[100, 500], metavar=("SMALL", "LARGE"),
+                        help="lines of the two slices ERB is counted on (default 100 500)")
+    parser.add_argument("--skip-callgrind", action="store_true", help="do not count instructions")
     args = parser.parse_args(argv)
     if args.quick:
         args.events = 100_000
@@ -138,9 +198,11 @@ def main(argv=None):
     floor = measure("floor", log, args.events)
     erb = None if args.skip_erb else measure("erb", log, min(args.erb_events, args.events))
     profile = measure("profile", log, min(args.profile_events, args.events))
-    print(report(args, manifest, ours, floor, erb, profile))
+    instructions = measure_instructions(args, log)
+    print(report(args, manifest, ours, floor, erb, profile, instructions))
     if args.json:
-        args.json.write_text(json.dumps({"ours": ours, "floor": floor, "erb": erb, "profile": profile}, indent=1))
+        args.json.write_text(json.dumps({"ours": ours, "floor": floor, "erb": erb, "profile": profile,
+                                         "instructions": instructions}, indent=1))
     return 0
 
 

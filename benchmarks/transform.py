@@ -20,6 +20,12 @@ Measurements:
 ``erb``
     event-routing-backends' xAPI processor (``tests/erb_oracle.py``) on the same lines, and ours on
     the same lines in the same process, for the ratio.
+``erb-only``
+    ERB's processor on the lines and nothing else: what :func:`instructions_per_event` counts for ERB.
+
+:func:`instructions_per_event` counts CPU instructions with valgrind's callgrind (deterministic,
+so the figure holds on a busy machine): the same command on a small and a large slice of the same
+log, start-up subtracted by the difference.
 """
 import argparse
 import cProfile
@@ -28,8 +34,12 @@ import itertools
 import json
 import os
 import pstats
+import re
 import resource
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -252,7 +262,82 @@ def measure_erb(args):
     }
 
 
-MEASUREMENTS = {"ours": measure_ours, "floor": measure_floor, "profile": measure_profile, "erb": measure_erb}
+def measure_erb_only(args):
+    """The ``erb-only`` measurement: ERB's processor on the lines, Django set-up included."""
+    from tests import erb_oracle  # pylint: disable=import-outside-toplevel
+
+    results = erb_oracle.transform_lines(list(read_lines(args.log, args.events)))
+    return {"events": args.events, "erb_statements": sum(len(r) for r in results if isinstance(r, list))}
+
+
+MEASUREMENTS = {"ours": measure_ours, "floor": measure_floor, "profile": measure_profile, "erb": measure_erb,
+                "erb-only": measure_erb_only}
+
+
+# --- instructions per event (callgrind) -----------------------------------------------------------
+
+_SUMMARY_RE = re.compile(rb"^summary:\s*(\d+)", re.MULTILINE)
+
+
+def valgrind_available():
+    """True when valgrind (for callgrind) is on the PATH."""
+    return shutil.which("valgrind") is not None
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def callgrind_instructions(command, cwd=REPO_ROOT):
+    """The CPU instructions (callgrind's ``Ir`` total) ``command`` runs, children not followed."""
+    with tempfile.TemporaryDirectory(prefix="xapi-router-callgrind-") as work:
+        out = Path(work) / "callgrind.out"
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command],
+                       cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        found = _SUMMARY_RE.search(out.read_bytes())
+    if found is None:
+        raise RuntimeError(f"callgrind wrote no summary for {command!r}")
+    return int(found.group(1))
+
+
+def write_slice(log, lines, path):
+    """The first ``lines`` lines of ``log``, written to ``path`` (kept: the same slice every run)."""
+    if not path.is_file() or sum(1 for _ in open(path, "rb")) != lines:  # pylint: disable=consider-using-with
+        with open(path, "wb") as out:
+            for line in read_lines(log, lines):
+                out.write(line)
+    return path
+
+
+def instructions_per_event(make_command, log, small, large, slice_dir):
+    """
+    ``(instructions per event, small total, large total)`` of the command ``make_command(slice path,
+    events)`` builds, on the first ``small`` and first ``large`` lines of ``log``: the difference of
+    the two totals over the difference of the two counts, so start-up (imports, Django set-up)
+    cancels out.
+    """
+    totals = []
+    for events in (small, large):
+        path = write_slice(log, events, Path(slice_dir) / f"{Path(log).stem}-first{events}.log")
+        totals.append(callgrind_instructions(make_command(path, events)))
+    return (totals[1] - totals[0]) / (large - small), totals[0], totals[1]
+
+
+def cli_command(course_name_map):
+    """``make_command`` for our CLI, ``xapi-router-transform``, as the benchmark context configures it."""
+    script = Path(sys.executable).with_name("xapi-router-transform")
+
+    def make(path, events):  # pylint: disable=unused-argument
+        return [str(script), "--lms-root-url", LMS_ROOT_URL, "--actor-secret", ACTOR_SECRET,
+                "--course-name-map", str(course_name_map), "--output", os.devnull, "--report", os.devnull, str(path)]
+    return make
+
+
+def module_command(what):
+    """``make_command`` for one measurement of this module (``floor``, ``erb-only``) in a fresh process."""
+    def make(path, events):
+        return [sys.executable, "-m", "benchmarks.transform", what, "--log", str(path), "--events", str(events),
+                "--out", os.devnull]
+    return make
 
 
 def main(argv=None):
@@ -268,7 +353,8 @@ def main(argv=None):
     try:
         result.update(MEASUREMENTS[args.what](args))
     finally:
-        args.out.unlink(missing_ok=True)
+        if args.out != Path(os.devnull):
+            args.out.unlink(missing_ok=True)
     print(json.dumps(result))
     return 0
 

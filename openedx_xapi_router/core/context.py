@@ -8,12 +8,12 @@ its options; tests build one from dicts.
 """
 import hashlib
 import hmac
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from openedx_xapi_router.core import ids
 from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped
 
 
@@ -36,14 +36,14 @@ class Actor:
         """An Agent identified by an account on ``home_page`` (the LMS) named ``name``."""
         return cls(
             {"objectType": "Agent", "account": {"homePage": home_page, "name": name}},
-            json.dumps({"objectType": "Agent", "account": {"name": name, "homePage": home_page}}),
+            ids.account_actor_json(home_page, name),
         )
 
     @classmethod
     def mbox(cls, email):
         """An Agent identified by ``mailto:`` and an email address."""
         mbox = email if email.startswith("mailto:") else f"mailto:{email}"
-        return cls({"objectType": "Agent", "mbox": mbox}, json.dumps({"objectType": "Agent", "mbox": mbox}))
+        return cls({"objectType": "Agent", "mbox": mbox}, ids.mbox_actor_json(mbox))
 
     @classmethod
     def mbox_sha1sum(cls, email):
@@ -51,7 +51,7 @@ class Actor:
         digest = hashlib.sha1(email.encode("utf-8")).hexdigest()
         return cls(
             {"objectType": "Agent", "mbox_sha1sum": digest},
-            json.dumps({"objectType": "Agent", "mbox_sha1sum": digest}),
+            ids.mbox_sha1sum_actor_json(digest),
         )
 
 

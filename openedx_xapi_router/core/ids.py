@@ -18,6 +18,7 @@ new statement, counted twice on every dashboard. Do not change it; tests pin it 
 import hashlib
 import uuid
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii as _json_string
 
 #: ``6ba7b810-9dad-11d1-80b4-00c04fd430c8``, the base of every id (RFC 4122's DNS namespace).
 BASE_NAMESPACE = uuid.NAMESPACE_DNS
@@ -46,7 +47,33 @@ def _uuid5_string(namespace_bytes, name):
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def statement_id(verb_json, actor_json, timestamp, child_id=None):
+# --- the tincan serialisations the ids hash -------------------------------------------------------
+# Written as text: ``json.dumps`` of a small dict builds an encoder and walks the dict for every new
+# actor. ``_json_string`` is the string quoting ``json.dumps`` itself uses (ensure_ascii), so the
+# bytes are the same; tests/core/test_ids.py holds them to tincan's ``to_json()``.
+
+def account_actor_json(home_page, name):
+    """``Agent(account=AgentAccount(name=name, home_page=home_page)).to_json()``, as tincan writes it."""
+    account = f'{{"name": {_json_string(name)}, "homePage": {_json_string(home_page)}}}'
+    return f'{{"objectType": "Agent", "account": {account}}}'
+
+
+def mbox_actor_json(mbox):
+    """``Agent(mbox=mbox).to_json()`` (``mbox`` with its ``mailto:``)."""
+    return f'{{"objectType": "Agent", "mbox": {_json_string(mbox)}}}'
+
+
+def mbox_sha1sum_actor_json(digest):
+    """``Agent(mbox_sha1sum=digest).to_json()``."""
+    return f'{{"objectType": "Agent", "mbox_sha1sum": {_json_string(digest)}}}'
+
+
+def verb_json(iri, display, language):
+    """``Verb(id=iri, display=LanguageMap({language: display})).to_json()``."""
+    return f'{{"id": {_json_string(iri)}, "display": {{{_json_string(language)}: {_json_string(display)}}}}}'
+
+
+def statement_id(verb_json, actor_json, timestamp, child_id=None):  # pylint: disable=redefined-outer-name
     """
     Return the statement id (a string) for one statement.
 

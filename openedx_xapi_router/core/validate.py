@@ -1,16 +1,38 @@
 """
-The last check before a statement leaves the core: xAPI 1.0.3 structural rules.
+The last check before a statement leaves the core: xAPI 1.0.3 structural rules, written once.
 
-:func:`validate_statement` walks one statement dict and raises
+:func:`validate_statement` checks one statement dict and raises
 :class:`~openedx_xapi_router.core.errors.InvalidStatement` on the first rule it breaks, naming the
 path (``object.definition.type``, ``context.contextActivities.parent[0].id``) and the rule. A
 statement that fails here is a transformer bug: it would be refused by an LRS (HTTP 400) and, in a
 batch, take the good statements down with it.
 
 It checks what this package sends (an Agent actor, Activity objects, results, contexts), not every
-corner of the specification, and it is on the hot path: precompiled patterns, no schema library,
-and the checks of strings that repeat (verb IRIs, activity types, extension keys, language tags)
-cached.
+corner of the specification.
+
+How it is built
+    The rules are a table: one :class:`Shape` per xAPI object (``STATEMENT``, ``AGENT``,
+    ``ACTIVITY``, ``RESULT``, ...) listing, in order, its properties and the rule of each, the
+    required ones, and the cross-property checks (exactly one identifier, min <= raw <= max). Leaf
+    rules are small :class:`Leaf` objects (a predicate and the reason it gives). Every shape is
+    interpreted two ways, both from the same table:
+
+    * :meth:`Shape.ok`, the hot path: a boolean walk over the properties the value has, that
+      builds no path strings (the verdict of an unordered walk is the verdict of an ordered one);
+      context activities the caller lists as already checked are skipped (``trusted``), and an
+      actor dict already found valid (the same object: a resolver's cached actor) is not walked
+      again (:class:`_SharedParts`);
+    * :meth:`Shape.explain`, run only when ``ok`` says no: the same rules in the table's order,
+      returning the first broken rule as ``(path, reason)``.
+
+    ``tests/core/test_validate_agreement.py`` proves the two agree (verdict, path and reason) on
+    every statement the shared corpora and samples produce and on hypothesis-mutated statements,
+    and that both agree with the checker this module held before the table
+    (``tests/core/legacy_validate.py``).
+
+Why one module past 300 lines: the table, the rule kinds that read it and the compiler of the
+quick walk change together (a new rule kind needs its ordered reading and its compiled form side
+by side); split, a rule could be added to one reader and not the other.
 
 Two known tolerances, both for parity with the statements event-routing-backends sends and Open
 edX sites already hold (the golden samples have these shapes, and Ralph accepts them):
@@ -19,6 +41,9 @@ edX sites already hold (the golden samples have these shapes, and Ralph accepts 
   under the exam attempt's external id, e.g. ``438AD672-DE2C-4F0B-8876-35444E7DD746``.
 - an Activity's ``objectType`` may be ``GroupActivity`` (not an xAPI object type): a multi-question
   ``problem_check`` marks the problem that way, as object and as its children's parent.
+
+Every string the rules check must also be Unicode text (no lone surrogate), and every number one
+orjson writes (:func:`is_number`): what passes here serialises. Extension values are not checked.
 """
 import math
 import re
@@ -28,8 +53,8 @@ from functools import lru_cache
 from openedx_xapi_router.core.errors import InvalidStatement
 
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-#: An absolute IRI: a scheme, a colon, then at least one character with no space or forbidden delimiter.
 _ANY_CASE_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+#: An absolute IRI: a scheme, a colon, then at least one character with no space or forbidden delimiter.
 _IRI_RE = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>"{}|\\^`]+$')
 _MBOX_RE = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
 _SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
@@ -43,6 +68,7 @@ _DURATION_RE = re.compile(
 STATEMENT_KEYS = frozenset(("id", "actor", "verb", "object", "result", "context", "timestamp", "version"))
 AGENT_KEYS = frozenset(("objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"))
 IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
+ACCOUNT_KEYS = frozenset(("homePage", "name"))
 VERB_KEYS = frozenset(("id", "display"))
 #: ``objectType`` values accepted on an Activity (``GroupActivity``: see the module docstring).
 ACTIVITY_OBJECT_TYPES = frozenset(("Activity", "GroupActivity"))
@@ -56,6 +82,7 @@ INTERACTION_TYPES = frozenset((
     "numeric", "other",
 ))
 INTERACTION_COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
+INTERACTION_COMPONENT_KEYS = frozenset(("id", "description"))
 RESULT_KEYS = frozenset(("score", "success", "completion", "response", "duration", "extensions"))
 SCORE_KEYS = frozenset(("scaled", "raw", "min", "max"))
 CONTEXT_KEYS = frozenset((
@@ -65,65 +92,15 @@ CONTEXT_KEYS = frozenset((
 CONTEXT_ACTIVITY_KEYS = frozenset(("parent", "grouping", "category", "other"))
 STATEMENT_REF_KEYS = frozenset(("objectType", "id"))
 
-_NUMBER_TYPES = (int, float)
-
-
-@lru_cache(maxsize=8192)
-def _iri(value):
-    return _IRI_RE.match(value) is not None
-
-
-@lru_cache(maxsize=65536)  # block IRIs: a large site has tens of thousands
-def _activity_id(value):
-    return _IRI_RE.match(value) is not None or _ANY_CASE_UUID_RE.match(value) is not None
-
-
-@lru_cache(maxsize=1024)
-def _language_tag(value):
-    return _LANGUAGE_TAG_RE.match(value) is not None
-
-
-def is_iri(value):
-    """True when ``value`` is a string holding an absolute IRI (``scheme:rest``, no spaces); cached."""
-    return type(value) is str and _iri(value)  # pylint: disable=unidiomatic-typecheck
-
-
-def is_activity_id(value):
-    """True for an absolute IRI, or a bare UUID (tolerated; see the module docstring)."""
-    return type(value) is str and _activity_id(value)  # pylint: disable=unidiomatic-typecheck
-
-
-def is_language_tag(value):
-    """True when ``value`` looks like an RFC 5646 language tag (``en``, ``en-US``, ``zh-Hans-CN``)."""
-    return type(value) is str and _language_tag(value)  # pylint: disable=unidiomatic-typecheck
-
-
-def _one_of(value, allowed):
-    """``value in allowed`` for a string ``value``; False for anything else (even unhashable)."""
-    return type(value) is str and value in allowed  # pylint: disable=unidiomatic-typecheck
-
-
-def _valid_timestamp(value):
-    """ISO 8601 extended form (``YYYY-MM-DDTHH:MM...``) with a UTC offset, and a real date and time."""
-    if type(value) is not str or len(value) < 17:  # pylint: disable=unidiomatic-typecheck
-        return False
-    if value[4] != "-" or value[7] != "-" or value[10] != "T" or value[13] != ":":
-        return False
-    try:
-        return datetime.fromisoformat(value).tzinfo is not None
-    except ValueError:
-        return False
-
-
-def is_uuid(value):
-    """True when ``value`` is a lowercase, hyphenated UUID string."""
-    return isinstance(value, str) and _UUID_RE.match(value) is not None
-
-
 #: The integers a JSON number can carry here: what orjson (our serializer) writes, -2**63 .. 2**64-1.
 INT_MIN = -2**63
 INT_MAX = 2**64 - 1
 
+# pylint: disable=unidiomatic-typecheck
+# ``type(x) is str``, not isinstance: a bool is an int, and the rules are about JSON types.
+
+
+# --- predicates ------------------------------------------------------------------------------------
 
 def is_number(value):
     """True for a finite float or an int orjson can write (``INT_MIN`` .. ``INT_MAX``); never for a bool."""
@@ -144,424 +121,636 @@ def is_unicode(value):
     return True
 
 
-class _Checker:
-    """One validation run: knows the transformer id so every failure can name it."""
+def _is_text(value):
+    return type(value) is str and is_unicode(value)
 
-    __slots__ = ("transformer",)
 
-    def __init__(self, transformer):
-        self.transformer = transformer
+@lru_cache(maxsize=8192)
+def _iri(value):
+    return _IRI_RE.match(value) is not None and is_unicode(value)
 
-    def fail(self, path, reason):
-        raise InvalidStatement(self.transformer, path, reason)
 
-    def object_dict(self, value, path):
-        if type(value) is not dict:  # pylint: disable=unidiomatic-typecheck
-            self.fail(path, f"must be an object, not {type(value).__name__}")
+@lru_cache(maxsize=65536)  # block IRIs: a large site has tens of thousands
+def _activity_id(value):
+    return (_IRI_RE.match(value) is not None or _ANY_CASE_UUID_RE.match(value) is not None) and is_unicode(value)
 
-    def known_keys(self, value, allowed, path):
-        if not value.keys() <= allowed:
-            unknown = sorted(key for key in value if key not in allowed)
-            self.fail(path, f"unknown property {unknown[0]!r}")
 
-    def iri(self, value, path):
-        if not is_iri(value):
-            self.fail(path, f"must be an absolute IRI, got {value!r}")
+@lru_cache(maxsize=1024)
+def _language_tag(value):
+    return _LANGUAGE_TAG_RE.match(value) is not None
 
-    def language_map(self, value, path):
-        self.object_dict(value, path)
+
+def is_iri(value):
+    """True when ``value`` is a string holding an absolute IRI (``scheme:rest``, no spaces); cached."""
+    return type(value) is str and _iri(value)
+
+
+def is_activity_id(value):
+    """True for an absolute IRI, or a bare UUID (tolerated; see the module docstring)."""
+    return type(value) is str and _activity_id(value)
+
+
+def is_language_tag(value):
+    """True when ``value`` looks like an RFC 5646 language tag (``en``, ``en-US``, ``zh-Hans-CN``)."""
+    return type(value) is str and _language_tag(value)
+
+
+def is_uuid(value):
+    """True when ``value`` is a lowercase, hyphenated UUID string."""
+    return type(value) is str and _UUID_RE.match(value) is not None
+
+
+def _is_timestamp(value):
+    """ISO 8601 extended form (``YYYY-MM-DDTHH:MM...``) with a UTC offset, and a real date and time."""
+    if type(value) is not str or len(value) < 17:
+        return False
+    if value[4] != "-" or value[7] != "-" or value[10] != "T" or value[13] != ":":
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _matches(pattern):
+    match = pattern.match
+    return lambda value: type(value) is str and match(value) is not None and is_unicode(value)
+
+
+def _one_of(allowed):
+    """``value in allowed`` for a string ``value``; False for anything else (even unhashable)."""
+    return lambda value: type(value) is str and value in allowed
+
+
+def _type_name(value):
+    return type(value).__name__
+
+
+# --- the rule kinds --------------------------------------------------------------------------------
+# A rule has ok(value) -> bool and explain(value) -> None or (path suffix, reason); the suffix is
+# relative to the value (".id", "[0].name", "" for the value itself).
+
+class Leaf:
+    """
+    A rule on one value: ``test(value)`` says whether it holds, ``reason(value)`` why not.
+    ``expr``, when given, is the same test as a Python expression on ``{v}``, inlined by the quick
+    walk's compiler (:func:`_QuickCompiler`); the agreement tests hold it to ``test``.
+    """
+
+    __slots__ = ("ok", "reason", "expr")
+
+    def __init__(self, test, reason, expr=None):
+        self.ok = test
+        self.reason = reason
+        self.expr = expr
+
+    def explain(self, value):
+        return None if self.ok(value) else ("", self.reason(value))
+
+
+def _leaf(test, reason, expr=None):
+    """A :class:`Leaf` whose reason is ``reason`` formatted with the value's repr (``{value!r}``)."""
+    return Leaf(test, lambda value: reason.format(value=value), expr)
+
+
+IRI = _leaf(is_iri, "must be an absolute IRI, got {value!r}", "(type({v}) is str and _iri({v}))")
+ACTIVITY_ID = _leaf(is_activity_id, "must be an absolute IRI, got {value!r}",
+                    "(type({v}) is str and _activity_id({v}))")
+UUID = _leaf(is_uuid, "must be a lowercase UUID string, got {value!r}",
+             "(type({v}) is str and _uuid_match({v}) is not None)")
+TIMESTAMP = _leaf(_is_timestamp, "must be an ISO 8601 timestamp with a UTC offset, got {value!r}")
+XAPI_VERSION = _leaf(_matches(_VERSION_RE), "must be '1.0.x', got {value!r}",
+                     "(type({v}) is str and _version_match({v}) is not None)")  # the pattern is ASCII
+DURATION = _leaf(_matches(_DURATION_RE), "must be an ISO 8601 duration, got {value!r}")
+MBOX = _leaf(_matches(_MBOX_RE), "must be 'mailto:' and an email address, got {value!r}")
+SHA1 = _leaf(_matches(_SHA1_RE), "must be 40 hexadecimal digits, got {value!r}")
+LANGUAGE = _leaf(is_language_tag, "not a language tag: {value!r}")
+NUMBER = _leaf(is_number, "must be a finite number, got {value!r}",
+                "((type({v}) is int and INT_MIN <= {v} <= INT_MAX) or (type({v}) is float and _isfinite({v})))")
+BOOLEAN = Leaf(lambda value: type(value) is bool, lambda value: f"must be true or false, not {_type_name(value)}",
+               "(type({v}) is bool)")
+NON_EMPTY_TEXT = _leaf(lambda value: type(value) is str and value != "" and is_unicode(value),
+                       "must be a non-empty string, got {value!r}",
+                       "(type({v}) is str and {v} != '' and ({v}.isascii() or _is_unicode({v})))")
+_TEXT_EXPR = "(type({v}) is str and ({v}.isascii() or _is_unicode({v})))"
+COMPONENT_ID = Leaf(_is_text, lambda value: "must be a string" if type(value) is not str
+                    else "holds a lone surrogate (not Unicode text)", _TEXT_EXPR)
+NEVER_TEAM = Leaf(lambda value: False, lambda value: "a Group team is not sent by this package")
+INTERACTION_TYPE = _leaf(_one_of(INTERACTION_TYPES), "not an xAPI interaction type: {value!r}",
+                         f"(type({{v}}) is str and {{v}} in {tuple(sorted(INTERACTION_TYPES))!r})")
+
+
+class _Text:
+    """A string that is Unicode text (two reasons: not a string; a lone surrogate)."""
+
+    __slots__ = ()
+
+    ok = staticmethod(_is_text)
+    expr = _TEXT_EXPR
+
+    @staticmethod
+    def explain(value):
+        if type(value) is not str:
+            return "", f"must be a string, not {_type_name(value)}"
+        if not is_unicode(value):
+            return "", "holds a lone surrogate (not Unicode text)"
+        return None
+
+
+TEXT = _Text()
+
+
+class LanguageMap:
+    """``{language tag: text}``."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def ok(value):
+        if type(value) is not dict:
+            return False
+        for tag, text in value.items():
+            if type(text) is not str or not is_language_tag(tag) or not is_unicode(text):
+                return False
+        return True
+
+    @staticmethod
+    def explain(value):
+        if type(value) is not dict:
+            return "", f"must be an object, not {_type_name(value)}"
         for tag, text in value.items():
             if not is_language_tag(tag):
-                self.fail(path, f"{tag!r} is not a language tag")
-            if type(text) is not str:  # pylint: disable=unidiomatic-typecheck
-                self.fail(f"{path}.{tag}", f"must be a string, not {type(text).__name__}")
-            if not is_unicode(text):
-                self.fail(f"{path}.{tag}", "holds a lone surrogate (not Unicode text)")
+                return "", f"{tag!r} is not a language tag"
+            failure = TEXT.explain(text)
+            if failure:
+                return f".{tag}", failure[1]
+        return None
 
-    def extensions(self, value, path):
-        self.object_dict(value, path)
+
+LANGUAGE_MAP = LanguageMap()
+
+
+class Extensions:
+    """``{IRI: any JSON value}`` (the values are not checked)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def ok(value):
+        if type(value) is not dict:
+            return False
         for key in value:
             if not is_iri(key):
-                self.fail(path, f"key {key!r} is not an absolute IRI")
+                return False
+        return True
 
-    def boolean(self, value, path):
-        if type(value) is not bool:  # pylint: disable=unidiomatic-typecheck
-            self.fail(path, f"must be true or false, not {type(value).__name__}")
+    @staticmethod
+    def explain(value):
+        if type(value) is not dict:
+            return "", f"must be an object, not {_type_name(value)}"
+        for key in value:
+            if not is_iri(key):
+                return "", f"key {key!r} is not an absolute IRI"
+        return None
 
-    def string(self, value, path):
-        if type(value) is not str:  # pylint: disable=unidiomatic-typecheck
-            self.fail(path, f"must be a string, not {type(value).__name__}")
-        if not is_unicode(value):
-            self.fail(path, "holds a lone surrogate (not Unicode text)")
 
-    def uuid(self, value, path):
-        if not is_uuid(value):
-            self.fail(path, f"must be a lowercase UUID string, got {value!r}")
+EXTENSIONS = Extensions()
 
-    # --- parts ----------------------------------------------------------------------------------
 
-    def agent(self, value, path):
-        self.object_dict(value, path)
-        self.known_keys(value, AGENT_KEYS, path)
-        object_type = value.get("objectType", "Agent")
-        if object_type != "Agent":
-            self.fail(f"{path}.objectType", f"must be 'Agent', got {object_type!r}")
-        ifis = [key for key in IFI_KEYS if key in value]
-        if len(ifis) != 1:
-            self.fail(path, f"an Agent needs exactly one inverse functional identifier, found {len(ifis)}")
-        ifi = ifis[0]
-        identifier = value[ifi]
-        if ifi == "account":
-            self.account(identifier, f"{path}.account")
-        elif ifi == "mbox":
-            if not isinstance(identifier, str) or _MBOX_RE.match(identifier) is None:
-                self.fail(f"{path}.mbox", f"must be 'mailto:' and an email address, got {identifier!r}")
-        elif ifi == "mbox_sha1sum":
-            if not isinstance(identifier, str) or _SHA1_RE.match(identifier) is None:
-                self.fail(f"{path}.mbox_sha1sum", f"must be 40 hexadecimal digits, got {identifier!r}")
-        else:
-            self.iri(identifier, f"{path}.openid")
-        if "name" in value:
-            self.string(value["name"], f"{path}.name")
+class ListOf:
+    """
+    A list whose every item follows ``item``; ``reason(value)`` when it is not a list.
+    ``trustable``: the quick walk skips items whose ``id()`` the caller lists as already checked.
+    """
 
-    def account(self, value, path):
-        self.object_dict(value, path)
-        self.known_keys(value, frozenset(("homePage", "name")), path)
-        if "homePage" not in value:
-            self.fail(f"{path}.homePage", "is required")
-        self.iri(value["homePage"], f"{path}.homePage")
-        name = value.get("name")
-        if type(name) is not str or not name:  # pylint: disable=unidiomatic-typecheck
-            self.fail(f"{path}.name", f"must be a non-empty string, got {name!r}")
+    __slots__ = ("item", "reason", "trustable")
 
-    def verb(self, value, path):
-        self.object_dict(value, path)
-        self.known_keys(value, VERB_KEYS, path)
-        if "id" not in value:
-            self.fail(f"{path}.id", "is required")
-        self.iri(value["id"], f"{path}.id")
-        if "display" in value:
-            self.language_map(value["display"], f"{path}.display")
+    def __init__(self, item, reason, trustable=False):
+        self.item = item
+        self.reason = reason
+        self.trustable = trustable
 
-    def activity(self, value, path, id_required=True):
-        self.object_dict(value, path)
-        self.known_keys(value, ACTIVITY_KEYS, path)
-        object_type = value.get("objectType", "Activity")
-        if not _one_of(object_type, ACTIVITY_OBJECT_TYPES):
-            self.fail(f"{path}.objectType", f"must be 'Activity', got {object_type!r}")
-        if "id" in value:
-            if not is_activity_id(value["id"]):
-                self.fail(f"{path}.id", f"must be an absolute IRI, got {value['id']!r}")
-        elif id_required:
-            self.fail(f"{path}.id", "is required")
-        if "definition" in value:
-            self.definition(value["definition"], f"{path}.definition")
+    def explain(self, value):
+        if type(value) is not list:
+            return "", self.reason(value)
+        for index, item in enumerate(value):
+            failure = self.item.explain(item)
+            if failure:
+                return f"[{index}]{failure[0]}", failure[1]
+        return None
 
-    def definition(self, value, path):
-        self.object_dict(value, path)
-        self.known_keys(value, DEFINITION_KEYS, path)
-        if "type" in value:
-            self.iri(value["type"], f"{path}.type")
-        if "name" in value:
-            self.language_map(value["name"], f"{path}.name")
-        if "description" in value:
-            self.language_map(value["description"], f"{path}.description")
-        if "moreInfo" in value:
-            self.iri(value["moreInfo"], f"{path}.moreInfo")
-        if "extensions" in value:
-            self.extensions(value["extensions"], f"{path}.extensions")
-        if "interactionType" in value and not _one_of(value["interactionType"], INTERACTION_TYPES):
-            self.fail(f"{path}.interactionType", f"not an xAPI interaction type: {value['interactionType']!r}")
-        if "correctResponsesPattern" in value:
-            pattern = value["correctResponsesPattern"]
-            if type(pattern) is not list:  # pylint: disable=unidiomatic-typecheck
-                self.fail(f"{path}.correctResponsesPattern", "must be a list of strings")
-            for index, item in enumerate(pattern):
-                self.string(item, f"{path}.correctResponsesPattern[{index}]")
-        for key in INTERACTION_COMPONENT_LISTS:
-            if key in value:
-                self.interaction_components(value[key], f"{path}.{key}")
 
-    def interaction_components(self, value, path):
-        if type(value) is not list:  # pylint: disable=unidiomatic-typecheck
-            self.fail(path, "must be a list of interaction components")
-        for index, component in enumerate(value):
-            where = f"{path}[{index}]"
-            self.object_dict(component, where)
-            self.known_keys(component, frozenset(("id", "description")), where)
-            if type(component.get("id")) is not str:  # pylint: disable=unidiomatic-typecheck
-                self.fail(f"{where}.id", "must be a string")
-            if "description" in component:
-                self.language_map(component["description"], f"{where}.description")
+class Check:
+    """
+    A rule on the whole object, beyond its properties one by one (exactly one identifier, the
+    score's bounds): ``test(obj)`` returns None when it holds, else ``(path suffix, reason)``.
+    """
 
-    def statement_ref(self, value, path):
-        self.object_dict(value, path)
-        self.known_keys(value, STATEMENT_REF_KEYS, path)
-        if value.get("objectType") != "StatementRef":
-            self.fail(f"{path}.objectType", f"must be 'StatementRef', got {value.get('objectType')!r}")
-        self.uuid(value.get("id"), f"{path}.id")
+    __slots__ = ("test", "expr")
 
-    def statement_object(self, value, path):
-        self.object_dict(value, path)
-        object_type = value.get("objectType", "Activity")
-        if _one_of(object_type, ACTIVITY_OBJECT_TYPES):
-            self.activity(value, path)
-        elif object_type == "Agent":
-            self.agent(value, path)
-        elif object_type == "StatementRef":
-            self.statement_ref(value, path)
-        else:
-            self.fail(f"{path}.objectType", f"must be 'Activity', 'Agent' or 'StatementRef', got {object_type!r}")
+    def __init__(self, test, expr=None):
+        self.test = test
+        self.expr = expr  # the same verdict as a Python expression on ``value``, for the quick walk
 
-    def result(self, value, path):
-        self.object_dict(value, path)
-        self.known_keys(value, RESULT_KEYS, path)
-        if "score" in value:
-            self.score(value["score"], f"{path}.score")
-        if "success" in value:
-            self.boolean(value["success"], f"{path}.success")
-        if "completion" in value:
-            self.boolean(value["completion"], f"{path}.completion")
-        if "response" in value:
-            self.string(value["response"], f"{path}.response")
-        if "duration" in value:
-            duration = value["duration"]
-            if type(duration) is not str or _DURATION_RE.match(duration) is None:  # pylint: disable=unidiomatic-typecheck
-                self.fail(f"{path}.duration", f"must be an ISO 8601 duration, got {duration!r}")
-        if "extensions" in value:
-            self.extensions(value["extensions"], f"{path}.extensions")
 
-    def score(self, value, path):
-        self.object_dict(value, path)
-        self.known_keys(value, SCORE_KEYS, path)
-        for key, number in value.items():
-            if not is_number(number):
-                self.fail(f"{path}.{key}", f"must be a finite number, got {number!r}")
-        scaled = value.get("scaled")
-        if scaled is not None and not -1 <= scaled <= 1:
-            self.fail(f"{path}.scaled", f"must be between -1 and 1, got {scaled!r}")
-        low, high, raw = value.get("min"), value.get("max"), value.get("raw")
-        if low is not None and high is not None and low > high:
-            self.fail(f"{path}.min", f"min {low!r} is greater than max {high!r}")
-        if raw is not None:
-            if low is not None and raw < low:
-                self.fail(f"{path}.raw", f"raw {raw!r} is less than min {low!r}")
-            if high is not None and raw > high:
-                self.fail(f"{path}.raw", f"raw {raw!r} is greater than max {high!r}")
+_ABSENT = object()
 
-    def context(self, value, path):
-        self.object_dict(value, path)
-        self.known_keys(value, CONTEXT_KEYS, path)
-        if "contextActivities" in value:
-            self.context_activities(value["contextActivities"], f"{path}.contextActivities")
-        if "extensions" in value:
-            self.extensions(value["extensions"], f"{path}.extensions")
-        if "statement" in value:
-            self.statement_ref(value["statement"], f"{path}.statement")
-        if "registration" in value:
-            self.uuid(value["registration"], f"{path}.registration")
-        if "instructor" in value:
-            self.agent(value["instructor"], f"{path}.instructor")
-        if "team" in value:
-            self.fail(f"{path}.team", "a Group team is not sent by this package")
-        for key in ("revision", "platform"):
-            if key in value:
-                self.string(value[key], f"{path}.{key}")
-        if "language" in value and not is_language_tag(value["language"]):
-            self.fail(f"{path}.language", f"not a language tag: {value['language']!r}")
 
-    def context_activities(self, value, path):
-        self.object_dict(value, path)
-        self.known_keys(value, CONTEXT_ACTIVITY_KEYS, path)
-        for key, activities in value.items():
-            where = f"{path}.{key}"
-            if type(activities) is not list:  # pylint: disable=unidiomatic-typecheck
-                self.fail(where, f"must be a list of Activities, not {type(activities).__name__}")
-            for index, activity in enumerate(activities):
-                self.activity(activity, f"{where}[{index}]")
+class Field:
+    """
+    One property of a :class:`Shape` and its rule. ``required``: its absence is the failure
+    ``"is required"`` at this point of the order. ``default``: when absent, the rule is applied to
+    this value instead (``None`` for a property the rule then refuses with its own reason).
+    ``shared``: the value is usually one object shared by many statements (the actor: a resolver's
+    cached :class:`~openedx_xapi_router.core.context.Actor`), so the quick walk remembers, by
+    identity, the objects it found valid (:class:`_SharedParts`) and walks each one once.
+    """
 
-    def statement(self, value):
-        self.object_dict(value, "statement")
-        if not value.keys() <= STATEMENT_KEYS:
-            unknown = sorted(key for key in value if key not in STATEMENT_KEYS)
-            self.fail(unknown[0], "unknown statement property")
-        for key in ("id", "actor", "verb", "object", "timestamp", "version"):
+    __slots__ = ("key", "rule", "required", "default", "shared")
+
+    def __init__(self, key, rule, required=False, default=_ABSENT, shared=False):
+        self.key = key
+        self.rule = rule
+        self.required = required
+        self.default = default
+        self.shared = shared
+
+
+class Shape:
+    """
+    An xAPI object: a dict with the properties ``allowed``, each present one following the rule of
+    its :class:`Field`; :class:`Check` items add whole-object rules.
+
+    :meth:`explain` reports the first failure in this order: not a dict; an unknown property (the
+    first in sorted order; ``unknown`` formats it); a property of ``required_first`` missing; then
+    the steps in the table's order (or, with ``in_value_order``, the fields in the order the
+    value holds them, then the checks). :meth:`ok` gives the same verdict without the order.
+    """
+
+    __slots__ = ("allowed", "steps", "fields", "rules", "required", "required_first", "defaults", "checks",
+                 "in_value_order", "unknown")
+
+    def __init__(self, allowed, steps, required_first=(), in_value_order=False, unknown=None):
+        self.allowed = frozenset(allowed)
+        self.steps = tuple(steps)
+        self.fields = tuple(step for step in self.steps if isinstance(step, Field))
+        self.checks = tuple(step.test for step in self.steps if isinstance(step, Check))
+        self.rules = {field.key: field.rule for field in self.fields}
+        self.required_first = tuple(required_first)
+        self.required = self.required_first + tuple(field.key for field in self.fields if field.required)
+        self.defaults = tuple((field.key, field.default) for field in self.fields if field.default is not _ABSENT)
+        self.in_value_order = in_value_order
+        self.unknown = unknown or (lambda key: ("", f"unknown property {key!r}"))
+        if not self.rules.keys() <= self.allowed or not set(self.required) <= self.rules.keys():
+            raise ValueError(f"a Shape's fields must be among its allowed properties: {sorted(self.rules)}")
+
+    def explain(self, value):
+        if type(value) is not dict:
+            return "", f"must be an object, not {_type_name(value)}"
+        if not value.keys() <= self.allowed:
+            return self.unknown(sorted(key for key in value if key not in self.allowed)[0])
+        for key in self.required_first:
             if key not in value:
-                self.fail(key, "is required")
-        self.uuid(value["id"], "id")
-        self.agent(value["actor"], "actor")
-        self.verb(value["verb"], "verb")
-        self.statement_object(value["object"], "object")
-        if "result" in value:
-            self.result(value["result"], "result")
-        if "context" in value:
-            self.context(value["context"], "context")
-        timestamp = value["timestamp"]
-        if not _valid_timestamp(timestamp):
-            self.fail("timestamp", f"must be an ISO 8601 timestamp with a UTC offset, got {timestamp!r}")
-        version = value["version"]
-        if type(version) is not str or _VERSION_RE.match(version) is None:  # pylint: disable=unidiomatic-typecheck
-            self.fail("version", f"must be '1.0.x', got {version!r}")
+                return f".{key}", "is required"
+        if self.in_value_order:
+            for key, item in value.items():
+                failure = self._explain_field(self.rules.get(key), key, item)
+                if failure:
+                    return failure
+            steps = [Check(test) for test in self.checks]
+        else:
+            steps = self.steps
+        for step in steps:
+            if isinstance(step, Check):
+                failure = step.test(value)
+            elif step.key in value:
+                failure = self._explain_field(step.rule, step.key, value[step.key])
+            elif step.required:
+                failure = f".{step.key}", "is required"
+            elif step.default is not _ABSENT:
+                failure = self._explain_field(step.rule, step.key, step.default)
+            else:
+                continue
+            if failure:
+                return failure
+        return None
+
+    @staticmethod
+    def _explain_field(rule, key, item):
+        failure = rule.explain(item) if rule is not None else None
+        return None if failure is None else (f".{key}{failure[0]}", failure[1])
 
 
-# --- the fast path --------------------------------------------------------------------------------
-# The same rules as _Checker, as one boolean pass that builds no path strings. It only answers
-# "certainly valid"; on False, _Checker runs and finds the path and the reason (it is the authority:
-# a statement it accepts is valid even if the fast pass was unsure).
+class OneOfShapes:
+    """An object whose ``objectType`` (``default`` when absent) picks its shape."""
 
-_uuid_match = _UUID_RE.match
-_version_match = _VERSION_RE.match
+    __slots__ = ("default", "shapes", "reason")
 
+    def __init__(self, default, shapes, reason):
+        self.default = default
+        self.shapes = shapes
+        self.reason = reason
 
-def _fast_language_map(value):
-    if type(value) is not dict:  # pylint: disable=unidiomatic-typecheck
-        return False
-    for tag, text in value.items():
-        if type(text) is not str or not is_language_tag(tag) or not is_unicode(text):  # pylint: disable=unidiomatic-typecheck
-            return False
-    return True
-
-
-def _fast_extensions(value):
-    if type(value) is not dict:  # pylint: disable=unidiomatic-typecheck
-        return False
-    for key in value:
-        if not is_iri(key):
-            return False
-    return True
+    def explain(self, value):
+        if type(value) is not dict:
+            return "", f"must be an object, not {_type_name(value)}"
+        object_type = value.get("objectType", self.default)
+        shape = self.shapes.get(object_type) if type(object_type) is str else None
+        if shape is None:
+            return ".objectType", self.reason(object_type)
+        return shape.explain(value)
 
 
-def _fast_activity(value, id_required=True):
-    if type(value) is not dict or not value.keys() <= ACTIVITY_KEYS:  # pylint: disable=unidiomatic-typecheck
-        return False
-    if not _one_of(value.get("objectType", "Activity"), ACTIVITY_OBJECT_TYPES):
-        return False
-    activity_id = value.get("id")
-    if activity_id is None:
-        if id_required or "id" in value:
-            return False
-    elif not is_activity_id(activity_id):
-        return False
-    definition = value.get("definition")
-    if definition is None:
-        return "definition" not in value
-    if type(definition) is not dict or not definition.keys() <= _FAST_DEFINITION_KEYS:  # pylint: disable=unidiomatic-typecheck
-        return False
-    for key, item in definition.items():
-        if key == "type":
-            if not is_iri(item):
-                return False
-        elif key == "name" or key == "description":  # pylint: disable=consider-using-in
-            if not _fast_language_map(item):
-                return False
-        elif key == "extensions":
-            if not _fast_extensions(item):
-                return False
-        elif not _one_of(item, INTERACTION_TYPES):  # interactionType
-            return False
-    return True
+# --- the table -------------------------------------------------------------------------------------
+
+def _constant(expected, reason):
+    return _leaf(lambda value: value == expected, reason, f"({{v}} == {expected!r})")
 
 
-def _fast_result(value):  # pylint: disable=too-many-return-statements
-    if type(value) is not dict or not value.keys() <= RESULT_KEYS:  # pylint: disable=unidiomatic-typecheck
-        return False
-    for key, item in value.items():
-        if key == "extensions":
-            if not _fast_extensions(item):
-                return False
-        elif key == "success" or key == "completion":  # pylint: disable=consider-using-in
-            if type(item) is not bool:  # pylint: disable=unidiomatic-typecheck
-                return False
-        elif key == "response":
-            if type(item) is not str:  # pylint: disable=unidiomatic-typecheck
-                return False
-        elif key == "duration":
-            if type(item) is not str or _DURATION_RE.match(item) is None:  # pylint: disable=unidiomatic-typecheck
-                return False
-        elif not _fast_score(item):
-            return False
-    return True
+def _one_identifier(agent):
+    found = sum(1 for key in IFI_KEYS if key in agent)
+    if found != 1:
+        return "", f"an Agent needs exactly one inverse functional identifier, found {found}"
+    return None
 
 
-def _fast_score(value):
-    if type(value) is not dict or not value.keys() <= SCORE_KEYS:  # pylint: disable=unidiomatic-typecheck
-        return False
-    for number in value.values():
-        if not is_number(number):
-            return False
-    scaled = value.get("scaled")
+def _score_bounds(score):
+    scaled = score.get("scaled")
     if scaled is not None and not -1 <= scaled <= 1:
-        return False
-    low, high, raw = value.get("min"), value.get("max"), value.get("raw")
+        return ".scaled", f"must be between -1 and 1, got {scaled!r}"
+    low, high, raw = score.get("min"), score.get("max"), score.get("raw")
     if low is not None and high is not None and low > high:
-        return False
-    if raw is not None and ((low is not None and raw < low) or (high is not None and raw > high)):
-        return False
-    return True
+        return ".min", f"min {low!r} is greater than max {high!r}"
+    if raw is not None:
+        if low is not None and raw < low:
+            return ".raw", f"raw {raw!r} is less than min {low!r}"
+        if high is not None and raw > high:
+            return ".raw", f"raw {raw!r} is greater than max {high!r}"
+    return None
 
 
-#: Definition keys the fast pass knows; the rarer ones (choices, moreInfo, ...) go to _Checker.
-_FAST_DEFINITION_KEYS = frozenset(("type", "name", "description", "extensions", "interactionType"))
-_FAST_CONTEXT_KEYS = frozenset(("contextActivities", "extensions", "statement"))
+ACCOUNT = Shape(ACCOUNT_KEYS, [
+    Field("homePage", IRI, required=True),
+    Field("name", NON_EMPTY_TEXT, default=None),
+])
+
+AGENT = Shape(AGENT_KEYS, [
+    Field("objectType", _constant("Agent", "must be 'Agent', got {value!r}")),
+    Check(_one_identifier, f"len(value.keys() & {set(IFI_KEYS)!r}) == 1"),
+    Field("account", ACCOUNT),
+    Field("mbox", MBOX),
+    Field("mbox_sha1sum", SHA1),
+    Field("openid", IRI),
+    Field("name", TEXT),
+])
+
+VERB = Shape(VERB_KEYS, [Field("id", IRI, required=True), Field("display", LANGUAGE_MAP)])
+
+INTERACTION_COMPONENT = Shape(INTERACTION_COMPONENT_KEYS, [
+    Field("id", COMPONENT_ID, default=None),
+    Field("description", LANGUAGE_MAP),
+])
+INTERACTION_COMPONENTS = ListOf(INTERACTION_COMPONENT, lambda value: "must be a list of interaction components")
+
+DEFINITION = Shape(DEFINITION_KEYS, [
+    Field("type", IRI),
+    Field("name", LANGUAGE_MAP),
+    Field("description", LANGUAGE_MAP),
+    Field("moreInfo", IRI),
+    Field("extensions", EXTENSIONS),
+    Field("interactionType", INTERACTION_TYPE),
+    Field("correctResponsesPattern", ListOf(TEXT, lambda value: "must be a list of strings")),
+    *(Field(key, INTERACTION_COMPONENTS) for key in INTERACTION_COMPONENT_LISTS),
+])
+
+ACTIVITY = Shape(ACTIVITY_KEYS, [
+    Field("objectType", _leaf(_one_of(ACTIVITY_OBJECT_TYPES), "must be 'Activity', got {value!r}",
+                              f"(type({{v}}) is str and {{v}} in {tuple(sorted(ACTIVITY_OBJECT_TYPES))!r})")),
+    Field("id", ACTIVITY_ID, required=True),
+    Field("definition", DEFINITION),
+])
+
+STATEMENT_REF = Shape(STATEMENT_REF_KEYS, [
+    Field("objectType", _constant("StatementRef", "must be 'StatementRef', got {value!r}"), default=None),
+    Field("id", UUID, default=None),
+])
+
+STATEMENT_OBJECT = OneOfShapes(
+    "Activity", {"Activity": ACTIVITY, "GroupActivity": ACTIVITY, "Agent": AGENT, "StatementRef": STATEMENT_REF},
+    lambda object_type: f"must be 'Activity', 'Agent' or 'StatementRef', got {object_type!r}",
+)
+
+#: The numbers are checked in the order the score holds them, then the bounds.
+SCORE = Shape(SCORE_KEYS, [*(Field(key, NUMBER) for key in ("scaled", "raw", "min", "max")), Check(_score_bounds)],
+              in_value_order=True)
+
+RESULT = Shape(RESULT_KEYS, [
+    Field("score", SCORE),
+    Field("success", BOOLEAN),
+    Field("completion", BOOLEAN),
+    Field("response", TEXT),
+    Field("duration", DURATION),
+    Field("extensions", EXTENSIONS),
+])
+
+#: The lists are checked in the order the context holds them.
+CONTEXT_ACTIVITIES = Shape(CONTEXT_ACTIVITY_KEYS, [
+    Field(key, ListOf(ACTIVITY, lambda value: f"must be a list of Activities, not {_type_name(value)}",
+                      trustable=True))
+    for key in ("parent", "grouping", "category", "other")
+], in_value_order=True)
+
+CONTEXT = Shape(CONTEXT_KEYS, [
+    Field("contextActivities", CONTEXT_ACTIVITIES),
+    Field("extensions", EXTENSIONS),
+    Field("statement", STATEMENT_REF),
+    Field("registration", UUID),
+    Field("instructor", AGENT),
+    Field("team", NEVER_TEAM),
+    Field("revision", TEXT),
+    Field("platform", TEXT),
+    Field("language", LANGUAGE),
+])
+
+#: Every required property is looked for before any is checked.
+STATEMENT = Shape(STATEMENT_KEYS, [
+    Field("id", UUID),
+    Field("actor", AGENT, shared=True),
+    Field("verb", VERB),
+    Field("object", STATEMENT_OBJECT),
+    Field("result", RESULT),
+    Field("context", CONTEXT),
+    Field("timestamp", TIMESTAMP),
+    Field("version", XAPI_VERSION),
+], required_first=("id", "actor", "verb", "object", "timestamp", "version"),
+    unknown=lambda key: (f".{key}", "unknown statement property"))
 
 
-def _fast_statement(statement, trusted=()):  # pylint: disable=too-many-return-statements,too-many-branches
-    if type(statement) is not dict or not statement.keys() <= STATEMENT_KEYS:  # pylint: disable=unidiomatic-typecheck
-        return False
-    value = statement.get("id")
-    if type(value) is not str or _uuid_match(value) is None:  # pylint: disable=unidiomatic-typecheck
-        return False
-    actor = statement.get("actor")
-    if type(actor) is not dict or actor.get("objectType") != "Agent" or len(actor) != 2:  # pylint: disable=unidiomatic-typecheck
-        return False
-    account = actor.get("account")
-    if type(account) is not dict or len(account) != 2 or not is_iri(account.get("homePage")):  # pylint: disable=unidiomatic-typecheck
-        return False
-    value = account.get("name")
-    if type(value) is not str or not value or not is_unicode(value):  # pylint: disable=unidiomatic-typecheck
-        return False
-    verb = statement.get("verb")
-    if type(verb) is not dict or len(verb) != 2 or not is_iri(verb.get("id")):  # pylint: disable=unidiomatic-typecheck
-        return False
-    if not _fast_language_map(verb.get("display")):
-        return False
-    if not _fast_activity(statement.get("object")):
-        return False
-    if "result" in statement and not _fast_result(statement["result"]):
-        return False
-    context = statement.get("context")
-    if context is not None:
-        if type(context) is not dict or not context.keys() <= _FAST_CONTEXT_KEYS:  # pylint: disable=unidiomatic-typecheck
-            return False
-        activities = context.get("contextActivities")
-        if activities is not None:
-            if type(activities) is not dict or not activities.keys() <= CONTEXT_ACTIVITY_KEYS:  # pylint: disable=unidiomatic-typecheck
-                return False
-            for items in activities.values():
-                if type(items) is not list:  # pylint: disable=unidiomatic-typecheck
-                    return False
-                for item in items:
-                    if id(item) not in trusted and not _fast_activity(item):
-                        return False
-        value = context.get("extensions")
-        if value is not None and not _fast_extensions(value):
-            return False
-        if "statement" in context:
-            value = context["statement"]
-            if (type(value) is not dict or len(value) != 2  # pylint: disable=unidiomatic-typecheck
-                    or value.get("objectType") != "StatementRef" or not is_uuid(value.get("id"))):
-                return False
-    elif "context" in statement:
-        return False
-    if not _valid_timestamp(statement.get("timestamp")):
-        return False
-    value = statement.get("version")
-    return type(value) is str and _version_match(value) is not None  # pylint: disable=unidiomatic-typecheck
+# --- the quick walk, compiled from the table ---------------------------------------------------------
+
+class _SharedParts:
+    """
+    The shared parts (see :class:`Field`) the quick walk found valid, by ``id()``, each kept alive
+    here so its id cannot be reused by another object while it is remembered. A shared part is
+    never changed once built (it is already in every statement of its learner); forgotten past
+    ``limit`` entries. The ordered walk does not use it.
+    """
+
+    def __init__(self, limit=65_536):
+        self.valid = {}
+        self.limit = limit
+
+    def remember(self, part):
+        if len(self.valid) >= self.limit:
+            self.valid.clear()
+        self.valid[id(part)] = part
+
+
+_SHARED = _SharedParts()
+
+
+class _QuickCompiler:
+    """
+    Writes the quick walk of a rule as one Python function, ``ok(value, t=())``, from the table:
+    every nested shape, list and map inlined (no call per part), leaf tests with an ``expr``
+    inlined, the others called; no path strings. Any broken rule returns False at once.
+    """
+
+    #: Shapes with at most this many properties look each one up; larger ones walk what is there.
+    LOOKUP_MAX = 8
+
+    def __init__(self):
+        self.namespace = {
+            "_iri": _iri, "_activity_id": _activity_id, "_language_tag": _language_tag,
+            "_uuid_match": _UUID_RE.match, "_version_match": _VERSION_RE.match, "_isfinite": math.isfinite,
+            "_is_unicode": is_unicode, "_ABSENT": _ABSENT, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
+            "_shared": _SHARED.valid, "_shared_remember": _SHARED.remember,
+        }
+        self.source = []
+        self.counter = 0
+
+    def ref(self, obj):
+        name = f"_c{len(self.namespace)}"
+        self.namespace[name] = obj
+        return name
+
+    def var(self, stem):
+        self.counter += 1
+        return f"{stem}{self.counter}"
+
+    def compile(self, rule, name):
+        """The function ``name``: True when its argument follows ``rule``."""
+        lines = [f"def {name}(value, t=()):", *self.emit(rule, "value", 1), "    return True"]
+        code = "\n".join(lines) + "\n"
+        self.source.append(code)
+        exec(compile(code, f"<validate quick walk {name}>", "exec"), self.namespace)  # pylint: disable=exec-used
+        return self.namespace[name]
+
+    def emit(self, rule, var, depth):
+        """Lines (indented ``depth`` levels) that return False when ``var`` breaks ``rule``."""
+        pad = "    " * depth
+        if isinstance(rule, Shape):
+            return self._shape(rule, var, depth)
+        if isinstance(rule, ListOf):
+            item = self.var("item")
+            lines = [f"{pad}if type({var}) is not list:", f"{pad}    return False", f"{pad}for {item} in {var}:"]
+            if rule.trustable:
+                lines += [f"{pad}    if id({item}) in t:", f"{pad}        continue"]
+            return lines + self.emit(rule.item, item, depth + 1)
+        if isinstance(rule, OneOfShapes):
+            return self._one_of(rule, var, depth)
+        if rule is LANGUAGE_MAP:
+            tag, text = self.var("tag"), self.var("text")
+            return [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
+                    f"{pad}for {tag}, {text} in {var}.items():",
+                    f"{pad}    if not (type({text}) is str and type({tag}) is str and _language_tag({tag})"
+                    f" and ({text}.isascii() or _is_unicode({text}))):",
+                    f"{pad}        return False"]
+        if rule is EXTENSIONS:
+            key = self.var("key")
+            return [f"{pad}if type({var}) is not dict:", f"{pad}    return False", f"{pad}for {key} in {var}:",
+                    f"{pad}    if not (type({key}) is str and _iri({key})):", f"{pad}        return False"]
+        test = rule.expr.format(v=var) if getattr(rule, "expr", None) else f"{self.ref(rule.ok)}({var})"
+        return [f"{pad}if not {test}:", f"{pad}    return False"]
+
+    def _shape(self, shape, var, depth):
+        pad = "    " * depth
+        lines = [f"{pad}if type({var}) is not dict or not {var}.keys() <= {self.ref(shape.allowed)}:",
+                 f"{pad}    return False"]
+        # A default the rule refuses makes the property required; one it accepts changes nothing.
+        required = shape.required + tuple(key for key, default in shape.defaults if not shape.rules[key].ok(default))
+        looked_up = len(shape.fields) <= self.LOOKUP_MAX
+        for key in required:
+            if not looked_up or key not in shape.rules:
+                lines += [f"{pad}if {key!r} not in {var}:", f"{pad}    return False"]
+        if looked_up:
+            for field in shape.fields:
+                item = self.var("v")
+                body = self.emit(field.rule, item, depth + 1)
+                if field.shared:
+                    body = [f"{pad}    if _shared.get(id({item}), _ABSENT) is not {item}:",
+                            *["    " + line for line in body], f"{pad}        _shared_remember({item})"]
+                if field.key in required:  # one lookup: absent is the failure
+                    lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is _ABSENT:",
+                              f"{pad}    return False", *[line[4:] for line in body]]
+                else:
+                    lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is not _ABSENT:",
+                              *body]
+        else:
+            key, item = self.var("k"), self.var("v")
+            lines.append(f"{pad}for {key}, {item} in {var}.items():")
+            for index, field in enumerate(shape.fields):
+                lines += [f"{pad}    {'if' if index == 0 else 'elif'} {key} == {field.key!r}:",
+                          *self.emit(field.rule, item, depth + 2)]
+        for check in shape.steps:
+            if isinstance(check, Check):
+                test = (check.expr or f"{self.ref(check.test)}(value) is None").replace("value", var)
+                lines += [f"{pad}if not ({test}):", f"{pad}    return False"]
+        return lines
+
+    def _one_of(self, rule, var, depth):
+        pad = "    " * depth
+        object_type = self.var("object_type")
+        lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
+                 f"{pad}{object_type} = {var}.get('objectType', {rule.default!r})"]
+        by_shape = {}
+        for name, shape in rule.shapes.items():
+            by_shape.setdefault(id(shape), (shape, []))[1].append(name)
+        for index, (shape, names) in enumerate(by_shape.values()):
+            condition = " or ".join(f"{object_type} == {name!r}" for name in names)
+            lines += [f"{pad}{'if' if index == 0 else 'elif'} {condition}:", *self.emit(shape, var, depth + 1)]
+        return lines + [f"{pad}else:", f"{pad}    return False"]
+
+
+_COMPILER = _QuickCompiler()
+_quick_statement = _COMPILER.compile(STATEMENT, "quick_statement")
+_quick_activity = _COMPILER.compile(ACTIVITY, "quick_activity")
+#: The quick walk's source (read it to see what runs per statement).
+QUICK_SOURCE = "\n".join(_COMPILER.source)
+
+
+# --- the API -----------------------------------------------------------------------------------------
+
+def check_statement(statement):
+    """
+    The first xAPI rule ``statement`` breaks, as ``(path, reason)``, or None when it is valid.
+
+    The table's ordered walk (:meth:`Shape.explain`): the authority on paths and reasons.
+    """
+    if type(statement) is not dict:
+        return "statement", f"must be an object, not {_type_name(statement)}"
+    failure = STATEMENT.explain(statement)
+    return None if failure is None else (failure[0][1:], failure[1])
+
+
+def is_valid_statement(statement):
+    """True when ``statement`` breaks no rule: the table's quick walk."""
+    return _quick_statement(statement)
 
 
 def is_valid_activity(activity):
     """True when ``activity`` (a dict) is a valid xAPI Activity with an id."""
-    return _fast_activity(activity)
+    return _quick_activity(activity)
 
 
 def validate_statement(statement, transformer_id, trusted=()):
@@ -570,13 +759,15 @@ def validate_statement(statement, transformer_id, trusted=()):
 
     ``trusted`` holds the ``id()`` of context activities the caller built from parts already checked
     with :func:`is_valid_activity` (the course activity every statement carries, checked once per
-    course): the quick pass skips them. It is only a shortcut: when the quick pass fails, the full
-    check runs over everything, trusted parts included.
+    course): the quick walk skips them. It is only a shortcut: when the quick walk says no, the
+    ordered walk checks everything, trusted parts included, and it decides.
 
     Raises:
         InvalidStatement: on the first rule broken, with ``transformer`` = ``transformer_id``,
             ``path`` (e.g. ``context.contextActivities.parent[0].id``) and ``reason``.
     """
-    if not _fast_statement(statement, trusted):
-        _Checker(transformer_id).statement(statement)
+    if not _quick_statement(statement, trusted):
+        failure = check_statement(statement)
+        if failure is not None:
+            raise InvalidStatement(transformer_id, *failure)
     return statement

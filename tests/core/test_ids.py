@@ -14,6 +14,7 @@ from tincan import Agent, AgentAccount, LanguageMap, Verb as TincanVerb
 
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.context import Actor
+from openedx_xapi_router.core import ids
 from openedx_xapi_router.core.ids import statement_id
 from tests.transformers import samples
 
@@ -155,3 +156,25 @@ def test_golden_ids_follow_the_formula():
             statement["timestamp"],
         )
         assert ours == statement["id"]
+
+
+#: Any text, lone surrogates and control characters included (tincan and json.dumps escape them).
+ANY_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), min_size=1, max_size=40)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(name=ANY_TEXT, home_page=st.one_of(st.sampled_from(HOME_PAGES), ANY_TEXT))
+def test_the_json_free_actor_serialisations_equal_tincan(name, home_page):
+    """core/ids.py writes the tincan JSON as text (no json.dumps): byte for byte what tincan writes."""
+    assert ids.account_actor_json(home_page, name) == Agent(
+        account=AgentAccount(name=name, home_page=home_page)).to_json()
+    assert ids.mbox_actor_json(f"mailto:{name}") == Agent(mbox=f"mailto:{name}").to_json()
+    digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()
+    assert ids.mbox_sha1sum_actor_json(digest) == Agent(mbox_sha1sum=digest).to_json()
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(iri=ANY_TEXT, display=ANY_TEXT, language=st.sampled_from(["en", "en-US", "fr"]))
+def test_the_json_free_verb_serialisation_equals_tincan(iri, display, language):
+    assert ids.verb_json(iri, display, language) == TincanVerb(
+        id=iri, display=LanguageMap({language: display})).to_json()

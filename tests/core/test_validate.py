@@ -218,6 +218,14 @@ VIOLATIONS = [
     (["context", "team"], {"objectType": "Group"}, "context.team", "a Group team is not sent by this package"),
     (["context", "language"], "english language", "context.language", "not a language tag: 'english language'"),
     (["context", "platform"], 1, "context.platform", "must be a string, not int"),
+    # lone surrogates: orjson cannot write them, so the check refuses them (the old checker let these by)
+    (["object", "id"], HOME + "/xblock/\ud800", "object.id",
+     "must be an absolute IRI, got " + repr(HOME + "/xblock/\ud800")),
+    (["actor", "account", "name"], "\udfff", "actor.account.name", "must be a non-empty string, got '\\udfff'"),
+    (["object", "definition", "choices"], [{"id": "\ud800"}], "object.definition.choices[0].id",
+     "holds a lone surrogate (not Unicode text)"),
+    (["context", "extensions"], {"http://example.org/\ud800": 1}, "context.extensions",
+     "key 'http://example.org/\\ud800' is not an absolute IRI"),
 ]
 
 
