@@ -22,7 +22,7 @@ How it is built
       context activities the caller lists as already checked are skipped (``trusted``), and an
       actor dict already found valid (the same object: a resolver's cached actor) is not walked
       again (:class:`_SharedParts`);
-    * :meth:`Shape.explain`, run only when ``ok`` says no: the same rules in the table's order,
+    * ``Shape.explain``, run only when ``ok`` says no: the same rules in the table's order,
       returning the first broken rule as ``(path, reason)``.
 
     ``tests/core/test_validate_agreement.py`` proves the two agree (verdict, path and reason) on
@@ -384,7 +384,7 @@ class Shape:
     :meth:`explain` reports the first failure in this order: not a dict; an unknown property (the
     first in sorted order; ``unknown`` formats it); a property of ``required_first`` missing; then
     the steps in the table's order (or, with ``in_value_order``, the fields in the order the
-    value holds them, then the checks). :meth:`ok` gives the same verdict without the order.
+    value holds them, then the checks). ``ok`` gives the same verdict without the order.
     """
 
     __slots__ = ("allowed", "steps", "fields", "rules", "required", "required_first", "defaults", "checks",
@@ -735,7 +735,7 @@ def check_statement(statement):
     """
     The first xAPI rule ``statement`` breaks, as ``(path, reason)``, or None when it is valid.
 
-    The table's ordered walk (:meth:`Shape.explain`): the authority on paths and reasons.
+    The table's ordered walk (``Shape.explain``): the authority on paths and reasons.
     """
     if type(statement) is not dict:
         return "statement", f"must be an object, not {_type_name(statement)}"

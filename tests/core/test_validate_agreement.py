@@ -191,12 +191,12 @@ def test_mutated_statements_get_the_same_verdict_path_and_reason(data):
             new_key = data.draw(st.sampled_from(["stored", "extra", "objectType", "id", "name", "en_US",
                                                  "http://example.org/x", "team", "score", "raw"]))
             if isinstance(container, dict):
-                container[new_key] = data.draw(JUNK)
+                container[new_key] = copy.deepcopy(data.draw(JUNK))  # a fresh copy: JUNK holds shared [] and {}
                 mutated_extension_value |= container_path[-1:] == ("extensions",)
         elif kind == "delete":
             del container[key]
         else:
-            container[key] = data.draw(JUNK)
+            container[key] = copy.deepcopy(data.draw(JUNK))
     failure = assert_agreement(statement)
     if failure is None and not mutated_extension_value:
         orjson.dumps(statement)  # what passes serialises
