@@ -8,7 +8,7 @@ endpoints) are tagged ``database``, so Django runs them only when the database i
 (``manage.py check --database default``, ``migrate``), and they say nothing while the table does
 not exist yet.
 
-A little over ~300 lines on purpose: every system check of the app in one module, indexed by the
+Over ~300 lines on purpose: every system check of the app in one module, indexed by the
 table below, so an id found in a log leads to one file.
 
 =====================  ========  ====================================================================
@@ -35,6 +35,8 @@ id                     level     what
                                  statements (reason ``misconfigured``) (database)
 ``xapi_router.W010``   warning   a setting named ``XAPI_ROUTER_*`` that the router does not have (a
                                  typo: nothing reads it; :mod:`openedx_xapi_router.conf` lists them)
+``xapi_router.E011``   error     a setting's value has a type the setting cannot take (a quoted YAML
+                                 ``"false"`` is a string, and a true one)
 =====================  ========  ====================================================================
 """
 from cryptography.fernet import Fernet
@@ -42,7 +44,7 @@ from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, router
 
-from openedx_xapi_router.conf import router_settings, unknown_setting_names
+from openedx_xapi_router.conf import router_settings, type_problems, unknown_setting_names
 from openedx_xapi_router.settings.common import TRACKING_BACKEND_ENGINE
 
 BACKENDS_HINT = (
@@ -64,6 +66,7 @@ def register_checks():
     checks.register(check_erb_double_delivery, checks.Tags.compatibility)
     checks.register(check_erb_same_lrs, checks.Tags.database)
     checks.register(check_unknown_settings, checks.Tags.compatibility)
+    checks.register(check_setting_types, checks.Tags.compatibility)
 
 
 def count_router_backends(config):
@@ -313,3 +316,13 @@ def check_unknown_settings(app_configs=None, **kwargs):  # pylint: disable=unuse
         hint="Check the spelling: openedx_xapi_router/conf.py lists every XAPI_ROUTER_* setting with its default.",
         id="xapi_router.W010",
     )]
+
+
+def check_setting_types(app_configs=None, **kwargs):  # pylint: disable=unused-argument
+    """E011: a setting of the router whose value has a type the setting cannot take (one message each)."""
+    return [checks.Error(
+        problem + ".",
+        hint="Give it a value of that type: openedx_xapi_router/conf.py lists each setting's types and default "
+             "(in YAML, a quoted \"false\" is a string, and a non-empty string is true).",
+        id="xapi_router.E011",
+    ) for problem in type_problems(settings)]

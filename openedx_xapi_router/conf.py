@@ -18,8 +18,9 @@ Read a setting through :data:`router_settings`::
 
 Every read looks at ``django.conf.settings`` again (``override_settings`` takes effect at once) and
 gives the table's default when the setting is absent. ``settings_of(module)`` reads an LMS settings
-module being built (the plugin settings). Nothing here checks a value's type on read: the system
-checks and the code using a value report a wrong one, naming the setting.
+module being built (the plugin settings). A read does not check the value's type (it is on the
+live path): system check ``xapi_router.E011`` reports a value of the wrong type at start-up, and
+``xapi_router.W010`` a name that is not in the table.
 """
 import copy
 from typing import Any, Generic, TypeVar
@@ -83,6 +84,19 @@ class Setting(Generic[T]):
         """The value of this setting in ``source`` (a settings object or module), or its default."""
         value = getattr(source, self.name, _MISSING)
         return self.fresh_default() if value is _MISSING else value
+
+    def type_problem(self, value):
+        """
+        Why ``value`` cannot be this setting's (its type is not one of :attr:`types`), or None. A
+        bool is not a number here. The message shows the value unless the setting is a secret.
+        """
+        if isinstance(value, self.types) and (bool in self.types or not isinstance(value, bool)):
+            return None
+        names = [kind.__name__.replace("NoneType", "None") for kind in self.types]
+        expected = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
+        shown = "a secret value" if self.secret else repr(value)
+        kind = type(value).__name__
+        return f"{self.name} is {shown} ({'an' if kind[0] in 'aeiou' else 'a'} {kind}); it must be {expected}"
 
     def __repr__(self):
         return f"<Setting {self.name} default={self.default!r}>"
@@ -279,6 +293,17 @@ router_settings = RouterSettings()
 def settings_of(source):
     """The router's settings in ``source``: an LMS settings module (or any object) being built."""
     return RouterSettings(source)
+
+
+def type_problems(source):
+    """The :meth:`Setting.type_problem` of each setting set in ``source`` with a wrong type, in table order."""
+    problems = []
+    for setting in SETTINGS:
+        value = getattr(source, setting.name, _MISSING)
+        problem = None if value is _MISSING else setting.type_problem(value)
+        if problem:
+            problems.append(problem)
+    return problems
 
 
 def unknown_setting_names(source):

@@ -166,3 +166,26 @@ def test_manage_py_check_reports_w010():
         call_command("check", stdout=out, stderr=out)
     assert out.getvalue().count("xapi_router.W010") == 1
     assert "XAPI_ROUTER_ENABLED_TYPO" in out.getvalue()
+
+
+def test_a_setting_of_the_wrong_type_is_e011():
+    """A quoted YAML ``"false"`` is a string, and a true one: the router would be on."""
+    assert not checks.check_setting_types()  # tests/project/settings.py: every value has its type
+    with override_settings(XAPI_ROUTER_ENABLED="false", XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD=True,
+                           XAPI_ROUTER_RETRY_BACKOFF_BASE=3, XAPI_ROUTER_ACTOR_SECRET=12345):
+        messages = checks.check_setting_types()
+    assert ids(messages) == ["xapi_router.E011"] * 3
+    assert [message.msg for message in messages] == [
+        "XAPI_ROUTER_ENABLED is 'false' (a str); it must be bool.",
+        "XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD is True (a bool); it must be int.",
+        "XAPI_ROUTER_ACTOR_SECRET is a secret value (an int); it must be str or None.",
+    ]
+    assert "12345" not in " ".join(message.msg + message.hint for message in messages)
+    assert "openedx_xapi_router/conf.py" in messages[0].hint
+
+
+@pytest.mark.django_db
+def test_manage_py_check_stops_on_e011():
+    with override_settings(XAPI_ROUTER_LOG_STATEMENTS="no"):
+        with pytest.raises(SystemCheckError, match="xapi_router.E011.*XAPI_ROUTER_LOG_STATEMENTS is 'no'"):
+            call_command("check", stdout=StringIO(), stderr=StringIO())

@@ -287,3 +287,30 @@ def test_the_tutor_settings_patch_sets_only_table_settings():
         "XAPI_ROUTER_CELERY_QUEUE", "XAPI_ROUTER_LOG_STATEMENTS", "XAPI_ROUTER_ALLOW_INSECURE_HTTP",
     ])
     assert set(assigned) <= set(SETTINGS_BY_NAME)
+
+
+@pytest.mark.parametrize("name, value, problem", [
+    ("XAPI_ROUTER_ENABLED", True, None),
+    ("XAPI_ROUTER_ENABLED", 1, "XAPI_ROUTER_ENABLED is 1 (an int); it must be bool"),
+    ("XAPI_ROUTER_RETRY_BACKOFF_MAX", 30, None),  # an int is a number of seconds too
+    ("XAPI_ROUTER_RETRY_BACKOFF_MAX", False,
+     "XAPI_ROUTER_RETRY_BACKOFF_MAX is False (a bool); it must be float or int"),
+    ("XAPI_ROUTER_ALLOWED_EVENT_NAMES", ("edx.video.played",), None),
+    ("XAPI_ROUTER_ALLOWED_EVENT_NAMES", {"a": 1},
+     "XAPI_ROUTER_ALLOWED_EVENT_NAMES is {'a': 1} (a dict); it must be list, tuple, frozenset, set, str or None"),
+    ("XAPI_ROUTER_ENCRYPTION_KEYS", "key",
+     "XAPI_ROUTER_ENCRYPTION_KEYS is a secret value (a str); it must be list or tuple"),
+    ("XAPI_ROUTER_CELERY_QUEUE", None, None),
+])
+def test_type_problem(name, value, problem):
+    assert SETTINGS_BY_NAME[name].type_problem(value) == problem
+
+
+def test_type_problems_lists_the_wrong_ones_in_table_order():
+    source = types.SimpleNamespace(XAPI_ROUTER_LOG_STATEMENTS="False", XAPI_ROUTER_ENABLED="yes", XAPI_ROUTER_TYPO=1)
+    assert conf.type_problems(source) == [
+        "XAPI_ROUTER_ENABLED is 'yes' (a str); it must be bool",
+        "XAPI_ROUTER_LOG_STATEMENTS is 'False' (a str); it must be bool",
+    ]
+    common.plugin_settings(defaults := types.SimpleNamespace())
+    assert not conf.type_problems(defaults)
