@@ -66,7 +66,10 @@ class Setting(Generic[T]):
     def __get__(self, instance, owner=None) -> T:
         if instance is None:
             return self  # the declaration itself: RouterSettings.LOG_STATEMENTS.default
-        return self.read(instance.source)
+        # read() inlined: the live path reads settings for every event.
+        source = instance._source
+        value = getattr(django_settings if source is None else source, self.name, _MISSING)
+        return self.fresh_default() if value is _MISSING else value
 
     def __set__(self, instance, value):
         raise AttributeError(f"{self.name} is a Django setting: set it in the settings (or override_settings)")
