@@ -7,7 +7,7 @@ types it takes, its default, whether the LMS's YAML configuration (``ENV_TOKENS`
 (:mod:`openedx_xapi_router.settings.production`), and whether its value is a secret or makes
 statements or logs carry personal data. The Open edX setting and toggle annotations (read by
 code-annotations, as edx-toggles documents them) sit right above each declaration; the test
-``tests/test_plugin_settings.py`` proves the annotations and the table agree.
+``tests/test_conf.py`` proves the annotations and the table agree.
 
 Read a setting through :data:`router_settings`::
 
@@ -66,8 +66,7 @@ class Setting(Generic[T]):
     def __get__(self, instance, owner=None) -> T:
         if instance is None:
             return self  # the declaration itself: RouterSettings.LOG_STATEMENTS.default
-        # read() inlined: the live path reads settings for every event.
-        source = instance._source
+        source = instance._source  # one getattr per read: the live path reads settings for every event
         value = getattr(django_settings if source is None else source, self.name, _MISSING)
         return self.fresh_default() if value is _MISSING else value
 
@@ -82,11 +81,6 @@ class Setting(Generic[T]):
     def fresh_default(self):
         """The default, as a new object when it is mutable (so no caller can change the table's)."""
         return copy.deepcopy(self.default) if self._mutable else self.default
-
-    def read(self, source):
-        """The value of this setting in ``source`` (a settings object or module), or its default."""
-        value = getattr(source, self.name, _MISSING)
-        return self.fresh_default() if value is _MISSING else value
 
     def type_problem(self, value):
         """
@@ -114,11 +108,6 @@ class RouterSettings:
 
     def __init__(self, source=None):
         self._source = source
-
-    @property
-    def source(self):
-        """Where values are read: the given settings object, else ``django.conf.settings``."""
-        return django_settings if self._source is None else self._source
 
     @classmethod
     def table(cls):
