@@ -22,7 +22,7 @@ LMS_STAMP := $(LMS_VENV)/.requirements.stamp
 # path, the plugin wiring, resolvers, checks, the Celery worker). The transformers, the backfill,
 # the admin and the ERB switching run in the main pass only.
 LMS_TESTS ?= tests/lms_contracts tests/test_readme_lms.py tests/test_install_footprint.py tests/test_lms_wiring.py \
-	tests/test_resolvers.py tests/test_checks.py tests/test_plugin_settings.py tests/test_celery_worker.py tests/delivery
+	tests/test_resolvers.py tests/test_checks.py tests/test_plugin_settings.py tests/test_conf.py tests/test_celery_worker.py tests/delivery
 TUTOR_STAMP := $(TUTOR_VENV)/.requirements.stamp
 TUTOR_PLUGIN_FILES := $(shell find tutor -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path 'tutor/build/*')
 

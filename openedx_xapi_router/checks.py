@@ -8,6 +8,9 @@ endpoints) are tagged ``database``, so Django runs them only when the database i
 (``manage.py check --database default``, ``migrate``), and they say nothing while the table does
 not exist yet.
 
+Over ~300 lines on purpose: every system check of the app in one module, indexed by the
+table below, so an id found in a log leads to one file.
+
 =====================  ========  ====================================================================
 id                     level     what
 =====================  ========  ====================================================================
@@ -30,6 +33,10 @@ id                     level     what
 ``xapi_router.E009``   error     an enabled endpoint's credentials cannot be decrypted with
                                  ``XAPI_ROUTER_ENCRYPTION_KEYS``: the worker dead-letters its
                                  statements (reason ``misconfigured``) (database)
+``xapi_router.W010``   warning   a setting named ``XAPI_ROUTER_*`` that the router does not have (a
+                                 typo: nothing reads it; :mod:`openedx_xapi_router.conf` lists them)
+``xapi_router.E011``   error     a setting's value has a type the setting cannot take (a quoted YAML
+                                 ``"false"`` is a string, and a true one)
 =====================  ========  ====================================================================
 """
 from cryptography.fernet import Fernet
@@ -37,6 +44,7 @@ from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, router
 
+from openedx_xapi_router.conf import router_settings, type_problems, unknown_setting_names
 from openedx_xapi_router.settings.common import TRACKING_BACKEND_ENGINE
 
 BACKENDS_HINT = (
@@ -57,6 +65,8 @@ def register_checks():
     checks.register(check_endpoints, checks.Tags.database)
     checks.register(check_erb_double_delivery, checks.Tags.compatibility)
     checks.register(check_erb_same_lrs, checks.Tags.database)
+    checks.register(check_unknown_settings, checks.Tags.compatibility)
+    checks.register(check_setting_types, checks.Tags.compatibility)
 
 
 def count_router_backends(config):
@@ -95,7 +105,7 @@ MISSING_BACKEND_HINT = (
 
 def check_backend_present(app_configs=None, **kwargs):  # pylint: disable=unused-argument
     """E008: enabled, but the router's backend is not in ``EVENT_TRACKING_BACKENDS``: nothing is routed."""
-    if not getattr(settings, "XAPI_ROUTER_ENABLED", False):
+    if not router_settings.ENABLED:
         return []
     if count_router_backends(getattr(settings, "EVENT_TRACKING_BACKENDS", None) or {}):
         return []
@@ -125,7 +135,7 @@ def encryption_key_problem(keys):
 
 def check_encryption_keys(app_configs=None, **kwargs):  # pylint: disable=unused-argument
     """E002: keys unusable; W003: no key of our own while the router is enabled."""
-    keys = getattr(settings, "XAPI_ROUTER_ENCRYPTION_KEYS", None)
+    keys = router_settings.ENCRYPTION_KEYS
     if keys:
         problem = encryption_key_problem(keys)
         if problem:
@@ -134,7 +144,7 @@ def check_encryption_keys(app_configs=None, **kwargs):  # pylint: disable=unused
                 hint=KEYS_HINT, id="xapi_router.E002",
             )]
         return []
-    if getattr(settings, "XAPI_ROUTER_ENABLED", False):
+    if router_settings.ENABLED:
         return [checks.Warning(
             "XAPI_ROUTER_ENCRYPTION_KEYS is empty: LRS credentials are encrypted with SECRET_KEY, and "
             "changing SECRET_KEY would make them unreadable.",
@@ -160,7 +170,7 @@ def check_endpoints(app_configs=None, databases=None, **kwargs):  # pylint: disa
     except DatabaseError:  # the table does not exist yet (before migrate): nothing to check
         return []
     messages = []
-    if getattr(settings, "XAPI_ROUTER_ENABLED", False) and not urls:
+    if router_settings.ENABLED and not urls:
         messages.append(checks.Warning(
             "XAPI_ROUTER_ENABLED is True but no LRS endpoint is enabled: statements are transformed "
             "and sent nowhere.",
@@ -169,7 +179,7 @@ def check_endpoints(app_configs=None, databases=None, **kwargs):  # pylint: disa
             id="xapi_router.W004",
         ))
     insecure = sorted(name for name, url in urls.items() if url.lower().startswith("http://"))
-    if insecure and not getattr(settings, "XAPI_ROUTER_ALLOW_INSECURE_HTTP", False):
+    if insecure and not router_settings.ALLOW_INSECURE_HTTP:
         messages.append(checks.Error(
             f"LRS endpoint(s) {', '.join(insecure)} use plain http:// while XAPI_ROUTER_ALLOW_INSECURE_HTTP "
             "is False: nothing is delivered to them (their statements become dead letters, reason "
@@ -234,7 +244,7 @@ def _both_routing():
     from openedx_xapi_router.erb import compat  # pylint: disable=import-outside-toplevel
 
     backends = getattr(settings, "EVENT_TRACKING_BACKENDS", None) or {}
-    if not getattr(settings, "XAPI_ROUTER_ENABLED", False) or not count_router_backends(backends):
+    if not router_settings.ENABLED or not count_router_backends(backends):
         return []
     if not compat.erb_xapi_enabled(settings):
         return []
@@ -293,3 +303,26 @@ def check_erb_same_lrs(app_configs=None, databases=None, **kwargs):  # pylint: d
         "Each statement would be POSTed twice (the LRS keeps one, by id, but both send everything).",
         hint=ERB_HINT, id="xapi_router.W007",
     )]
+
+
+def check_unknown_settings(app_configs=None, **kwargs):  # pylint: disable=unused-argument
+    """W010: settings named ``XAPI_ROUTER_*`` that are not the router's: a typo, so the value is never read."""
+    unknown = unknown_setting_names(settings)
+    if not unknown:
+        return []
+    return [checks.Warning(
+        f"The xAPI router has no setting {', '.join(unknown)}: nothing reads {'them' if len(unknown) > 1 else 'it'}, "
+        "so the router runs with the default instead.",
+        hint="Check the spelling: openedx_xapi_router/conf.py lists every XAPI_ROUTER_* setting with its default.",
+        id="xapi_router.W010",
+    )]
+
+
+def check_setting_types(app_configs=None, **kwargs):  # pylint: disable=unused-argument
+    """E011: a setting of the router whose value has a type the setting cannot take (one message each)."""
+    return [checks.Error(
+        problem + ".",
+        hint="Give it a value of that type: openedx_xapi_router/conf.py lists each setting's types and default "
+             "(in YAML, a quoted \"false\" is a string, and a non-empty string is true).",
+        id="xapi_router.E011",
+    ) for problem in type_problems(settings)]

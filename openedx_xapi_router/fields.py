@@ -15,13 +15,15 @@ from django.db import models
 from django.utils.functional import cached_property
 from fernet_fields import EncryptedTextField
 
+from openedx_xapi_router.conf import router_settings
+
 
 class EncryptedSecretField(EncryptedTextField):
     """A text field stored encrypted; the keys come from ``XAPI_ROUTER_ENCRYPTION_KEYS``."""
 
     @cached_property
     def keys(self):
-        keys = list(getattr(settings, "XAPI_ROUTER_ENCRYPTION_KEYS", None) or [])
+        keys = list(router_settings.ENCRYPTION_KEYS or [])
         return keys or [settings.SECRET_KEY]
 
 

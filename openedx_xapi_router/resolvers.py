@@ -26,6 +26,7 @@ from collections import OrderedDict
 
 from django.conf import settings
 
+from openedx_xapi_router.conf import router_settings
 from openedx_xapi_router.core.context import (
     Actor,
     EmailActorResolver,
@@ -234,7 +235,7 @@ def build_actor_resolver(source, home_page):
     if source == "lms_external_id":
         return LmsActorResolver(home_page, find_user, is_retired, lms_external_id)
     if source == "pseudonymous":
-        return PseudonymousActorResolver(home_page, getattr(settings, "XAPI_ROUTER_ACTOR_SECRET", None))
+        return PseudonymousActorResolver(home_page, router_settings.ACTOR_SECRET)
     if source in ("mbox", "mbox_sha1sum"):
         return EmailActorResolver(_user_email, hashed=source == "mbox_sha1sum")
     raise ConfigurationError(
@@ -261,16 +262,16 @@ def get_transform_context():
     """
     global _CONTEXT  # pylint: disable=global-statement
     if _CONTEXT is None:
-        root = getattr(settings, "XAPI_ROUTER_LMS_ROOT_URL", None) or getattr(settings, "LMS_ROOT_URL", None)
+        root = router_settings.LMS_ROOT_URL or getattr(settings, "LMS_ROOT_URL", None)
         if not root:
             raise ConfigurationError("set LMS_ROOT_URL (or XAPI_ROUTER_LMS_ROOT_URL): object ids are built from it")
         _CONTEXT = TransformContext(
             lms_root_url=root,
             actor_resolver=build_actor_resolver(
-                getattr(settings, "XAPI_ROUTER_ACTOR_ID_SOURCE", "lms_external_id"), root.rstrip("/")
+                router_settings.ACTOR_ID_SOURCE, root.rstrip("/")
             ),
-            course_name_resolver=build_course_name_resolver(getattr(settings, "XAPI_ROUTER_COURSE_NAME_SOURCE", "lms")),
-            transformer_versions=dict(getattr(settings, "XAPI_ROUTER_TRANSFORMER_VERSIONS", {}) or {}),
+            course_name_resolver=build_course_name_resolver(router_settings.COURSE_NAME_SOURCE),
+            transformer_versions=dict(router_settings.TRANSFORMER_VERSIONS or {}),
         )
     return _CONTEXT
 

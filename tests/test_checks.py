@@ -135,3 +135,57 @@ def test_manage_py_check_runs_the_registered_checks():
         call_command("check", "--database", "default", stdout=out, stderr=out)
     assert "xapi_router.W004" in out.getvalue()
     assert "xapi_router.E" not in out.getvalue()
+
+
+def test_a_setting_the_router_does_not_have_is_w010():
+    """
+    A typo (``XAPI_ROUTER_ENABLE``) is never read: the router would run with the default instead.
+    (Unknown names go through a dict: tests/test_conf.py's scan refuses them as keywords.)
+    """
+    assert not checks.check_unknown_settings()  # tests/project/settings.py sets only table settings
+    typo = {"XAPI_ROUTER_ENABLE": True}
+    with override_settings(**typo, XAPI_ROUTER_LOG_STATEMENTS=False):
+        messages = checks.check_unknown_settings()
+    assert ids(messages) == ["xapi_router.W010"]
+    assert messages[0].msg == ("The xAPI router has no setting XAPI_ROUTER_ENABLE: nothing reads it, so the router "
+                               "runs with the default instead.")
+    assert "openedx_xapi_router/conf.py" in messages[0].hint
+    typos = {"XAPI_ROUTER_QUEUE": "q", "XAPI_ROUTER_ENDPOINTS": []}
+    with override_settings(**typos):
+        messages = checks.check_unknown_settings()
+    assert ids(messages) == ["xapi_router.W010"]
+    assert messages[0].msg.startswith("The xAPI router has no setting XAPI_ROUTER_ENDPOINTS, XAPI_ROUTER_QUEUE: "
+                                      "nothing reads them")
+
+
+@pytest.mark.django_db
+def test_manage_py_check_reports_w010():
+    out = StringIO()
+    typo = {"XAPI_ROUTER_ENABLED_TYPO": True}
+    with override_settings(**typo):
+        call_command("check", stdout=out, stderr=out)
+    assert out.getvalue().count("xapi_router.W010") == 1
+    assert "XAPI_ROUTER_ENABLED_TYPO" in out.getvalue()
+
+
+def test_a_setting_of_the_wrong_type_is_e011():
+    """A quoted YAML ``"false"`` is a string, and a true one: the router would be on."""
+    assert not checks.check_setting_types()  # tests/project/settings.py: every value has its type
+    with override_settings(XAPI_ROUTER_ENABLED="false", XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD=True,
+                           XAPI_ROUTER_RETRY_BACKOFF_BASE=3, XAPI_ROUTER_ACTOR_SECRET=12345):
+        messages = checks.check_setting_types()
+    assert ids(messages) == ["xapi_router.E011"] * 3
+    assert [message.msg for message in messages] == [
+        "XAPI_ROUTER_ENABLED is 'false' (a str); it must be bool.",
+        "XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD is True (a bool); it must be int.",
+        "XAPI_ROUTER_ACTOR_SECRET is a secret value (an int); it must be str or None.",
+    ]
+    assert "12345" not in " ".join(message.msg + message.hint for message in messages)
+    assert "openedx_xapi_router/conf.py" in messages[0].hint
+
+
+@pytest.mark.django_db
+def test_manage_py_check_stops_on_e011():
+    with override_settings(XAPI_ROUTER_LOG_STATEMENTS="no"):
+        with pytest.raises(SystemCheckError, match="xapi_router.E011.*XAPI_ROUTER_LOG_STATEMENTS is 'no'"):
+            call_command("check", stdout=StringIO(), stderr=StringIO())

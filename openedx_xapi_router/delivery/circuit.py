@@ -25,11 +25,11 @@ import threading
 import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import close_old_connections
 from django.db.models import F
 from django.utils import timezone
 
+from openedx_xapi_router.conf import router_settings
 from openedx_xapi_router.delivery.core import backoff_seconds
 from openedx_xapi_router.models import LrsEndpoint
 
@@ -57,7 +57,7 @@ def open_seconds(failures, timeout, no_answer=False):
     How long the circuit stays open after ``failures`` failures in a row: ``XAPI_ROUTER_RETRY_BACKOFF_BASE``
     doubling per failure, and at least ``NO_ANSWER_OPEN_TIMEOUTS`` timeouts when the LRS did not answer.
     """
-    base = getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", 2.0)
+    base = router_settings.RETRY_BACKOFF_BASE
     seconds = backoff_seconds(failures, base=base, cap=MAX_OPEN_SECONDS, rng=lambda: 1.0)
     if no_answer:
         seconds = max(seconds, NO_ANSWER_OPEN_TIMEOUTS * float(timeout))

@@ -6,11 +6,11 @@ processes can record at once.
 import logging
 
 import orjson
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from openedx_xapi_router.conf import router_settings
 from openedx_xapi_router.delivery.monitoring import set_attribute
 from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
 from openedx_xapi_router.redaction import redact_for_endpoint
@@ -144,7 +144,7 @@ def check_alert_threshold(endpoint_id):
     Log an error and set the ``xapi_router.dead_letters_pending`` attribute when the endpoint's
     pending dead letters reach ``XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD``. Returns the count.
     """
-    threshold = getattr(settings, "XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD", 1000)
+    threshold = router_settings.DEAD_LETTER_ALERT_THRESHOLD
     if not threshold:
         return None
     pending = DeadLetter.objects.filter(endpoint_id=endpoint_id, state=DeadLetter.STATE_PENDING).count()

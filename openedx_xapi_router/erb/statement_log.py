@@ -10,8 +10,7 @@ does the same with our statements (compact JSON, the bytes sent to an LRS), and
 """
 import logging
 
-from django.conf import settings
-
+from openedx_xapi_router.conf import router_settings
 from openedx_xapi_router.core.pipeline import serialize
 
 #: ERB's logger name; log shippers filter on it.
@@ -22,7 +21,7 @@ xapi_logger = logging.getLogger(LOGGER_NAME)
 
 def enabled():
     """True while ``XAPI_ROUTER_LOG_STATEMENTS`` is True (its default)."""
-    return bool(getattr(settings, "XAPI_ROUTER_LOG_STATEMENTS", True))
+    return bool(router_settings.LOG_STATEMENTS)
 
 
 def log_statements(statements):

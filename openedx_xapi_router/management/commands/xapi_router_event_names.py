@@ -15,10 +15,10 @@ setting that no transformer supports is reported too (it is never sent).
 """
 import json
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
 
+from openedx_xapi_router.conf import router_settings
 from openedx_xapi_router.core.errors import ConfigurationError
 from openedx_xapi_router.core.event_names import (
     ERB_DEFAULT_EVENT_NAMES,
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args, **options):
-        value = getattr(settings, "XAPI_ROUTER_ALLOWED_EVENT_NAMES", None)
+        value = router_settings.ALLOWED_EVENT_NAMES
         try:
             allowed = allowed_event_names(value)
         except ConfigurationError as error:
