@@ -27,6 +27,8 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings as django_settings
 
+from openedx_xapi_router.delivery.policy import DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX
+
 T = TypeVar("T")
 
 #: The prefix of every setting of the router.
@@ -195,12 +197,12 @@ class RouterSettings:
     # .. setting_description: Seconds before the first retry of a batch an LRS failed retryably
     #   (5xx, 429, timeout, connection error); each further retry waits twice as long (with jitter,
     #   and never less than the LRS's ``Retry-After``), up to ``XAPI_ROUTER_RETRY_BACKOFF_MAX``.
-    RETRY_BACKOFF_BASE: Setting[float] = Setting("XAPI_ROUTER_RETRY_BACKOFF_BASE", (float, int), 2.0)
+    RETRY_BACKOFF_BASE: Setting[float] = Setting("XAPI_ROUTER_RETRY_BACKOFF_BASE", (float, int), DEFAULT_BACKOFF_BASE)
 
     # .. setting_name: XAPI_ROUTER_RETRY_BACKOFF_MAX
     # .. setting_default: 600.0
     # .. setting_description: The longest wait, in seconds, between two retries of a batch.
-    RETRY_BACKOFF_MAX: Setting[float] = Setting("XAPI_ROUTER_RETRY_BACKOFF_MAX", (float, int), 600.0)
+    RETRY_BACKOFF_MAX: Setting[float] = Setting("XAPI_ROUTER_RETRY_BACKOFF_MAX", (float, int), DEFAULT_BACKOFF_MAX)
 
     # .. setting_name: XAPI_ROUTER_ENCRYPTION_KEYS
     # .. setting_default: []
@@ -269,6 +271,18 @@ class RouterSettings:
     # .. toggle_use_cases: open_edx
     # .. toggle_creation_date: 2026-11-26
     LOG_STATEMENTS: Setting[bool] = Setting("XAPI_ROUTER_LOG_STATEMENTS", bool, True, personal_data=True)
+
+    # .. toggle_name: XAPI_ROUTER_REDIS_RELIABLE_FETCH
+    # .. toggle_implementation: DjangoSetting
+    # .. toggle_default: True
+    # .. toggle_description: A Celery worker that imports the router's tasks and uses a Redis broker takes
+    #   messages with an atomic move into an in-flight list of its own (this module) instead of kombu's
+    #   ``BRPOP``, so a worker killed between taking a message and recording it as unacknowledged loses
+    #   nothing. Off: kombu's ``BRPOP``; a worker SIGKILLed at that moment loses the message it was
+    #   taking (no ``visibility_timeout`` brings it back).
+    # .. toggle_use_cases: open_edx
+    # .. toggle_creation_date: 2026-12-02
+    REDIS_RELIABLE_FETCH: Setting[bool] = Setting("XAPI_ROUTER_REDIS_RELIABLE_FETCH", bool, True)
 
 
 #: Every setting of the router, in declaration order.

@@ -36,7 +36,7 @@ EXPECTED_NAMES = [
     "XAPI_ROUTER_DEAD_LETTER_ALERT_THRESHOLD", "XAPI_ROUTER_RETRY_BACKOFF_BASE", "XAPI_ROUTER_RETRY_BACKOFF_MAX",
     "XAPI_ROUTER_ENCRYPTION_KEYS", "XAPI_ROUTER_ALLOW_INSECURE_HTTP", "XAPI_ROUTER_ACTOR_SECRET",
     "XAPI_ROUTER_LMS_ROOT_URL", "XAPI_ROUTER_ACTOR_ID_SOURCE", "XAPI_ROUTER_COURSE_NAME_SOURCE",
-    "XAPI_ROUTER_LOG_STATEMENTS",
+    "XAPI_ROUTER_LOG_STATEMENTS", "XAPI_ROUTER_REDIS_RELIABLE_FETCH",
 ]
 
 
@@ -75,7 +75,7 @@ def annotations_fixture(tmp_path_factory):
 
 def test_the_table_holds_every_setting_once():
     assert [setting.name for setting in SETTINGS] == EXPECTED_NAMES
-    assert len(SETTINGS_BY_NAME) == 16
+    assert len(SETTINGS_BY_NAME) == 17
     for setting in SETTINGS:
         assert getattr(RouterSettings, setting.name.removeprefix("XAPI_ROUTER_")) is setting
         assert isinstance(setting.default, setting.types), setting
@@ -88,7 +88,7 @@ def test_every_table_entry_is_annotated_in_the_table_and_nowhere_else(annotation
     assert sorted([*settings_found, *toggles_found]) == sorted(EXPECTED_NAMES)
     assert {path for path, _ in [*settings_found.values(), *toggles_found.values()]} == {"conf.py"}
     assert sorted(toggles_found) == sorted(setting.name for setting in SETTINGS if setting.is_toggle)
-    assert len(toggles_found) == 4
+    assert len(toggles_found) == 5
 
 
 def test_annotated_defaults_are_the_table_defaults(annotations):

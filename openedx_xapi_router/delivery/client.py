@@ -13,7 +13,6 @@ URL takes effect on the next batch.
 import logging
 import threading
 
-from django.conf import settings
 
 # Names delivery code and tests import from here:
 from openedx_xapi_router.lrs.client import (  # noqa: F401  # pylint: disable=unused-import
@@ -27,6 +26,7 @@ from openedx_xapi_router.lrs.client import (  # noqa: F401  # pylint: disable=un
     parse_retry_after,
     unconfirmed,
 )
+from openedx_xapi_router.conf import router_settings
 from openedx_xapi_router.redaction import Credentials, redact
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def make_delivery_client(endpoint):
     """A new client for ``endpoint`` (an ``LrsEndpoint``), with this process's HTTP setting."""
     return LrsClient(
         endpoint.statements_url, endpoint.auth, timeout=endpoint.timeout, xapi_version=endpoint.xapi_version,
-        allow_insecure_http=getattr(settings, "XAPI_ROUTER_ALLOW_INSECURE_HTTP", False),
+        allow_insecure_http=router_settings.ALLOW_INSECURE_HTTP,
     )
 
 

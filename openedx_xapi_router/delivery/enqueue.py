@@ -7,9 +7,9 @@ this module, which finds the task by name in the current Celery app (registered 
 :mod:`.tasks` in a worker and through ``openedx_xapi_router/tasks.py`` in the LMS), so nothing
 imports back.
 """
-from django.conf import settings
 
-from openedx_xapi_router.delivery.policy import DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, RetrySchedule
+from openedx_xapi_router.conf import router_settings
+from openedx_xapi_router.delivery.policy import RetrySchedule
 
 DELIVER_TASK = "openedx_xapi_router.delivery.deliver_statements"
 RETRY_TASK = "openedx_xapi_router.delivery.retry_statements"
@@ -19,15 +19,15 @@ DEFAULT_QUEUE = "edx.lms.core.xapi_router"
 
 def delivery_queue():
     """The Celery queue of the delivery tasks (``XAPI_ROUTER_CELERY_QUEUE``)."""
-    return getattr(settings, "XAPI_ROUTER_CELERY_QUEUE", None) or DEFAULT_QUEUE
+    return router_settings.CELERY_QUEUE or DEFAULT_QUEUE
 
 
 def retry_schedule(retry_limit):
     """The worker's :class:`~.policy.RetrySchedule` (``XAPI_ROUTER_RETRY_BACKOFF_BASE`` / ``_MAX``)."""
     return RetrySchedule(
         retry_limit=retry_limit,
-        backoff_base=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_BASE", DEFAULT_BACKOFF_BASE),
-        backoff_max=getattr(settings, "XAPI_ROUTER_RETRY_BACKOFF_MAX", DEFAULT_BACKOFF_MAX),
+        backoff_base=router_settings.RETRY_BACKOFF_BASE,
+        backoff_max=router_settings.RETRY_BACKOFF_MAX,
     )
 
 

@@ -34,16 +34,7 @@ or :data:`XAPI_ROUTER_REDIS_RELIABLE_FETCH` off, the channel is kombu's own.
 A worker uses it when :func:`use_reliable_fetch` ran at ``worker_init`` (connected below: any
 Celery worker that imports the delivery tasks, as the LMS's workers do) and its broker is Redis.
 
-.. toggle_name: XAPI_ROUTER_REDIS_RELIABLE_FETCH
-.. toggle_implementation: DjangoSetting
-.. toggle_default: True
-.. toggle_description: A Celery worker that imports the router's tasks and uses a Redis broker takes
-   messages with an atomic move into an in-flight list of its own (this module) instead of kombu's
-   ``BRPOP``, so a worker killed between taking a message and recording it as unacknowledged loses
-   nothing. Off: kombu's ``BRPOP``; a worker SIGKILLed at that moment loses the message it was
-   taking (no ``visibility_timeout`` brings it back).
-.. toggle_use_cases: open_edx
-.. toggle_creation_date: 2026-12-02
+The toggle ``XAPI_ROUTER_REDIS_RELIABLE_FETCH`` (on by default) is in :mod:`openedx_xapi_router.conf`.
 """
 import logging
 from queue import Empty
@@ -55,6 +46,8 @@ from kombu.transport import redis as kombu_redis
 from kombu.transport import virtual
 from kombu.utils.encoding import bytes_to_str
 from kombu.utils.json import dumps, loads
+
+from openedx_xapi_router.conf import router_settings
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +141,7 @@ class Channel(kombu_redis.Channel):  # pylint: disable=abstract-method  # as kom
         if self._reliable is None:
             from django.conf import settings  # pylint: disable=import-outside-toplevel
 
-            enabled = getattr(settings, "XAPI_ROUTER_REDIS_RELIABLE_FETCH", True) if settings.configured else True
+            enabled = router_settings.REDIS_RELIABLE_FETCH if settings.configured else True
             with self.conn_or_acquire() as client:
                 self._reliable = bool(enabled and not self.global_keyprefix and _server_supports_move(client))
             if not self._reliable:
@@ -290,7 +283,7 @@ def use_reliable_fetch(app):
     """Make ``app``'s Redis broker connections use :class:`Transport`; True when it did."""
     from django.conf import settings  # pylint: disable=import-outside-toplevel
 
-    if settings.configured and not getattr(settings, "XAPI_ROUTER_REDIS_RELIABLE_FETCH", True):
+    if settings.configured and not router_settings.REDIS_RELIABLE_FETCH:
         return False
     transport = app.conf.broker_transport
     url = app.conf.broker_read_url or app.conf.broker_url or ""
