@@ -26,7 +26,6 @@ A transformer that emits more than one statement (a problem with several questio
 
 from functools import cached_property
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
@@ -116,11 +115,14 @@ class XapiTransformer:
 
     @memoized_property
     def transformer_version(self):
-        """``openedx-xapi-router@<package version>/<event name>@<transformer version>``."""
+        """
+        ``openedx-xapi-router/<event name>@<transformer version>``: what made the statement, without
+        the package version (a release that does not change a transformer changes no statement byte).
+        """
         key = (self.event_name, self.version)
         text = _TRANSFORMER_VERSIONS.get(key)
         if text is None:
-            text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}@{__version__}/{self.event_name}@{self.version}"
+            text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}/{self.event_name}@{self.version}"
         return text
 
     # --- building blocks ------------------------------------------------------------------------
