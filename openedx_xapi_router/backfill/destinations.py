@@ -23,7 +23,6 @@ import threading
 import time
 
 from openedx_xapi_router.core.pipeline import serialize
-from openedx_xapi_router.core.vocab import Extension
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +76,6 @@ class LineWriter:
             os.close(self.fd)
 
 
-def transformer_version(statements):
-    """The transformer-version extension of the first statement (what a dead letter records)."""
-    extensions = (statements[0].get("context") or {}).get("extensions") or {}
-    return extensions.get(Extension.TRANSFORMER_VERSION, "")
-
-
 class JsonlDestination:
     """Each statement as one line of compact JSON, the same bytes :func:`serialize` gives the live path."""
 
@@ -90,7 +83,7 @@ class JsonlDestination:
         self.writer = writer
         self.report = report
 
-    def send(self, event, statements):  # pylint: disable=unused-argument
+    def send(self, event, statements, version=""):  # pylint: disable=unused-argument
         write = self.writer.write
         for statement in statements:
             try:
@@ -119,7 +112,7 @@ class DryRunDestination:
     def __init__(self, report):
         self.report = report
 
-    def send(self, event, statements):  # pylint: disable=unused-argument
+    def send(self, event, statements, version=""):  # pylint: disable=unused-argument
         self.report.destination["would_send"] += len(statements)
 
     def flush(self):
@@ -259,14 +252,14 @@ class LrsDestination(_Routed):
             sender = self._senders[endpoint.pk] = _EndpointSender(lambda items: self._deliver(endpoint, items))
         return sender
 
-    def send(self, event, statements):
+    def send(self, event, statements, version=""):
+        """Buffer the statements of ``event`` (``version``: their transformer's, from the pipeline's outcome)."""
         from openedx_xapi_router.delivery.core import Item  # pylint: disable=import-outside-toplevel
 
         endpoints = self.route(event)
         if not endpoints:
             self.report.destination["not_routed"] += len(statements)
             return
-        version = transformer_version(statements)
         items = [Item(statement, event.name, version) for statement in statements]
         for endpoint in endpoints:
             buffer = self._buffers[endpoint.pk]
@@ -356,13 +349,13 @@ class QueueDestination(_Routed):
         self._events = []
         self._statements = 0
 
-    def send(self, event, statements):
+    def send(self, event, statements, version=""):
+        """Queue the statements of ``event`` (``version``: their transformer's, from the pipeline's outcome)."""
         endpoints = self.route(event)
         if not endpoints:
             self.report.destination["not_routed"] += len(statements)
             return
-        self._events.append([[endpoint.pk for endpoint in endpoints], event.name, transformer_version(statements),
-                             statements])
+        self._events.append([[endpoint.pk for endpoint in endpoints], event.name, version, statements])
         self._statements += len(statements)
         if len(self._events) >= self.per_message:
             self.flush()

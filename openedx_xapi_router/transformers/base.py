@@ -30,7 +30,7 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
 from openedx_xapi_router.core.keys import block_usage_key
-from openedx_xapi_router.core.validate import is_valid_activity
+from openedx_xapi_router.core.validate import is_valid_activity, validate_statement
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 
 PACKAGE_NAME = "openedx-xapi-router"
@@ -124,6 +124,10 @@ class XapiTransformer:
         if text is None:
             text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}/{self.event_name}@{self.version}"
         return text
+
+    def validate(self, statement):
+        """Raise :class:`~openedx_xapi_router.core.errors.InvalidStatement` unless ``statement`` is valid xAPI 1.0.3."""
+        validate_statement(statement, self.transformer_version, self.trusted_parts)
 
     # --- building blocks ------------------------------------------------------------------------
 

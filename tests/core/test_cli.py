@@ -81,6 +81,7 @@ def expected_report(source_lines=None, to_file=True):
     report = {
         "lines": 8,
         "events": 5,
+        "filtered": {},
         "transformed": 2,
         "statements": 2,
         "unsupported": {"textbook.pdf.zoom.menu.changed": 1},
