@@ -21,7 +21,8 @@ outcome             the input
                      counted (:meth:`~openedx_xapi_router.core.report.Report.count`), a bug to fix
 =================== ======================================================================
 
-Each has ``ok`` (True only for :class:`Transformed`), ``statements`` (empty for a refusal),
+Each has ``ok`` (True only for :class:`Transformed`), ``key`` (one word for what happened:
+``transformed``, ``unsupported``, the kind or the reason), ``statements`` (empty for a refusal),
 ``event`` (the :class:`~openedx_xapi_router.core.event.TrackingEvent`, None when there is none),
 ``recovered`` (the reader's recovery, e.g. ``logger_prefix``, or None) and ``error`` (the
 exception behind a refusal, or None), so a caller can log or count any of them the same way.
@@ -54,6 +55,7 @@ class Transformed(NamedTuple):
     recovered: str | None = None
     ok = True
     error = None
+    key = "transformed"
 
 
 class Rejected(NamedTuple):
@@ -70,6 +72,11 @@ class Rejected(NamedTuple):
     ok = False
     statements = ()
 
+    @property
+    def key(self):
+        """The one word for what happened (``kind``)."""
+        return self.kind
+
 
 class Unsupported(NamedTuple):
     """An event no transformer handles (or none of the requested output format)."""
@@ -80,6 +87,7 @@ class Unsupported(NamedTuple):
     recovered: str | None = None
     ok = False
     statements = ()
+    key = "unsupported"
 
 
 class Filtered(NamedTuple):
@@ -91,6 +99,11 @@ class Filtered(NamedTuple):
     error = None
     ok = False
     statements = ()
+
+    @property
+    def key(self):
+        """The one word for what happened (``reason``)."""
+        return self.reason
 
 
 class Skipped(NamedTuple):
@@ -105,6 +118,11 @@ class Skipped(NamedTuple):
     recovered: str | None = None
     ok = False
     statements = ()
+
+    @property
+    def key(self):
+        """The one word for what happened (``reason``)."""
+        return self.reason
 
 
 class Invalid(NamedTuple):
@@ -121,6 +139,11 @@ class Invalid(NamedTuple):
     ok = False
     statements = ()
 
+    @property
+    def key(self):
+        """The one word for what happened (``kind``)."""
+        return self.kind
+
 
 class Failed(NamedTuple):
     """
@@ -136,6 +159,7 @@ class Failed(NamedTuple):
     ok = False
     statements = ()
 
-
-#: Every outcome type, for ``isinstance`` checks and documentation.
-OUTCOMES = (Transformed, Rejected, Unsupported, Filtered, Skipped, Invalid, Failed)
+    @property
+    def key(self):
+        """The one word for what happened (``kind``)."""
+        return self.kind

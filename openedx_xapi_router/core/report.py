@@ -53,7 +53,10 @@ class Report:
             ``transformer_bug``, ...): each one is a bug, and should stay 0.
     """
 
-    def __init__(self):
+    def __init__(self, on_failure=None):
+        #: ``on_failure(outcome, location)`` makes an error of ours visible (default: logged with its
+        #: traceback; the live path rate-limits, monitors and records it: ``delivery/live_errors.py``).
+        self.on_failure = on_failure or log_failure
         self.lines = 0
         self.events = 0
         self.filtered = Counter()
@@ -88,7 +91,7 @@ class Report:
             return
         if kind is Failed and outcome.event is None:  # the reader itself failed
             self.errors[outcome.kind] += 1
-            _log_failure(outcome, location)
+            self.on_failure(outcome, location)
             return
         self.events += 1
         if outcome.recovered is not None:
@@ -106,7 +109,7 @@ class Report:
             self.invalid_event(outcome.kind, outcome.field)
         else:
             self.errors[outcome.kind] += 1
-            _log_failure(outcome, location)
+            self.on_failure(outcome, location)
 
     def reject(self, kind, location):
         """Count a rejected line of ``kind`` at ``location`` (a line number, or ``source:line``)."""
@@ -173,7 +176,7 @@ class Report:
         return self
 
 
-def _log_failure(outcome, location):
+def log_failure(outcome, location):
     """Log an error of ours with its traceback: it is a bug (or a misconfiguration) to fix."""
     name = outcome.event.name if outcome.event is not None else None
     where = f"{location}: " if location is not None else ""

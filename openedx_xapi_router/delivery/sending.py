@@ -39,7 +39,8 @@ import time
 from celery._state import get_current_app
 from django.conf import settings
 
-from openedx_xapi_router.core.outcome import Failed, Filtered, Skipped, Unsupported
+from openedx_xapi_router.core.outcome import Failed
+from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.delivery import live_errors
 from openedx_xapi_router.delivery.core import Item
 from openedx_xapi_router.delivery.monitoring import set_attribute
@@ -322,8 +323,10 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
         return None if endpoint_ids or log_statements else "no_matching_endpoint"
 
     outcome = process_event(event, event_filter=route)
+    report.count(outcome, outcome.event.name if outcome.event is not None else _name(event))
     if not outcome.ok:
-        _count_refusal(outcome, event)
+        if not isinstance(outcome, Failed):  # an error of ours is counted by live_errors
+            _count(outcome.key)
         return 0
     statements = outcome.statements
     if log_statements:
@@ -337,17 +340,17 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
     return len(statements)
 
 
-def _count_refusal(outcome, event):
-    """Count a refusal by its kind or reason; an error of ours is also logged and recorded."""
-    if isinstance(outcome, Failed):
-        name = outcome.event.name if outcome.event is not None else event.get("name") or event.get("event_type")
-        live_errors.report(outcome.error, name, _count)
-    elif isinstance(outcome, (Filtered, Skipped)):
-        _count(outcome.reason)
-    elif isinstance(outcome, Unsupported):
-        _count("unsupported")
-    else:  # Rejected, Invalid
-        _count(outcome.kind)
+def _name(event):
+    return (event.get("name") or event.get("event_type")) if isinstance(event, dict) else type(event).__name__
+
+
+def _report_failure(outcome, event_name):
+    """``Report.on_failure`` of the live path: logged (rate-limited), counted, monitored, recorded."""
+    live_errors.report(outcome.error, event_name, _count)
+
+
+#: What the pipeline made of every live event in this process (the core's counters).
+report = Report(on_failure=_report_failure)
 
 
 def dead_letter_broker_unavailable(endpoint_ids, event_name, version, statements, error):

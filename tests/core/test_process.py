@@ -276,3 +276,17 @@ def test_report_counts_every_outcome_and_logs_errors_of_ours(caplog):
     logged = [(record.getMessage().split(":")[0], record.exc_info is not None) for record in caplog.records]
     assert logged == [("6", True), ("7", True)]
     assert "ZeroDivisionError" in caplog.records[0].exc_text
+
+
+def test_each_outcome_has_a_one_word_key_and_failures_go_to_the_reports_hook():
+    registry = TransformerRegistry()
+    for cls in (Good, Broken, Needy, EnrollmentActivated):
+        registry.register(cls)
+    keys = [process(raw, CTX, registry, allowed_names=frozenset({ENROLLED, "test.needy", "test.broken"})).key
+            for raw in (live_event(), b"", live_event(name="edx.nobody"), live_event(name="test.needy"),
+                        live_event(name="test.broken"), live_event(name="test.good"))]
+    assert keys == ["transformed", "blank_line", "unsupported", "missing_field", "transformer_bug", "not_allowed"]
+    seen = []
+    report = Report(on_failure=lambda outcome, location: seen.append((outcome.kind, location)))
+    report.count(process(live_event(name="test.broken"), CTX, registry), "test.broken")
+    assert seen == [("transformer_bug", "test.broken")] and report.errors == {"transformer_bug": 1}

@@ -26,6 +26,7 @@ import pytest
 from openedx_xapi_router.core import cli
 from openedx_xapi_router.core.pipeline import serialize
 from openedx_xapi_router.core.reader import MAX_LINE_CHARS
+from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.delivery import sending
 from openedx_xapi_router.erb.processor import XapiRouterProcessor
 from openedx_xapi_router.models import LrsEndpoint
@@ -73,7 +74,7 @@ def rejected_counts(report):
     return {kind: entry["count"] for kind, entry in report["rejected"].items()}
 
 
-def test_the_four_shells_give_the_same_statements_and_counts(object_lines, erb_settings, tmp_path):
+def test_the_four_shells_give_the_same_statements_and_counts(object_lines, erb_settings, tmp_path, monkeypatch):
     path, events = object_lines
     erb_settings.XAPI_ROUTER_ALLOWED_EVENT_NAMES = "*"
     ctx = get_transform_context()
@@ -93,11 +94,13 @@ def test_the_four_shells_give_the_same_statements_and_counts(object_lines, erb_s
     # 3. The live backend's send path.
     LrsEndpoint.objects.create(name="all", statements_url="http://127.0.0.1:9/xAPI/statements")
     sending.endpoint_cache.clear()
+    monkeypatch.setattr(sending, "report", Report(on_failure=sending._report_failure))  # pylint: disable=protected-access
     before = Counter(sending.counters)
     captured = Captured()
     for event in events:
         sending.queue_event(dict(event), publisher=captured)
     live_counts = Counter(sending.counters) - before
+    live_report = sending.report.as_dict()
     live_statements = [serialize(statement) for entry in captured.entries for statement in entry[3]]
 
     # 4. event-routing-backends' processor.
@@ -114,7 +117,9 @@ def test_the_four_shells_give_the_same_statements_and_counts(object_lines, erb_s
     for key in CORE_KEYS:
         assert backfill_counts[key] == cli_counts[key], key
         assert erb_counts[key] == cli_counts[key], key
+        assert live_report[key] == cli_counts[key], key
     assert rejected_counts(backfill_counts) == rejected_counts(erb_counts) == rejected_counts(cli_counts)
+    assert rejected_counts(live_report) == rejected_counts(cli_counts)
     assert cli_counts["lines"] == len(events) and cli_counts["errors"] == {}
     # The live path counts the same outcomes under the same names.
     expected_live = Counter({"queued": cli_counts["statements"]})
