@@ -196,10 +196,7 @@ def test_unknown_setting_names():
 
 #: Reads of settings that still use ``getattr(settings, "XAPI_ROUTER_...", default)``: files others
 #: rewrite today; the coordinator switches them to ``router_settings`` after merging (then this shrinks).
-GETATTR_PENDING = {
-    "delivery/client.py", "delivery/sending.py", "delivery/service.py", "delivery/tasks.py",
-    "backfill/destinations.py",
-}
+GETATTR_PENDING: set = set()  # every read goes through conf.router_settings
 SETTING_CALLS = {"getattr", "hasattr", "setattr", "delattr"}
 #: Environment variables (not Django settings) that share the prefix.
 ENVIRONMENT_VARIABLES = {

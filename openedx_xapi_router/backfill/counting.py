@@ -13,23 +13,20 @@ from openedx_xapi_router.core.report import Report
 
 class BackfillReport(Report):
     """
-    A :class:`Report` with two more counters.
+    A :class:`Report` with one more counter (``filtered``, the events a filter left out, is the
+    core report's).
 
     Attributes:
-        filtered: filter (``since``, ``until``, ``event_names``, ``orgs``, ``courses``) -> events
-            it left out (read and counted as events, never transformed).
         destination: what the destination did, e.g. ``written``, ``delivered``, ``duplicates``,
             ``rejected``, ``dead_lettered``, ``queued``, ``not_routed``.
     """
 
     def __init__(self):
         super().__init__()
-        self.filtered = Counter()
         self.destination = Counter()
 
     def as_dict(self):
         data = super().as_dict()
-        data["filtered"] = {key: self.filtered[key] for key in sorted(self.filtered)}
         data["destination"] = {key: self.destination[key] for key in sorted(self.destination)}
         return data
 
@@ -44,7 +41,6 @@ class BackfillReport(Report):
 
     def merge(self, other):
         super().merge(other)
-        self.filtered.update(getattr(other, "filtered", {}))
         self.destination.update(getattr(other, "destination", {}))
         return self
 
@@ -62,13 +58,3 @@ def report_from_dict(data):
                        for kind, entry in (data.get("rejected") or {}).items()}
     report.invalid = {kind: Counter(fields) for kind, fields in (data.get("invalid") or {}).items()}
     return report
-
-
-def total_rejected(report):
-    """Lines rejected, all kinds."""
-    return sum(entry["count"] for entry in report.rejected.values())
-
-
-def total_invalid(report):
-    """Events a transformer refused as invalid, all kinds and fields."""
-    return sum(sum(fields.values()) for fields in report.invalid.values())

@@ -28,7 +28,6 @@ from openedx_xapi_router.backfill.lrs_destinations import (  # noqa: F401  # pyl
     LrsDestination,
     QueueDestination,
     RateLimiter,
-    transformer_version,
 )
 from openedx_xapi_router.core.pipeline import serialize
 
@@ -91,7 +90,7 @@ class JsonlDestination:
         self.writer = writer
         self.report = report
 
-    def send(self, event, statements):  # pylint: disable=unused-argument
+    def send(self, event, statements, version=""):  # pylint: disable=unused-argument
         write = self.writer.write
         for statement in statements:
             try:
@@ -120,7 +119,7 @@ class DryRunDestination:
     def __init__(self, report):
         self.report = report
 
-    def send(self, event, statements):  # pylint: disable=unused-argument
+    def send(self, event, statements, version=""):  # pylint: disable=unused-argument
         self.report.destination["would_send"] += len(statements)
 
     def flush(self):

@@ -11,15 +11,8 @@ import queue
 import threading
 import time
 
-from openedx_xapi_router.core.vocab import Extension
 
 log = logging.getLogger(__name__)
-
-
-def transformer_version(statements):
-    """The transformer-version extension of the first statement (what a dead letter records)."""
-    extensions = (statements[0].get("context") or {}).get("extensions") or {}
-    return extensions.get(Extension.TRANSFORMER_VERSION, "")
 
 
 class RateLimiter:
@@ -152,14 +145,14 @@ class LrsDestination(_Routed):
             sender = self._senders[endpoint.pk] = _EndpointSender(lambda items: self._deliver(endpoint, items))
         return sender
 
-    def send(self, event, statements):
+    def send(self, event, statements, version=""):
+        """Buffer the statements of ``event`` (``version``: their transformer's, from the pipeline's outcome)."""
         from openedx_xapi_router.delivery.core import Item  # pylint: disable=import-outside-toplevel
 
         endpoints = self.route(event)
         if not endpoints:
             self.report.destination["not_routed"] += len(statements)
             return
-        version = transformer_version(statements)
         items = [Item(statement, event.name, version) for statement in statements]
         for endpoint in endpoints:
             buffer = self._buffers[endpoint.pk]
@@ -240,13 +233,13 @@ class QueueDestination(_Routed):
         self._events = []
         self._statements = 0
 
-    def send(self, event, statements):
+    def send(self, event, statements, version=""):
+        """Queue the statements of ``event`` (``version``: their transformer's, from the pipeline's outcome)."""
         endpoints = self.route(event)
         if not endpoints:
             self.report.destination["not_routed"] += len(statements)
             return
-        self._events.append([[endpoint.pk for endpoint in endpoints], event.name, transformer_version(statements),
-                             statements])
+        self._events.append([[endpoint.pk for endpoint in endpoints], event.name, version, statements])
         self._statements += len(statements)
         if len(self._events) >= self.per_message:
             self.flush()

@@ -1,6 +1,9 @@
 """
 The canonical tracking event: one typed, frozen shape for both forms an Open edX event comes in.
 
+(Over 300 lines on purpose: one concern, the event and its normalisation; most of the length is
+the provenance of each field and the typed accessors every transformer reads fields through.)
+
 Open edX hands the same event to us in two forms (``../shared/xapi/README.md`` has the facts):
 
 1. **Live**, as an event-tracking backend receives it: ``name``, ``timestamp``, ``data`` (the
@@ -17,7 +20,6 @@ event read back from a log give the same statement, id included.
 """
 from typing import NamedTuple
 from datetime import datetime
-from urllib.parse import parse_qs
 
 import orjson
 
@@ -37,7 +39,9 @@ class TrackingEvent(NamedTuple):
             line has no ``name`` (old logs). Mobile video events carry ``edx.video.*`` in ``name``
             and the legacy name in ``event_type``; ``name`` wins, as the LMS routes by it.
         timestamp: the event time exactly as the source wrote it (``timestamp`` live, ``time`` in a
-            log). Statement ids hash this string, so it is never re-formatted.
+            log). Statement ids hash this string, so it is never re-formatted. A live event's
+            ``datetime`` (event-tracking's ``Tracker.emit``) becomes its ``isoformat()``, the text
+            the tracking log writes for it.
         time: ``timestamp`` parsed; always timezone-aware.
         data: the payload as a dict (live ``data``; log ``event``, JSON-decoded when it is a
             string). Empty when the payload is not a JSON object (see ``data_text``).
@@ -175,12 +179,6 @@ class TrackingEvent(NamedTuple):
         return InvalidEvent(self.name, f"data.{path}", f"expected {expected}, got {type(value).__name__}",
                             kind="wrong_type")
 
-    def query_data(self):
-        """The payload parsed as a query string (``data_text``), as ``{key: [values]}``; {} when none."""
-        if not self.data_text:
-            return {}
-        return parse_qs(self.data_text, keep_blank_values=True)
-
     @property
     def course_key(self):
         """``course_id`` parsed (a :class:`~openedx_xapi_router.core.keys.CourseKey`, any of its three
@@ -301,6 +299,9 @@ def normalize(raw):
         time_field = "time"
     if timestamp is None:
         raise InvalidEvent(name, "time", "neither timestamp nor time is present", kind="missing_time")
+    if isinstance(timestamp, datetime):
+        # event-tracking's Tracker.emit gives a live event a datetime (logs hold the text it becomes).
+        timestamp = timestamp.isoformat()
     if not isinstance(timestamp, str):
         raise InvalidEvent(name, time_field, f"expected an ISO 8601 string, got {type(timestamp).__name__}",
                            kind="bad_time")

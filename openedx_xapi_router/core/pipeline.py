@@ -1,48 +1,60 @@
 """
-The public API of the core: one event in, its statements out, every failure typed.
+The public API of the core: one input in, one typed outcome out.
 
-    from openedx_xapi_router.core.pipeline import transform_event, serialize
-    statements = transform_event(raw_event_dict, ctx)        # list of dicts, validated
-    body = serialize(statements[0])                          # bytes, byte-stable
+    from openedx_xapi_router.core.pipeline import process
+    outcome = process(raw, ctx)          # a raw line, an event dict (live or log form) or a TrackingEvent
+    if outcome.ok:
+        outcome.statements, outcome.transformer, outcome.version
+    report.count(outcome)                # any outcome, counted (and an error of ours logged)
 
-:func:`transform_event` raises only :class:`~openedx_xapi_router.core.errors.XapiRouterError`
-subclasses: ``UnsupportedEvent``, ``InvalidEvent``, ``EventSkipped``, ``InvalidStatement``,
-``ConfigurationError`` or ``TransformerBug`` (anything else a transformer raised, wrapped).
+:func:`process` is the one pipeline every path runs: the live send path, the backfill, the
+``xapi-router-transform`` CLI, event-routing-backends' processor and the dead-queue import are
+shells around it. The steps, in order:
 
-For a whole log, :func:`transform_lines` reads raw lines (see :mod:`openedx_xapi_router.core.reader`)
-and counts every outcome into a :class:`~openedx_xapi_router.core.report.Report`; it never raises
-for bad input.
+1. **read**: a raw line (bytes or str) with :func:`~openedx_xapi_router.core.reader.read_event`
+   (NUL padding, logger header, truncation...), an event dict with
+   :func:`~openedx_xapi_router.core.event.normalize`; either gives
+   :class:`~openedx_xapi_router.core.outcome.Rejected` (same kinds) when it holds no usable event;
+   a TrackingEvent is taken as it is;
+2. **filter**: the caller's ``event_filter(event)`` (a backfill's ``--since``..., the live path's
+   endpoint match) -> :class:`~openedx_xapi_router.core.outcome.Filtered` with its reason;
+3. **look up** the transformer (:class:`~openedx_xapi_router.core.outcome.Unsupported`), then
+   ``allowed_names`` (``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` as the caller read it:
+   ``Filtered("not_allowed")``);
+4. **transform** (:class:`~openedx_xapi_router.core.outcome.Skipped`,
+   :class:`~openedx_xapi_router.core.outcome.Invalid`; anything unexpected a transformer raises is
+   :class:`~openedx_xapi_router.core.outcome.Failed` ``transformer_bug``);
+5. **validate** each statement with the transformer's own ``validate(statement)``
+   (``Failed("invalid_statement")``).
+
+:func:`process` never raises for bad input or a bug (an error of ours is a ``Failed`` outcome
+carrying the exception and its traceback; :meth:`Report.count` logs it). :func:`transform_event`
+and :func:`transform` are the raising forms (``XapiRouterError`` subclasses only);
+:func:`transform_lines` runs :func:`process` over a log's lines.
 """
 import logging
 
 import orjson
 
+from openedx_xapi_router.core.outcome import Failed, Filtered, Invalid, Rejected, Skipped, Transformed, Unsupported
 from openedx_xapi_router.core.errors import (
     EventSkipped,
     InvalidEvent,
     LineRejected,
+    TransformerBug,
     UnsupportedEvent,
     XapiRouterError,
-    TransformerBug,
 )
 from openedx_xapi_router.core.event import TrackingEvent, normalize
 from openedx_xapi_router.core.reader import read_event
-from openedx_xapi_router.core.registry import default_registry
-from openedx_xapi_router.core.validate import validate_statement
+from openedx_xapi_router.core.registry import XAPI, default_registry
 
 log = logging.getLogger(__name__)
 
 
-def _default_registry():
-    return default_registry()
 
-
-def transform(event, ctx, registry=None):
-    """
-    Transform a normalised :class:`TrackingEvent` into validated statements (list of dicts).
-    """
-    registry = registry or _default_registry()
-    transformer_class = registry.get(event.name, ctx.transformer_versions)
+def _run(transformer_class, event, ctx):
+    """The transformer's validated statements and the transformer; raises only XapiRouterError."""
     transformer = transformer_class(event, ctx)
     try:
         statements = transformer.statements()
@@ -50,10 +62,92 @@ def transform(event, ctx, registry=None):
         raise
     except Exception as error:
         raise TransformerBug(transformer.transformer_version, event.name, error) from error
-    trusted = transformer.trusted_parts
     for statement in statements:
-        validate_statement(statement, transformer.transformer_version, trusted)
-    return statements
+        transformer.validate(statement)
+    return statements, transformer
+
+
+def _read(raw):
+    """``(event, recovered, refusal)``: the TrackingEvent of ``raw`` or the outcome refusing it."""
+    if isinstance(raw, TrackingEvent):
+        return raw, None, None
+    if isinstance(raw, dict):
+        try:
+            return normalize(raw), None, None
+        except InvalidEvent as invalid:  # no usable event, as a line that reads as this dict
+            return None, None, Rejected(invalid.kind, str(invalid), invalid)
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        rejected = LineRejected("non_object_json", f"an event is a JSON object, not {type(raw).__name__}")
+        return None, None, Rejected(rejected.kind, rejected.reason, rejected)
+    try:
+        event, recovered = read_event(bytes(raw))
+    except LineRejected as rejected:
+        return None, None, Rejected(rejected.kind, rejected.reason, rejected)
+    return event, recovered, None
+
+
+def process(raw, ctx, registry=None, output_format=XAPI, *, allowed_names=None, event_filter=None):
+    """
+    Turn one input into its :mod:`~openedx_xapi_router.core.outcome` (see the module docstring).
+
+    Arguments:
+        raw: a tracking-log line (bytes or str, no line ending), an event dict (live or log form),
+            or a :class:`~openedx_xapi_router.core.event.TrackingEvent`.
+        ctx: the :class:`~openedx_xapi_router.core.context.TransformContext`.
+        registry: the transformer registry (:func:`default_registry` when None).
+        output_format: ``"xapi"`` (the default) or another format a registry serves (``"caliper"``).
+        allowed_names: the event names that may be transformed (a set), or None for every one.
+        event_filter: ``event_filter(event)`` -> a reason (str) to leave the event out, or None.
+
+    Never raises (an exception of ours is a :class:`~openedx_xapi_router.core.outcome.Failed`).
+    """
+    try:
+        event, recovered, refusal = _read(raw)
+    except Exception as error:  # pylint: disable=broad-except
+        return Failed("reader_bug", error)
+    if refusal is not None:
+        return refusal
+    try:
+        return _process_event(event, recovered, ctx, registry or default_registry(), output_format,
+                              allowed_names, event_filter)
+    except Exception as error:  # pylint: disable=broad-except
+        return Failed("internal_error", error, event, recovered)
+
+
+def _process_event(event, recovered, ctx, registry, output_format, allowed_names, event_filter):
+    # pylint: disable=too-many-arguments,too-many-return-statements
+    if event_filter is not None:
+        reason = event_filter(event)
+        if reason is not None:
+            return Filtered(reason, event, recovered)
+    try:
+        transformer_class = registry.get(event.name, ctx.transformer_versions, output_format=output_format)
+    except UnsupportedEvent as unsupported:
+        return Unsupported(event.name, event, unsupported, recovered)
+    except XapiRouterError as error:
+        return Failed(error.kind, error, event, recovered)
+    if allowed_names is not None and event.name not in allowed_names:
+        return Filtered("not_allowed", event, recovered)
+    try:
+        statements, transformer = _run(transformer_class, event, ctx)
+    except EventSkipped as skipped:
+        return Skipped(skipped.reason, event, skipped, recovered)
+    except InvalidEvent as invalid:
+        return Invalid(invalid.kind, invalid.field, event, invalid, recovered)
+    except XapiRouterError as error:
+        return Failed(error.kind, error, event, recovered)
+    return Transformed(statements, transformer_class, transformer.transformer_version, event, recovered)
+
+
+def transform(event, ctx, registry=None):
+    """
+    Transform a normalised :class:`TrackingEvent` into validated statements (list of dicts).
+    Raises only ``XapiRouterError`` subclasses (a transformer's own bug as ``TransformerBug``).
+    """
+    transformer_class = (registry or default_registry()).get(event.name, ctx.transformer_versions)
+    return _run(transformer_class, event, ctx)[0]
 
 
 def transform_event(raw, ctx, registry=None):
@@ -71,9 +165,9 @@ def serialize(statement):
     return orjson.dumps(statement)
 
 
-def transform_lines(lines, ctx, report, registry=None, source=None):
+def transform_lines(lines, ctx, report, registry=None, source=None, **options):
     """
-    Transform tracking-log lines, counting every outcome into ``report``.
+    :func:`process` every line of a log, counting each outcome into ``report``.
 
     Arguments:
         lines: iterable of ``(line_number, raw_bytes)``, as
@@ -83,48 +177,14 @@ def transform_lines(lines, ctx, report, registry=None, source=None):
         registry: the transformer registry (the built-in one by default).
         source: when given, rejected lines are recorded as ``"<source>:<line>"`` rather than
             bare line numbers (for a report over several inputs).
+        options: ``allowed_names``, ``event_filter``, ``output_format``, passed to :func:`process`.
 
     Yields ``(line_number, statements)`` for each line that gives statements. Never raises for
-    bad input: a rejected line, an unsupported, skipped or invalid event, and even a transformer
-    bug are counted, and the next line is read.
+    bad input: every outcome is counted, and the next line is read.
     """
-    registry = registry or _default_registry()
+    registry = registry or default_registry()
     for line_number, raw in lines:
-        report.lines += 1
-        try:
-            event, recovered = read_event(raw)
-        except LineRejected as rejected:
-            report.reject(rejected.kind, line_number if source is None else f"{source}:{line_number}")
-            continue
-        except Exception:  # pylint: disable=broad-except
-            log.exception("reading line %s failed", line_number)
-            report.errors["reader_bug"] += 1
-            continue
-        report.events += 1
-        if recovered is not None:
-            report.recovered[recovered] += 1
-        try:
-            statements = transform(event, ctx, registry)
-        except UnsupportedEvent:
-            report.unsupported_event(event.name)
-            continue
-        except EventSkipped as skipped:
-            if skipped.reason == "anonymous":
-                report.anonymous += 1
-            else:
-                report.skipped[skipped.reason] += 1
-            continue
-        except InvalidEvent as invalid:
-            report.invalid_event(invalid.kind, invalid.field)
-            continue
-        except XapiRouterError as error:
-            log.warning("line %s: %s", line_number, error)
-            report.errors[error.kind] += 1
-            continue
-        except Exception:  # pylint: disable=broad-except
-            log.exception("line %s: transforming failed", line_number)
-            report.errors["internal_error"] += 1
-            continue
-        report.transformed += 1
-        report.statements += len(statements)
-        yield line_number, statements
+        result = process(raw, ctx, registry, **options)
+        report.count(result, line_number if source is None else f"{source}:{line_number}")
+        if result.ok:
+            yield line_number, result.statements

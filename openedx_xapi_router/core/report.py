@@ -1,14 +1,20 @@
 """
 What happened to every line of a run: the counters the CLI prints and the backfill command logs.
 
-Every line ends up in exactly one place: rejected (no event), or an event that gave statements,
-was unsupported, anonymous, skipped, invalid, or hit an error. So
-``lines == sum(rejected counts) + events`` and
-``events == transformed + sum(unsupported) + anonymous + sum(skipped) + invalid events + sum(errors)``.
+Every input (a line, or an event dict) ends up in exactly one place: rejected (no event), or an
+event that was filtered out, gave statements, was unsupported, anonymous, skipped, invalid, or hit
+an error. So ``lines == sum(rejected counts) + events`` and
+``events == sum(filtered) + transformed + sum(unsupported) + anonymous + sum(skipped) + invalid events
++ sum(errors)``. :meth:`Report.count` counts one
+:mod:`~openedx_xapi_router.core.outcome` of :func:`~openedx_xapi_router.core.pipeline.process`.
 """
+import logging
 from collections import Counter
 
+from openedx_xapi_router.core.outcome import Failed, Filtered, Invalid, Rejected, Skipped, Transformed, Unsupported
 from openedx_xapi_router.core.event import is_page_view
+
+log = logging.getLogger(__name__)
 
 #: How many line numbers a report keeps for each rejection kind.
 SAMPLE_LINES = 5
@@ -25,11 +31,13 @@ MAX_PAGE_VIEW_PATHS = 10_000
 
 class Report:
     """
-    Counters for one run of :func:`openedx_xapi_router.core.pipeline.transform_lines`.
+    Counters for one run of :func:`openedx_xapi_router.core.pipeline.process` over many inputs.
 
     Attributes:
-        lines: lines read.
-        events: lines that gave an event (clean or recovered).
+        lines: inputs counted (lines read, or event dicts given).
+        events: inputs that gave an event (clean or recovered).
+        filtered: reason -> events left out before transforming (``not_allowed``, a backfill
+            filter's name: ``since``, ``until``, ``event_names``, ``orgs``, ``courses``).
         transformed: events that gave statements.
         statements: statements produced (a multi-question problem gives several).
         unsupported: event name -> events with no transformer; every server page view (an event
@@ -45,9 +53,13 @@ class Report:
             ``transformer_bug``, ...): each one is a bug, and should stay 0.
     """
 
-    def __init__(self):
+    def __init__(self, on_failure=None):
+        #: ``on_failure(outcome, location)`` makes an error of ours visible (default: logged with its
+        #: traceback; the live path rate-limits, monitors and records it: ``delivery/live_errors.py``).
+        self.on_failure = on_failure or log_failure
         self.lines = 0
         self.events = 0
+        self.filtered = Counter()
         self.transformed = 0
         self.statements = 0
         self.unsupported = Counter()
@@ -58,6 +70,46 @@ class Report:
         self.rejected = {}
         self.invalid = {}
         self.errors = Counter()
+
+    def count(self, outcome, location=None):
+        """
+        Count one outcome of :func:`~openedx_xapi_router.core.pipeline.process`. ``location`` (a
+        line number, or ``source:line``) is kept for a rejected line and named when an error of ours
+        (a :class:`~openedx_xapi_router.core.outcome.Failed` outcome) is logged with its traceback.
+        """
+        self.lines += 1
+        kind = type(outcome)
+        if kind is Transformed:
+            self.events += 1
+            if outcome.recovered is not None:
+                self.recovered[outcome.recovered] += 1
+            self.transformed += 1
+            self.statements += len(outcome.statements)
+            return
+        if kind is Rejected:
+            self.reject(outcome.kind, location)
+            return
+        if kind is Failed and outcome.event is None:  # the reader itself failed
+            self.errors[outcome.kind] += 1
+            self.on_failure(outcome, location)
+            return
+        self.events += 1
+        if outcome.recovered is not None:
+            self.recovered[outcome.recovered] += 1
+        if kind is Unsupported:
+            self.unsupported_event(outcome.event_name)
+        elif kind is Filtered:
+            self.filtered[outcome.reason] += 1
+        elif kind is Skipped:
+            if outcome.reason == "anonymous":
+                self.anonymous += 1
+            else:
+                self.skipped[outcome.reason] += 1
+        elif kind is Invalid:
+            self.invalid_event(outcome.kind, outcome.field)
+        else:
+            self.errors[outcome.kind] += 1
+            self.on_failure(outcome, location)
 
     def reject(self, kind, location):
         """Count a rejected line of ``kind`` at ``location`` (a line number, or ``source:line``)."""
@@ -87,6 +139,7 @@ class Report:
         return {
             "lines": self.lines,
             "events": self.events,
+            "filtered": _sorted(self.filtered),
             "transformed": self.transformed,
             "statements": self.statements,
             "unsupported": _sorted(self.unsupported),
@@ -103,6 +156,7 @@ class Report:
         """Add ``other``'s counts to this report (line samples kept up to SAMPLE_LINES)."""
         self.lines += other.lines
         self.events += other.events
+        self.filtered.update(getattr(other, "filtered", {}))
         self.transformed += other.transformed
         self.statements += other.statements
         self.unsupported.update(other.unsupported)
@@ -120,6 +174,14 @@ class Report:
             self.invalid.setdefault(kind, Counter()).update(fields)
         self.errors.update(other.errors)
         return self
+
+
+def log_failure(outcome, location):
+    """Log an error of ours with its traceback: it is a bug (or a misconfiguration) to fix."""
+    name = outcome.event.name if outcome.event is not None else None
+    where = f"{location}: " if location is not None else ""
+    log.error("%s%s on event %r: %s", where, outcome.kind, name, outcome.error,
+              exc_info=(type(outcome.error), outcome.error, outcome.error.__traceback__))
 
 
 def top_paths(counter):

@@ -1,11 +1,16 @@
 """
 The send path, in the LMS request: from a tracking event to a Celery message.
 
-:func:`queue_event` filters by name first (a registered transformer, ``XAPI_ROUTER_ALLOWED_EVENT_NAMES``,
-at least one enabled endpoint), then normalises and transforms in-process, picks the matching
-endpoints and hands the statements to the process's :class:`BackgroundPublisher`, which publishes
-a ``deliver_statements`` message before ``send`` returns (the default: nothing is held in memory, so
-a process killed at any moment loses nothing it had accepted), or, with
+(Over 300 lines on purpose: this is the one module the LMS request runs through, the endpoint
+cache, the publisher and its exit/SIGTERM flush belong to that one path, and the chaos suite
+drives them together; the transformation itself is the core's ``process``.)
+
+:func:`queue_event` returns at once when no endpoint is enabled; otherwise it runs the core's one
+pipeline (:func:`openedx_xapi_router.processing.process_event`: normalise, match the endpoints,
+look up the transformer, ``XAPI_ROUTER_ALLOWED_EVENT_NAMES``, transform, validate) and hands the
+statements to the process's :class:`BackgroundPublisher`, which publishes a ``deliver_statements``
+message before ``send`` returns (the default: nothing is held in memory, so a process killed at
+any moment loses nothing it had accepted), or, with
 ``XAPI_ROUTER_PUBLISH_IN_BACKGROUND = True``, from a thread (several events per message under load;
 see docs/decisions/0002-lms-publishing-durability.rst for what that trades). It never talks to an
 LRS. The enabled endpoints are cached in-process for ``ENDPOINT_CACHE_SECONDS`` (no query per
@@ -30,23 +35,18 @@ import re
 import signal
 import threading
 import time
-from datetime import datetime
 
 from celery._state import get_current_app
-from django.conf import settings
 
-from openedx_xapi_router.core.errors import XapiRouterError
-from openedx_xapi_router.core.event import normalize
-from openedx_xapi_router.core.event_names import allowed_event_names
-from openedx_xapi_router.core.pipeline import transform
-from openedx_xapi_router.core.vocab import Extension
+from openedx_xapi_router.conf import router_settings
+from openedx_xapi_router.core.outcome import Failed
+from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.delivery import live_errors
 from openedx_xapi_router.delivery.core import Item
 from openedx_xapi_router.delivery.monitoring import set_attribute
 from openedx_xapi_router.erb import statement_log
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
-from openedx_xapi_router.resolvers import get_transform_context
-from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.processing import process_event
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ class BackgroundPublisher:
             # own publish function keeps its threading.
             self._publish_batch(app, [event])
             return
-        if not self.threaded or not getattr(settings, "XAPI_ROUTER_PUBLISH_IN_BACKGROUND", False):
+        if not self.threaded or not router_settings.PUBLISH_IN_BACKGROUND:
             self._publish_batch(app, [event])
             return
         if self._pid != os.getpid():
@@ -298,75 +298,59 @@ publisher = BackgroundPublisher()
 atexit.register(publisher.flush, EXIT_FLUSH_SECONDS)
 
 
-#: The last ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` value seen, and the names it allows.
-_allowed_cache = {"value": object(), "names": frozenset()}
-
-
-def _allowed_names():
-    """
-    The names ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` allows (None: every supported name), worked out
-    once per value of the setting (see :mod:`openedx_xapi_router.core.event_names`).
-    """
-    value = getattr(settings, "XAPI_ROUTER_ALLOWED_EVENT_NAMES", None)
-    if _allowed_cache["value"] is not value:
-        _allowed_cache["names"] = allowed_event_names(value)
-        _allowed_cache["value"] = value
-    return _allowed_cache["names"]
-
-
 def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-name
     """
-    Transform one live tracking event and hand its statements to ``publisher`` (the process's
-    :class:`BackgroundPublisher`). Returns the number of statements queued (0 when the event is
-    filtered out or skipped). Raises nothing the core raises on purpose; the backend still guards
-    against anything else.
+    Transform one live tracking event (:func:`openedx_xapi_router.processing.process_event`) and
+    hand its statements to ``publisher`` (the process's :class:`BackgroundPublisher`). Returns the
+    number of statements queued (0 when the event is filtered out, refused or failed: each counted
+    by kind, an error of ours made visible by :mod:`~openedx_xapi_router.delivery.live_errors`).
+    Raises nothing the core raises on purpose; the backend still guards against anything else.
     """
-    name = event.get("name") or event.get("event_type")
-    if not default_registry().is_supported(name):
-        _count("unsupported")
-        return 0
-    allowed = _allowed_names()
-    if allowed is not None and name not in allowed:
-        _count("not_allowed")
-        return 0
     log_statements = statement_log.enabled()  # XAPI_ROUTER_LOG_STATEMENTS: log even without an endpoint
     endpoints = endpoint_cache.get()
     if not endpoints and not log_statements:
         _count("no_endpoint")
         return 0
     set_attribute("xapi_router.events_seen", 1)
-    timestamp = event.get("timestamp")
-    if isinstance(timestamp, datetime):  # event-tracking's Tracker.emit gives a datetime, logs give text
-        event = {**event, "timestamp": timestamp.isoformat()}
-    try:
-        tracking_event = normalize(event)
-        endpoint_ids = [
+    endpoint_ids = []
+
+    def route(tracking_event):
+        """The endpoints that take this event; ``no_matching_endpoint`` leaves it untransformed."""
+        endpoint_ids.extend(
             endpoint.pk for endpoint in endpoints
             if endpoint.matches(tracking_event.name, tracking_event.org_id, tracking_event.course_id)
-        ]
-        if not endpoint_ids and not log_statements:
-            _count("no_matching_endpoint")
-            return 0
-        statements = transform(tracking_event, get_transform_context(), default_registry())
-    except XapiRouterError as error:
-        if live_errors.is_error(error.kind):
-            live_errors.report(error, name, _count)
-        else:
-            _count(error.kind)
+        )
+        return None if endpoint_ids or log_statements else "no_matching_endpoint"
+
+    outcome = process_event(event, event_filter=route)
+    report.count(outcome, outcome.event.name if outcome.event is not None else _name(event))
+    if not outcome.ok:
+        if not isinstance(outcome, Failed):  # an error of ours is counted by live_errors
+            _count(outcome.key)
         return 0
-    if not statements:
-        return 0
+    statements = outcome.statements
     if log_statements:
         statement_log.log_statements(statements)
     if not endpoint_ids:
         _count("no_matching_endpoint" if endpoints else "no_endpoint")
         return 0
-    extensions = (statements[0].get("context") or {}).get("extensions") or {}
-    version = extensions.get(Extension.TRANSFORMER_VERSION, "")
-    publisher.submit([endpoint_ids, tracking_event.name, version, statements])
+    publisher.submit([endpoint_ids, outcome.event.name, outcome.version, statements])
     _count("queued", len(statements))
     set_attribute("xapi_router.statements_queued", len(statements))
     return len(statements)
+
+
+def _name(event):
+    return (event.get("name") or event.get("event_type")) if isinstance(event, dict) else type(event).__name__
+
+
+def _report_failure(outcome, event_name):
+    """``Report.on_failure`` of the live path: logged (rate-limited), counted, monitored, recorded."""
+    live_errors.report(outcome.error, event_name, _count)
+
+
+#: What the pipeline made of every live event in this process (the core's counters).
+report = Report(on_failure=_report_failure)
 
 
 def dead_letter_broker_unavailable(endpoint_ids, event_name, version, statements, error):

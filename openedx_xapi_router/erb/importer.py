@@ -271,11 +271,3 @@ def read_dead_queue(client, backend_name=compat.DEFAULT_ERB_BACKEND_NAME):
         else:
             unreadable += 1
     return key, events, unreadable
-
-
-def transformer_version(statements):
-    """The transformer-version extension of the first statement (what a dead letter records)."""
-    from openedx_xapi_router.core.vocab import Extension  # pylint: disable=import-outside-toplevel
-
-    extensions = (statements[0].get("context") or {}).get("extensions") or {}
-    return extensions.get(Extension.TRANSFORMER_VERSION, "")

@@ -18,7 +18,8 @@ The contract is ERB 9.3.8's ``XApiProcessor`` (``processors/xapi/transformer_pro
   ourselves, the same JSON), in order;
 * an event without a statement contributes nothing (ERB: no transformer, or a statement without
   an object id); ours: an event we do not transform, an anonymous or unknown learner, an invalid
-  event (logged, as ERB logs its errors);
+  event; each counted in the processor's
+  ``report``, an error of ours logged with its traceback (as ERB logs its errors);
 * while ERB's ``XAPI_EVENTS_ENABLED`` is False, ``transform_event`` raises ERB's
   ``NoBackendEnabled`` and ``processor(events)`` returns ``[]`` (the circuit breaker keeps working);
 * while ERB's ``XAPI_EVENT_LOGGING_ENABLED`` is True (ERB's default), each statement is also
@@ -28,18 +29,22 @@ It needs event-routing-backends, which the router does not install (the ``[erb]`
 it, building the processor raises ``ImproperlyConfigured`` saying how to install it.
 
 It is never used by the router's own backend: there, ``XAPI_ROUTER_LOG_STATEMENTS`` governs logging.
+Nor does ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` apply here: ERB's pipeline chooses the events (its
+``NameWhitelistProcessor`` runs before this processor), and a second list would silently drop
+events a site allowed in ERB.
 """
 import logging
-from datetime import datetime
 
 import orjson
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped, UnsupportedEvent, XapiRouterError
-from openedx_xapi_router.core.pipeline import serialize, transform_event
+from openedx_xapi_router.core.errors import ConfigurationError
+from openedx_xapi_router.core.outcome import Failed
+from openedx_xapi_router.core.pipeline import serialize
+from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.erb import compat, statement_log
-from openedx_xapi_router.resolvers import get_transform_context
+from openedx_xapi_router.processing import process_event
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,8 @@ class XapiRouterProcessor:
         if not compat.erb_installed():
             raise ImproperlyConfigured(compat.erb_missing_message(f"{__name__}.XapiRouterProcessor"))
         self.options = options
+        #: What this processor made of every event it was given (the core's counters).
+        self.report = Report()
 
     def __call__(self, events):
         """Every statement of ``events``, in order; ``[]`` while ERB's ``XAPI_EVENTS_ENABLED`` is False."""
@@ -78,29 +85,27 @@ class XapiRouterProcessor:
 
         Raises ``NoBackendEnabled`` while ERB's ``XAPI_EVENTS_ENABLED`` is False, and
         ``ConfigurationError`` (a ``ValueError``, which ERB's router logs) when our settings are wrong.
+        Every outcome is counted in :attr:`report`; an error of ours is logged there with its traceback.
         """
         if not compat.erb_xapi_enabled(settings):
             raise NoBackendEnabled
-        name = event.get("name") or event.get("event_type")
-        timestamp = event.get("timestamp")
-        if isinstance(timestamp, datetime):  # as the router's own send path: ISO 8601 text
-            event = {**event, "timestamp": timestamp.isoformat()}
-        try:
-            statements = transform_event(event, get_transform_context())
-        except UnsupportedEvent:
-            log.debug("xapi_router processor: no transformer for %r", name)
+        # ERB's pipeline filters names with its own whitelist before this processor: ours is not applied twice.
+        outcome = process_event(event, all_event_names=True)
+        self.report.count(outcome)
+        if not outcome.ok:
+            if isinstance(outcome, Failed) and outcome.kind == ConfigurationError.kind:
+                raise outcome.error
+            if not isinstance(outcome, Failed):
+                log.debug("xapi_router processor: event %r gives no statement: %s", _name(event), outcome)
             return None
-        except EventSkipped as skipped:
-            log.info("xapi_router processor: event %r skipped (%s)", name, skipped.reason)
-            return None
-        except ConfigurationError:
-            raise
-        except XapiRouterError as error:
-            log.warning("xapi_router processor: event %r gives no statement: %s", name, error)
-            return None
+        statements = outcome.statements
         if compat.erb_event_logging_enabled(settings):
             statement_log.log_statements(statements)
         # Fresh dicts, as ERB's (json.loads of tincan's JSON): ERB's LRS client hands them to tincan,
         # which rewrites a dict it is given in place (``objectType`` -> ``object_type``), and ours
         # share parts with the resolvers' caches (the actor).
         return [orjson.loads(serialize(statement)) for statement in statements]
+
+
+def _name(event):
+    return event.get("name") or event.get("event_type") if isinstance(event, dict) else type(event).__name__

@@ -53,10 +53,10 @@ class LoggingDestination:
     def report(self, value):
         self.inner.report = value
 
-    def send(self, event, statements):
+    def send(self, event, statements, version=""):
         """Log the statements, then send them on."""
         log_statements(statements)
-        self.inner.send(event, statements)
+        self.inner.send(event, statements, version)
 
     def flush(self):
         """Flush the inner destination (log records are written as they are made)."""

@@ -28,12 +28,11 @@ A transformer that emits more than one statement (a problem with several questio
 
 from functools import cached_property
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
 from openedx_xapi_router.core.keys import block_usage_key
-from openedx_xapi_router.core.validate import is_valid_activity
+from openedx_xapi_router.core.validate import is_valid_activity, validate_statement
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 
 PACKAGE_NAME = "openedx-xapi-router"
@@ -132,12 +131,19 @@ class XapiTransformer:
 
     @memoized_property
     def transformer_version(self):
-        """``openedx-xapi-router@<package version>/<event name>@<transformer version>``."""
+        """
+        ``openedx-xapi-router/<event name>@<transformer version>``: what made the statement, without
+        the package version (a release that does not change a transformer changes no statement byte).
+        """
         key = (self.event_name, self.version)
         text = _TRANSFORMER_VERSIONS.get(key)
         if text is None:
-            text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}@{__version__}/{self.event_name}@{self.version}"
+            text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}/{self.event_name}@{self.version}"
         return text
+
+    def validate(self, statement):
+        """Raise :class:`~openedx_xapi_router.core.errors.InvalidStatement` unless ``statement`` is valid xAPI 1.0.3."""
+        validate_statement(statement, self.transformer_version, self.trusted_parts)
 
     # --- building blocks ------------------------------------------------------------------------
 

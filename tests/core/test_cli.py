@@ -14,7 +14,6 @@ import uuid
 
 import pytest
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core.cli import main
 from tests.transformers.samples import REPO_ROOT
 
@@ -52,7 +51,7 @@ def statement_line(actor=ACTOR, course_name="Demonstration Course", statement_id
         f'"definition":{{"type":"http://adlnet.gov/expapi/activities/course"{name},'
         '"extensions":{"https://w3id.org/xapi/acrossx/extensions/type":"audit"}}},'
         '"context":{"extensions":{"https://w3id.org/xapi/openedx/extension/transformer-version":'
-        f'"openedx-xapi-router@{__version__}/edx.course.enrollment.activated@1",'
+        f'"openedx-xapi-router/edx.course.enrollment.activated@1",'
         f'"https://w3id.org/xapi/openedx/extensions/session-id":"{SESSION}"}}}},'
         f'"timestamp":"{TIME}","version":"1.0.3"}}'
     )
@@ -82,6 +81,7 @@ def expected_report(source_lines=None, to_file=True):
     report = {
         "lines": 8,
         "events": 5,
+        "filtered": {},
         "transformed": 2,
         "statements": 2,
         "unsupported": {"textbook.pdf.zoom.menu.changed": 1},

@@ -76,9 +76,6 @@ def test_a_query_string_payload_is_kept_as_text():
     raw["event_source"] = "browser"
     event = normalize(raw)
     assert (event.data, event.data_text) == ({}, query)
-    assert event.query_data() == {
-        "input_abc_2_1[]": ["choice_0", "choice_2"], "input_abc_3_1": ["yellow"], "empty": [""],
-    }
 
 
 def test_other_payloads():

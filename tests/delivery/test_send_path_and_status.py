@@ -74,11 +74,20 @@ def test_no_endpoint_means_no_work():
     assert calls == []
 
 
-def test_the_backend_never_raises():
+def test_the_backend_never_raises(monkeypatch):
+    endpoint("all")
     backend = XapiRouterBackend()
+    before = dict(sending.counters)
     assert backend.send("not an event") is None
     assert backend.send({"name": None}) is None
-    assert backend.errors == 1  # the string: counted, logged, not raised
+    # Not events: refusals the pipeline names and the send path counts, not errors.
+    assert backend.errors == 0
+    assert sending.counters.get("not_json", 0) == before.get("not_json", 0) + 1  # a str is read as a line
+    assert sending.counters.get("missing_event_type", 0) == before.get("missing_event_type", 0) + 1
+    # An error escaping the send path is counted and logged, never raised into the LMS.
+    monkeypatch.setattr(sending, "process_event", lambda event, event_filter=None: 1 / 0)
+    assert backend.send(enrollment_event(30)) is None
+    assert backend.errors == 1
 
 
 def test_the_endpoint_cache_is_not_a_query_per_event(django_assert_num_queries):

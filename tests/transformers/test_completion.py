@@ -7,7 +7,6 @@ import copy
 
 import pytest
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core.context import Actor, TransformContext
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.registry import default_registry
@@ -113,7 +112,7 @@ BLOCK_COMPLETION_CHANGED_STATEMENT = {
         "contextActivities": course_parent("course-v1:edX+CS148+2025_T3"),
         "extensions": {
             TRANSFORMER_VERSION: (
-                f"openedx-xapi-router@{__version__}/edx.completion.block_completion.changed@1"
+                "openedx-xapi-router/edx.completion.block_completion.changed@1"
             ),
             SESSION_ID: "7c1f002c3c3f547bc822b3b573bd50cb",
         },

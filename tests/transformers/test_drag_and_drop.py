@@ -7,7 +7,6 @@ import copy
 
 import pytest
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.transformers import drag_and_drop
@@ -92,7 +91,7 @@ DND_LOADED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.drag_and_drop_v2.loaded@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/edx.drag_and_drop_v2.loaded@1",
             SESSION_ID: "f9aec05b29c685ba6a4be0ff1d95da16",
         },
     },
@@ -188,7 +187,7 @@ ITEM_DROPPED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.drag_and_drop_v2.item.dropped@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/edx.drag_and_drop_v2.item.dropped@1",
             SESSION_ID: "f9aec05b29c685ba6a4be0ff1d95da16",
         },
     },

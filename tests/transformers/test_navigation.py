@@ -7,7 +7,6 @@ import copy
 
 import pytest
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.transformers import navigation
@@ -98,7 +97,7 @@ LINK_CLICKED_STATEMENT = {
     "context": {
         "contextActivities": course_parent("course-v1:edX+CS148+2025_T3"),
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.ui.lms.link_clicked@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/edx.ui.lms.link_clicked@1",
             SESSION_ID: "371d1dd90cda63d8b283d7e81b37b870",
         },
     },
@@ -160,7 +159,7 @@ OUTLINE_SELECTED_STATEMENT = {
     "context": {
         "contextActivities": course_parent("course-v1:edX+CS148+2025_T3"),
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.ui.lms.outline.selected@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/edx.ui.lms.outline.selected@1",
             SESSION_ID: "7c1f002c3c3f547bc822b3b573bd50cb",
         },
     },
@@ -223,7 +222,7 @@ SEQUENCE_NEXT_SELECTED_STATEMENT = {
     "context": {
         "contextActivities": course_parent("course-v1:edX+CS148+2025_T3"),
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.ui.lms.sequence.next_selected@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/edx.ui.lms.sequence.next_selected@1",
             SESSION_ID: "7c1f002c3c3f547bc822b3b573bd50cb",
             STARTING_POSITION: 1,
             ENDING_POINT: "next unit",
@@ -288,7 +287,7 @@ SEQUENCE_PREVIOUS_SELECTED_STATEMENT = {
     "context": {
         "contextActivities": course_parent("course-v1:edX+CS148+2025_T3"),
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.ui.lms.sequence.previous_selected@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/edx.ui.lms.sequence.previous_selected@1",
             SESSION_ID: "371d1dd90cda63d8b283d7e81b37b870",
             STARTING_POSITION: 2,
             ENDING_POINT: "previous unit",
@@ -353,7 +352,7 @@ SEQUENCE_TAB_SELECTED_STATEMENT = {
     "context": {
         "contextActivities": course_parent("course-v1:edX+CS148+2025_T3"),
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/edx.ui.lms.sequence.tab_selected@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/edx.ui.lms.sequence.tab_selected@1",
             SESSION_ID: "c5528d17c1731798537c484f2ea1d216",
             STARTING_POSITION: 1,
             ENDING_POINT: 2,
@@ -404,7 +403,7 @@ def test_sequence_outline_selected_is_an_outline_selected():
     raw["name"] = raw["event_type"] = "edx.ui.lms.sequence.outline.selected"
     [statement] = transform(raw)
     assert statement["context"]["extensions"].pop(TRANSFORMER_VERSION) == (
-        f"openedx-xapi-router@{__version__}/edx.ui.lms.sequence.outline.selected@1"
+        "openedx-xapi-router/edx.ui.lms.sequence.outline.selected@1"
     )
     expected = copy.deepcopy(OUTLINE_SELECTED_STATEMENT)
     del expected["context"]["extensions"][TRANSFORMER_VERSION]

@@ -7,7 +7,6 @@ import copy
 
 import pytest
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.event import normalize
 from openedx_xapi_router.core.registry import default_registry
@@ -81,7 +80,7 @@ PAGE_CLOSE_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/page_close@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/page_close@1",
             SESSION_ID: "8f7af9fdcd8331eb25b1aaf8483dd897",
         },
     },

@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.transformers import poll
@@ -99,7 +98,7 @@ POLL_SUBMITTED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/xblock.poll.submitted@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/xblock.poll.submitted@1",
             SESSION_ID: "f9aec05b29c685ba6a4be0ff1d95da16",
         },
     },
@@ -181,7 +180,7 @@ POLL_RESULTS_VIEWED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/xblock.poll.view_results@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/xblock.poll.view_results@1",
             SESSION_ID: "f9aec05b29c685ba6a4be0ff1d95da16",
         },
     },

@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.transformers import problem_browser
@@ -80,7 +79,7 @@ PROBLEM_SHOW_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/problem_show@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/problem_show@1",
             SESSION_ID: "8f7af9fdcd8331eb25b1aaf8483dd897",
         },
     },
@@ -171,7 +170,7 @@ PROBLEM_GRADED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/problem_graded@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/problem_graded@1",
             SESSION_ID: "8f7af9fdcd8331eb25b1aaf8483dd897",
         },
     },

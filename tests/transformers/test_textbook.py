@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.transformers import textbook
@@ -83,7 +82,7 @@ PAGE_NAVIGATED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/textbook.pdf.page.navigated@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/textbook.pdf.page.navigated@1",
             SESSION_ID: "bfdda0c4bdd66699d15dc8b167a206df",
         },
     },
@@ -159,7 +158,7 @@ PAGE_SCROLLED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/textbook.pdf.page.scrolled@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/textbook.pdf.page.scrolled@1",
             SESSION_ID: "bfdda0c4bdd66699d15dc8b167a206df",
         },
     },
@@ -229,7 +228,7 @@ CHAPTER_NAVIGATED_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/textbook.pdf.chapter.navigated@2",
+            TRANSFORMER_VERSION: "openedx-xapi-router/textbook.pdf.chapter.navigated@2",
             SESSION_ID: "bfdda0c4bdd66699d15dc8b167a206df",
         },
     },
@@ -301,7 +300,7 @@ SEARCH_NOT_FOUND_STATEMENT = {
             ],
         },
         "extensions": {
-            TRANSFORMER_VERSION: f"openedx-xapi-router@{__version__}/textbook.pdf.search.executed@1",
+            TRANSFORMER_VERSION: "openedx-xapi-router/textbook.pdf.search.executed@1",
             SESSION_ID: "3b417a62d1401eab3c7b22ae91dfcfda",
         },
     },

@@ -13,15 +13,13 @@ event-routing-backends (the optional extra ``openedx-xapi-router[erb]``) and say
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
-from openedx_xapi_router.core.errors import XapiRouterError
-from openedx_xapi_router.core.event import normalize
-from openedx_xapi_router.core.pipeline import transform
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.delivery import store
 from openedx_xapi_router.delivery.core import Item
 from openedx_xapi_router.erb import compat, importer
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
-from openedx_xapi_router.resolvers import get_transform_context
-from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.processing import process_event
 
 
 class Command(BaseCommand):
@@ -101,18 +99,16 @@ class Command(BaseCommand):
             name__in=[plan.name for plan in plans])}
         # In a dry run the endpoints may not exist yet: match with unsaved ones built from the plans.
         targets = [endpoints.get(plan.name) or LrsEndpoint(name=plan.name, **plan.fields) for plan in plans]
-        ctx = get_transform_context()
-        counts = {"statements": 0, "dead_letters": 0, "already": 0, "no_statement": 0}
+        report = Report()
+        counts = {"dead_letters": 0, "already": 0}
         for raw in events:
-            try:
-                event = normalize(raw)
-                statements = transform(event, ctx, default_registry())
-            except XapiRouterError as error:
-                counts["no_statement"] += 1
-                self.stdout.write(f"    dead queue event {raw.get('name')!r}: no statement ({error.kind})")
+            # ERB's whitelist let these events through: XAPI_ROUTER_ALLOWED_EVENT_NAMES is not applied again.
+            outcome = process_event(raw, all_event_names=True)
+            report.count(outcome)
+            if not outcome.ok:
+                self.stdout.write(f"    dead queue event {raw.get('name')!r}: no statement ({_kind(outcome)})")
                 continue
-            counts["statements"] += len(statements)
-            version = importer.transformer_version(statements)
+            event, statements, version = outcome.event, outcome.statements, outcome.version
             for endpoint in targets:
                 if not endpoint.matches(event.name, event.org_id, event.course_id):
                     continue
@@ -130,8 +126,13 @@ class Command(BaseCommand):
         prefix = "would be " if dry_run else ""
         self.stdout.write(
             f"dead queue {key}: {len(events) + unreadable} items, {unreadable} unreadable, "
-            f"{counts['no_statement']} without a statement, {counts['statements']} statements; "
+            f"{report.lines - report.transformed} without a statement, {report.statements} statements; "
             f"{counts['dead_letters']} dead letters {prefix}created, {counts['already']} already there. "
             f"The Redis list is left as it is: delete it (DEL {key}) once the dead letters are replayed "
             "(replay_failed_statements)."
         )
+
+
+def _kind(outcome):
+    """The one word that says why an outcome has no statement (``unsupported``, ``anonymous``, ``bad_time``...)."""
+    return getattr(outcome, "reason", None) or getattr(outcome, "kind", None) or "unsupported"

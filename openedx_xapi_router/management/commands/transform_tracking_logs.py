@@ -11,6 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from openedx_xapi_router import processing
 from openedx_xapi_router.backfill import runner
 from openedx_xapi_router.backfill.destinations import (
     DryRunDestination,
@@ -56,6 +57,9 @@ class Command(BaseCommand):
         which.add_argument("--event-names", action="append", metavar="NAMES", help="comma-separated event names")
         which.add_argument("--orgs", action="append", metavar="ORGS", help="comma-separated orgs")
         which.add_argument("--courses", action="append", metavar="KEYS", help="comma-separated course keys")
+        which.add_argument("--all-event-names", action="store_true",
+                           help="transform every event name a transformer handles, not only the names "
+                                "XAPI_ROUTER_ALLOWED_EVENT_NAMES sends live (the default)")
         how = parser.add_argument_group("running")
         how.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
         how.add_argument("--reject-file", metavar="PATH", help="append every unusable line here (JSONL)")
@@ -98,13 +102,14 @@ class Command(BaseCommand):
         try:
             sources = discover(options["inputs"], s3_settings)
             ctx = get_transform_context()
+            allowed = None if options["all_event_names"] else processing.allowed_names()
         except (SourceError, ConfigurationError) as error:
             raise CommandError(str(error)) from None
         if "-" in options["inputs"] and options["jobs"] > 1:
             self.stderr.write("transform_tracking_logs: stdin is read by one process")
         make_destination, cleanup = self._destination(options)
         settings = runner.Settings(
-            ctx=ctx, event_filter=event_filter, reject_path=options["reject_file"],
+            ctx=ctx, event_filter=event_filter, allowed_names=allowed, reject_path=options["reject_file"],
             every_lines=options["checkpoint_lines"], every_seconds=options["checkpoint_seconds"],
             checkpointing=bool(options["checkpoint"]), s3_settings=s3_settings,
         )
