@@ -109,11 +109,7 @@ def run(args, ctx, stdin, stdout, stderr):
             continue
         try:
             lines = read_lines(fileobj, source)
-            if args.format == "caliper":  # interim until the one pipeline takes output_format (issue #17)
-                from openedx_xapi_router.transformers.caliper import interim  # pylint: disable=import-outside-toplevel
-                outputs = interim.transform_lines(lines, ctx, report, source=source if several else None)
-            else:
-                outputs = transform_lines(lines, ctx, report, source=source if several else None)
+            outputs = transform_lines(lines, ctx, report, source=source if several else None, output_format=args.format)
             for _, statements in outputs:
                 for statement in statements:
                     try:

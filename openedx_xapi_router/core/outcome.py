@@ -3,9 +3,9 @@ What :func:`openedx_xapi_router.core.pipeline.process` made of one input: small 
 
 Every input ends in exactly one outcome:
 
-=================== ======================================================================
-outcome             the input
-=================== ======================================================================
+==================== =====================================================================
+outcome              the input
+==================== =====================================================================
 :class:`Transformed` gave statements (``statements``, ``transformer``, ``version``)
 :class:`Rejected`    is a line holding no usable event (``kind``: the reader's defect names)
 :class:`Unsupported` is an event no transformer handles (``event_name``)
@@ -19,7 +19,7 @@ outcome             the input
 :class:`Failed`      hit an error of ours (``kind``: ``transformer_bug``, ``invalid_statement``,
                      ``configuration``, ``reader_bug``, ...): logged with its traceback when
                      counted (:meth:`~openedx_xapi_router.core.report.Report.count`), a bug to fix
-=================== ======================================================================
+==================== =====================================================================
 
 Each has ``ok`` (True only for :class:`Transformed`), ``key`` (one word for what happened:
 ``transformed``, ``unsupported``, the kind or the reason), ``statements`` (empty for a refusal),

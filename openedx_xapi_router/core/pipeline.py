@@ -1,5 +1,5 @@
 """
-The public API of the core: one input in, one typed outcome out.
+The public API of the core: one input in, one typed outcome out::
 
     from openedx_xapi_router.core.pipeline import process
     outcome = process(raw, ctx)          # a raw line, an event dict (live or log form) or a TrackingEvent
@@ -141,23 +141,25 @@ def _process_event(event, recovered, ctx, registry, output_format, allowed_names
     return Transformed(statements, transformer_class, transformer.transformer_version, event, recovered)
 
 
-def transform(event, ctx, registry=None):
+def transform(event, ctx, registry=None, output_format=XAPI):
     """
-    Transform a normalised :class:`TrackingEvent` into validated statements (list of dicts).
-    Raises only ``XapiRouterError`` subclasses (a transformer's own bug as ``TransformerBug``).
+    Transform a normalised :class:`TrackingEvent` into validated statements (list of dicts), or
+    events of ``output_format``. Raises only ``XapiRouterError`` subclasses (a transformer's own
+    bug as ``TransformerBug``).
     """
-    transformer_class = (registry or default_registry()).get(event.name, ctx.transformer_versions)
+    transformer_class = (registry or default_registry()).get(event.name, ctx.transformer_versions,
+                                                             output_format=output_format)
     return _run(transformer_class, event, ctx)[0]
 
 
-def transform_event(raw, ctx, registry=None):
+def transform_event(raw, ctx, registry=None, output_format=XAPI):
     """
     Normalise ``raw`` (a live or tracking-log event dict, or a TrackingEvent) and transform it.
 
     Returns a list of statement dicts (usually one). Raises only ``XapiRouterError`` subclasses.
     """
     event = raw if isinstance(raw, TrackingEvent) else normalize(raw)
-    return transform(event, ctx, registry)
+    return transform(event, ctx, registry, output_format)
 
 
 def serialize(statement):

@@ -1,8 +1,8 @@
 """
 The last check before a statement leaves the core: xAPI 1.0.3 structural rules, written once.
 
-:func:`validate_statement` checks one statement dict and raises
-:class:`~openedx_xapi_router.core.errors.InvalidStatement` on the first rule it breaks, naming the
+``validate_statement`` checks one statement dict and raises
+``openedx_xapi_router.core.errors.InvalidStatement`` on the first rule it breaks, naming the
 path (``object.definition.type``, ``context.contextActivities.parent[0].id``) and the rule. A
 statement that fails here is a transformer bug: it would be refused by an LRS (HTTP 400) and, in a
 batch, take the good statements down with it.
@@ -11,17 +11,17 @@ It checks what this package sends (an Agent actor, Activity objects, results, co
 corner of the specification.
 
 How it is built
-    The rules are a table: one :class:`Shape` per xAPI object (``STATEMENT``, ``AGENT``,
+    The rules are a table: one ``Shape`` per xAPI object (``STATEMENT``, ``AGENT``,
     ``ACTIVITY``, ``RESULT``, ...) listing, in order, its properties and the rule of each, the
     required ones, and the cross-property checks (exactly one identifier, min <= raw <= max). Leaf
-    rules are small :class:`Leaf` objects (a predicate and the reason it gives). Every shape is
+    rules are small ``Leaf`` objects (a predicate and the reason it gives). Every shape is
     interpreted two ways, both from the same table:
 
-    * :meth:`Shape.ok`, the hot path: a boolean walk over the properties the value has, that
+    * ``Shape.ok``, the hot path: a boolean walk over the properties the value has, that
       builds no path strings (the verdict of an unordered walk is the verdict of an ordered one);
       context activities the caller lists as already checked are skipped (``trusted``), and an
       actor dict already found valid (the same object: a resolver's cached actor) is not walked
-      again (:class:`_SharedParts`);
+      again (``_SharedParts``);
     * ``Shape.explain``, run only when ``ok`` says no: the same rules in the table's order,
       returning the first broken rule as ``(path, reason)``.
 
@@ -43,7 +43,7 @@ edX sites already hold (the golden samples have these shapes, and Ralph accepts 
   ``problem_check`` marks the problem that way, as object and as its children's parent.
 
 Every string the rules check must also be Unicode text (no lone surrogate), and every number one
-orjson writes (:func:`is_number`): what passes here serialises. Extension values are not checked.
+orjson writes (``is_number``): what passes here serialises. Extension values are not checked.
 """
 import math
 import re
@@ -194,7 +194,7 @@ class Leaf:
     """
     A rule on one value: ``test(value)`` says whether it holds, ``reason(value)`` why not.
     ``expr``, when given, is the same test as a Python expression on ``{v}``, inlined by the quick
-    walk's compiler (:func:`_QuickCompiler`); the agreement tests hold it to ``test``.
+    walk's compiler (``_QuickCompiler``); the agreement tests hold it to ``test``.
     """
 
     __slots__ = ("ok", "reason", "expr")
@@ -209,7 +209,7 @@ class Leaf:
 
 
 def _leaf(test, reason, expr=None):
-    """A :class:`Leaf` whose reason is ``reason`` formatted with the value's repr (``{value!r}``)."""
+    """A ``Leaf`` whose reason is ``reason`` formatted with the value's repr (``{value!r}``)."""
     return Leaf(test, lambda value: reason.format(value=value), expr)
 
 
@@ -358,12 +358,12 @@ _ABSENT = object()
 
 class Field:
     """
-    One property of a :class:`Shape` and its rule. ``required``: its absence is the failure
+    One property of a ``Shape`` and its rule. ``required``: its absence is the failure
     ``"is required"`` at this point of the order. ``default``: when absent, the rule is applied to
     this value instead (``None`` for a property the rule then refuses with its own reason).
     ``shared``: the value is usually one object shared by many statements (the actor: a resolver's
-    cached :class:`~openedx_xapi_router.core.context.Actor`), so the quick walk remembers, by
-    identity, the objects it found valid (:class:`_SharedParts`) and walks each one once.
+    cached ``openedx_xapi_router.core.context.Actor``), so the quick walk remembers, by
+    identity, the objects it found valid (``_SharedParts``) and walks each one once.
     """
 
     __slots__ = ("key", "rule", "required", "default", "shared")
@@ -379,9 +379,9 @@ class Field:
 class Shape:
     """
     An xAPI object: a dict with the properties ``allowed``, each present one following the rule of
-    its :class:`Field`; :class:`Check` items add whole-object rules.
+    its ``Field``; ``Check`` items add whole-object rules.
 
-    :meth:`explain` reports the first failure in this order: not a dict; an unknown property (the
+    ``explain`` reports the first failure in this order: not a dict; an unknown property (the
     first in sorted order; ``unknown`` formats it); a property of ``required_first`` missing; then
     the steps in the table's order (or, with ``in_value_order``, the fields in the order the
     value holds them, then the checks). ``ok`` gives the same verdict without the order.
@@ -590,7 +590,7 @@ STATEMENT = Shape(STATEMENT_KEYS, [
 
 class _SharedParts:
     """
-    The shared parts (see :class:`Field`) the quick walk found valid, by ``id()``, each kept alive
+    The shared parts (see ``Field``) the quick walk found valid, by ``id()``, each kept alive
     here so its id cannot be reused by another object while it is remembered. A shared part is
     never changed once built (it is already in every statement of its learner); forgotten past
     ``limit`` entries. The ordered walk does not use it.
@@ -758,7 +758,7 @@ def validate_statement(statement, transformer_id, trusted=()):
     Check ``statement`` (a dict) against the xAPI 1.0.3 structural rules; return it unchanged.
 
     ``trusted`` holds the ``id()`` of context activities the caller built from parts already checked
-    with :func:`is_valid_activity` (the course activity every statement carries, checked once per
+    with ``is_valid_activity`` (the course activity every statement carries, checked once per
     course): the quick walk skips them. It is only a shortcut: when the quick walk says no, the
     ordered walk checks everything, trusted parts included, and it decides.
 

@@ -1,13 +1,14 @@
 """Shared helpers of the Caliper tests: the reference context and the comparison rule."""
 import copy
 
-from openedx_xapi_router.transformers.caliper.interim import transform_caliper
+from openedx_xapi_router.core.pipeline import transform_event
+from openedx_xapi_router.core.registry import CALIPER, default_registry
 from tests.transformers import samples
 
 
 def transform(event, ctx=None):
     """Our Caliper events for ``event`` under the reference context (or ``ctx``)."""
-    return transform_caliper(event, ctx or samples.reference_context())
+    return transform_event(event, ctx or samples.reference_context(), output_format=CALIPER)
 
 
 def comparable(caliper_event):
@@ -20,3 +21,9 @@ def comparable(caliper_event):
     assert "transformerVersion" in caliper_event["extensions"], caliper_event
     caliper_event["extensions"]["transformerVersion"] = "<blanked>"
     return caliper_event
+
+
+def caliper_classes():
+    """Every Caliper transformer class the built-in registry discovered, once each, by name."""
+    found = {cls for _, _, cls in default_registry().all(CALIPER)}
+    return sorted(found, key=lambda cls: cls.__qualname__)

@@ -13,7 +13,7 @@ import requests
 
 from openedx_xapi_router.core.cli import main
 from openedx_xapi_router.transformers.caliper.envelope import build_envelope, request_headers, serialize_envelope
-from openedx_xapi_router.transformers.caliper.interim import caliper_registry
+from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.transformers.caliper.validate import validate_event
 from tests.caliper.caliper_consumer import CaliperConsumer
 from tests.caliper.test_endpoint import ERB_TERMS_OUTSIDE_THE_CONTEXT
@@ -46,7 +46,7 @@ def test_caliper_format(tmp_path):
     assert len(events) == report["statements"] == report["transformed"]
     for event in events:
         validate_event(event, "cli-output")
-    names = set(caliper_registry().event_names("caliper"))
+    names = set(default_registry().event_names("caliper"))
     per_name = dict(manifest["per_name"])
     caliper_named = sum(per_name.get(name, 0) for name in names)
     # Pinned for this seed (generator 1.1.0): every valid event of a Caliper name gives one event,

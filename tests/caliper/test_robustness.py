@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent, TransformerBug, UnsupportedEvent
-from openedx_xapi_router.transformers.caliper.interim import caliper_registry
+from openedx_xapi_router.core.registry import default_registry
 from tests.caliper.helpers import transform
 from tests.transformers import samples
 
@@ -16,7 +16,7 @@ BAD_VALUES = (None, "", 0, -1, 1e308, True, [], {}, "a b", {"x": 1}, ["x"])
 
 
 def _caliper_samples():
-    names = set(caliper_registry().event_names("caliper"))
+    names = set(default_registry().event_names("caliper"))
     return [name for name in samples.sample_names() if samples.load_event(name).get("name") in names]
 
 

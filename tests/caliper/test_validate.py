@@ -116,13 +116,11 @@ def test_erb_parity_tolerances():
 
 
 def test_a_broken_transformer_output_is_refused_before_it_leaves():
-    """The interim pipeline runs the transformer's own validate(): a bad event raises, nothing is returned."""
+    """The pipeline runs the transformer's own validate(): a bad event raises, nothing is returned."""
     samples.require_samples()
     from openedx_xapi_router.transformers.caliper import video  # pylint: disable=import-outside-toplevel
     from openedx_xapi_router.core.registry import TransformerRegistry  # pylint: disable=import-outside-toplevel
-    from openedx_xapi_router.transformers.caliper.interim import (  # pylint: disable=import-outside-toplevel
-        transform_caliper,
-    )
+    from openedx_xapi_router.core.pipeline import transform_event  # pylint: disable=import-outside-toplevel
 
     class BrokenPlayed(video.CaliperVideoPlayed):
         """Plays with a wrong action."""
@@ -132,5 +130,5 @@ def test_a_broken_transformer_output_is_refused_before_it_leaves():
     registry = TransformerRegistry()
     registry.register(BrokenPlayed)
     with pytest.raises(InvalidCaliperEvent) as error:
-        transform_caliper(samples.load_event("play_video"), samples.reference_context(), registry)
+        transform_event(samples.load_event("play_video"), samples.reference_context(), registry, "caliper")
     assert (error.value.path, error.value.reason) == ("action", "'Played' is not an action of a MediaEvent")

@@ -218,7 +218,8 @@ def test_other_output_formats_stay_out_of_the_xapi_lists(extra_module):
         '    erb = True\n', '    erb = True\n    output_format = "caliper"\n'))
     grown = build_registry()
     assert grown.output_formats() == ["caliper", "xapi"]
-    assert grown.event_names("caliper") == ["test.throwaway.shared", "test.throwaway.viewed"]
+    added = sorted(set(grown.event_names("caliper")) - set(registry.event_names("caliper")))
+    assert added == ["test.throwaway.shared", "test.throwaway.viewed"]
     assert grown.event_names() == registry.event_names()
     assert not grown.is_supported("test.throwaway.viewed")
     assert grown.get("test.throwaway.viewed", output_format="caliper").__name__ == "ThrowawayViewed"

@@ -26,7 +26,6 @@ import json
 import uuid
 from datetime import UTC, timedelta
 
-from openedx_xapi_router import __version__
 from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped, InvalidEvent
 from openedx_xapi_router.core.keys import block_usage_key, checked_key
 from openedx_xapi_router.core.validate import is_iri
@@ -158,8 +157,8 @@ class CaliperTransformer:
 
     @memoized_property
     def transformer_version(self):
-        """``openedx-xapi-router@<package version>/caliper/<event name>@<transformer version>``."""
-        return f"{PACKAGE_NAME}@{__version__}/caliper/{self.event_name}@{self.version}"
+        """``openedx-xapi-router/caliper/<event name>@<transformer version>`` (no package version, as for xAPI)."""
+        return f"{PACKAGE_NAME}/caliper/{self.event_name}@{self.version}"
 
     # --- building blocks ------------------------------------------------------------------------
 

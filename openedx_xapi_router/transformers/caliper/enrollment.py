@@ -8,6 +8,7 @@ Payload fields and producer contracts: :mod:`openedx_xapi_router.transformers.en
 """
 from openedx_xapi_router.core.errors import EventSkipped
 from openedx_xapi_router.transformers import enrollment
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.caliper.base import CaliperTransformer
 from openedx_xapi_router.transformers.caliper.vocab import Action, EntityType, EventType
 
@@ -37,6 +38,7 @@ class CaliperCourseTransformer(CaliperTransformer):
         }
 
 
+@register
 class CaliperEnrollmentActivated(CaliperCourseTransformer):
     """The learner enrolled in the course."""
 
@@ -45,6 +47,7 @@ class CaliperEnrollmentActivated(CaliperCourseTransformer):
     producer = contract = enrollment.EnrollmentActivated.contract
 
 
+@register
 class CaliperEnrollmentDeactivated(CaliperCourseTransformer):
     """The learner unenrolled from the course."""
 
@@ -53,6 +56,7 @@ class CaliperEnrollmentDeactivated(CaliperCourseTransformer):
     producer = contract = enrollment.EnrollmentDeactivated.contract
 
 
+@register
 class CaliperCoursePassed(CaliperCourseTransformer):
     """The learner passed the course for the first time."""
 

@@ -12,6 +12,7 @@ The object's ``extensions.isPartOf`` is the course when the event has one. Paylo
 producer contracts: :mod:`openedx_xapi_router.transformers.navigation`.
 """
 from openedx_xapi_router.transformers import navigation
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.caliper.base import CaliperTransformer
 from openedx_xapi_router.transformers.caliper.vocab import Action, EntityType, EventType
 
@@ -44,6 +45,7 @@ class CaliperPageTargetTransformer(CaliperNavigationTransformer):
         return self.data_iri("target_url"), self.data_text("target_name"), {}
 
 
+@register
 class CaliperLinkClicked(CaliperPageTargetTransformer):
     """
     A link in the courseware was followed. The object's type is ``Webpage``, as ERB writes it
@@ -55,6 +57,7 @@ class CaliperLinkClicked(CaliperPageTargetTransformer):
     producer = contract = navigation.LinkClicked.contract
 
 
+@register
 class CaliperOutlineSelected(CaliperPageTargetTransformer):
     """A block was picked in the course outline (the newer name of the event)."""
 
@@ -79,6 +82,7 @@ class CaliperSequenceTransformer(CaliperNavigationTransformer):
         return object_id, "Unit", extensions
 
 
+@register
 class CaliperSequenceOutlineSelected(CaliperSequenceTransformer):
     """A block was picked in the course outline (the older name: ERB reads it as a sequence event)."""
 
@@ -87,6 +91,7 @@ class CaliperSequenceOutlineSelected(CaliperSequenceTransformer):
     producer = contract = navigation.OutlineSelected.contract
 
 
+@register
 class CaliperSequenceTabSelected(CaliperSequenceTransformer):
     """The learner picked a unit of the subsection (``data.target_tab``)."""
 
@@ -94,6 +99,7 @@ class CaliperSequenceTabSelected(CaliperSequenceTransformer):
     producer = contract = navigation.SequenceTabSelected.contract
 
 
+@register
 class CaliperSequenceNextSelected(CaliperSequenceTransformer):
     """The learner went to the next unit."""
 
@@ -104,6 +110,7 @@ class CaliperSequenceNextSelected(CaliperSequenceTransformer):
         return "next unit"
 
 
+@register
 class CaliperSequencePreviousSelected(CaliperSequenceTransformer):
     """The learner went to the previous unit."""
 

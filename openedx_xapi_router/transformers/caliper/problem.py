@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlparse
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.keys import block_usage_key, checked_key
 from openedx_xapi_router.transformers import problem, problem_check
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.caliper.base import CaliperTransformer, erb_value
 from openedx_xapi_router.transformers.caliper.vocab import Action, EntityType, EventType
 
@@ -84,6 +85,7 @@ class CaliperProblemTransformer(CaliperTransformer):
         return caliper_object
 
 
+@register
 class CaliperProblemChecked(CaliperProblemTransformer):
     """
     The learner submitted answers (browser: ``AssessmentEvent``), and the LMS graded them
@@ -142,6 +144,7 @@ class CaliperProblemChecked(CaliperProblemTransformer):
         }
 
 
+@register
 class CaliperProblemSubmitted(CaliperProblemTransformer):
     """The grades app recorded a submission of the problem."""
 
@@ -152,6 +155,7 @@ class CaliperProblemSubmitted(CaliperProblemTransformer):
     producer = contract = problem.ProblemGraded.contract
 
 
+@register
 class CaliperAnswerShown(CaliperProblemTransformer):
     """The learner asked to see the answer: the object is the problem's solution."""
 
@@ -166,6 +170,7 @@ class CaliperAnswerShown(CaliperProblemTransformer):
         return "/solution"
 
 
+@register
 class CaliperHintShown(CaliperProblemTransformer):
     """The learner asked for a hint: the object is hint ``data.hint_index`` of the problem."""
 
@@ -180,6 +185,7 @@ class CaliperHintShown(CaliperProblemTransformer):
         return f"/hint/{self.data_count('hint_index', '')}"
 
 
+@register
 class CaliperProblemCompleted(CaliperProblemTransformer):
     """The learner completed the problem (a proposed event)."""
 

@@ -11,6 +11,7 @@ Payload fields are documented in :mod:`openedx_xapi_router.transformers.video`; 
 contracts are that module's.
 """
 from openedx_xapi_router.transformers import video
+from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.caliper.base import CaliperTransformer
 from openedx_xapi_router.transformers.caliper.vocab import Action, EntityType, EventType
 
@@ -40,6 +41,7 @@ class CaliperVideoTransformer(CaliperTransformer):
                 "currentTime": self.current_time("current_time")}
 
 
+@register
 class CaliperVideoLoaded(CaliperVideoTransformer):
     """The player is ready."""
 
@@ -48,6 +50,7 @@ class CaliperVideoLoaded(CaliperVideoTransformer):
     producer = contract = video.VideoLoaded.contract
 
 
+@register
 class CaliperVideoPlayed(CaliperVideoTransformer):
     """Playback started or resumed."""
 
@@ -56,6 +59,7 @@ class CaliperVideoPlayed(CaliperVideoTransformer):
     producer = contract = video.VideoPlayed.contract
 
 
+@register
 class CaliperVideoPaused(CaliperVideoTransformer):
     """Playback paused."""
 
@@ -64,6 +68,7 @@ class CaliperVideoPaused(CaliperVideoTransformer):
     producer = contract = video.VideoPaused.contract
 
 
+@register
 class CaliperVideoStopped(CaliperVideoTransformer):
     """Playback reached the end, or was stopped."""
 
@@ -72,6 +77,7 @@ class CaliperVideoStopped(CaliperVideoTransformer):
     producer = contract = video.VideoStopped.contract
 
 
+@register
 class CaliperVideoCompleted(CaliperVideoTransformer):
     """The learner watched the video to its end (a proposed event)."""
 
@@ -80,6 +86,7 @@ class CaliperVideoCompleted(CaliperVideoTransformer):
     producer = contract = video.VideoCompleted.contract
 
 
+@register
 class CaliperVideoCaptionsShown(CaliperVideoTransformer):
     """The transcript or closed captions were turned on."""
 
@@ -89,6 +96,7 @@ class CaliperVideoCaptionsShown(CaliperVideoTransformer):
     producer = contract = video.VideoCaptionsShown.contract
 
 
+@register
 class CaliperVideoCaptionsHidden(CaliperVideoTransformer):
     """The transcript or closed captions were turned off."""
 
@@ -98,6 +106,7 @@ class CaliperVideoCaptionsHidden(CaliperVideoTransformer):
     producer = contract = video.VideoCaptionsHidden.contract
 
 
+@register
 class CaliperVideoSeeked(CaliperVideoTransformer):
     """The learner moved the playhead: from ``currentTime`` (or ``old_time``) to ``new_time``."""
 
@@ -114,6 +123,7 @@ class CaliperVideoSeeked(CaliperVideoTransformer):
         }
 
 
+@register
 class CaliperVideoSpeedChanged(CaliperVideoTransformer):
     """The learner changed the playback speed (``old_speed``, ``new_speed``: strings, as the player sends them)."""
 
