@@ -45,7 +45,7 @@ from django.core import checks
 from django.db import DatabaseError, router
 
 from openedx_xapi_router.conf import router_settings, type_problems, unknown_setting_names
-from openedx_xapi_router.settings.common import TRACKING_BACKEND_ENGINE
+from openedx_xapi_router.settings.common import TRACKING_BACKEND_ENGINE, count_router_backends
 
 BACKENDS_HINT = (
     "Keep exactly one entry whose ENGINE is {engine} in EVENT_TRACKING_BACKENDS: remove the others (the "
@@ -68,20 +68,6 @@ def register_checks():
     checks.register(check_unknown_settings, checks.Tags.compatibility)
     checks.register(check_setting_types, checks.Tags.compatibility)
 
-
-def count_router_backends(config):
-    """
-    How many backend entries in ``config`` (``EVENT_TRACKING_BACKENDS``, or any part of it) have
-    the router's ENGINE, searching nested options as well: event-routing-backends nests backends
-    inside an ``AsyncRoutingBackend``'s ``OPTIONS["backends"]``, and processors sit in
-    ``OPTIONS["processors"]``.
-    """
-    if isinstance(config, dict):
-        own = 1 if config.get("ENGINE") == TRACKING_BACKEND_ENGINE else 0
-        return own + sum(count_router_backends(value) for value in config.values())
-    if isinstance(config, (list, tuple)):
-        return sum(count_router_backends(value) for value in config)
-    return 0
 
 
 def check_tracking_backends(app_configs=None, **kwargs):  # pylint: disable=unused-argument

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from openedx_xapi_router.conf import router_settings
 from openedx_xapi_router.fields import EncryptedSecretField, LrsUrlField
-from openedx_xapi_router.lrs.client import url_origin
+from openedx_xapi_router.lrs.messages import url_origin
 from openedx_xapi_router.redaction import Credentials
 
 log = logging.getLogger(__name__)

@@ -159,24 +159,3 @@ def redact(text, credentials=None):
     except Exception:  # pylint: disable=broad-except
         # A bug here must not break delivery, and must not let the text through either.
         return MASK
-
-
-def redact_for_endpoint(endpoint_id, text):
-    """
-    :func:`redact` with the credentials stored for the endpoint with this id (one query; none for "").
-
-    Credentials this process cannot decrypt (its ``XAPI_ROUTER_ENCRYPTION_KEYS`` lacks their key)
-    were never sent by it, so no answer to it can echo them: the text is still redacted of every
-    ``Authorization``-like header, and the caller (recording that very configuration error) goes on.
-    """
-    if not text:
-        return ""
-    from cryptography.fernet import InvalidToken  # pylint: disable=import-outside-toplevel
-
-    from openedx_xapi_router.models import LrsEndpoint  # pylint: disable=import-outside-toplevel
-
-    try:
-        credentials = Credentials.of_endpoint(LrsEndpoint.objects.filter(pk=endpoint_id).first())
-    except InvalidToken:
-        credentials = Credentials()
-    return redact(text, credentials)

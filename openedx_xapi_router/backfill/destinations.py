@@ -29,7 +29,7 @@ from openedx_xapi_router.backfill.lrs_destinations import (  # noqa: F401  # pyl
     QueueDestination,
     RateLimiter,
 )
-from openedx_xapi_router.core.pipeline import serialize
+from openedx_xapi_router.core.pipeline import serialize_all
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class LineWriter:
 
 
 class JsonlDestination:
-    """Each statement as one line of compact JSON, the same bytes :func:`serialize` gives the live path."""
+    """Each statement as one line of compact JSON, the same bytes :func:`~openedx_xapi_router.core.pipeline.serialize` gives the live path."""
 
     def __init__(self, writer, report):
         self.writer = writer
@@ -92,13 +92,7 @@ class JsonlDestination:
 
     def send(self, event, statements, version=""):  # pylint: disable=unused-argument
         write = self.writer.write
-        for statement in statements:
-            try:
-                body = serialize(statement)
-            except TypeError as error:  # e.g. an integer beyond 64 bits taken from the event
-                log.warning("statement %s cannot be serialised: %s", statement.get("id"), error)
-                self.report.errors["unserializable_statement"] += 1
-                continue
+        for body in serialize_all(statements, self.report):
             write(body + b"\n")
         self.report.destination["written"] += len(statements)
 

@@ -26,7 +26,7 @@ import sys
 
 from openedx_xapi_router.core.context import TransformContext
 from openedx_xapi_router.core.errors import ConfigurationError, UnreadableInput
-from openedx_xapi_router.core.pipeline import serialize, transform_lines
+from openedx_xapi_router.core.pipeline import serialize_all, transform_lines
 from openedx_xapi_router.core.reader import read_lines
 from openedx_xapi_router.core.report import Report
 
@@ -111,13 +111,7 @@ def run(args, ctx, stdin, stdout, stderr):
             lines = read_lines(fileobj, source)
             outputs = transform_lines(lines, ctx, report, source=source if several else None, output_format=args.format)
             for _, statements in outputs:
-                for statement in statements:
-                    try:
-                        body = serialize(statement)
-                    except TypeError as error:  # e.g. an integer beyond 64 bits taken from the event
-                        log.warning("statement %s cannot be serialised: %s", statement.get("id"), error)
-                        report.errors["unserializable_statement"] += 1
-                        continue
+                for body in serialize_all(statements, report):
                     stdout.write(body)
                     stdout.write(b"\n")
         except UnreadableInput as error:

@@ -167,6 +167,20 @@ def serialize(statement):
     return orjson.dumps(statement)
 
 
+def serialize_all(statements, report):
+    """
+    Each statement as :func:`serialize` writes it, in order. A statement the serializer refuses
+    (e.g. an integer beyond 64 bits taken from the event) is logged, counted in ``report`` as
+    ``unserializable_statement`` and left out; the others go on.
+    """
+    for statement in statements:
+        try:
+            yield serialize(statement)
+        except TypeError as error:
+            log.warning("statement %s cannot be serialised: %s", statement.get("id"), error)
+            report.errors["unserializable_statement"] += 1
+
+
 def transform_lines(lines, ctx, report, registry=None, source=None, **options):
     """
     :func:`process` every line of a log, counting each outcome into ``report``.

@@ -13,11 +13,30 @@ from django.utils import timezone
 from openedx_xapi_router.conf import router_settings
 from openedx_xapi_router.delivery.monitoring import set_attribute
 from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
-from openedx_xapi_router.redaction import redact_for_endpoint
+from openedx_xapi_router.redaction import Credentials, redact
 
 log = logging.getLogger(__name__)
 
 DETAIL_LENGTH = 500
+
+
+def redact_for_endpoint(endpoint_id, text):
+    """
+    :func:`redact` with the credentials stored for the endpoint with this id (one query; none for "").
+
+    Credentials this process cannot decrypt (its ``XAPI_ROUTER_ENCRYPTION_KEYS`` lacks their key)
+    were never sent by it, so no answer to it can echo them: the text is still redacted of every
+    ``Authorization``-like header, and the caller (recording that very configuration error) goes on.
+    """
+    if not text:
+        return ""
+    from cryptography.fernet import InvalidToken  # pylint: disable=import-outside-toplevel
+
+    try:
+        credentials = Credentials.of_endpoint(LrsEndpoint.objects.filter(pk=endpoint_id).first())
+    except InvalidToken:
+        credentials = Credentials()
+    return redact(text, credentials)
 
 
 def hour_of(moment):

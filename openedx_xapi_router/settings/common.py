@@ -7,11 +7,28 @@ The settings, their defaults and their Open edX annotations are the table of
 
 import logging
 
+from django.utils.module_loading import import_string
+
 from openedx_xapi_router.conf import SETTINGS, router_settings, settings_of
 
 log = logging.getLogger(__name__)
 
 TRACKING_BACKEND_ENGINE = "openedx_xapi_router.backends.tracking.XapiRouterBackend"
+
+
+def count_router_backends(config):
+    """
+    How many backend entries in ``config`` (``EVENT_TRACKING_BACKENDS``, or any part of it) have
+    the router's ENGINE, searching nested options as well: event-routing-backends nests backends
+    inside an ``AsyncRoutingBackend``'s ``OPTIONS["backends"]``, and processors sit in
+    ``OPTIONS["processors"]``.
+    """
+    if isinstance(config, dict):
+        own = 1 if config.get("ENGINE") == TRACKING_BACKEND_ENGINE else 0
+        return own + sum(count_router_backends(value) for value in config.values())
+    if isinstance(config, (list, tuple)):
+        return sum(count_router_backends(value) for value in config)
+    return 0
 
 
 def plugin_settings(settings):
@@ -70,7 +87,6 @@ def ensure_tracking_backend():
 
     if not router_settings.ENABLED:
         return None
-    from openedx_xapi_router.checks import count_router_backends  # pylint: disable=import-outside-toplevel
 
     if count_router_backends(getattr(settings, "EVENT_TRACKING_BACKENDS", None) or {}):
         return None
@@ -87,9 +103,9 @@ def ensure_tracking_backend():
         except KeyError:  # no tracker registered (EVENT_TRACKING_ENABLED is False): the settings will do
             default = None
         if isinstance(default, DjangoTracker) and router_settings.BACKEND_NAME not in default.backends:
-            from openedx_xapi_router.backends.tracking import XapiRouterBackend  # pylint: disable=import-outside-toplevel
-
-            default.routing_backend.register_backend(router_settings.BACKEND_NAME, XapiRouterBackend())
+            # By its ENGINE path, as event-tracking itself loads backends (no import cycle through the backend).
+            backend_class = import_string(TRACKING_BACKEND_ENGINE)
+            default.routing_backend.register_backend(router_settings.BACKEND_NAME, backend_class())
             done = "settings+tracker"
     log.warning(
         "xapi_router: XAPI_ROUTER_ENABLED is True but EVENT_TRACKING_BACKENDS had no xAPI router backend "

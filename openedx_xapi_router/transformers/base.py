@@ -81,7 +81,31 @@ def drop_none(mapping):
     return {key: value for key, value in mapping.items() if value is not None}
 
 
-class XapiTransformer:
+class Transformer:
+    """
+    What every transformer shares, whatever its output format: the declaration the registry reads
+    (``event_names``, ``version``, ``opt_in``, ``family``, ``erb``, ``output_format``,
+    ``contract``; see :class:`XapiTransformer`) and the event it is given.
+    """
+
+    event_names = ()
+    version = 1
+    opt_in = False
+    family = None
+    erb = None
+    output_format = None
+    contract = None
+
+    def __init__(self, event, ctx):
+        self.event = event
+        self.ctx = ctx
+        self.event_name = event.name
+        #: ``id()`` of the parts of this event's statements built from already-checked pieces (see
+        #: :meth:`XapiTransformer.course_activity`); the pipeline passes them to the check as a shortcut.
+        self.trusted_parts = set()
+
+
+class XapiTransformer(Transformer):
     """
     Turns one :class:`~openedx_xapi_router.core.event.TrackingEvent` into xAPI statements.
 
@@ -110,22 +134,8 @@ class XapiTransformer:
         event_name: the name the event came in under (one of ``event_names``).
     """
 
-    event_names = ()
-    version = 1
     verb = None
-    opt_in = False
-    family = None
-    erb = None
     output_format = "xapi"
-    contract = None
-
-    def __init__(self, event, ctx):
-        self.event = event
-        self.ctx = ctx
-        self.event_name = event.name
-        #: ``id()`` of the parts of this event's statements built from already-checked pieces (see
-        #: :meth:`course_activity`); the pipeline passes them to the statement check as a shortcut.
-        self.trusted_parts = set()
 
     # --- identity -----------------------------------------------------------------------------
 

@@ -229,10 +229,10 @@ def test_a_truncated_gzip_input_exits_2(files):
 
 
 def test_a_statement_that_cannot_be_serialised_is_counted_not_fatal(files, monkeypatch):
-    from openedx_xapi_router.core import cli  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.core import pipeline  # pylint: disable=import-outside-toplevel
 
     calls = []
-    original = cli.serialize
+    original = pipeline.serialize
 
     def serialize_once_failing(statement):
         calls.append(statement["id"])
@@ -240,7 +240,7 @@ def test_a_statement_that_cannot_be_serialised_is_counted_not_fatal(files, monke
             raise TypeError("Integer exceeds 64-bit range")
         return original(statement)
 
-    monkeypatch.setattr(cli, "serialize", serialize_once_failing)
+    monkeypatch.setattr(pipeline, "serialize", serialize_once_failing)  # what serialize_all calls
     status, out, _ = run_main([*maps(files), "--report", str(files / "r.json"), str(files / "tracking.log")])
     assert status == 0
     assert out.splitlines() == [statement_line()]

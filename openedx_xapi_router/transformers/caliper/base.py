@@ -29,7 +29,7 @@ from datetime import UTC, timedelta
 from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped, InvalidEvent
 from openedx_xapi_router.core.keys import block_usage_key, checked_key
 from openedx_xapi_router.core.validate import is_iri
-from openedx_xapi_router.transformers.base import PACKAGE_NAME, memoized_property
+from openedx_xapi_router.transformers.base import PACKAGE_NAME, Transformer, memoized_property
 from openedx_xapi_router.transformers.caliper import vocab
 from openedx_xapi_router.transformers.caliper.validate import validate_event
 from openedx_xapi_router.transformers.caliper.vocab import EntityType
@@ -115,7 +115,7 @@ def iso_duration(seconds):
     return ("-P" if delta < timedelta(0) else "P") + text
 
 
-class CaliperTransformer:
+class CaliperTransformer(Transformer):
     """
     Turns one :class:`~openedx_xapi_router.core.event.TrackingEvent` into one Caliper 1.2 event.
 
@@ -135,23 +135,12 @@ class CaliperTransformer:
         event: the TrackingEvent; ctx: the TransformContext; event_name: the name it came in under.
     """
 
-    event_names = ()
-    version = 1
     output_format = "caliper"
     family = ""
     erb = True
-    opt_in = False
     event_type = None
     action = None
     producer = None
-    contract = None
-
-    def __init__(self, event, ctx):
-        self.event = event
-        self.ctx = ctx
-        self.event_name = event.name
-        #: Parts already checked (the xAPI pipeline's shortcut); none for Caliper.
-        self.trusted_parts = set()
 
     # --- identity -----------------------------------------------------------------------------
 
