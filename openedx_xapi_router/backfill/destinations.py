@@ -84,7 +84,10 @@ class LineWriter:
 
 
 class JsonlDestination:
-    """Each statement as one line of compact JSON, the same bytes :func:`~openedx_xapi_router.core.pipeline.serialize` gives the live path."""
+    """
+    Each statement as one line of compact JSON, the same bytes
+    :func:`~openedx_xapi_router.core.pipeline.serialize` gives the live path.
+    """
 
     def __init__(self, writer, report):
         self.writer = writer
