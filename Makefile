@@ -119,6 +119,7 @@ bench: requirements ## run every benchmark: transformation, coverage, live deliv
 	$(VENV)/bin/python -m benchmarks.coverage
 	$(VENV)/bin/python -m benchmarks.delivery
 	$(VENV)/bin/python -m benchmarks.backfill
+	$(VENV)/bin/python -m benchmarks.lrs_throughput
 
 demo: requirements ## transform a tracking log and deliver it to a fresh local Ralph: make demo [LOG=path]
 	$(VENV)/bin/python manage.py xapi_router_demo --log "$(LOG)" --work-dir $(RALPH_DIR)-demo
