@@ -13,9 +13,9 @@ in flight, against what the same kind of Ralph accepts from a plain client at th
 * **ours**: :class:`~openedx_xapi_router.backfill.lrs_destinations.LrsDestination` with an
   endpoint of that batch size and ``max_in_flight``: routing, byte-sized batching, the delivery
   policy, counters and the endpoint's bookkeeping in the database, as a backfill runs it;
-* the two alternate, round by round (``--rounds``), each round its own statements; the ratio is
-  of the totals (target: at least 90 %). The machine may be loaded: the ratio within one run is
-  the figure, not the absolute rates.
+* the two alternate, round by round (``--rounds``; who goes first alternates too), each round its
+  own statements; the ratio is of the totals (target: at least 90 %). The machine may be loaded:
+  the ratio within one run is the figure, not the absolute rates.
 
 Every round is bounded (``--timeout`` seconds per POST; a failing POST aborts the run). Uses a
 throw-away SQLite database under ``var/bench/``.
@@ -93,7 +93,12 @@ def our_destination(endpoint, made):
     # pylint: disable=import-outside-toplevel
     from openedx_xapi_router.backfill.counting import BackfillReport
     from openedx_xapi_router.backfill.lrs_destinations import LrsDestination
+    from openedx_xapi_router.delivery.client import close_clients
 
+    # Each round is one backfill run, with new connections as a new process (and the plain client's
+    # new sessions) has: kept-alive connections of an earlier round would stay with the Ralph
+    # workers that accepted them, whose data files then grow faster than the others'.
+    close_clients()
     report = BackfillReport()
     destination = LrsDestination([endpoint], report)
     started = time.monotonic()
@@ -107,7 +112,7 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements
     """Run the rounds and print the table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.lrs_throughput", description=__doc__.split("\n\n")[0])
     parser.add_argument("--statements", type=int, default=4000, help="statements per round and side (default 4,000)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds, each side once per round (default 3)")
+    parser.add_argument("--rounds", type=int, default=8, help="rounds, each side once per round (default 8)")
     parser.add_argument("--batch-size", type=int, default=100, help="statements per POST (default 100)")
     parser.add_argument("--in-flight", type=int, default=4, help="POSTs in flight (default 4)")
     parser.add_argument("--ralph-workers", type=int, default=4, help="uvicorn processes of each Ralph (default 4)")
@@ -151,8 +156,13 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements
             plain_made = make_round(args.statements, base)
             our_made = make_round(args.statements, base + 1)
             plain_statements = [statement for _, statements in plain_made for statement in statements]
-            plain_seconds = plain_client(plain_ralph, plain_statements, args.batch_size, args.in_flight, args.timeout)
-            our_seconds, counts = our_destination(endpoint, our_made)
+            def plain(statements=plain_statements):
+                return plain_client(plain_ralph, statements, args.batch_size, args.in_flight, args.timeout)
+
+            if number % 2:  # who goes first alternates: neither side always meets the other's leftovers
+                (our_seconds, counts), plain_seconds = our_destination(endpoint, our_made), plain()
+            else:
+                plain_seconds, (our_seconds, counts) = plain(), our_destination(endpoint, our_made)
             ours = sum(len(statements) for _, statements in our_made)
             if counts.get("delivered") != ours or counts.get("rejected") or counts.get("dead_lettered"):
                 raise RuntimeError(f"round {number + 1}: our destination did not deliver every statement: {counts}")
@@ -170,6 +180,13 @@ def main(argv=None):  # pylint: disable=too-many-locals,too-many-statements
         print(f"ratio:        {ratio:8.1%} (target >= {TARGET_RATIO:.0%}) "
               f"{'OK' if ratio >= TARGET_RATIO else 'BELOW TARGET'}")
         return 0
+    except RuntimeError:
+        for side in ("plain", "ours"):  # what Ralph said about it
+            log_path = work / f"ralph-{side}" / "ralph.log"
+            if log_path.exists():
+                print(f"--- Ralph ({side}) log, last lines:\n" + "\n".join(
+                    log_path.read_text(errors="replace").splitlines()[-15:]), file=sys.stderr)
+        raise
     finally:
         for ralph in ralphs:
             ralph_control.stop(ralph.pid)

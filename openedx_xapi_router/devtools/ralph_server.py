@@ -13,12 +13,20 @@ Usage::
 
 Port 0 picks a free port; the chosen port is written to ``--port-file`` once the socket is bound.
 ``--workers N`` serves the socket from N uvicorn worker processes (uvicorn's ``Multiprocess``
-supervisor; each worker imports :func:`patched_app`, so each has the backend patch below).
+supervisor; each worker imports :func:`patched_app`, so each has the backend patch below). Each
+worker then writes its own data file (``fs_lrs-<pid>.jsonl``) and history file: Ralph's filesystem
+backend appends without a lock, and processes appending to one file at once interleave lines (Ralph then answers
+500). So with several workers a GET sees only the statements its worker stored: for throughput
+benchmarks, not for reading statements back.
 """
 import argparse
 import os
 import socket
 import sys
+
+
+#: Set (by :func:`main`, for ``--workers`` above 1) so that each worker process has its own data file.
+FILE_PER_WORKER = "XAPI_ROUTER_RALPH_FILE_PER_WORKER"
 
 
 def patch_fs_backend():
@@ -37,6 +45,13 @@ def patch_fs_backend():
 
 def patched_app():
     """Ralph's ASGI app with :func:`patch_fs_backend` applied (the factory each worker process imports)."""
+    if os.environ.get(FILE_PER_WORKER):
+        os.environ["RALPH_BACKENDS__LRS__FS__DEFAULT_LRS_FILE"] = f"fs_lrs-{os.getpid()}.jsonl"
+        # Ralph rewrites its history file ($XDG_CONFIG_HOME/ralph/history.json) on every write: two
+        # processes writing one corrupt it (500). Each worker gets its own.
+        config_home = os.path.join(os.environ.get("XDG_CONFIG_HOME", "."), f"worker-{os.getpid()}")
+        os.makedirs(config_home, exist_ok=True)
+        os.environ["XDG_CONFIG_HOME"] = config_home
     patch_fs_backend()
     from ralph.api import app  # pylint: disable=import-error,import-outside-toplevel
 
@@ -71,6 +86,7 @@ def main(argv=None):
     if args.workers > 1:
         from uvicorn.supervisors import Multiprocess  # pylint: disable=import-error,import-outside-toplevel
 
+        os.environ[FILE_PER_WORKER] = "1"  # the spawned workers inherit it
         config = uvicorn.Config("openedx_xapi_router.devtools.ralph_server:patched_app", factory=True,
                                 log_level=args.log_level, proxy_headers=False, workers=args.workers)
         Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
