@@ -122,6 +122,7 @@ bench: requirements ## run every benchmark: transformation, coverage, live deliv
 	$(VENV)/bin/python -m benchmarks.coverage
 	$(VENV)/bin/python -m benchmarks.delivery
 	$(VENV)/bin/python -m benchmarks.backfill
+	$(VENV)/bin/python -m benchmarks.lrs_throughput
 
 GENERATORS := producer_contracts event_mapping beyond_erb
 

@@ -65,6 +65,23 @@ class LrsEndpoint(models.Model):
         default=100, validators=[MinValueValidator(1), MaxValueValidator(2000)],
         help_text="Most statements in one POST.",
     )
+    # The body limit: 1,000,000 bytes stays under the 1 MiB that nginx lets through by default
+    # (``client_max_body_size 1m``), the proxy most often in front of an LRS (Ralph behind Tutor's
+    # Caddy or a Kubernetes ingress-nginx); an LRS or proxy with a smaller limit answers 413,
+    # which splits the batch (never drops it), so lowering this saves those extra requests.
+    max_body_bytes = models.PositiveIntegerField(
+        default=1_000_000, validators=[MinValueValidator(256), MaxValueValidator(100_000_000)],
+        help_text="Largest body of one POST, in bytes (the statements as JSON): a batch is cut when the next "
+                  "statement would make it larger; a statement larger on its own is sent alone. The default, "
+                  "1,000,000, stays under the 1 MiB nginx accepts by default (client_max_body_size); a larger "
+                  "body answered 413 is split, never dropped.",
+    )
+    max_in_flight = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(64)],
+        help_text="POSTs the backfill keeps in flight to this LRS at once (1: one after the other). Live "
+                  "delivery sends one POST at a time per worker process: its concurrency is the number of "
+                  "Celery worker processes (celery worker --concurrency).",
+    )
     timeout = models.FloatField(
         default=10.0, validators=[MinValueValidator(0.1), MaxValueValidator(300)],
         help_text="Seconds to wait for the LRS to answer one request.",

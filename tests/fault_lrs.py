@@ -19,11 +19,14 @@ test scripts faults:
 * ``trickle_next(n, interval, body=None)``: the next ``n`` POSTs are forwarded, and the answer's
   headers come at once but its body one byte every ``interval`` seconds (``body`` replaces the
   upstream's answer when given);
+* ``limit_body(max_bytes)``: a POST whose body is larger than ``max_bytes`` is answered 413, as
+  nginx answers above its ``client_max_body_size`` (nothing forwarded; None lifts the limit);
 * ``stop()`` / ``start()``: the LRS goes down (connection refused) and comes back on the same port.
 
 It counts every POST (``posts``: status and ids per request; ``post_times``: when each was
 answered; ``started``: POSTs received, answered or not) and the ids forwarded upstream and accepted
-(``accepted_ids``). Without an upstream it answers 200 itself and keeps the statements.
+(``accepted_ids``), the body size of each POST (``body_sizes``) and the most POSTs handled at
+once (``max_concurrent``). Without an upstream it answers 200 itself and keeps the statements.
 """
 import http.server
 import json
@@ -44,6 +47,10 @@ class FaultLrs:
         self.lock = threading.Lock()
         self.script = []          # [kind, remaining, params] in order
         self.rejected_ids = {}    # statement id -> status
+        self.body_limit = None    # bytes; a larger POST body is answered 413
+        self.body_sizes = []      # the body size of every POST, in order
+        self.concurrent = 0       # POSTs being handled now
+        self.max_concurrent = 0   # the most POSTs handled at once
         self.posts = []           # (status, [ids]) per POST
         self.post_times = []      # time.monotonic() of each answer
         self.started = 0
@@ -101,6 +108,11 @@ class FaultLrs:
         with self.lock:
             self.script.append(["delay", count, {"seconds": seconds, "status": status}])
 
+    def limit_body(self, max_bytes):
+        """Answer 413 to any POST whose body is larger than ``max_bytes`` (None: no limit)."""
+        with self.lock:
+            self.body_limit = max_bytes
+
     def reject_ids(self, ids, status=400):
         """Refuse, whole, any POST that holds one of ``ids``."""
         with self.lock:
@@ -143,6 +155,11 @@ class FaultLrs:
         ids = [statement.get("id") for statement in statements]
         with self.lock:
             self.started += 1
+            self.body_sizes.append(len(body))
+            too_large = self.body_limit is not None and len(body) > self.body_limit
+        if too_large:
+            return self._record(413, ids, {"Content-Type": "text/html"},
+                                b"<html><head><title>413 Request Entity Too Large</title></head></html>")
         step = self._next_step()
         if step is not None and step[0] == "delay":
             time.sleep(step[1]["seconds"])
@@ -236,10 +253,16 @@ def _make_handler(lrs):
             body = self.rfile.read(length)
             with lrs.lock:
                 lrs.paths.append(self.path)
+            with lrs.lock:
+                lrs.concurrent += 1
+                lrs.max_concurrent = max(lrs.max_concurrent, lrs.concurrent)
             try:
                 status, extra, answer, options = lrs.handle_post(body, dict(self.headers))
             except Exception as error:  # pylint: disable=broad-except
                 status, extra, answer, options = 502, {}, json.dumps({"detail": repr(error)}).encode(), {}
+            finally:
+                with lrs.lock:
+                    lrs.concurrent -= 1
             try:
                 self._reply(status, extra, answer, options)
             except OSError:  # the client gave up (timeout)

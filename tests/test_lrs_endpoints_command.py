@@ -133,10 +133,11 @@ def test_list_never_prints_secrets(monkeypatch):
     text = run("list")
     assert text == (
         f"main  enabled  {URL}\n"
-        "    auth: basic (username and password set); batch size 100; courses=['course-v1:edX+DemoX+Demo_Course']\n"
+        "    auth: basic (username and password set); batch size 100 (at most 1000000 bytes), 1 in flight; "
+        "courses=['course-v1:edX+DemoX+Demo_Course']\n"
         "    last success: never; pending dead letters: 1\n"
         f"other  DISABLED  {URL}\n"
-        "    auth: bearer (token set); batch size 100; no filters\n"
+        "    auth: bearer (token set); batch size 100 (at most 1000000 bytes), 1 in flight; no filters\n"
         "    last success: never; pending dead letters: 0\n"
     )
     rows = [json.loads(line) for line in run("list", "--json").splitlines()]

@@ -70,7 +70,8 @@ class LrsEndpointAdmin(admin.ModelAdmin):
                            "to the origin (scheme, host, port) they were entered for: changing the statements "
                            "URL's origin clears them unless you type them again.",
         }),
-        ("Delivery", {"fields": ("xapi_version", "batch_size", "timeout", "retry_limit")}),
+        ("Delivery", {"fields": ("xapi_version", "batch_size", "max_body_bytes", "max_in_flight", "timeout",
+                                  "retry_limit")}),
         ("Filters", {
             "fields": ("allowed_event_names", "denied_event_names", "orgs", "courses"),
             "description": 'JSON lists of strings, e.g. ["edx.video.played"]; [] means no filter.',

@@ -47,8 +47,9 @@ class LrsEndpointForm(forms.ModelForm):
     class Meta:
         model = LrsEndpoint
         fields = (
-            "name", "statements_url", "enabled", "auth_type", "username", "xapi_version", "batch_size", "timeout",
-            "retry_limit", "allowed_event_names", "denied_event_names", "orgs", "courses",
+            "name", "statements_url", "enabled", "auth_type", "username", "xapi_version", "batch_size",
+            "max_body_bytes", "max_in_flight", "timeout", "retry_limit", "allowed_event_names", "denied_event_names",
+            "orgs", "courses",
         )
         widgets = {
             "username": forms.TextInput(attrs={"autocomplete": "off", "size": 40}),

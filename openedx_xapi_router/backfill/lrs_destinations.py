@@ -11,6 +11,7 @@ import queue
 import threading
 import time
 
+from openedx_xapi_router.delivery.core import ByteBatcher
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +24,20 @@ class RateLimiter:
         self.clock = clock
         self.sleep = sleep
         self._next = None
+        self._lock = threading.Lock()  # the delivery threads of one endpoint share it
 
     def take(self, amount):
         """Wait until ``amount`` units may go."""
         if not self.rate or amount <= 0:
             return
-        now = self.clock()
-        if self._next is None:
-            self._next = now
-        if self._next > now:
-            self.sleep(self._next - now)
-        self._next = max(self._next, now) + amount / self.rate
+        with self._lock:
+            now = self.clock()
+            if self._next is None:
+                self._next = now
+            wait = self._next - now
+            self._next = max(self._next, now) + amount / self.rate
+        if wait > 0:
+            self.sleep(wait)
 
 
 class _Routed:
@@ -58,17 +62,22 @@ class _Routed:
 
 class _EndpointSender:
     """
-    One endpoint's delivery thread: batches are POSTed while the main thread reads and transforms
-    the next events (the LRS's answer time and our transform time overlap, as in the live path
-    where the LMS transforms and a worker delivers). At most ``depth`` batches wait.
+    One endpoint's delivery threads (``threads`` of them, the endpoint's ``max_in_flight``): each
+    POSTs one batch at a time while the main thread reads and transforms the next events (the
+    LRS's answer time and our transform time overlap, as in the live path where the LMS transforms
+    and a worker delivers), so up to ``threads`` POSTs are in flight. At most ``depth`` batches
+    wait besides. :meth:`join` returns once every batch queued so far is delivered or
+    dead-lettered, whichever thread took it: a checkpoint taken after it covers them all.
     """
 
-    def __init__(self, deliver_batch, depth=2):
+    def __init__(self, deliver_batch, depth=2, threads=1):
         self.deliver_batch = deliver_batch
-        self.jobs = queue.Queue(maxsize=depth)
+        self.jobs = queue.Queue(maxsize=max(depth, threads))
         self.error = None
-        self.thread = threading.Thread(target=self._run, name="backfill-delivery", daemon=True)
-        self.thread.start()
+        self.threads = [threading.Thread(target=self._run, name=f"backfill-delivery-{number}", daemon=True)
+                        for number in range(max(1, threads))]
+        for thread in self.threads:
+            thread.start()
 
     def _run(self):
         try:
@@ -105,16 +114,20 @@ class _EndpointSender:
             raise error
 
     def stop(self):
-        """Deliver what is queued, then end the thread."""
-        self.jobs.put(None)
-        self.thread.join()
+        """Deliver what is queued, then end the threads."""
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
         self.check()
 
 
 class LrsDestination(_Routed):
     """
-    Statements POSTed to LRS endpoints through the live path's delivery code, one batch of the
-    endpoint's ``batch_size`` at a time, from one delivery thread per endpoint.
+    Statements POSTed to LRS endpoints through the live path's delivery code, in batches of the
+    endpoint's ``batch_size`` statements and ``max_body_bytes`` bytes at most (a statement larger
+    on its own goes alone), from ``max_in_flight`` delivery threads per endpoint (that many POSTs
+    in flight).
 
     Arguments:
         endpoints: the :class:`~openedx_xapi_router.models.LrsEndpoint` rows to send to.
@@ -135,14 +148,16 @@ class LrsDestination(_Routed):
         self.deliver = deliver or service.deliver_now
         self.sleep = sleep
         self._lock = threading.Lock()
-        self._buffers = {endpoint.pk: [] for endpoint in self.endpoints}
+        self._buffers = {endpoint.pk: ByteBatcher(endpoint.batch_size, endpoint.max_body_bytes)
+                         for endpoint in self.endpoints}
         self._limiters = {endpoint.pk: RateLimiter(max_rate, sleep=sleep) for endpoint in self.endpoints}
         self._senders = {}
 
     def _sender(self, endpoint):
         sender = self._senders.get(endpoint.pk)
         if sender is None:
-            sender = self._senders[endpoint.pk] = _EndpointSender(lambda items: self._deliver(endpoint, items))
+            sender = self._senders[endpoint.pk] = _EndpointSender(lambda items: self._deliver(endpoint, items),
+                                                                  threads=endpoint.max_in_flight)
         return sender
 
     def send(self, event, statements, version=""):
@@ -155,12 +170,10 @@ class LrsDestination(_Routed):
             return
         items = [Item(statement, event.name, version) for statement in statements]
         for endpoint in endpoints:
-            buffer = self._buffers[endpoint.pk]
-            buffer.extend(items)
-            size = endpoint.batch_size
-            if len(buffer) >= size:
-                self._buffers[endpoint.pk] = buffer[size:]
-                self._sender(endpoint).put(buffer[:size])
+            batcher = self._buffers[endpoint.pk]
+            for item in items:
+                for batch in batcher.add(item):
+                    self._sender(endpoint).put(batch)
 
     def _deliver(self, endpoint, items):
         # pylint: disable=import-outside-toplevel
@@ -197,11 +210,9 @@ class LrsDestination(_Routed):
 
     def flush(self):
         for endpoint in self.endpoints:
-            buffer = self._buffers[endpoint.pk]
-            while buffer:
-                self._buffers[endpoint.pk] = []
-                self._sender(endpoint).put(buffer[:endpoint.batch_size])
-                buffer = buffer[endpoint.batch_size:]
+            batch = self._buffers[endpoint.pk].take()
+            if batch:
+                self._sender(endpoint).put(batch)
         for sender in self._senders.values():
             sender.join()
 

@@ -196,7 +196,11 @@ def deliver_batch(post, items):
                                     for item in chunk + [item for rest in pending for item in rest]]
                 return result
             if decision.action is Action.DEAD_LETTER:  # refused (the policy splits a batch down to one statement)
-                result.rejected += [Rejection(item, error.status_code, error.body_excerpt) for item in chunk]
+                detail = error.body_excerpt
+                if error.status_code == 413:  # too large even alone: say how large
+                    detail = (f"HTTP 413: the statement alone is {body_bytes([chunk[0].statement])} bytes as a "
+                              f"POST body, more than the LRS (or a proxy in front of it) accepts; {detail}")
+                result.rejected += [Rejection(item, error.status_code, detail) for item in chunk]
                 continue
         else:
             result.last_status = getattr(response, "status_code", None)
@@ -212,7 +216,60 @@ def deliver_batch(post, items):
     return result
 
 
-def chunks(items, size):
-    """``items`` in lists of at most ``size``."""
+def chunks(items, size, max_bytes=None):
+    """
+    ``items`` in lists of at most ``size`` whose POST body (:func:`body_bytes`) is at most
+    ``max_bytes`` (None: no byte limit); an item too large on its own makes a list alone.
+    """
     size = max(1, int(size))
-    return [items[start:start + size] for start in range(0, len(items), size)]
+    if max_bytes is None:
+        return [items[start:start + size] for start in range(0, len(items), size)]
+    batcher = ByteBatcher(size, max_bytes)
+    batches = [batch for item in items for batch in batcher.add(item)]
+    last = batcher.take()
+    return batches + ([last] if last else [])
+
+
+def statement_bytes(statement):
+    """The bytes ``statement`` takes in a POST body (0 when orjson refuses it: it is never sent)."""
+    try:
+        return len(orjson.dumps(statement))
+    except TypeError:
+        return 0
+
+
+def body_bytes(statements):
+    """The size of the POST body of ``statements``: ``[`` + the statements joined by ``,`` + ``]``."""
+    return 2 + sum(statement_bytes(statement) for statement in statements) + max(0, len(statements) - 1)
+
+
+class ByteBatcher:
+    """
+    Forms batches of at most ``size`` items and ``max_bytes`` bytes of POST body, item by item:
+    :meth:`add` returns the batches an item completes (none or one, or two when an item too large
+    on its own closes the open batch and goes alone), :meth:`take` the open batch.
+    """
+
+    def __init__(self, size, max_bytes):
+        self.size = max(1, int(size))
+        self.max_bytes = max_bytes
+        self.items = []
+        self.bytes = 2  # "[" and "]"
+
+    def add(self, item):
+        """Add ``item``; the batches now complete."""
+        cost = statement_bytes(item.statement) + (1 if self.items else 0)
+        done = []
+        if self.items and self.bytes + cost > self.max_bytes:
+            done.append(self.take())
+            cost -= 1
+        self.items.append(item)
+        self.bytes += cost
+        if len(self.items) >= self.size or self.bytes >= self.max_bytes:
+            done.append(self.take())
+        return done
+
+    def take(self):
+        """The open batch (maybe empty), and start a new one."""
+        items, self.items, self.bytes = self.items, [], 2
+        return items

@@ -49,7 +49,7 @@ def item_from_json(data):
 
 def deliver_now(endpoint, items, attempts=1):
     """
-    POST ``items`` to ``endpoint`` (in chunks of its batch size), dead-letter what the LRS rejects,
+    POST ``items`` to ``endpoint`` (in chunks of its batch size and body limit), dead-letter what the LRS rejects,
     count and time it. Returns a :class:`~openedx_xapi_router.delivery.core.BatchResult` merged over
     the chunks; ``retry`` holds every item not delivered because of a retryable failure.
     """
@@ -61,7 +61,7 @@ def deliver_now(endpoint, items, attempts=1):
 
     merged = None
     started = time.monotonic()
-    remaining = chunks(list(items), endpoint.batch_size)
+    remaining = chunks(list(items), endpoint.batch_size, endpoint.max_body_bytes)
     while remaining:
         chunk = remaining.pop(0)
         result = deliver_batch(post, chunk)

@@ -107,9 +107,10 @@ def write_auth_file(python, auth_file, username, password):
         raise RalphUnavailable(f"`ralph auth` failed ({result.returncode}): {result.stderr.strip()[-500:]}")
 
 
-def start(work_dir, username=DEFAULT_USERNAME, password=None, timeout=60.0, detach=False):
+def start(work_dir, username=DEFAULT_USERNAME, password=None, timeout=60.0, detach=False, workers=1):
     """
-    Start Ralph on 127.0.0.1 and a free port with a fresh data directory under ``work_dir``.
+    Start Ralph on 127.0.0.1 and a free port with a fresh data directory under ``work_dir``,
+    served by ``workers`` uvicorn processes (more than 1: from a source checkout only).
 
     Waits (at most ``timeout`` seconds) until ``/__heartbeat__`` answers 200. With ``detach`` the
     server gets its own session, so it outlives this process (``make ralph-start``).
@@ -129,6 +130,8 @@ def start(work_dir, username=DEFAULT_USERNAME, password=None, timeout=60.0, deta
     write_auth_file(python, auth_file, username, password)
 
     command, pythonpath = _launcher_command(python, port_file)
+    if workers > 1:
+        command += ["--workers", str(workers)]
     env = {key: value for key, value in os.environ.items() if not key.startswith("RALPH_")}
     env.pop("PYTHONPATH", None)
     # Ralph rewrites a whole history file ($XDG_CONFIG_HOME/ralph/history.json) on every write:

@@ -9,13 +9,24 @@ variables (``RALPH_RUNSERVER_BACKEND=fs``, ``RALPH_BACKENDS__LRS__FS__DEFAULT_DI
 Usage::
 
     python -m openedx_xapi_router.devtools.ralph_server [--host 127.0.0.1] [--port 0] [--port-file F]
+        [--workers N]
 
 Port 0 picks a free port; the chosen port is written to ``--port-file`` once the socket is bound.
+``--workers N`` serves the socket from N uvicorn worker processes (uvicorn's ``Multiprocess``
+supervisor; each worker imports :func:`patched_app`, so each has the backend patch below). Each
+worker then writes its own data file (``fs_lrs-<pid>.jsonl``) and history file: Ralph's filesystem
+backend appends without a lock, and processes appending to one file at once interleave lines (Ralph then answers
+500). So with several workers a GET sees only the statements its worker stored: for throughput
+benchmarks, not for reading statements back.
 """
 import argparse
 import os
 import socket
 import sys
+
+
+#: Set (by :func:`main`, for ``--workers`` above 1) so that each worker process has its own data file.
+FILE_PER_WORKER = "XAPI_ROUTER_RALPH_FILE_PER_WORKER"
 
 
 def patch_fs_backend():
@@ -32,6 +43,21 @@ def patch_fs_backend():
     FSLRSBackend.default_operation_type = BaseOperationType.APPEND
 
 
+def patched_app():
+    """Ralph's ASGI app with :func:`patch_fs_backend` applied (the factory each worker process imports)."""
+    if os.environ.get(FILE_PER_WORKER):
+        os.environ["RALPH_BACKENDS__LRS__FS__DEFAULT_LRS_FILE"] = f"fs_lrs-{os.getpid()}.jsonl"
+        # Ralph rewrites its history file ($XDG_CONFIG_HOME/ralph/history.json) on every write: two
+        # processes writing one corrupt it (500). Each worker gets its own.
+        config_home = os.path.join(os.environ.get("XDG_CONFIG_HOME", "."), f"worker-{os.getpid()}")
+        os.makedirs(config_home, exist_ok=True)
+        os.environ["XDG_CONFIG_HOME"] = config_home
+    patch_fs_backend()
+    from ralph.api import app  # pylint: disable=import-error,import-outside-toplevel
+
+    return app
+
+
 def main(argv=None):
     """Bind the socket, report the port, and serve until terminated."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
@@ -39,6 +65,7 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file", help="write the bound port here once listening")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
     args = parser.parse_args(argv)
 
     patch_fs_backend()
@@ -56,6 +83,14 @@ def main(argv=None):
         os.replace(tmp, args.port_file)
     print(f"Ralph LRS listening on http://{args.host}:{port}", flush=True)
 
+    if args.workers > 1:
+        from uvicorn.supervisors import Multiprocess  # pylint: disable=import-error,import-outside-toplevel
+
+        os.environ[FILE_PER_WORKER] = "1"  # the spawned workers inherit it
+        config = uvicorn.Config("openedx_xapi_router.devtools.ralph_server:patched_app", factory=True,
+                                log_level=args.log_level, proxy_headers=False, workers=args.workers)
+        Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+        return 0
     config = uvicorn.Config("ralph.api:app", log_level=args.log_level, proxy_headers=False)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

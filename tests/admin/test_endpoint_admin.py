@@ -28,7 +28,8 @@ def form_data(**overrides):
     data = {
         "name": "main-lrs", "statements_url": "https://lrs.example.org/xAPI/statements", "enabled": "on",
         "auth_type": "basic", "username": "router", "password": SECRET, "token": "", "xapi_version": "1.0.3",
-        "batch_size": "100", "timeout": "10", "retry_limit": "8", "allowed_event_names": "[]",
+        "batch_size": "100", "max_body_bytes": "1000000", "max_in_flight": "1", "timeout": "10", "retry_limit": "8",
+        "allowed_event_names": "[]",
         "denied_event_names": "[]", "orgs": "[]", "courses": "[]", "_save": "Save",
     }
     data.update(overrides)

@@ -41,6 +41,7 @@ ENDPOINTS = [
     {
         "name": "lrs-backup", "url": "https://backup.example.org/data/xAPI/statements", "token": TOKEN,
         "enabled": False, "courses": ["course-v1:edX+DemoX+Demo_Course"], "timeout": 7.5, "retry_limit": 3,
+        "max_body_bytes": 500_000, "max_in_flight": 4,
     },
 ]
 

@@ -37,7 +37,8 @@ QUEUE = "edx.lms.core.xapi_router"
 TRACKING_LOGS_IN_JOB = "/openedx/tracking-logs"
 # Options of ``lrs_endpoints add`` for each key of an XAPI_ROUTER_ENDPOINTS entry.
 SCALAR_OPTIONS = {"batch_size": "--batch-size", "timeout": "--timeout", "retry_limit": "--retry-limit",
-                  "xapi_version": "--xapi-version", "username": "--username"}
+                  "xapi_version": "--xapi-version", "username": "--username",
+                  "max_body_bytes": "--max-body-bytes", "max_in_flight": "--max-in-flight"}
 LIST_OPTIONS = {"allowed_event_names": "--allow-event", "denied_event_names": "--deny-event",
                 "orgs": "--org", "courses": "--course"}
 ENDPOINT_KEYS = {"name", "url", "password", "token", "enabled", *SCALAR_OPTIONS, *LIST_OPTIONS}

@@ -82,6 +82,9 @@ class Command(BaseCommand):
                          help=argparse.SUPPRESS)
         add.add_argument("--xapi-version")
         add.add_argument("--batch-size", type=int)
+        add.add_argument("--max-body-bytes", type=int,
+                         help="largest POST body in bytes (default 1000000: under nginx's default 1 MiB)")
+        add.add_argument("--max-in-flight", type=int, help="POSTs the backfill keeps in flight (default 1)")
         add.add_argument("--timeout", type=float)
         add.add_argument("--retry-limit", type=int)
         enabled = add.add_mutually_exclusive_group()
@@ -127,7 +130,8 @@ class Command(BaseCommand):
             if LrsEndpoint.objects.filter(name=name).exists():
                 raise CommandError(f"an LRS endpoint named {name!r} exists; change it with --update")
             endpoint = LrsEndpoint(name=name, statements_url=options["statements_url"])
-        for option in ("auth_type", "username", "xapi_version", "batch_size", "timeout", "retry_limit", "enabled"):
+        for option in ("auth_type", "username", "xapi_version", "batch_size", "max_body_bytes", "max_in_flight",
+                       "timeout", "retry_limit", "enabled"):
             if options[option] is not None:
                 setattr(endpoint, option, options[option])
         if options["username"] is not None:
@@ -207,6 +211,8 @@ class Command(BaseCommand):
                 "enabled": endpoint.enabled,
                 "auth": describe_auth(endpoint),
                 "batch_size": endpoint.batch_size,
+                "max_body_bytes": endpoint.max_body_bytes,
+                "max_in_flight": endpoint.max_in_flight,
                 "last_success_at": endpoint.last_success_at.isoformat() if endpoint.last_success_at else None,
                 "pending_dead_letters": endpoint.dead_letters.filter(state=DeadLetter.STATE_PENDING).count(),
                 **{field: getattr(endpoint, field) for field in LIST_OPTIONS},
@@ -222,7 +228,8 @@ class Command(BaseCommand):
             filters = ", ".join(f"{field}={row[field]}" for field in LIST_OPTIONS if row[field]) or "no filters"
             self.stdout.write(
                 f"{row['name']}  {'enabled' if row['enabled'] else 'DISABLED'}  {row['statements_url']}\n"
-                f"    auth: {row['auth']}; batch size {row['batch_size']}; {filters}\n"
+                f"    auth: {row['auth']}; batch size {row['batch_size']} (at most {row['max_body_bytes']} bytes), "
+                f"{row['max_in_flight']} in flight; {filters}\n"
                 f"    last success: {row['last_success_at'] or 'never'}; "
                 f"pending dead letters: {row['pending_dead_letters']}"
             )
