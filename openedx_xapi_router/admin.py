@@ -277,6 +277,10 @@ class LrsEndpointAdmin(admin.ModelAdmin):
                 f"{reverse('admin:xapi_router_deadletter_changelist')}?endpoint__id__exact={endpoint.pk}"
                 f"&state__exact={DeadLetter.STATE_PENDING}"
             ),
+            "deleted_endpoint_dead_letters_url": (
+                f"{reverse('admin:xapi_router_deadletter_changelist')}?endpoint__isnull=True"
+                f"&state__exact={DeadLetter.STATE_PENDING}"
+            ),
             "can_test": self.has_change_permission(request, endpoint),
             "live_errors": get_live_errors(),
             "charts": get_delivery_charts(endpoint),
@@ -301,17 +305,18 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
     change_list_template = "admin/xapi_router/deadletter/change_list.html"
     list_display = (
-        "statement_id", "endpoint", "event_name", "reason", "http_status", "attempts", "first_failed_at",
-        "last_failed_at", "state",
+        "statement_id", "endpoint", "endpoint_name", "event_name", "reason", "http_status", "attempts",
+        "first_failed_at", "last_failed_at", "state",
     )
-    list_filter = ("endpoint", "state", "reason", "event_name", "first_failed_at", "last_failed_at")
-    search_fields = ("statement_id", "event_name")
+    # "endpoint" offers "(None)" too: the rows of deleted endpoints.
+    list_filter = ("endpoint", "endpoint_name", "state", "reason", "event_name", "first_failed_at", "last_failed_at")
+    search_fields = ("statement_id", "event_name", "endpoint_name")
     date_hierarchy = "first_failed_at"
     list_select_related = ("endpoint",)
     actions = ("replay_now", "discard")
     fields = (
-        "endpoint", "statement_id", "event_name", "transformer_version", "state", "reason", "http_status",
-        "detail", "attempts", "first_failed_at", "last_failed_at", "statement_json",
+        "endpoint", "endpoint_name", "statement_id", "event_name", "transformer_version", "state", "reason",
+        "http_status", "detail", "attempts", "first_failed_at", "last_failed_at", "statement_json",
     )
     readonly_fields = fields
 
