@@ -272,6 +272,7 @@ class DeadLetter(models.Model):
     REASON_MISCONFIGURED = "misconfigured"
     REASON_UNSERIALIZABLE = "unserializable"
     REASON_INTERNAL_ERROR = "internal_error"
+    REASON_ENDPOINT_DELETED = "endpoint_deleted"
     REASON_CHOICES = (
         (REASON_REJECTED, "Rejected by the LRS (4xx)"),
         (REASON_RETRIES_EXHAUSTED, "Retries exhausted (5xx, 429, timeouts, connection errors)"),
@@ -280,6 +281,7 @@ class DeadLetter(models.Model):
         (REASON_MISCONFIGURED, "Endpoint unusable as configured (a setting of the worker, or an LRS redirect)"),
         (REASON_UNSERIALIZABLE, "Statement not representable as JSON (number out of range, lone surrogate)"),
         (REASON_INTERNAL_ERROR, "An error of the xAPI router (see the detail and the worker's log)"),
+        (REASON_ENDPOINT_DELETED, "Endpoint deleted while its statements were queued"),
     )
 
     STATE_PENDING = "pending"
@@ -291,7 +293,15 @@ class DeadLetter(models.Model):
         (STATE_DISCARDED, "Discarded"),
     )
 
-    endpoint = models.ForeignKey(LrsEndpoint, on_delete=models.CASCADE, related_name="dead_letters")
+    endpoint = models.ForeignKey(
+        LrsEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="dead_letters",
+        help_text="Empty once the endpoint is deleted: the row is kept, and a replay sends it to the endpoint "
+                  "named as endpoint_name if one exists again.",
+    )
+    endpoint_name = models.CharField(
+        max_length=100, blank=True, default="",
+        help_text="The endpoint's name when the row was written (empty when the endpoint was already gone).",
+    )
     statement_id = models.CharField(max_length=36)
     statement = models.JSONField()
     event_name = models.CharField(max_length=255, db_index=True)
@@ -318,7 +328,8 @@ class DeadLetter(models.Model):
         indexes = [models.Index(fields=("endpoint", "state"), name="xapi_router_dl_endpoint_state")]
 
     def __str__(self):
-        return f"{self.statement_id} -> {self.endpoint_id} ({self.reason}, {self.state})"
+        endpoint = self.endpoint_id or self.endpoint_name or "deleted"
+        return f"{self.statement_id} -> {endpoint} ({self.reason}, {self.state})"
 
 
 class DeliveryHour(models.Model):

@@ -22,17 +22,18 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
     change_list_template = "admin/xapi_router/deadletter/change_list.html"
     list_display = (
-        "statement_id", "endpoint", "event_name", "reason", "http_status", "attempts", "first_failed_at",
-        "last_failed_at", "state",
+        "statement_id", "endpoint", "endpoint_name", "event_name", "reason", "http_status", "attempts",
+        "first_failed_at", "last_failed_at", "state",
     )
-    list_filter = ("endpoint", "state", "reason", "event_name", "first_failed_at", "last_failed_at")
-    search_fields = ("statement_id", "event_name")
+    # "endpoint" offers "(None)" too: the rows of deleted endpoints.
+    list_filter = ("endpoint", "endpoint_name", "state", "reason", "event_name", "first_failed_at", "last_failed_at")
+    search_fields = ("statement_id", "event_name", "endpoint_name")
     date_hierarchy = "first_failed_at"
     list_select_related = ("endpoint",)
     actions = ("replay_now", "discard")
     fields = (
-        "endpoint", "statement_id", "event_name", "transformer_version", "state", "reason", "http_status",
-        "detail", "attempts", "first_failed_at", "last_failed_at", "statement_json",
+        "endpoint", "endpoint_name", "statement_id", "event_name", "transformer_version", "state", "reason",
+        "http_status", "detail", "attempts", "first_failed_at", "last_failed_at", "statement_json",
     )
     readonly_fields = fields
 

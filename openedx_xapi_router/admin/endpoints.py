@@ -191,6 +191,10 @@ class LrsEndpointAdmin(admin.ModelAdmin):
                 f"{reverse('admin:xapi_router_deadletter_changelist')}?endpoint__id__exact={endpoint.pk}"
                 f"&state__exact={DeadLetter.STATE_PENDING}"
             ),
+            "deleted_endpoint_dead_letters_url": (
+                f"{reverse('admin:xapi_router_deadletter_changelist')}?endpoint__isnull=True"
+                f"&state__exact={DeadLetter.STATE_PENDING}"
+            ),
             "can_test": self.has_change_permission(request, endpoint),
             "live_errors": get_live_errors(),
             "charts": get_delivery_charts(endpoint),

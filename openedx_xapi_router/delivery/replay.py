@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from openedx_xapi_router.delivery import policy, service
 from openedx_xapi_router.delivery.core import Item, chunks
-from openedx_xapi_router.models import DeadLetter
+from openedx_xapi_router.models import DeadLetter, LrsEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +122,9 @@ def replay_dead_letters(queryset, batch_size=None, dry_run=False, retries=2, ret
         by_endpoint = {}
         for row in rows:
             by_endpoint.setdefault(row.endpoint_id, []).append(row)
-        for endpoint_rows in by_endpoint.values():
-            delivered, failing = _replay_endpoint(endpoint_rows, batch_size, replay_schedule(retries, retry_wait))
+        for endpoint_id, endpoint_rows in by_endpoint.items():
+            replay = _replay_endpoint if endpoint_id is not None else _replay_of_deleted_endpoints
+            delivered, failing = replay(endpoint_rows, batch_size, replay_schedule(retries, retry_wait))
             summary.delivered += delivered
             summary.still_failing += failing
     finally:
@@ -153,8 +154,33 @@ def _deliver_with_retries(endpoint, chunk, schedule):
     return result
 
 
-def _replay_endpoint(rows, batch_size, schedule):
-    endpoint = rows[0].endpoint
+def _replay_of_deleted_endpoints(rows, batch_size, schedule):
+    """
+    Rows whose endpoint was deleted go to the endpoint that has its name again (``endpoint_name``);
+    rows with no such endpoint (or no name: queued statements of an endpoint deleted before they
+    were delivered) stay pending, counted as still failing, until an operator discards them.
+    """
+    by_name = {}
+    for row in rows:
+        by_name.setdefault(row.endpoint_name, []).append(row)
+    endpoints = {endpoint.name: endpoint for endpoint in LrsEndpoint.objects.filter(name__in=[n for n in by_name if n])}
+    delivered_total = failing_total = 0
+    for name, named_rows in by_name.items():
+        endpoint = endpoints.get(name)
+        if endpoint is None:
+            log.warning("xapi_router: replay: %d dead letters of a deleted endpoint%s have no endpoint to go to: "
+                        "create an endpoint of that name, or discard them", len(named_rows),
+                        f" named {name!r}" if name else " (name unknown)")
+            failing_total += len(named_rows)
+            continue
+        delivered, failing = _replay_endpoint(named_rows, batch_size, schedule, endpoint=endpoint)
+        delivered_total += delivered
+        failing_total += failing
+    return delivered_total, failing_total
+
+
+def _replay_endpoint(rows, batch_size, schedule, endpoint=None):
+    endpoint = endpoint or rows[0].endpoint
     if not endpoint.enabled:
         return 0, len(rows)
     rows_by_id = {row.statement_id: row for row in rows}
@@ -186,6 +212,12 @@ def _replay_endpoint(rows, batch_size, schedule):
                         endpoint.pk, index + 1, result.retry_error)
             break
     return delivered_total, len(rows) - delivered_total
+
+
+def for_endpoint(queryset, endpoint):
+    """The rows of ``queryset`` that a replay to ``endpoint`` sends: its own, and those of a deleted endpoint
+    of the same name."""
+    return queryset.filter(Q(endpoint=endpoint) | Q(endpoint__isnull=True, endpoint_name=endpoint.name))
 
 
 def discard_dead_letters(queryset):

@@ -151,11 +151,14 @@ def _dead_letter_unknown(endpoint_ids, items_by_endpoint, endpoints):
         endpoint = endpoints.get(endpoint_id)
         items = items_by_endpoint[endpoint_id]
         if endpoint is None:
-            # A dead letter belongs to its endpoint row, and that row (with its dead letters) was
-            # deleted: there is nowhere to keep these. Loud, counted, with the statement ids.
-            log.error("xapi_router: endpoint %s was deleted; %d statements for it are not delivered: %s",
-                      endpoint_id, len(items), ", ".join(item.statement_id for item in items[:20]))
-            count_internal_error("endpoint_deleted", len(items))
+            # The endpoint row was deleted while these were queued: kept as dead letters of no
+            # endpoint (the message names the endpoint by id only), for an operator to discard.
+            detail = f"endpoint #{endpoint_id} was deleted while its statements were queued"
+            store.dead_letter(None, items, DeadLetter.REASON_ENDPOINT_DELETED, detail=detail, endpoint_name="")
+            log.error("xapi_router: endpoint %s was deleted; %d statements queued for it are dead letters "
+                      "(reason endpoint_deleted): %s", endpoint_id, len(items),
+                      ", ".join(item.statement_id for item in items[:20]))
+            set_attribute("xapi_router.dead_letters_endpoint_deleted", len(items))
         else:
             store.dead_letter(endpoint_id, items, DeadLetter.REASON_ENDPOINT_DISABLED,
                               detail="endpoint disabled before delivery")

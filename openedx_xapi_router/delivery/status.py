@@ -19,7 +19,8 @@ def endpoint_status(endpoint, now=None):
     A dict with ``last_success_at``, ``last_failure_at``, ``last_error``, ``delivered_last_hour``
     (counters are hourly: the buckets that started within the last hour, i.e. the current clock hour),
     ``delivered_last_day``, ``failed_last_day``, ``error_rate_last_day`` (failed / (delivered +
-    failed), None with no traffic), ``pending_dead_letters`` and ``queue_depth`` (messages waiting
+    failed), None with no traffic), ``pending_dead_letters``, ``deleted_endpoint_dead_letters`` (pending
+    rows of deleted endpoints, of every endpoint: an alarm) and ``queue_depth`` (messages waiting
     in the delivery queue, for every endpoint; None when the broker cannot say).
     """
     now = now or timezone.now()
@@ -39,6 +40,9 @@ def endpoint_status(endpoint, now=None):
         "failed_last_day": failed_day,
         "error_rate_last_day": (failed_day / total) if total else None,
         "pending_dead_letters": DeadLetter.objects.filter(endpoint=endpoint, state=DeadLetter.STATE_PENDING).count(),
+        # An alarm on every endpoint's page: statements of deleted endpoints, kept as dead letters.
+        "deleted_endpoint_dead_letters": DeadLetter.objects.filter(
+            endpoint__isnull=True, state=DeadLetter.STATE_PENDING).count(),
         "queue_depth": queue_depth(),
     }
 

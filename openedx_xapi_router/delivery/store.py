@@ -108,15 +108,22 @@ def storable_statement(statement):
         return escaped, escaped != statement
 
 
-def dead_letter(endpoint_id, items, reason, http_status=None, detail="", attempts=1, now=None):
+def dead_letter(endpoint_id, items, reason, http_status=None, detail="", attempts=1, now=None, endpoint_name=None):
     """
     Keep ``items`` (:class:`~openedx_xapi_router.delivery.core.Item`) as pending dead letters of the
     endpoint. A statement already there is updated (attempts added, last failure, reason, state back
     to pending) rather than duplicated. Returns the number of items recorded; a row the database
     refuses raises (the caller's message is then not acknowledged), it is never skipped.
+
+    Each row keeps the endpoint's name (``endpoint_name``, looked up when not given), so it outlives
+    the endpoint's deletion; ``endpoint_id`` None keeps rows of an endpoint already deleted.
     """
     now = now or timezone.now()
     detail = redact_for_endpoint(endpoint_id, str(detail))
+    if endpoint_name is None:
+        endpoint_name = LrsEndpoint.objects.filter(pk=endpoint_id).values_list("name", flat=True).first() or ""
+    same_row = {"endpoint_id": endpoint_id} if endpoint_id is not None else {
+        "endpoint__isnull": True, "endpoint_name": endpoint_name}
     for item in items:
         statement, escaped = storable_statement(item.statement)
         row_detail = (ESCAPED_NOTE + str(detail) if escaped else str(detail))[:DETAIL_LENGTH]
@@ -124,8 +131,9 @@ def dead_letter(endpoint_id, items, reason, http_status=None, detail="", attempt
             "statement": statement, "event_name": item.event_name[:255],
             "transformer_version": item.transformer_version[:255], "reason": reason, "detail": row_detail,
             "http_status": http_status, "last_failed_at": now, "state": DeadLetter.STATE_PENDING,
+            "endpoint_name": endpoint_name,
         }
-        updated = DeadLetter.objects.filter(endpoint_id=endpoint_id, statement_id=item.statement_id).update(
+        updated = DeadLetter.objects.filter(**same_row, statement_id=item.statement_id).update(
             attempts=F("attempts") + attempts, **defaults
         )
         if updated:
@@ -139,11 +147,11 @@ def dead_letter(endpoint_id, items, reason, http_status=None, detail="", attempt
         except IntegrityError:
             # Another process created the row first: update it. If there is no row, the database
             # refused this one (a CHECK constraint): raise, do not pretend it was kept.
-            if not DeadLetter.objects.filter(endpoint_id=endpoint_id, statement_id=item.statement_id).update(
+            if not DeadLetter.objects.filter(**same_row, statement_id=item.statement_id).update(
                 attempts=F("attempts") + attempts, **defaults
             ):
                 raise
-    if items:
+    if items and endpoint_id is not None:
         check_alert_threshold(endpoint_id)
     return len(items)
 

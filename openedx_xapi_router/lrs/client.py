@@ -6,8 +6,11 @@ an answer means is the delivery policy's (:func:`openedx_xapi_router.delivery.po
 :class:`LrsClient` is the thin transport between them: one pooled ``requests.Session``, the auth,
 a User-Agent with our version, and
 
-* one deadline per request, ``timeout`` seconds for connect, send and the whole answer (an answer
-  trickled a byte at a time fails at the deadline, not ``timeout`` per read);
+* one deadline per request, ``timeout`` seconds for connect, send and the whole answer, status line
+  and headers included (an answer trickled a byte at a time fails at the deadline, not ``timeout``
+  per read): while the request is sent and the head is read, a timer shuts the socket down at the
+  deadline (:class:`DeadlineAdapter`); the body is read with a socket timeout recomputed from the
+  time left before every read;
 * redirects never followed by ``requests`` (which re-sends a POST after 301/302/303 as a GET): the
   policy follows a 307/308 to the same origin with the same request; any other redirect is a
   :class:`MisconfiguredEndpointError` naming the new location (credentials never go elsewhere);
@@ -20,12 +23,17 @@ redacted (:func:`~openedx_xapi_router.redaction.redact`) of the client's own cre
 ``Authorization``-like headers an LRS echoes, before it is cut.
 """
 import logging
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from openedx_xapi_router.delivery import policy
 from openedx_xapi_router.delivery.policy import Action, Answer
@@ -62,6 +70,97 @@ log = logging.getLogger(__name__)
 #: is kept, so no secret cut in two can end up in the excerpt, and a huge answer costs little.
 REDACT_WINDOW = 16 * 1024
 READ_SIZE = 65536
+
+
+#: The deadline (``time.monotonic()``) of the request this thread is sending, or None.
+_current = threading.local()
+
+
+class _DeadlineConnection(HTTPConnection):
+    """
+    A urllib3 connection that gives up at the request's deadline while it sends the request and
+    reads the status line and headers: ``requests`` only has a per-read timeout there, so an LRS
+    (or a proxy) trickling its head a byte at a time would hold the request forever. A timer shuts
+    the socket down at the deadline; the blocked read then ends and the request fails with a
+    ``TimeoutError`` (a ``requests.Timeout`` to the caller).
+    """
+
+    _deadline_timer = None
+    _deadline_expired = False
+
+    def _arm_deadline(self):
+        deadline = getattr(_current, "deadline", None)
+        self._deadline_expired = False
+        if deadline is None:
+            return
+        self._deadline_timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._deadline_reached)
+        self._deadline_timer.daemon = True
+        self._deadline_timer.start()
+
+    def _disarm_deadline(self):
+        timer, self._deadline_timer = self._deadline_timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _deadline_reached(self):
+        self._deadline_expired = True
+        sock = self.sock
+        if sock is not None:
+            try:  # socket.socket's own shutdown, also for an SSLSocket: the reading thread owns the TLS state
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+    def request(self, *args, **kwargs):
+        self._arm_deadline()
+        try:
+            return super().request(*args, **kwargs)
+        except BaseException:
+            self._disarm_deadline()
+            raise
+
+    def getresponse(self):
+        try:
+            response = super().getresponse()
+        except Exception as error:
+            if self._deadline_expired:
+                raise TimeoutError("the status line and headers did not arrive before the deadline") from error
+            raise
+        finally:
+            self._disarm_deadline()
+        if self._deadline_expired:  # the head arrived as the socket was shut: the body cannot be read
+            response.close()
+            raise TimeoutError("the status line and headers arrived at the deadline")
+        return response
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnection, HTTPSConnection):
+    pass
+
+
+class _DeadlineHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineConnection
+
+
+class _DeadlineHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+_DEADLINE_POOLS = {"http": _DeadlineHTTPConnectionPool, "https": _DeadlineHTTPSConnectionPool}
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """A ``requests`` adapter whose connections enforce :class:`LrsClient`'s deadline on the head too."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_DEADLINE_POOLS)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = dict(_DEADLINE_POOLS)
+        return manager
 
 
 def _socket_of(response):
@@ -109,6 +208,9 @@ class LrsClient:
         self.xapi_version = xapi_version
         self._session = requests.Session()
         self._session.auth = auth
+        adapter = DeadlineAdapter()
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.statements_url}>"
@@ -204,6 +306,7 @@ class LrsClient:
     def _exchange(self, request, url, deadline, posted_ids):
         """One request and its whole answer before ``deadline``, as an :class:`_Exchange`."""
         remaining = deadline - time.monotonic()
+        _current.deadline = deadline
         try:
             response = self._session.request(
                 request.method, url, headers=request.headers, data=request.body, timeout=(remaining, remaining),
@@ -215,6 +318,8 @@ class LrsClient:
         except requests.RequestException as error:
             return _Exchange(Answer(failure=policy.FAILURE_CONNECTION),
                              failure_text=f"connection failed ({type(error).__name__})")
+        finally:
+            _current.deadline = None
         try:
             body, failure, text = self._read_body(response, deadline)
         except BaseException:

@@ -65,19 +65,14 @@ def test_lrs_faults_one_after_the_other_then_replay(scenario):
 
 
 
-@pytest.mark.parametrize("mode", [
-    "trickle_body",
-    pytest.param("trickle", marks=pytest.mark.chaos_known_failure(
-        "#13 total deadline: the status line and headers trickled a byte every 0.25 s kept a POST 18.9 s with "
-        "timeout 3 s (delivery/client.py DeliveryClient._exchange gives requests a per-read timeout until the "
-        "headers are in; the deadline is enforced on the body only). Nothing lost: retried, then 204.")),
-])
+@pytest.mark.parametrize("mode", ["trickle_body", "trickle"])
 def test_an_answer_trickled_a_byte_at_a_time_meets_the_total_deadline(scenario, mode):
     """
     Ralph stores each batch, and the proxy sends its answer a byte every 0.25 s (the body only, or
     the status line and headers too): a per-read timeout would never fire. The worker gives up each
     such POST at the endpoint's total deadline (its ``timeout``, 3 s: connect + send + the whole
-    answer; ``DeliveryClient``), retries, and once the fault is over Ralph answers the retry 204 (it
+    answer; ``LrsClient``, whose ``DeadlineAdapter`` covers the status line and headers too),
+    retries, and once the fault is over Ralph answers the retry 204 (it
     holds those ids): delivered once.
     """
     timeout = 3.0

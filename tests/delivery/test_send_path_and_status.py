@@ -146,7 +146,7 @@ def test_status_counts(settings):
     assert {key: value for key, value in status.items() if key != "queue_depth"} == {
         "last_success_at": None, "last_failure_at": None, "last_error": "",
         "delivered_last_hour": 30, "delivered_last_day": 90, "failed_last_day": 10,
-        "error_rate_last_day": 0.1, "pending_dead_letters": 1,
+        "error_rate_last_day": 0.1, "pending_dead_letters": 1, "deleted_endpoint_dead_letters": 0,
     }
     assert endpoint_status(endpoint("idle"), now=now)["error_rate_last_day"] is None
 

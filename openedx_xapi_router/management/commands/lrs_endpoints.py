@@ -266,6 +266,7 @@ class Command(BaseCommand):
                 "or discard them first, or pass --force"
             )
         total = endpoint.dead_letters.count()
+        endpoint.dead_letters.all().delete()  # explicitly: a deleted endpoint's dead letters are kept otherwise
         endpoint.delete()
         self.stdout.write(f"Removed LRS endpoint {endpoint.name} and its {total} dead letter(s).")
 

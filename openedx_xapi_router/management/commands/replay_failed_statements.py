@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import is_naive, make_aware
 
-from openedx_xapi_router.delivery.replay import replay_dead_letters
+from openedx_xapi_router.delivery.replay import for_endpoint, replay_dead_letters
 from openedx_xapi_router.models import DeadLetter, LrsEndpoint
 
 
@@ -32,7 +32,8 @@ class Command(BaseCommand):
     help = "Send pending dead letters again (same delivery code as the worker); non-zero exit if any still fails."
 
     def add_arguments(self, parser):
-        parser.add_argument("--endpoint", help="Only this endpoint (its name or id).")
+        parser.add_argument("--endpoint", help="Only this endpoint (its name or id), and the dead letters of a "
+                                                "deleted endpoint of the same name.")
         parser.add_argument("--event-name", help="Only dead letters of this event name.")
         parser.add_argument("--since", help="Only dead letters that first failed at or after this date(-time), UTC.")
         parser.add_argument("--until", help="Only dead letters that first failed before this date(-time), UTC.")
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             endpoint = LrsEndpoint.objects.filter(**lookup).first()
             if endpoint is None:
                 raise CommandError(f"no LRS endpoint {value!r}")
-            queryset = queryset.filter(endpoint=endpoint)
+            queryset = for_endpoint(queryset, endpoint)  # with the rows of a deleted endpoint of its name
         if options["event_name"]:
             queryset = queryset.filter(event_name=options["event_name"])
         if options["since"]:
