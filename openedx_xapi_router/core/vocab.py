@@ -43,11 +43,9 @@ ASKED = Verb("http://adlnet.gov/expapi/verbs/asked", "asked")
 ATTEMPTED = Verb("http://adlnet.gov/expapi/verbs/attempted", "attempted")
 COMPLETED = Verb("http://adlnet.gov/expapi/verbs/completed", "completed")
 EXITED = Verb("http://adlnet.gov/expapi/verbs/exited", "exited")
-EXPERIENCED = Verb("http://adlnet.gov/expapi/verbs/experienced", "experienced")
 FAILED = Verb("http://adlnet.gov/expapi/verbs/failed", "failed")
 INITIALIZED = Verb("http://adlnet.gov/expapi/verbs/initialized", "initialized")
 INTERACTED = Verb("http://adlnet.gov/expapi/verbs/interacted", "interacted")
-LAUNCHED = Verb("http://adlnet.gov/expapi/verbs/launched", "launched")
 PASSED = Verb("http://adlnet.gov/expapi/verbs/passed", "passed")
 PROGRESSED = Verb("http://adlnet.gov/expapi/verbs/progressed", "progressed")
 REGISTERED = Verb("http://adlnet.gov/expapi/verbs/registered", "registered")
@@ -132,7 +130,6 @@ class Extension:
     SESSION_ID = "https://w3id.org/xapi/openedx/extensions/session-id"
     ATTEMPT_STARTED = "https://w3id.org/xapi/openedx/extension/attempt-started"
     ATTEMPT_COMPLETED = "https://w3id.org/xapi/openedx/extension/attempt-completed"
-    CODE = "https://w3id.org/xapi/openedx/extension/code"
     SPEED_FROM = "https://w3id.org/xapi/openedx/extension/speed-from"
     SPEED_TO = "https://w3id.org/xapi/openedx/extension/speed-to"
     CRITERIA = "https://w3id.org/xapi/openedx/extension/criteria"
@@ -142,7 +139,6 @@ class Extension:
     ATTEMPT_ID = "http://id.tincanapi.com/extension/attempt-id"
     DURATION = "http://id.tincanapi.com/extension/duration"
     ENDING_POINT = "http://id.tincanapi.com/extension/ending-point"
-    POSITION = "http://id.tincanapi.com/extension/position"
     STARTING_POSITION = "http://id.tincanapi.com/extension/starting-position"
     GRADE_CLASSIFICATION = "http://www.tincanapi.co.uk/extensions/result/classification"
     #: The result extension that carries a course's letter grade in the statements Open edX sites
@@ -156,8 +152,6 @@ class Extension:
     PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
     # xAPI video profile
     VIDEO_CC_ENABLED = "https://w3id.org/xapi/video/extensions/cc-enabled"
-    VIDEO_CC_LANGUAGE = "https://w3id.org/xapi/video/extensions/cc-subtitle-lang"
-    VIDEO_COMPLETION_THRESHOLD = "https://w3id.org/xapi/video/extensions/completion-threshold"
     VIDEO_LENGTH = "https://w3id.org/xapi/video/extensions/length"
     VIDEO_PROGRESS = "https://w3id.org/xapi/video/extensions/progress"
     VIDEO_SESSION_ID = "https://w3id.org/xapi/video/extensions/session-id"
