@@ -10,6 +10,8 @@ import re
 import pytest
 from django.core.management import call_command
 
+from openedx_xapi_router import processing
+
 from openedx_xapi_router.core.pipeline import transform_lines
 from openedx_xapi_router.core.reader import read_lines
 from openedx_xapi_router.core.report import Report
@@ -37,7 +39,9 @@ def test_demo_registers_ralph_delivers_and_counts_back(small_log, tmp_path):
     reset_transform_context()
     report = Report()
     with open(small_log, "rb") as handle:
-        made = transform_lines(read_lines(handle), get_transform_context(), report)
+        # The demo runs the backfill as a site does: XAPI_ROUTER_ALLOWED_EVENT_NAMES applies.
+        made = transform_lines(read_lines(handle), get_transform_context(), report,
+                               allowed_names=processing.allowed_names())
         expected_ids = [statement["id"] for _, statements in made for statement in statements]
     assert (report.lines, len(expected_ids)) == (200, report.statements)
 
@@ -58,4 +62,5 @@ def test_demo_registers_ralph_delivers_and_counts_back(small_log, tmp_path):
     assert f"delivery to Ralph:      delivered {len(expected_ids)}, duplicates 0, rejected 0," in text
     assert f"  statements in Ralph:    {len(expected_ids)} (counted back" in text
     skipped = 200 - report.transformed
+    assert dict(report.filtered) == {"not_allowed": 29}  # names the default allow-list (ERB's defaults + ours) leaves out
     assert f"  lines skipped:          {skipped}\n" in text

@@ -81,7 +81,7 @@ def test_the_four_shells_give_the_same_statements_and_counts(object_lines, erb_s
 
     # 1. The xapi-router-transform loop (core.cli.run), with the site's context.
     out = io.BytesIO()
-    status, cli_report = cli.run(argparse.Namespace(inputs=[str(path)]), ctx, None, out, io.StringIO())
+    status, cli_report = cli.run(argparse.Namespace(inputs=[str(path)], format="xapi"), ctx, None, out, io.StringIO())
     assert status == cli.EXIT_OK
     cli_statements = out.getvalue().splitlines()
     cli_counts = cli_report.as_dict()

@@ -31,6 +31,8 @@ def skipped_by_reason(report):
     if report["anonymous"]:
         reasons["anonymous"] = report["anonymous"]
     reasons.update(report["skipped"])
+    for reason, count in report.get("filtered", {}).items():  # not_allowed: XAPI_ROUTER_ALLOWED_EVENT_NAMES
+        reasons[f"filtered:{reason}"] = count
     for kind, entry in report["rejected"].items():
         reasons[f"rejected:{kind}"] = entry["count"]
     for kind, fields in report["invalid"].items():
