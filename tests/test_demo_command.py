@@ -62,5 +62,5 @@ def test_demo_registers_ralph_delivers_and_counts_back(small_log, tmp_path):
     assert f"delivery to Ralph:      delivered {len(expected_ids)}, duplicates 0, rejected 0," in text
     assert f"  statements in Ralph:    {len(expected_ids)} (counted back" in text
     skipped = 200 - report.transformed
-    assert dict(report.filtered) == {"not_allowed": 29}  # names the default allow-list (ERB's defaults + ours) leaves out
+    assert dict(report.filtered) == {"not_allowed": 29}  # names the default allow-list leaves out
     assert f"  lines skipped:          {skipped}\n" in text
