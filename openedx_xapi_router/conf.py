@@ -21,6 +21,9 @@ gives the table's default when the setting is absent. ``settings_of(module)`` re
 module being built (the plugin settings). A read does not check the value's type (it is on the
 live path): system check ``xapi_router.E011`` reports a value of the wrong type at start-up, and
 ``xapi_router.W010`` a name that is not in the table.
+
+Why one module of this size: it is the one table of settings, and most of its lines are each
+setting's annotation beside its entry (code-annotations reads them there).
 """
 import copy
 from typing import Any, Generic, TypeVar

@@ -35,6 +35,9 @@ A worker uses it when :func:`use_reliable_fetch` ran at ``worker_init`` (connect
 Celery worker that imports the delivery tasks, as the LMS's workers do) and its broker is Redis.
 
 The toggle ``XAPI_ROUTER_REDIS_RELIABLE_FETCH`` (on by default) is in :mod:`openedx_xapi_router.conf`.
+
+Why one module of this size: the transport subclass, its Lua move, its heartbeat and its
+recovery are one mechanism; none is usable apart.
 """
 import logging
 from queue import Empty

@@ -24,6 +24,9 @@ the same order, so the same event always gives the same bytes:
 
 A transformer that emits more than one statement (a problem with several questions) overrides
 :meth:`child_statements`.
+
+Why one module of this size: it is the one base class (the statement's assembly in a fixed order,
+the identity helpers every family uses); splitting it would scatter one statement's shape.
 """
 
 from functools import cached_property

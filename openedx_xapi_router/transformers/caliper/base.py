@@ -21,6 +21,9 @@ version). Where ERB leaves a value out, so does :func:`prune_like_erb`, the one 
 
 Pure: no Django import; the LMS root URL and the actor resolver come from the
 :class:`~openedx_xapi_router.core.context.TransformContext`, as for xAPI.
+
+Why one module of this size: the base class and the value rules (times, durations, ids, pruning)
+every Caliper transformer shares are one vocabulary; split, each half would import the other.
 """
 import json
 import uuid
