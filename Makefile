@@ -107,8 +107,8 @@ chaos: requirements ## the chaos suite at full length (processes killed, brokers
 
 quality: requirements ## ruff and pylint (edx-lint conventions) on the package and the tests
 	$(VENV)/bin/ruff check openedx_xapi_router tests tutor setup.py manage.py
-	# The package with duplicate-code and cyclic-import on; the tests apart, where expected statements and
-	# event fixtures repeat by design (and tests/core/legacy_validate.py is the old checker kept as an oracle).
+# The package with duplicate-code and cyclic-import on; the tests apart, where expected statements and
+# event fixtures repeat by design (and tests/core/legacy_validate.py is the old checker kept as an oracle).
 	DJANGO_SETTINGS_MODULE=tests.project.settings $(VENV)/bin/pylint openedx_xapi_router setup.py manage.py
 	DJANGO_SETTINGS_MODULE=tests.project.settings $(VENV)/bin/pylint --disable=duplicate-code tests
 
