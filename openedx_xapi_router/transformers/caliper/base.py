@@ -6,7 +6,7 @@ A Caliper transformer reads top-down as a declaration, like an xAPI one::
     class CaliperVideoPaused(CaliperVideoTransformer):
         event_names = ("pause_video", "edx.video.paused")
         action = Action.PAUSED
-        producer = video.VideoPaused.contract
+        contract = video.VideoPaused.contract
 
 :meth:`CaliperTransformer.statements` assembles the one event from a fixed set of hooks, always in
 the same order (the order event-routing-backends writes them): ``@context``, ``id``,
@@ -131,8 +131,8 @@ class CaliperTransformer(Transformer):
         opt_in: True for a version used only where a site pins it.
         event_type: the Caliper event type (:class:`~.vocab.EventType`), or override :meth:`get_type`.
         action: the Caliper action (:class:`~.vocab.Action`), or override :meth:`get_action`.
-        producer: the producer contract(s) of the input, shared with the xAPI transformer of the
-            same events (``contract`` is the same value, under the name today's xAPI classes use).
+        contract: the producer contract(s) of the input, shared with the xAPI transformer of the
+            same events (the attribute every transformer declares, read by the registry's docs).
 
     Instance attributes:
         event: the TrackingEvent; ctx: the TransformContext; event_name: the name it came in under.
@@ -143,7 +143,6 @@ class CaliperTransformer(Transformer):
     erb = True
     event_type = None
     action = None
-    producer = None
 
     # --- identity -----------------------------------------------------------------------------
 

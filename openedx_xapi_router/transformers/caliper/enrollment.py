@@ -44,7 +44,7 @@ class CaliperEnrollmentActivated(CaliperCourseTransformer):
 
     event_names = ("edx.course.enrollment.activated",)
     action = Action.ACTIVATED
-    producer = contract = enrollment.EnrollmentActivated.contract
+    contract = enrollment.EnrollmentActivated.contract
 
 
 @register
@@ -53,7 +53,7 @@ class CaliperEnrollmentDeactivated(CaliperCourseTransformer):
 
     event_names = ("edx.course.enrollment.deactivated",)
     action = Action.DEACTIVATED
-    producer = contract = enrollment.EnrollmentDeactivated.contract
+    contract = enrollment.EnrollmentDeactivated.contract
 
 
 @register
@@ -62,7 +62,7 @@ class CaliperCoursePassed(CaliperCourseTransformer):
 
     event_names = ("edx.course.grade.passed.first_time",)
     action = Action.COMPLETED
-    producer = contract = enrollment.CoursePassed.contract
+    contract = enrollment.CoursePassed.contract
 
 
 TRANSFORMERS = (CaliperEnrollmentActivated, CaliperEnrollmentDeactivated, CaliperCoursePassed)

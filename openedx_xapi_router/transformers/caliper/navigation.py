@@ -54,7 +54,7 @@ class CaliperLinkClicked(CaliperPageTargetTransformer):
 
     event_names = ("edx.ui.lms.link_clicked",)
     object_type = EntityType.ERB_WEB_PAGE
-    producer = contract = navigation.LinkClicked.contract
+    contract = navigation.LinkClicked.contract
 
 
 @register
@@ -63,7 +63,7 @@ class CaliperOutlineSelected(CaliperPageTargetTransformer):
 
     event_names = ("edx.ui.lms.outline.selected",)
     object_type = EntityType.DIGITAL_RESOURCE
-    producer = contract = navigation.OutlineSelected.contract
+    contract = navigation.OutlineSelected.contract
 
 
 class CaliperSequenceTransformer(CaliperNavigationTransformer):
@@ -88,7 +88,7 @@ class CaliperSequenceOutlineSelected(CaliperSequenceTransformer):
 
     event_names = ("edx.ui.lms.sequence.outline.selected",)
     object_type = EntityType.DIGITAL_RESOURCE
-    producer = contract = navigation.OutlineSelected.contract
+    contract = navigation.OutlineSelected.contract
 
 
 @register
@@ -96,7 +96,7 @@ class CaliperSequenceTabSelected(CaliperSequenceTransformer):
     """The learner picked a unit of the subsection (``data.target_tab``)."""
 
     event_names = ("edx.ui.lms.sequence.tab_selected",)
-    producer = contract = navigation.SequenceTabSelected.contract
+    contract = navigation.SequenceTabSelected.contract
 
 
 @register
@@ -104,7 +104,7 @@ class CaliperSequenceNextSelected(CaliperSequenceTransformer):
     """The learner went to the next unit."""
 
     event_names = ("edx.ui.lms.sequence.next_selected",)
-    producer = contract = navigation.SequenceNextSelected.contract
+    contract = navigation.SequenceNextSelected.contract
 
     def target(self):
         return "next unit"
@@ -115,7 +115,7 @@ class CaliperSequencePreviousSelected(CaliperSequenceTransformer):
     """The learner went to the previous unit."""
 
     event_names = ("edx.ui.lms.sequence.previous_selected",)
-    producer = contract = navigation.SequencePreviousSelected.contract
+    contract = navigation.SequencePreviousSelected.contract
 
     def target(self):
         return "previous unit"

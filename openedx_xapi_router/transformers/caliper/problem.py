@@ -93,7 +93,7 @@ class CaliperProblemChecked(CaliperProblemTransformer):
     """
 
     event_names = ("problem_check",)
-    producer = contract = problem_check.ProblemChecked.contract
+    contract = problem_check.ProblemChecked.contract
 
     @property
     def graded(self):
@@ -152,7 +152,7 @@ class CaliperProblemSubmitted(CaliperProblemTransformer):
     event_type = EventType.ASSESSMENT
     action = Action.SUBMITTED
     object_type = EntityType.ASSESSMENT
-    producer = contract = problem.ProblemGraded.contract
+    contract = problem.ProblemGraded.contract
 
 
 @register
@@ -164,7 +164,7 @@ class CaliperAnswerShown(CaliperProblemTransformer):
     action = Action.VIEWED
     object_type = EntityType.ANNOTATION
     object_name = "Solution"
-    producer = contract = problem.AnswerShown.contract
+    contract = problem.AnswerShown.contract
 
     def id_suffix(self):
         return "/solution"
@@ -179,7 +179,7 @@ class CaliperHintShown(CaliperProblemTransformer):
     action = Action.VIEWED
     object_type = EntityType.ANNOTATION
     object_name = "Hint"
-    producer = contract = problem.HintShown.contract
+    contract = problem.HintShown.contract
 
     def id_suffix(self):
         return f"/hint/{self.data_count('hint_index', '')}"
@@ -193,7 +193,7 @@ class CaliperProblemCompleted(CaliperProblemTransformer):
     event_type = EventType.ASSESSMENT_ITEM
     action = Action.COMPLETED
     object_type = EntityType.ASSESSMENT_ITEM
-    producer = contract = problem.ProblemCompleted.contract
+    contract = problem.ProblemCompleted.contract
 
 
 TRANSFORMERS = (CaliperProblemChecked, CaliperProblemSubmitted, CaliperAnswerShown, CaliperHintShown,

@@ -47,7 +47,7 @@ class CaliperVideoLoaded(CaliperVideoTransformer):
 
     event_names = ("load_video", "edx.video.loaded")
     action = Action.STARTED
-    producer = contract = video.VideoLoaded.contract
+    contract = video.VideoLoaded.contract
 
 
 @register
@@ -56,7 +56,7 @@ class CaliperVideoPlayed(CaliperVideoTransformer):
 
     event_names = ("play_video", "edx.video.played")
     action = Action.RESUMED
-    producer = contract = video.VideoPlayed.contract
+    contract = video.VideoPlayed.contract
 
 
 @register
@@ -65,7 +65,7 @@ class CaliperVideoPaused(CaliperVideoTransformer):
 
     event_names = ("pause_video", "edx.video.paused")
     action = Action.PAUSED
-    producer = contract = video.VideoPaused.contract
+    contract = video.VideoPaused.contract
 
 
 @register
@@ -74,7 +74,7 @@ class CaliperVideoStopped(CaliperVideoTransformer):
 
     event_names = ("stop_video", "edx.video.stopped")
     action = Action.ENDED
-    producer = contract = video.VideoStopped.contract
+    contract = video.VideoStopped.contract
 
 
 @register
@@ -83,7 +83,7 @@ class CaliperVideoCompleted(CaliperVideoTransformer):
 
     event_names = ("complete_video", "edx.video.completed")
     action = Action.ENDED
-    producer = contract = video.VideoCompleted.contract
+    contract = video.VideoCompleted.contract
 
 
 @register
@@ -93,7 +93,7 @@ class CaliperVideoCaptionsShown(CaliperVideoTransformer):
     event_names = ("show_transcript", "edx.video.transcript.shown", "edx.video.closed_captions.shown",
                    "video_show_cc_menu")
     action = Action.ENABLED_CLOSED_CAPTIONING
-    producer = contract = video.VideoCaptionsShown.contract
+    contract = video.VideoCaptionsShown.contract
 
 
 @register
@@ -103,7 +103,7 @@ class CaliperVideoCaptionsHidden(CaliperVideoTransformer):
     event_names = ("hide_transcript", "edx.video.transcript.hidden", "edx.video.closed_captions.hidden",
                    "video_hide_cc_menu")
     action = Action.DISABLED_CLOSED_CAPTIONING
-    producer = contract = video.VideoCaptionsHidden.contract
+    contract = video.VideoCaptionsHidden.contract
 
 
 @register
@@ -112,7 +112,7 @@ class CaliperVideoSeeked(CaliperVideoTransformer):
 
     event_names = ("seek_video", "edx.video.position.changed")
     action = Action.JUMPED_TO
-    producer = contract = video.VideoSeeked.contract
+    contract = video.VideoSeeked.contract
 
     def get_target(self):
         return {
@@ -129,7 +129,7 @@ class CaliperVideoSpeedChanged(CaliperVideoTransformer):
 
     event_names = ("speed_change_video",)
     action = Action.CHANGED_SPEED
-    producer = contract = video.VideoSpeedChanged.contract
+    contract = video.VideoSpeedChanged.contract
 
     def extra_extensions(self):
         return {"oldSpeed": self.data("old_speed"), "newSpeed": self.data("new_speed")}
