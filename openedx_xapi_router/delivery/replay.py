@@ -186,7 +186,7 @@ def _replay_endpoint(rows, batch_size, schedule, endpoint=None):
     rows_by_id = {row.statement_id: row for row in rows}
     items = [Item(row.statement, row.event_name, row.transformer_version) for row in rows]
     delivered_total = 0
-    for index, chunk in enumerate(chunks(items, batch_size or endpoint.batch_size)):
+    for index, chunk in enumerate(chunks(items, batch_size or endpoint.batch_size, endpoint.max_body_bytes)):
         try:
             service.usable_client(endpoint)
         except service.UnusableConfiguration as error:
