@@ -34,7 +34,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -235,7 +235,7 @@ def merged(units):
 class RunStatus:
     """What a run's status shows (the command's ``--status`` and the admin)."""
 
-    run: object
+    run: BackfillRun
     units: dict = field(default_factory=dict)
     report: BackfillReport = field(default_factory=BackfillReport)
     seconds: float = 0.0
@@ -465,7 +465,6 @@ def execute(unit_pk, worker=None):
         log.exception("backfill: unit %s (run %s, %s) failed on attempt %d", unit_pk, claim.unit.run_id,
                       claim.unit.source.get("name"), claim.unit.attempts)
         service.count_internal_error("backfill_unit_failed")
-        close_old_connections()
         if _give_up(claim, error):
             result = Outcome("failed")
         else:
