@@ -200,7 +200,9 @@ def resume(run):
     stale = Q(state=BackfillUnit.STATE_RUNNING) & (Q(lease_until__lt=now) | Q(lease_until=None))
     BackfillUnit.objects.filter(Q(run=run) & stale).update(state=BackfillUnit.STATE_PENDING, claim="")
     pending = list(BackfillUnit.objects.filter(run=run, state=BackfillUnit.STATE_PENDING).values_list("pk", flat=True))
-    return enqueue(run, pending)
+    count = enqueue(run, pending)
+    _settle_run(run.pk)  # nothing left to run (every unit done): the run is done again
+    return count
 
 
 def requeue_stale(run_pk, queue, now=None):

@@ -94,7 +94,14 @@ def test_a_distributed_run_counts_what_a_single_process_run_counts(dirty_log, tm
     assert out.getvalue().startswith(f"backfill run {run.pk}: done; units: 0 pending, 0 running, 4 done, 0 failed")
     status = read_report(report_path)
     assert status["units"] == {"pending": 0, "running": 0, "done": 4, "failed": 0}
-    assert status["lines"] == expected["lines"] * 1 and status["statements"] == expected["statements"]
+    assert status["lines"] == expected["lines"] and status["statements"] == expected["statements"]
+    # Resuming a finished run enqueues nothing and leaves it done, with the same totals.
+    out = io.StringIO()
+    call_command("transform_tracking_logs", "--resume-run", run.pk, stdout=out)
+    assert out.getvalue().startswith(f"backfill run {run.pk}: 0 units enqueued again\nbackfill run {run.pk}: done;")
+    totals_before = run.totals
+    run.refresh_from_db()
+    assert run.state == BackfillRun.STATE_DONE and run.totals == totals_before
 
 
 def make_run(path, **options):
