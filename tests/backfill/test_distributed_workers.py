@@ -4,7 +4,10 @@ each, as three machines would run them), a Redis broker of the test's own, the t
 shared by every process (SQLite file, or MariaDB in the MariaDB pass), and a fresh Ralph as the
 LRS. One worker is SIGKILLed (its main process and its pool process together, as when its
 machine dies) while its unit is half done; another worker resumes that unit from its last
-checkpoint in the database once its lease has expired.
+checkpoint in the database once its lease has expired. In the second test only a worker's pool
+process is SIGKILLed: Celery gives its message back (``reject_on_worker_lost``), the new pool
+process finds the unit still leased, sends it again with a countdown, and resumes it once the
+lease has expired.
 
 Counted: every statement id the pure core computes for the same inputs is in Ralph exactly once
 (Ralph keeps one statement per id: re-sending the lines after the last checkpoint is safe), and
@@ -18,6 +21,7 @@ with ``acks_late`` and ``reject_on_worker_lost`` is what ``BackfillUnitTask`` de
 import gzip
 import io
 import re
+import shutil
 import signal
 import threading
 import time
@@ -30,6 +34,7 @@ from django.core.management import call_command
 
 from openedx_xapi_router.backfill.counting import report_from_dict
 from openedx_xapi_router.backfill.models import BackfillRun, BackfillUnit
+from openedx_xapi_router.devtools import ralph_control
 from openedx_xapi_router.resolvers import reset_transform_context
 from tests import services
 from tests.backfill.conftest import all_statement_ids, generate
@@ -46,9 +51,9 @@ RUN_TIMEOUT = 90
 WORKERS = 3
 
 
-def start_workers(broker_url, queue, log_dir):
-    """Three worker processes for ``queue``, started side by side (each answers a ping)."""
-    workers = [services.CeleryWorker(broker_url, queue=queue) for _ in range(WORKERS)]
+def start_workers(broker_url, queue, log_dir, count=WORKERS):
+    """``count`` worker processes for ``queue``, started side by side (each answers a ping)."""
+    workers = [services.CeleryWorker(broker_url, queue=queue) for _ in range(count)]
     errors = []
     env = {"XAPI_ROUTER_DATABASE_URL": database_url()}
     args = ("--pool", "prefork", "--concurrency", "1", "--prefetch-multiplier", "1",
@@ -95,12 +100,32 @@ def wait_for(predicate, timeout, what):
         time.sleep(0.05)
 
 
+def run_of(output):
+    """The run the command's output names."""
+    return BackfillRun.objects.get(pk=int(re.match(r"backfill run (\d+):", output).group(1)))
+
+
 def half_done_unit(run):
     """A running unit past its first checkpoint with lines still to go, or None."""
     for unit in BackfillUnit.objects.filter(run=run, state=BackfillUnit.STATE_RUNNING).exclude(claimed_by=""):
         if unit.counts.get("lines", 0) >= 1024 and (unit.end is None or unit.offset < unit.end):
             return unit
     return None
+
+
+@pytest.fixture(name="fresh_ralph")
+def fixture_fresh_ralph(tmp_path_factory):
+    """A Ralph of each test's own: it holds only the test's statements (and a small store stays fast)."""
+    problem = ralph_control.ralph_available()
+    if problem:
+        services.service_missing(problem)
+    work_dir = tmp_path_factory.mktemp("distributed-ralph")
+    instance = services.start_ralph(work_dir)
+    try:
+        yield instance
+    finally:
+        ralph_control.stop(instance.pid)
+        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -134,7 +159,7 @@ def test_three_workers_one_killed_mid_unit_every_statement_once_and_the_counts_o
         call_command("transform_tracking_logs", *map(str, inputs), *ALL_NAMES, "--distribute",
                      "--celery-queue", queue, "--unit-bytes", 2_500_000, "--max-rate", 700,
                      "--checkpoint-lines", 100, "--checkpoint-seconds", 0.2, "--lease-seconds", 3, stdout=out)
-        run = BackfillRun.objects.get(pk=int(re.match(r"backfill run (\d+):", out.getvalue()).group(1)))
+        run = run_of(out.getvalue())
         units = run.units.count()
         assert units == 6 and f"{units} units enqueued on the Celery queue {queue}" in out.getvalue()
 
@@ -174,3 +199,50 @@ def test_three_workers_one_killed_mid_unit_every_statement_once_and_the_counts_o
     assert totals["statements"] == len(made)
     # Delivered: every statement at least once; the lines after the killed unit's checkpoint twice at most.
     assert len(expected) <= totals["destination"]["delivered"] <= 2 * len(expected)
+
+
+def test_a_killed_pool_process_gives_its_unit_back_resumed_after_its_lease(
+        tmp_path, broker, ralph_endpoint, fresh_ralph):  # pylint: disable=redefined-outer-name
+    reset_transform_context()
+    path = tmp_path / "one-unit.log"
+    generate(path, 2500, 43)
+    made = [orjson.loads(line)["id"] for line in core_statements(path)]
+    ralph_endpoint(fresh_ralph, "pool-killed", batch_size=100)
+    queue = f"xapi-router-backfill-{uuid.uuid4().hex[:10]}"
+    (worker,) = start_workers(broker.url, queue, tmp_path, count=1)
+    try:
+        worker.app.set_current()
+        out = io.StringIO()
+        call_command("transform_tracking_logs", str(path), *ALL_NAMES, "--distribute", "--celery-queue", queue,
+                     "--max-rate", 700, "--checkpoint-lines", 100, "--checkpoint-seconds", 0.2,
+                     "--lease-seconds", 3, stdout=out)
+        run = run_of(out.getvalue())
+        victim = wait_for(lambda: half_done_unit(run), RUN_TIMEOUT, "the unit past its first checkpoint")
+        children = children_of(worker.process.pid)
+        assert len(children) == 1  # --concurrency 1: one pool process
+        child = children[0]
+        assert victim.claimed_by.endswith(f":{child}")
+        signal_pid(child, signal.SIGKILL)
+        at_kill = BackfillUnit.objects.get(pk=victim.pk)
+
+        def finished():
+            run.refresh_from_db()
+            return run.state != BackfillRun.STATE_RUNNING
+
+        wait_for(finished, RUN_TIMEOUT, f"the run to end ({worker.log_tail(5)})")
+        assert worker.process.poll() is None  # the main process lived on, with a new pool process
+    finally:
+        worker.stop()
+    unit = BackfillUnit.objects.get(pk=victim.pk)
+    assert run.state == BackfillRun.STATE_DONE and unit.attempts == 2 and not unit.claimed_by.endswith(f":{child}")
+    log = worker.log_path.read_text(errors="replace")
+    assert "WorkerLostError" in log and "'held'" in log
+    assert f"resumed at byte {at_kill.offset} " in log and at_kill.offset > 0
+    stored = Counter(all_statement_ids(fresh_ralph))
+    assert set(stored) == set(made) and set(stored.values()) == {1}
+    single = tmp_path / "single.json"
+    run_command(path, "--dry-run", "--report", single)
+    one = read_report(single)
+    totals = report_from_dict(run.totals).as_dict()
+    for key in COUNTED:
+        assert totals[key] == one[key], key
