@@ -9,10 +9,12 @@ and a killed worker are in ``test_distributed_workers.py``.
 import gzip
 import io
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from openedx_xapi_router import tasks as registered_tasks  # noqa: F401  pylint: disable=unused-import  # as the LMS's autodiscovery
@@ -126,6 +128,34 @@ def test_a_unit_is_claimed_once_and_taken_over_only_after_its_lease(clean_log):
     assert BackfillUnit.objects.get(pk=unit.pk).offset == 0
     second.write(offset=456)
     assert BackfillUnit.objects.get(pk=unit.pk).offset == 456
+
+
+@pytest.mark.mariadb
+def test_racing_workers_claim_a_unit_once_on_mariadb(clean_log):
+    """Eight threads (eight connections) claim one unit at the same moment: one wins, seven see it held."""
+    assert connection.vendor == "mysql"
+    path, _ = clean_log
+    unit = make_run(path).units.get()
+    barrier = threading.Barrier(8)
+    results = []
+
+    def race(number):
+        try:
+            barrier.wait(10)
+            claim, outcome = distributed._claim(unit.pk, f"worker-{number}")  # pylint: disable=protected-access
+            results.append(claim.token if claim is not None else outcome.kind)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    tokens = [result for result in results if result != "held"]
+    assert len(results) == 8 and len(tokens) == 1
+    row = BackfillUnit.objects.get(pk=unit.pk)
+    assert row.claim == tokens[0] and row.attempts == 1 and row.state == BackfillUnit.STATE_RUNNING
 
 
 def test_an_expired_lease_is_enqueued_again_once(clean_log, monkeypatch):
