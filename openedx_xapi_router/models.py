@@ -355,3 +355,7 @@ class DeliveryHour(models.Model):
 
     def __str__(self):
         return f"{self.endpoint_id} {self.hour:%Y-%m-%d %H}:00 delivered={self.delivered} failed={self.failed}"
+
+
+# The distributed backfill's tables live beside the backfill code; imported here so the app registers them.
+from openedx_xapi_router.backfill.models import BackfillRun, BackfillUnit  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import

@@ -15,14 +15,16 @@ make the router send its credentials ("Test connection").
 One module per concern: :mod:`~openedx_xapi_router.admin.forms` (the endpoint form and its
 write-only credentials), :mod:`~openedx_xapi_router.admin.endpoints` (the endpoints' admin, status
 page and connection test), :mod:`~openedx_xapi_router.admin.dead_letters` (the dead-letter store and
-the hourly counts). Importing this package registers every ModelAdmin (Django's admin autodiscovery
+the hourly counts), :mod:`~openedx_xapi_router.admin.backfill_runs` (the distributed backfill's runs,
+read-only, and their resume action). Importing this package registers every ModelAdmin (Django's admin autodiscovery
 imports it).
 """
+from openedx_xapi_router.admin.backfill_runs import BackfillRunAdmin
 from openedx_xapi_router.admin.dead_letters import DeadLetterAdmin, DeliveryHourAdmin, dead_letter_counts
 from openedx_xapi_router.admin.endpoints import LrsEndpointAdmin
 from openedx_xapi_router.admin.forms import SECRET_FIELDS, LrsEndpointForm
 
 __all__ = [
-    "DeadLetterAdmin", "DeliveryHourAdmin", "LrsEndpointAdmin", "LrsEndpointForm", "SECRET_FIELDS",
+    "BackfillRunAdmin", "DeadLetterAdmin", "DeliveryHourAdmin", "LrsEndpointAdmin", "LrsEndpointForm", "SECRET_FIELDS",
     "dead_letter_counts",
 ]

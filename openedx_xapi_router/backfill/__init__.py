@@ -8,7 +8,9 @@ live path. ``manage.py transform_tracking_logs`` is the thin Django shell around
   loop (filters, transform, counting, rejects), checkpoints and resume, worker processes;
 * :mod:`.destinations`: where statements go (a JSONL file or stdout, LRS endpoints through the
   delivery code, the Celery delivery tasks, or nowhere for ``--dry-run``);
-* :mod:`.progress`: the progress bar or periodic log lines, and the final summary table.
+* :mod:`.progress`: the progress bar or periodic log lines, and the final summary table;
+* :mod:`.distributed`, :mod:`.models`, :mod:`.tasks`: ``--distribute``, the run and its units in
+  the database, run by the ``backfill_unit`` Celery task on any number of workers.
 
-Everything but the LRS and queue destinations is free of Django.
+Everything but the LRS and queue destinations and the distributed run is free of Django.
 """

@@ -115,15 +115,16 @@ def test_an_unknown_course_is_skipped_not_a_bug(tmp_path):
 def test_the_lms_celery_app_registers_the_delivery_tasks(tmp_path):
     """
     Finding 3: the LMS's Celery app (``lms.celery``, autodiscovery of ``<app>.tasks`` only) knows
-    every task of the router under its name (delivery, retry, the admin's queued replay), with no
-    ``--include``.
+    every task of the router under its name (delivery, retry, the admin's queued replay, the
+    distributed backfill's unit), with no ``--include``.
     """
     result, _ = lms.run("""
         from lms.celery import APP
         APP.loader.import_default_modules()
         print(json.dumps(sorted(name for name in APP.tasks if name.startswith("openedx_xapi_router."))))
     """, tmp_path, setup=False)
-    assert result == ["openedx_xapi_router.delivery.deliver_statements",
+    assert result == ["openedx_xapi_router.backfill.backfill_unit",
+                      "openedx_xapi_router.delivery.deliver_statements",
                       "openedx_xapi_router.delivery.replay_dead_letters",
                       "openedx_xapi_router.delivery.retry_statements"]
 

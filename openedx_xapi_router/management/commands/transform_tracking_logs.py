@@ -2,7 +2,9 @@
 ``manage.py transform_tracking_logs``: turn tracking logs into xAPI statements and send them to the
 configured LRS endpoints (or a JSONL file, or stdout), fast, resumable, and byte-identical to the
 live path. A thin shell around :mod:`openedx_xapi_router.backfill`; see the README, "Backfilling
-tracking logs".
+tracking logs". ``--distribute`` records the run in the database and hands its units to the LMS's
+Celery workers instead (:mod:`openedx_xapi_router.backfill.distributed`); ``--status RUN`` and
+``--resume-run RUN`` watch and resume such a run.
 """
 import json
 import os
@@ -12,7 +14,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from openedx_xapi_router import processing
-from openedx_xapi_router.backfill import runner
+from openedx_xapi_router.backfill import distributed, runner
 from openedx_xapi_router.backfill.destinations import (
     DryRunDestination,
     JsonlDestination,
@@ -41,7 +43,7 @@ class Command(BaseCommand):
             "into xAPI statements, sent to the enabled LRS endpoints, a JSONL file or stdout.")
 
     def add_arguments(self, parser):
-        parser.add_argument("inputs", nargs="+", metavar="INPUT",
+        parser.add_argument("inputs", nargs="*", metavar="INPUT",
                             help="a tracking-log file, directory or glob, '-' for stdin, or s3://bucket/prefix")
         where = parser.add_argument_group("destination (default: every enabled LRS endpoint)")
         where.add_argument("--endpoint", action="append", default=[], metavar="NAME",
@@ -73,6 +75,22 @@ class Command(BaseCommand):
         how.add_argument("--progress", choices=("auto", "bar", "log", "none"), default="auto",
                          help="progress on stderr: a bar on a terminal, log lines otherwise (default auto)")
         how.add_argument("--progress-seconds", type=float, metavar="S", help="seconds between progress updates")
+        spread = parser.add_argument_group("distributed (units run by the LMS's Celery workers)")
+        spread.add_argument("--distribute", action="store_true",
+                            help="record the run and its units in the database, enqueue one backfill_unit task "
+                                 "per unit, print the run id and return")
+        spread.add_argument("--unit-bytes", type=int, default=distributed.DEFAULT_UNIT_BYTES, metavar="N",
+                            help="cut plain files larger than N bytes into units of about N (default 256 MiB)")
+        spread.add_argument("--lease-seconds", type=float, default=distributed.DEFAULT_LEASE_SECONDS, metavar="S",
+                            help="another worker resumes a unit whose worker sent no heartbeat for S seconds "
+                                 "(default 300)")
+        spread.add_argument("--max-attempts", type=int, default=distributed.DEFAULT_MAX_ATTEMPTS, metavar="N",
+                            help="a unit is failed after N claims that did not finish it (default 5)")
+        spread.add_argument("--celery-queue", default=distributed.DEFAULT_QUEUE, metavar="QUEUE",
+                            help=f"the queue of the run's tasks (default {distributed.DEFAULT_QUEUE})")
+        spread.add_argument("--status", type=int, metavar="RUN", help="show a distributed run's progress and return")
+        spread.add_argument("--resume-run", type=int, metavar="RUN",
+                            help="enqueue again the units of a distributed run that are not done")
         s3 = parser.add_argument_group("S3-compatible storage (else the AWS_* environment variables)")
         s3.add_argument("--s3-endpoint-url", metavar="URL", help="e.g. https://minio.example.org:9000")
         s3.add_argument("--s3-access-key", metavar="KEY")
@@ -80,6 +98,11 @@ class Command(BaseCommand):
         s3.add_argument("--s3-region", metavar="REGION")
 
     def handle(self, *args, **options):  # pylint: disable=too-many-locals
+        if options["status"] is not None or options["resume_run"] is not None:
+            self._watch(options)
+            return
+        if not options["inputs"]:
+            raise CommandError("give at least one INPUT (or --status RUN / --resume-run RUN)")
         if options["jobs"] < 1:
             raise CommandError("--jobs must be at least 1")
         if options["resume"] and not options["checkpoint"]:
@@ -105,6 +128,9 @@ class Command(BaseCommand):
             allowed = None if options["all_event_names"] else processing.allowed_names()
         except (SourceError, ConfigurationError) as error:
             raise CommandError(str(error)) from None
+        if options["distribute"]:
+            self._distribute(options, sources, event_filter, allowed)
+            return
         if "-" in options["inputs"] and options["jobs"] > 1:
             self.stderr.write("transform_tracking_logs: stdin is read by one process")
         make_destination, cleanup = self._destination(options)
@@ -132,6 +158,52 @@ class Command(BaseCommand):
         self.stderr.write(summary_table(report, seconds, interrupted), ending="")
         if interrupted:
             sys.exit(EXIT_INTERRUPTED)
+
+    def _distribute(self, options, sources, event_filter, allowed):
+        """Record the run and its units, enqueue them, say how to watch."""
+        if options["output"] or options["queue"] or options["resume"] or options["checkpoint"] or options["jobs"] > 1:
+            raise CommandError("--distribute delivers to LRS endpoints (or --dry-run) from the Celery workers; "
+                               "--output, --queue, --jobs, --checkpoint and --resume do not apply")
+        if options["unit_bytes"] < 1 or options["lease_seconds"] <= 0 or options["max_attempts"] < 1:
+            raise CommandError("--unit-bytes, --lease-seconds and --max-attempts must be positive")
+        endpoints = [] if options["dry_run"] else self._endpoints(options["endpoint"])
+        run_options = distributed.RunOptions(
+            endpoint_ids=tuple(endpoint.pk for endpoint in endpoints), dry_run=options["dry_run"],
+            allowed_names=None if allowed is None else tuple(sorted(allowed)),
+            since=event_filter.since.isoformat() if event_filter.since else None,
+            until=event_filter.until.isoformat() if event_filter.until else None,
+            event_names=tuple(sorted(event_filter.event_names)), orgs=tuple(sorted(event_filter.orgs)),
+            courses=tuple(sorted(event_filter.courses)), max_rate=options["max_rate"],
+            reject_file=options["reject_file"], checkpoint_lines=options["checkpoint_lines"],
+            checkpoint_seconds=options["checkpoint_seconds"], lease_seconds=options["lease_seconds"],
+            max_attempts=options["max_attempts"], queue=options["celery_queue"],
+            s3_endpoint_url=options["s3_endpoint_url"], s3_region=options["s3_region"],
+        )
+        try:
+            run = distributed.create_run(options["inputs"], sources, run_options, options["unit_bytes"])
+        except distributed.RunError as error:
+            raise CommandError(str(error)) from None
+        count = distributed.enqueue(run, list(run.units.order_by("number").values_list("pk", flat=True)))
+        self.stdout.write(f"backfill run {run.pk}: {count} units enqueued on the Celery queue {run_options.queue}")
+        self.stdout.write(f"watch it: transform_tracking_logs --status {run.pk} (or the admin's backfill runs); "
+                          f"resume it: transform_tracking_logs --resume-run {run.pk}")
+
+    def _watch(self, options):
+        """``--status RUN`` and ``--resume-run RUN``."""
+        try:
+            if options["resume_run"] is not None:
+                run = distributed.get_run(options["resume_run"])
+                count = distributed.resume(run)
+                self.stdout.write(f"backfill run {run.pk}: {count} units enqueued again")
+            run = distributed.get_run(options["status"] if options["status"] is not None else options["resume_run"])
+        except distributed.RunError as error:
+            raise CommandError(str(error)) from None
+        status = distributed.run_status(run)
+        self.stdout.write(status.summary(), ending="")
+        if options["report"]:
+            with open(options["report"], "w", encoding="utf-8") as file:
+                json.dump({**status.report.as_dict(), "units": status.units, "state": run.state,
+                           "seconds": status.seconds}, file, indent=1)
 
     def _progress(self, options, sources):
         mode = options["progress"]
