@@ -10,7 +10,8 @@ The chaos harness: real processes, each started, hurt and cleaned up by the test
   --without-gossip --without-mingle``), adapted to the test project (its app, ``--include`` for the
   delivery tasks, its own queue), under a supervisor that starts it again when it exits, as the
   README asks (``Restart=always``).
-* :class:`Lms`: the "LMS" process (:mod:`tests.chaos.lms_process`) and its ledger.
+* :class:`Lms`: the "LMS" process (:mod:`tests.chaos.lms_process`) and its ledger
+  (:class:`LedgerProcess`, which :class:`tests.chaos.gunicorn_lms.GunicornLms` shares).
 * :class:`Scenario`: a fresh Ralph, the endpoints, the count back from Ralph by id against the ids
   the pure core computes for the same events, and the cleanup of everything above.
 
@@ -399,41 +400,63 @@ class Worker:
         self.client.close()
 
 
-class Lms:
-    """One run of the "LMS" process; its ledger is read from its stdout by a thread."""
+class LedgerProcess:
+    """
+    A process whose stdout is an "LMS" ledger (:mod:`tests.chaos.lms_process`,
+    :mod:`tests.chaos.lms_wsgi`), read by a thread: ``READY``, ``B <json>`` (:attr:`begun`),
+    ``A <n>`` (:attr:`acked`), ``P <statement id>`` (:attr:`published`), ``DONE``.
+    """
 
-    def __init__(self, log_dir, database_url, broker_url, queue, first, count, interval=0.0, **env):
-        self.first = first
-        self.begun = {}     # number -> the event as the tracker handed it to the backends
-        self.acked = set()  # numbers whose tracker.emit returned
+    def __init__(self, command, log_path, env):
+        self.begun = {}        # number -> the event as the tracker handed it to the backends
+        self.acked = set()     # numbers whose tracker.emit returned
+        self.published = set()  # statement ids a published deliver_statements message held
+        self.ready_pids = set()  # the pids of ``READY <pid>`` lines (each process that loaded the LMS)
         self.done = False
         self.ready = threading.Event()
-        command = [sys.executable, "-m", "tests.chaos.lms_process", "--first", str(first), "--count", str(count),
-                   "--interval", str(interval)]
-        self.log_path = Path(log_dir) / f"lms-{first}.log"
+        self.log_path = log_path
         with open(self.log_path, "ab") as log_file:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-                command, cwd=str(REPO_ROOT), env=process_env(database_url, broker_url, queue, **env),
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log_file,
+                command, cwd=str(REPO_ROOT), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=log_file,
             )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
     def _read(self):
-        current = None
         for raw in self.process.stdout:
             line = raw.decode("utf8").rstrip("\n")
-            if line == "READY":
+            if line.startswith("READY"):
+                if line != "READY":
+                    self.ready_pids.add(int(line.split()[1]))
                 self.ready.set()
             elif line == "DONE":
                 self.done = True
             elif line.startswith("B "):
                 event = json.loads(line[2:])
-                current = event["data"]["user_id"] - 1000  # tests.delivery.events: user 1000 + number
-                self.begun[current] = event
+                self.begun[event["data"]["user_id"] - 1000] = event  # tests.delivery.events: user 1000 + number
             elif line.startswith("A "):
                 self.acked.add(int(line[2:]))
+            elif line.startswith("P "):
+                self.published.add(line[2:])
         self.ready.set()
+
+    def close(self):
+        end_process(self.process, timeout=5, signum=signal.SIGKILL)
+        self.reader.join(5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+class Lms(LedgerProcess):
+    """One run of the plain "LMS" process (:mod:`tests.chaos.lms_process`) and its ledger."""
+
+    def __init__(self, log_dir, database_url, broker_url, queue, first, count, interval=0.0, **env):
+        self.first = first
+        command = [sys.executable, "-m", "tests.chaos.lms_process", "--first", str(first), "--count", str(count),
+                   "--interval", str(interval)]
+        super().__init__(command, Path(log_dir) / f"lms-{first}.log",
+                         process_env(database_url, broker_url, queue, **env))
 
     def wait_ready(self, timeout=60.0):
         if not self.ready.wait(timeout) or self.process.poll() not in (None, 0):
@@ -454,12 +477,6 @@ class Lms:
         """Send ``signum``; wait for the process to end and the ledger to be read."""
         signal_pid(self.process.pid, signum)
         return self.wait(timeout)
-
-    def close(self):
-        end_process(self.process, timeout=5, signum=signal.SIGKILL)
-        self.reader.join(5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
 
 
 class Scenario:
@@ -532,7 +549,15 @@ class Scenario:
 
     def lms(self, first, count, interval=0.0, **env):
         """A started :class:`Lms` run emitting events ``first`` .. ``first + count - 1``."""
-        run = Lms(self.work_dir, self.database.url, self.broker_url, self.queue, first, count, interval, **env)
+        return self.add_lms(Lms, first, count, interval, **env)
+
+    def add_lms(self, kind, *arguments, **env):
+        """
+        A started "LMS" of ``kind`` (a :class:`LedgerProcess`: :class:`Lms`,
+        :class:`tests.chaos.gunicorn_lms.GunicornLms`) on the scenario's database, broker and queue;
+        its ledger counts in :meth:`verdict`, and it is ended with the scenario.
+        """
+        run = kind(self.work_dir, self.database.url, self.broker_url, self.queue, *arguments, **env)
         self.lms_runs.append(run)
         self.closers.append(run.close)
         run.wait_ready()
@@ -574,13 +599,14 @@ class Scenario:
             f"SELECT endpoint_id, statement_id, reason FROM xapi_router_deadletter "  # noqa: S608
             f"WHERE state=%s AND endpoint_id IN ({marks})", (state, *self.endpoint_ids)))
 
-    def wait_delivered(self, timeout, idle=20.0, settle=2.0):
+    def wait_delivered(self, timeout, idle=20.0, settle=2.0, expected=None):
         """
-        Wait until Ralph holds every expected id, while Ralph keeps receiving statements: at most
-        ``timeout`` seconds, and no longer than ``idle`` seconds without a new statement. Then
-        ``settle`` seconds for stragglers (a duplicate arriving late); returns :meth:`verdict`.
+        Wait until Ralph holds every expected id (``expected``, default :meth:`expected_ids`), while
+        Ralph keeps receiving statements: at most ``timeout`` seconds, and no longer than ``idle``
+        seconds without a new statement. Then ``settle`` seconds for stragglers (a duplicate
+        arriving late); returns :meth:`verdict`.
         """
-        expected = self.expected_ids()
+        expected = self.expected_ids() if expected is None else expected
         deadline = time.monotonic() + timeout
         held, progress_at = 0, time.monotonic()
         while time.monotonic() < deadline and time.monotonic() - progress_at < idle:

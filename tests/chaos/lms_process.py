@@ -52,14 +52,12 @@ def chaos_event(number):
     return event["name"], event["data"], context
 
 
-def main(argv=None):
-    """Emit ``--count`` events from ``--first`` on, ``--interval`` seconds apart."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--first", type=int, required=True)
-    parser.add_argument("--count", type=int, required=True)
-    parser.add_argument("--interval", type=float, default=0.0, help="seconds between two events")
-    args = parser.parse_args(argv)
-
+def start_lms():
+    """
+    Set this process up as the LMS is at start-up: Django (``tests.chaos.settings`` unless
+    ``DJANGO_SETTINGS_MODULE`` says otherwise), the Celery app, and event-tracking's default
+    tracker (built from ``EVENT_TRACKING_BACKENDS`` by the app's ``ready()``). Returns the tracker.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.chaos.settings")
     import django  # pylint: disable=import-outside-toplevel
 
@@ -68,12 +66,32 @@ def main(argv=None):
 
     from tests.project import celery_app  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
 
-    default_tracker = tracker.get_tracker()
+    return tracker.get_tracker()
+
+
+def emit_event(default_tracker, number):
+    """
+    Emit event ``number`` as an LMS request does: inside the request context the tracking
+    middleware enters (``tracker.context``), through ``tracker.emit``. Returns once ``emit`` did
+    (every backend's ``send``, the router's included, returned).
+    """
+    name, data, context = chaos_event(number)
+    with default_tracker.context("request", context):
+        default_tracker.emit(name, data)
+
+
+def main(argv=None):
+    """Emit ``--count`` events from ``--first`` on, ``--interval`` seconds apart."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--first", type=int, required=True)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--interval", type=float, default=0.0, help="seconds between two events")
+    args = parser.parse_args(argv)
+
+    default_tracker = start_lms()
     write_line("READY")
     for number in range(args.first, args.first + args.count):
-        name, data, context = chaos_event(number)
-        with default_tracker.context("request", context):
-            default_tracker.emit(name, data)
+        emit_event(default_tracker, number)
         write_line(f"A {number}")
         if args.interval:
             time.sleep(args.interval)

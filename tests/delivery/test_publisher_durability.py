@@ -3,10 +3,12 @@ The LMS side's durability (docs/decisions/0002-lms-publishing-durability.rst): p
 request by default, SIGTERM flushing the background publisher in a plain process, and a send path
 that never loads credentials. The chaos suite (tests/chaos) proves the same with real processes.
 """
+import logging
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import types
 
 import pytest
@@ -71,3 +73,32 @@ def test_sigterm_flushes_the_background_publisher(tmp_path, handler, returncode)
     assert result.returncode == returncode, result.stderr
     if handler == "default":  # every event submitted before SIGTERM was published, in order
         assert output.read_text(encoding="utf8").splitlines() == [f"event-{number}" for number in range(10)]
+
+
+def test_an_exit_flush_that_cannot_finish_is_logged_and_counted(settings, caplog):
+    """
+    ``atexit`` (a plain process's clean exit, a gunicorn worker's SIGTERM) waits for the thread at
+    most its timeout; what is still unpublished then is an error with its count, never silent.
+    """
+    settings.XAPI_ROUTER_PUBLISH_IN_BACKGROUND = True
+    entered, release = threading.Event(), threading.Event()
+
+    def stuck_publish(_app, _events):  # a broker that takes a message and never answers
+        entered.set()
+        release.wait(30)
+
+    publisher = sending.BackgroundPublisher(publish=stuck_publish, max_events_per_message=1)
+    before = sending.counters.get("exit_unpublished", 0)
+    try:
+        for number in range(3):
+            publisher.submit([[1], f"event-{number}", "v", [{"id": str(number)}]])
+        assert entered.wait(30)  # the thread holds event-0 in its publish; event-1 and event-2 wait
+        with caplog.at_level(logging.ERROR, logger="openedx_xapi_router.delivery.sending"):
+            assert sending.flush_at_exit(publisher, timeout=0.2) is False
+    finally:
+        release.set()
+    assert sending.counters["exit_unpublished"] - before == 3
+    assert [record.getMessage() for record in caplog.records] == [
+        "xapi_router: exit: up to 3 events still unpublished after 0.2 s are lost with this process"]
+    assert publisher.flush(30) is True  # released: the thread publishes the rest
+    assert sending.flush_at_exit(publisher) is True
