@@ -316,8 +316,16 @@ def main(argv=None):
     if max((*sizes, *ralph_sizes), default=0) > args.events:
         parser.error(f"the peak-RSS sizes must be at most the log's {args.events:,} lines (--events)")
     log, _ = cached_log(args.events, args.seed)
-    work = CACHE_DIR / "backfill"
+    work = CACHE_DIR / f"backfill-{os.getpid()}"  # its own: two runs at once do not share a database
     work.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(args, log, work, sizes, ralph_sizes)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args, log, work, sizes, ralph_sizes):
+    """The measurements of :func:`main` in ``work``."""
     database = work / "bench.sqlite3"
     prepare_database(database)
     out, report = work / "out.jsonl", work / "report.json"

@@ -35,6 +35,7 @@ SQLite database under ``var/bench/``.
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -616,6 +617,7 @@ def rss_report(args):
         rss = run_rss(sizes, int(time.time()) % 100_000, work)
     finally:
         DB_PATH.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
     lines = ["", "Delivery peak RSS: separate runs, each a fresh sender, solo worker and Ralph; batch size 100", "",
              *memory.table_rows("sending process (XapiRouterBackend.send)", rss["sender"], width=60),
              *memory.table_rows("worker process (solo, VmHWM)", rss["worker"], width=60)]
