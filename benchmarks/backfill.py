@@ -83,9 +83,8 @@ def manage(database, *args, cpus=None, sample=False):
         nonlocal peak
         try:
             rss = sum(proc.memory_info().rss for proc in [watched, *watched.children(recursive=True)]) / 2**20
-        except psutil.Error:
-            rss = 0.0
-        peak = max(peak, rss)
+        except psutil.Error:  # it is ending: no sample (a 0 would be read as the RSS at the end)
+            return
         if sample:
             samples.append((time.perf_counter() - started, rss))
 
