@@ -1,5 +1,5 @@
 """
-The pseudonymous actor cache is bounded, in entries and in memory (issue #19).
+The pseudonymous actor cache and the validator's remembered actor parts are bounded (issue #19).
 
 The live-path and LRS-client peak-RSS runs of ``benchmarks/`` give every event its own learner:
 their peaks grow by about 0.8 MB per thousand events while this cache fills (docs/benchmarks.rst,
@@ -7,12 +7,17 @@ their peaks grow by about 0.8 MB per thousand events while this cache fills (doc
 65,536 entries (``lru_cache(maxsize=65536)`` in ``core/context.py``), after which learners past
 the bound replace the oldest and the resident set stops growing. Measured in a fresh process
 (``VmRSS`` of ``/proc/self/status``, proc(5)), so nothing of the test session counts.
+
+The statement check's quick walk keeps every actor part it found valid alive too (by ``id()``, so
+the id is not reused: ``_SharedParts`` in ``core/validate.py``), up to 65,536, then forgets them
+all: the second bound on the same growth.
 """
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from openedx_xapi_router.core import validate
 from openedx_xapi_router.core.context import PseudonymousActorResolver
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +25,7 @@ BOUND = 65_536
 
 FILL = f"""
 import json
+from openedx_xapi_router.core import validate
 from openedx_xapi_router.core.context import PseudonymousActorResolver
 from benchmarks.memory import status_mb
 
@@ -57,3 +63,15 @@ def test_the_resident_set_stops_growing_at_the_bound():
     after = rss[str(2 * BOUND)] - rss[str(BOUND)]
     assert filling > 20  # MB: the cache's entries are real memory (about 0.8 kB each) ...
     assert after < filling / 10  # ... and past the bound they are replaced, not added
+
+
+def test_the_validator_remembers_at_most_its_limit_of_shared_parts():
+    # pylint: disable=protected-access
+    assert validate._SHARED.limit == BOUND
+    shared = validate._SharedParts(limit=3)
+    parts = [{"objectType": "Agent", "account": {"homePage": "https://h.example", "name": str(n)}} for n in range(4)]
+    for part in parts[:3]:
+        shared.remember(part)
+    assert list(shared.valid.values()) == parts[:3]
+    shared.remember(parts[3])  # at the limit: all forgotten, the new one kept
+    assert shared.valid == {id(parts[3]): parts[3]}
