@@ -10,13 +10,17 @@ Generates a clean tracking log with ``../shared/tools/make_tracking_log.py`` (ca
 * the floor: ``orjson.loads`` + ``orjson.dumps`` of the same lines, and our rate as a fraction of it;
 * event-routing-backends' rate on 20,000 of the same events, and ours on them, with the ratio;
 * the top costs of a cProfile run of our pipeline on 100,000 lines;
+* peak RSS of separate runs (each a fresh process) of our pipeline and of the floor on the first
+  250,000, 500,000 and 1,000,000 lines (``--rss-sizes``; a quarter, half and all of a shorter
+  log), and whether it stays flat (:mod:`benchmarks.memory`);
 * CPU instructions per event, counted with valgrind's callgrind (deterministic on a busy machine):
   our CLI ``xapi-router-transform``, the floor and ERB, each run on a small and a large slice of the
   same log, start-up subtracted by the difference (skipped, and said so, without valgrind).
 
 Options: ``--events N`` (default 1,000,000), ``--quick`` (100,000), ``--seed``, ``--erb-events``,
 ``--profile-events``, ``--skip-erb``, ``--callgrind-slices SMALL LARGE`` (default 1,000 5,000),
-``--erb-callgrind-slices`` (default 100 500), ``--skip-callgrind``.
+``--erb-callgrind-slices`` (default 100 500), ``--skip-callgrind``, ``--rss-sizes N ...``,
+``--skip-rss``.
 """
 import argparse
 import json
@@ -24,6 +28,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+from benchmarks import memory
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("XAPI_ROUTER_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -33,6 +39,9 @@ CACHE_DIR = REPO_ROOT / "var" / "bench"
 #: The targets the figures are reported against.
 TARGET_EVENTS_PER_SECOND = 30_000
 TARGET_PEAK_RSS_MB = 150
+#: Flat: the peak of the largest separate run at most this much above the smallest's (bounded
+#: caches filling add about 5 MB from 250k to 1M lines; a cache without a bound adds tens).
+RSS_GROWTH_BOUND_MB = 16
 #: Issue #19: our CLI at half the instructions per event it took before (274k).
 TARGET_INSTRUCTIONS_PER_EVENT = 140_000
 
@@ -124,7 +133,36 @@ def instruction_lines(instructions, our_rate, erb):
     return lines
 
 
-def report(args, manifest, ours, floor, erb, profile, instructions=None):
+def measure_rss(log, sizes, done):
+    """
+    Peak RSS of ``ours`` and ``floor`` in a separate fresh process at each of ``sizes`` (a run
+    already made at that size, in ``done`` = ``{(what, events): result}``, is reused) and the
+    flatness verdicts; ``{what: {"runs": {size: peak}, "verdict": ...}}``, or None without sizes.
+    """
+    if not sizes:
+        return None
+    results = {}
+    for what, target in (("ours", TARGET_PEAK_RSS_MB), ("floor", None)):
+        peaks = {}
+        for size in sizes:
+            result = done.get((what, size)) or measure(what, log, size)
+            peaks[size] = result["peak_rss_mb"]
+        results[what] = {"runs": {str(size): peak for size, peak in peaks.items()},
+                         "verdict": memory.flatness(peaks, RSS_GROWTH_BOUND_MB, target)}
+    return results
+
+
+def rss_lines(rss):
+    """The peak-RSS rows of the table."""
+    if rss is None:
+        return [f"{'peak RSS of separate runs':<44}{'skipped':>16}   (--skip-rss)"]
+    lines = []
+    for what, label in (("ours", "our pipeline"), ("floor", "floor")):
+        lines += memory.table_rows(label, rss[what]["verdict"], width=44)
+    return lines
+
+
+def report(args, manifest, ours, floor, erb, profile, instructions=None, rss=None):
     """The results table, as text."""
     our_rate = rate(ours["events"], ours["seconds"])
     floor_rate = rate(floor["events"], floor["seconds"])
@@ -148,6 +186,7 @@ def report(args, manifest, ours, floor, erb, profile, instructions=None):
     ]
     for count, (current, peak) in sorted(ours["rss_at"].items(), key=lambda item: int(item[0])):
         lines.append(f"{f'  RSS after {int(count):,} lines (now / peak, MB)':<44}{current:>8.1f} /{peak:>6.1f}")
+    lines += rss_lines(rss)
     lines += instruction_lines(instructions, our_rate, erb)
     lines += [
         f"{'floor (orjson.loads + dumps), events/s':<44}{floor_rate:>16,.0f}",
@@ -190,19 +229,26 @@ def main(argv=None):
     parser.add_argument("--erb-callgrind-slices", type=int, nargs=2, default=[100, 500], metavar=("SMALL", "LARGE"),
                         help="lines of the two slices ERB is counted on (default 100 500)")
     parser.add_argument("--skip-callgrind", action="store_true", help="do not count instructions")
+    memory.add_rss_arguments(parser, what="lines (at most --events)")
     args = parser.parse_args(argv)
     if args.quick:
         args.events = 100_000
+    if args.events < memory.DEFAULT_SIZES[-1]:  # a quarter, a half and all of a shorter log
+        args.rss_default = tuple(n for n in (args.events // 4, args.events // 2, args.events) if n)
+    sizes = memory.rss_sizes(args)
+    if sizes and sizes[-1] > args.events:
+        parser.error(f"--rss-sizes: {sizes[-1]:,} is more than the log's {args.events:,} lines (--events)")
     log, manifest = cached_log(args.events, args.seed)
     ours = measure("ours", log, args.events)
     floor = measure("floor", log, args.events)
     erb = None if args.skip_erb else measure("erb", log, min(args.erb_events, args.events))
     profile = measure("profile", log, min(args.profile_events, args.events))
+    rss = measure_rss(log, sizes, {("ours", args.events): ours, ("floor", args.events): floor})
     instructions = measure_instructions(args, log)
-    print(report(args, manifest, ours, floor, erb, profile, instructions))
+    print(report(args, manifest, ours, floor, erb, profile, instructions, rss))
     if args.json:
         args.json.write_text(json.dumps({"ours": ours, "floor": floor, "erb": erb, "profile": profile,
-                                         "instructions": instructions}, indent=1))
+                                         "instructions": instructions, "rss": rss}, indent=1))
     return 0
 
 

@@ -14,8 +14,15 @@ pseudonymous actors) on the clean 1,000,000-line log cached under ``var/bench/``
   statements POSTed in batches of 100 by a plain ``requests`` client to another fresh Ralph: both
   rates in statements/s, and their ratio.
 
+* peak RSS of separate runs (each a fresh ``manage.py`` process, its own ``VmHWM``): one core
+  to a JSONL file on the first 250,000, 500,000 and 1,000,000 lines (``--rss-sizes``), and into a
+  fresh Ralph each on the first 12,500, 25,000 and 50,000 lines (``--ralph-rss-sizes``: 1,000,000
+  lines into one Ralph would take about an hour here, its ingest slowing as its store grows), and
+  whether it stays flat (:mod:`benchmarks.memory`).
+
 Options: ``--events N`` (the log's lines, default 1,000,000), ``--ralph-lines N``, ``--seed``,
-``--skip-ralph``, ``--skip-files`` (only the Ralph measurement), ``--json PATH`` (raw results).
+``--skip-ralph``, ``--skip-files`` (only the Ralph measurement), ``--rss-sizes N ...``,
+``--ralph-rss-sizes N ...``, ``--skip-rss``, ``--json PATH`` (raw results).
 """
 import argparse
 import json
@@ -29,7 +36,9 @@ from pathlib import Path
 import psutil
 import requests
 
+from benchmarks import memory
 from benchmarks.__main__ import CACHE_DIR, REPO_ROOT, cached_log
+from benchmarks.transform import write_slice
 from openedx_xapi_router.devtools import ralph_control
 
 TARGET_ONE_CORE = 25_000
@@ -37,6 +46,12 @@ TARGET_RSS_MB = 200
 TARGET_SPEEDUP = 1.7
 TARGET_RALPH_RATIO = 0.8
 BATCH_SIZE = 100
+#: Flat: the largest separate run's peak at most this much above the smallest's.
+RSS_GROWTH_BOUND_MB = 24
+#: Lines of the separate runs into Ralph (see the module docstring).
+RALPH_RSS_SIZES = (12_500, 25_000, 50_000)
+#: Seconds one ``manage.py`` run may take at most.
+RUN_TIMEOUT = 3600
 
 
 def _env(database):
@@ -46,10 +61,13 @@ def _env(database):
 
 def manage(database, *args, cpus=None, sample=False):
     """
-    Run ``manage.py *args``; returns ``(seconds, peak_rss_mb, rss_samples)``: wall time, the peak RSS
-    of the process and its children (psutil, sampled every 0.1 s), ``[(elapsed, rss_mb), ...]``.
+    Run ``manage.py *args``; returns ``(seconds, peak_rss_mb, rss_samples, own_peak_mb)``: wall
+    time, the peak RSS of the process and its children together (psutil, sampled every 0.1 s),
+    ``[(elapsed, rss_mb), ...]``, and the command's own peak (its ``VmHWM`` as it ends, written
+    by ``python -m benchmarks.memory``: exact, not sampled; a ``--jobs`` child's not included).
     """
-    command = [sys.executable, str(REPO_ROOT / "manage.py"), *[str(arg) for arg in args]]
+    peak_file = database.with_name(f"peak-{os.getpid()}.txt")
+    command = memory.script_command(sys.executable, peak_file, REPO_ROOT / "manage.py", *args)
 
     def pin():
         if cpus is not None:
@@ -60,20 +78,23 @@ def manage(database, *args, cpus=None, sample=False):
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     watched = psutil.Process(process.pid)
     samples, peak = [], 0.0
-    while process.poll() is None:
+
+    def note():
+        nonlocal peak
         try:
             rss = sum(proc.memory_info().rss for proc in [watched, *watched.children(recursive=True)]) / 2**20
-        except psutil.Error:
-            rss = 0.0
-        peak = max(peak, rss)
+        except psutil.Error:  # it is ending: no sample (a 0 would be read as the RSS at the end)
+            return
         if sample:
             samples.append((time.perf_counter() - started, rss))
-        time.sleep(0.1)
+
+    memory.wait(process, RUN_TIMEOUT, on_poll=note)
+    own_peak = memory.read_peak(peak_file)
     stderr = process.stderr.read().decode("utf-8", "replace")
     process.stderr.close()
     if process.returncode != 0:
         sys.exit(f"manage.py {' '.join(map(str, args))} failed ({process.returncode}):\n{stderr[-3000:]}")
-    return time.perf_counter() - started, peak, samples
+    return time.perf_counter() - started, peak, samples, own_peak
 
 
 def prepare_database(database):
@@ -98,11 +119,13 @@ def add_endpoint(database, ralph):
 def run_to_file(database, log, out, report, jobs, cpus=None):
     """The command to a JSONL file; returns its measurements."""
     out.unlink(missing_ok=True)
-    seconds, peak, samples = manage(database, "transform_tracking_logs", log, "--output", out, "--jobs", jobs,
-                                    "--report", report, "--progress", "none", cpus=cpus, sample=True)
+    seconds, peak, samples, own_peak = manage(database, "transform_tracking_logs", log, "--output", out,
+                                              "--jobs", jobs, "--report", report, "--progress", "none",
+                                              cpus=cpus, sample=True)
     data = json.loads(report.read_text())
     return {"lines": data["lines"], "statements": data["statements"], "seconds": data["seconds"],
-            "wall_seconds": seconds, "peak_rss_mb": peak, "rss_at": _quartiles(samples)}
+            "wall_seconds": seconds, "peak_rss_mb": peak, "own_peak_rss_mb": own_peak,
+            "rss_at": _quartiles(samples)}
 
 
 def _quartiles(samples):
@@ -134,12 +157,7 @@ def post_plainly(ralph, statements):
 
 def measure_ralph(database, log, lines, work):
     """The command into one fresh Ralph, a plain client into another, the same statements."""
-    prefix = work / f"prefix-{lines}.log"
-    with open(log, "rb") as source, open(prefix, "wb") as target:
-        for number, line in enumerate(source):
-            if number >= lines:
-                break
-            target.write(line)
+    prefix = write_slice(log, lines, work / f"prefix-{lines}.log")
     statements_file, report = work / "prefix-statements.jsonl", work / "prefix-report.json"
     run_to_file(database, prefix, statements_file, report, 1)
     statements = statements_file.read_bytes().splitlines()
@@ -156,11 +174,8 @@ def measure_ralph(database, log, lines, work):
             else:
                 print(f"measuring the backfill of {lines:,} lines into a fresh Ralph ...", flush=True)
                 add_endpoint(database, ralph)
-                manage(database, "transform_tracking_logs", prefix, "--report", report, "--progress", "none")
-                data = json.loads(report.read_text())
-                if data["destination"].get("delivered") != len(statements):
-                    sys.exit(f"the backfill delivered {data['destination']} of {len(statements)} statements")
-                seconds = data["seconds"]
+                seconds, own_peak = backfill_into(database, ralph, prefix, report, len(statements))
+                results["own_peak_rss_mb"] = own_peak
         finally:
             ralph_control.stop(ralph.pid)
             shutil.rmtree(ralph_dir, ignore_errors=True)
@@ -170,12 +185,71 @@ def measure_ralph(database, log, lines, work):
     return results
 
 
+def backfill_into(database, ralph, prefix, report, expected=None):
+    """The command on ``prefix`` into ``ralph``; ``(seconds, own peak RSS MB)``; every statement must arrive."""
+    add_endpoint(database, ralph)
+    _, _, _, own_peak = manage(database, "transform_tracking_logs", prefix, "--report", report, "--progress", "none")
+    data = json.loads(report.read_text())
+    wanted = data["statements"] if expected is None else expected
+    if data["destination"].get("delivered") != wanted or data["statements"] != wanted:
+        sys.exit(f"the backfill delivered {data['destination']} of {wanted} statements")
+    return data["seconds"], own_peak
+
+
+def measure_rss_files(database, log, sizes, work, done):
+    """Peak RSS of one-core runs to a JSONL file on the first ``size`` lines, each a fresh process."""
+    peaks = {}
+    out, report = work / "rss-out.jsonl", work / "rss-report.json"
+    for size in sizes:
+        if size in done:
+            peaks[size] = done[size]
+            continue
+        prefix = log if size == _line_count(log) else write_slice(log, size, work / f"prefix-{size}.log")
+        print(f"peak RSS: one core -> JSONL file, first {size:,} lines ...", flush=True)
+        peaks[size] = run_to_file(database, prefix, out, report, 1, cpus={max(os.sched_getaffinity(0))})[
+            "own_peak_rss_mb"]
+        if prefix != log:
+            prefix.unlink()
+    out.unlink(missing_ok=True)
+    return {"runs": {str(size): peak for size, peak in peaks.items()},
+            "verdict": memory.flatness(peaks, RSS_GROWTH_BOUND_MB, TARGET_RSS_MB)}
+
+
+def measure_rss_ralph(database, log, sizes, work, done):
+    """Peak RSS of runs into a fresh Ralph each on the first ``size`` lines, each a fresh process."""
+    peaks = {}
+    report = work / "rss-report.json"
+    for size in sizes:
+        if size in done:
+            peaks[size] = done[size]
+            continue
+        prefix = write_slice(log, size, work / f"prefix-{size}.log")
+        ralph_dir = work / f"ralph-rss-{size}"
+        shutil.rmtree(ralph_dir, ignore_errors=True)
+        ralph = ralph_control.start(ralph_dir)
+        print(f"peak RSS: backfill of the first {size:,} lines into a fresh Ralph ...", flush=True)
+        try:
+            seconds, peaks[size] = backfill_into(database, ralph, prefix, report)
+        finally:
+            ralph_control.stop(ralph.pid)
+            shutil.rmtree(ralph_dir, ignore_errors=True)
+            prefix.unlink(missing_ok=True)
+        print(f"  {size / seconds:,.0f} lines/s, peak RSS {peaks[size]:.1f} MB", flush=True)
+    return {"runs": {str(size): peak for size, peak in peaks.items()},
+            "verdict": memory.flatness(peaks, RSS_GROWTH_BOUND_MB, TARGET_RSS_MB)}
+
+
+def _line_count(path):
+    with open(path, "rb") as handle:
+        return sum(1 for _ in handle)
+
+
 def verdict(ok):
     """A table cell for a target."""
     return "met" if ok else "MISSED"
 
 
-def report_text(events, one, two, ralph):
+def report_text(events, one, two, ralph, rss=None):
     """The results table."""
     lines = [
         "",
@@ -197,6 +271,9 @@ def report_text(events, one, two, ralph):
             f"{'backfill / plain client':<52}{ratio:>14.1%}   >= {TARGET_RALPH_RATIO:.0%}: "
             f"{verdict(ratio >= TARGET_RALPH_RATIO)}",
         ]
+    for key, label in (("file", "one core -> file"), ("ralph", "backfill -> Ralph")):
+        if key in (rss or {}):
+            lines += memory.table_rows(label, rss[key]["verdict"])
     return "\n".join(lines)
 
 
@@ -227,10 +304,27 @@ def main(argv=None):
     parser.add_argument("--skip-ralph", action="store_true")
     parser.add_argument("--skip-files", action="store_true")
     parser.add_argument("--json", type=Path)
+    memory.add_rss_arguments(parser, what="lines (at most --events) of the runs to a file")
+    parser.add_argument("--ralph-rss-sizes", type=int, nargs="+", metavar="N", default=list(RALPH_RSS_SIZES),
+                        help="lines of the separate peak-RSS runs into Ralph (default 12500 25000 50000)")
     args = parser.parse_args(argv)
+    if args.events < memory.DEFAULT_SIZES[-1]:  # a quarter, a half and all of a shorter log
+        args.rss_default = tuple(n for n in (args.events // 4, args.events // 2, args.events) if n)
+    sizes = memory.rss_sizes(args)
+    ralph_sizes = () if args.skip_rss or args.skip_ralph else tuple(sorted(set(args.ralph_rss_sizes)))
+    if max((*sizes, *ralph_sizes), default=0) > args.events:
+        parser.error(f"the peak-RSS sizes must be at most the log's {args.events:,} lines (--events)")
     log, _ = cached_log(args.events, args.seed)
-    work = CACHE_DIR / "backfill"
+    work = CACHE_DIR / f"backfill-{os.getpid()}"  # its own: two runs at once do not share a database
     work.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(args, log, work, sizes, ralph_sizes)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args, log, work, sizes, ralph_sizes):
+    """The measurements of :func:`main` in ``work``."""
     database = work / "bench.sqlite3"
     prepare_database(database)
     out, report = work / "out.jsonl", work / "report.json"
@@ -245,9 +339,15 @@ def main(argv=None):
         print(f"  {two['lines'] / two['seconds']:,.0f} events/s", flush=True)
         out.unlink(missing_ok=True)
     ralph = None if args.skip_ralph else measure_ralph(database, log, min(args.ralph_lines, args.events), work)
-    print(report_text(args.events, one, two, ralph))
+    rss = {}
+    if sizes and not args.skip_files:
+        rss["file"] = measure_rss_files(database, log, sizes, work, {args.events: one["own_peak_rss_mb"]})
+    if ralph_sizes:
+        rss["ralph"] = measure_rss_ralph(database, log, ralph_sizes, work,
+                                         {ralph["lines"]: ralph["own_peak_rss_mb"]} if ralph else {})
+    print(report_text(args.events, one, two, ralph, rss))
     if args.json:
-        args.json.write_text(json.dumps({"one_core": one, "jobs_2": two, "ralph": ralph}, indent=1))
+        args.json.write_text(json.dumps({"one_core": one, "jobs_2": two, "ralph": ralph, "rss": rss}, indent=1))
     return 0
 
 

@@ -20,11 +20,22 @@ The delivery benchmark: ``python -m benchmarks.delivery``.
    p95); backlog: a queue of events drained, statements/s to the healthy endpoint. Targets: beside
    the black hole, at least 90 % of the throughput and at most twice the p95 latency.
 
+4. **Peak RSS** of separate runs at 12,500, 25,000 and 50,000 events (``--rss-sizes``), each with a
+   fresh Ralph, a fresh solo worker and a fresh sending process: the sender (``XapiRouterBackend``
+   publishing to Redis, ``--send-only``; its ``VmHWM`` as it ends; it waits while more
+   than 2,000 messages are queued, so the shared Redis never holds a run) and the worker (its
+   ``VmHWM``, read in ``/proc`` once it has delivered everything, before it is stopped), and
+   whether each stays flat (:mod:`benchmarks.memory`). 1,000,000 events would take about half an
+   hour per run through one worker into Ralph on this machine; the sizes are the largest whose
+   three runs finish in about ten minutes.
+
 Needs Redis on 127.0.0.1:6379 and Ralph's virtualenv (``make requirements``). Uses a throw-away
 SQLite database under ``var/bench/``.
 """
 import argparse
+import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -37,7 +48,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO_ROOT / "var" / "bench"
-DB_PATH = BENCH_DIR / f"delivery-{os.getpid()}.sqlite3"
+# A --send-only process shares its parent's database (the endpoints it routes to).
+DB_PATH = Path(os.environ.get("XAPI_ROUTER_BENCH_DB", BENCH_DIR / f"delivery-{os.getpid()}.sqlite3"))
 REDIS_URL = os.environ.get("XAPI_ROUTER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 
 TARGET_P50_US = 150
@@ -45,6 +57,12 @@ TARGET_P99_US = 1000
 TARGET_RATIO = 0.8
 TARGET_FAIR_RATE = 0.9
 TARGET_FAIR_P95 = 2.0
+#: The separate peak-RSS runs (events), the flatness bound and the worker's target.
+RSS_SIZES = (12_500, 25_000, 50_000)
+RSS_GROWTH_BOUND_MB = 24
+TARGET_WORKER_RSS_MB = 200
+#: The sender waits while more messages than this are queued (the shared Redis holds no whole run).
+SEND_QUEUE_BOUND = 2_000
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "tests.project.settings"
 os.environ["XAPI_ROUTER_DATABASE_URL"] = f"sqlite:///{DB_PATH}"
@@ -52,19 +70,22 @@ os.environ["XAPI_ROUTER_DATABASE_URL"] = f"sqlite:///{DB_PATH}"
 
 def make_events(count, seed):
     """``count`` live enrollment events, each its own learner and second (so its own statement id)."""
+    return list(iter_events(count, seed))
+
+
+def iter_events(count, seed):
+    """The events of :func:`make_events`, one at a time (a run of any size holds one)."""
     start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=seed % 1000)
-    events = []
     for number in range(count):
         user_id = seed * 10_000_000 + number
         course = f"course-v1:BenchX+C{number % 7}+2026"
-        events.append({
+        yield {
             "name": "edx.course.enrollment.activated",
             "timestamp": (start + timedelta(seconds=number)).isoformat(),
             "data": {"course_id": course, "user_id": user_id, "mode": "audit"},
             "context": {"course_id": course, "org_id": "BenchX", "user_id": user_id, "path": "/change_enrollment"},
             "event_source": "server", "username": f"bench{number}", "session": "0" * 32,
-        })
-    return events
+        }
 
 
 def percentile(sorted_values, fraction):
@@ -342,6 +363,105 @@ def run_fairness(args):
     return 0
 
 
+def send_only(count, seed, queue):
+    """
+    The sending side of one peak-RSS run, in its own process: ``count`` events through
+    ``XapiRouterBackend.send`` to ``queue`` on Redis, pausing while more than
+    :data:`SEND_QUEUE_BOUND` messages wait; prints the counts and this process's peak RSS as JSON.
+    """
+    # pylint: disable=import-outside-toplevel
+    import redis
+    from django.conf import settings
+
+    from benchmarks import memory
+    from openedx_xapi_router.backends.tracking import XapiRouterBackend
+    from openedx_xapi_router.delivery import sending
+    from tests.project.celery_app import make_app
+
+    settings.XAPI_ROUTER_CELERY_QUEUE = queue
+    app = make_app(broker_url=REDIS_URL, queue=queue, set_as_current=True)
+    broker = redis.Redis.from_url(REDIS_URL)
+    backend = XapiRouterBackend()
+    deadline = time.monotonic() + 3600
+    for number, event in enumerate(iter_events(count, seed)):
+        if number % 500 == 0:
+            while broker.llen(queue) > SEND_QUEUE_BOUND:
+                if time.monotonic() > deadline:
+                    sys.exit(f"the worker left more than {SEND_QUEUE_BOUND} messages queued for an hour")
+                time.sleep(0.05)
+        backend.send(event)
+    if not sending.publisher.flush(60):
+        sys.exit("the background publisher did not publish everything within 60 s")
+    app.close()
+    print(json.dumps({"sent": count, "errors": backend.errors, "peak_rss_mb": memory.own_peak_mb()}))
+    return 0 if not backend.errors else 1
+
+
+def measure_rss_run(ralph, size, seed, work):
+    """
+    One peak-RSS run: a fresh solo worker into ``ralph`` and a fresh ``--send-only`` process of
+    ``size`` events; ``{"sender": MB, "worker": MB, "worker_tree": {pid: MB}, "seconds": s}``.
+    """
+    # pylint: disable=import-outside-toplevel
+    import redis
+
+    from benchmarks import memory
+    from openedx_xapi_router.models import LrsEndpoint
+
+    queue = f"xapi-router-rss-{uuid.uuid4().hex[:8]}"
+    LrsEndpoint.objects.all().delete()
+    endpoint = LrsEndpoint.objects.create(name=f"rss-{queue}", statements_url=ralph.statements_url,
+                                          username=ralph.auth[0], password=ralph.auth[1], batch_size=100, timeout=60)
+    worker = start_worker(queue, work / f"worker-rss-{size}.log")
+    try:
+        started = time.monotonic()
+        env = dict(os.environ, XAPI_ROUTER_BENCH_DB=str(DB_PATH), PYTHONPATH=str(REPO_ROOT))
+        with open(work / f"sender-{size}.log", "w+", encoding="utf-8") as output:
+            sender = subprocess.Popen(  # pylint: disable=consider-using-with
+                [sys.executable, "-m", "benchmarks.delivery", "--send-only", str(size), "--queue", queue,
+                 "--seed", str(seed)], cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+            memory.wait(sender, 3600)
+            output.seek(0)
+            text = output.read()
+        if sender.returncode != 0:
+            sys.exit(f"the sender failed ({sender.returncode}):\n{text[-3000:]}")
+        sent = json.loads(text.strip().splitlines()[-1])
+        while delivered(endpoint.pk) < size:
+            if time.monotonic() - started > 3600:
+                sys.exit(f"the worker delivered {delivered(endpoint.pk)} of {size} in an hour")
+            time.sleep(0.1)
+        seconds = time.monotonic() - started
+        tree = memory.tree_peaks(worker.pid)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        redis.Redis.from_url(REDIS_URL).delete(queue)
+    return {"sender": sent["peak_rss_mb"], "worker": tree[worker.pid],
+            "worker_tree": {str(pid): peak for pid, peak in tree.items()}, "seconds": seconds,
+            "delivered": delivered(endpoint.pk)}
+
+
+def run_rss(sizes, seed, work):
+    """The peak-RSS runs (see the module docstring, 4.): their results and the verdicts."""
+    from benchmarks import memory  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.devtools import ralph_control  # pylint: disable=import-outside-toplevel
+
+    runs = {}
+    for number, size in enumerate(sizes):
+        print(f"peak RSS: {size:,} events, a fresh sender and a fresh worker into a fresh Ralph ...", flush=True)
+        runs[size] = run_with_ralph(ralph_control, work / f"ralph-rss-{size}",
+                                    lambda ralph, size=size, number=number: measure_rss_run(
+                                        ralph, size, seed + 100 + number, work))
+        print(f"  {size / runs[size]['seconds']:,.0f} statements/s, sender {runs[size]['sender']:.1f} MB, "
+              f"worker {runs[size]['worker']:.1f} MB", flush=True)
+    return {
+        "runs": {str(size): run for size, run in runs.items()},
+        "sender": memory.flatness({size: run["sender"] for size, run in runs.items()}, RSS_GROWTH_BOUND_MB),
+        "worker": memory.flatness({size: run["worker"] for size, run in runs.items()}, RSS_GROWTH_BOUND_MB,
+                                  TARGET_WORKER_RSS_MB),
+    }
+
+
 def main(argv=None):  # pylint: disable=too-many-statements
     """Run both measurements and print the table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.delivery", description=__doc__.split("\n\n")[0])
@@ -354,6 +474,14 @@ def main(argv=None):  # pylint: disable=too-many-statements
     parser.add_argument("--rate", type=int, default=50, help="--fairness: live events per second (default 50)")
     parser.add_argument("--seconds", type=int, default=20, help="--fairness: live seconds (default 20)")
     parser.add_argument("--backlog", type=int, default=2000, help="--fairness: backlog events (default 2,000)")
+    parser.add_argument("--json", type=Path, help="also write the peak-RSS results to this file")
+    parser.add_argument("--rss-only", action="store_true", help="only the peak-RSS runs")
+    parser.add_argument("--send-only", type=int, metavar="N", help=argparse.SUPPRESS)  # one run's sender
+    parser.add_argument("--queue", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
+    from benchmarks import memory  # pylint: disable=import-outside-toplevel
+
+    memory.add_rss_arguments(parser, RSS_SIZES)
     args = parser.parse_args(argv)
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
@@ -362,6 +490,10 @@ def main(argv=None):  # pylint: disable=too-many-statements
     django.setup()
     from django.core.management import call_command  # pylint: disable=import-outside-toplevel
 
+    if args.send_only is not None:
+        return send_only(args.send_only, args.seed, args.queue)
+    if args.rss_only:
+        return rss_report(args)
     if args.fairness:
         call_command("migrate", verbosity=0)
         return run_fairness(args)
@@ -465,6 +597,33 @@ def main(argv=None):  # pylint: disable=too-many-statements
         f"(before {len(statements) / plain_seconds[0]:,.0f}, after {len(statements) / plain_seconds[1]:,.0f})",
         f"{'ratio worker / plain client':<52}{ratio:>12.1%}   >= {TARGET_RATIO:.0%}: {verdict[ratio >= TARGET_RATIO]}",
     ]))
+    return rss_report(args)
+
+
+def rss_report(args):
+    """Run the peak-RSS runs (unless ``--skip-rss``), print their table, write ``--json``."""
+    from benchmarks import memory  # pylint: disable=import-outside-toplevel
+    from django.core.management import call_command  # pylint: disable=import-outside-toplevel
+
+    sizes = memory.rss_sizes(args)
+    if not sizes:
+        return 0
+    from django.db import connections  # pylint: disable=import-outside-toplevel
+
+    connections.close_all()  # the database file may have been removed: open it anew
+    call_command("migrate", verbosity=0)
+    work = Path(tempfile.mkdtemp(prefix="delivery-rss-", dir=BENCH_DIR))
+    try:
+        rss = run_rss(sizes, int(time.time()) % 100_000, work)
+    finally:
+        DB_PATH.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+    lines = ["", "Delivery peak RSS: separate runs, each a fresh sender, solo worker and Ralph; batch size 100", "",
+             *memory.table_rows("sending process (XapiRouterBackend.send)", rss["sender"], width=60),
+             *memory.table_rows("worker process (solo, VmHWM)", rss["worker"], width=60)]
+    print("\n".join(lines))
+    if args.json:
+        args.json.write_text(json.dumps(rss, indent=1))
     return 0
 
 

@@ -2,9 +2,9 @@
 The transformation benchmark's measurements, each run in a fresh process pinned to one core.
 
 Every measurement is a separate ``python -m benchmarks.transform <what> ...`` process, so its peak
-RSS (``ru_maxrss``) is its own and imports, caches and garbage of one measurement never count in
-another. The process prints one JSON object on its last line; :mod:`benchmarks.__main__` collects
-them and prints the table.
+RSS (``VmHWM``: see :mod:`benchmarks.memory`) is its own and imports, caches and garbage of one
+measurement never count in another. The process prints one JSON object on its last line;
+:mod:`benchmarks.__main__` collects them and prints the table.
 
 Measurements:
 
@@ -35,7 +35,6 @@ import json
 import os
 import pstats
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from pathlib import Path
 
 import orjson
 
+from benchmarks.memory import own_peak_mb
 from openedx_xapi_router.core import pipeline
 from openedx_xapi_router.core.context import TransformContext
 from openedx_xapi_router.core.errors import XapiRouterError
@@ -64,8 +64,11 @@ def pin_to_one_core():
 
 
 def peak_rss_mb():
-    """This process's peak resident set size so far, in MB (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """
+    This process's peak resident set size so far, in MB: ``VmHWM``, not ``ru_maxrss``, which counts
+    the benchmark process this one was forked from (see :mod:`benchmarks.memory`).
+    """
+    return own_peak_mb()
 
 
 def current_rss_mb():
