@@ -161,10 +161,11 @@ def read_event(raw):
     Raises:
         LineRejected: the line holds no usable event; ``kind`` says why (see the module docstring).
     """
-    if raw[:1] == b"\x00":
+    first = raw[:1]
+    if first == b"\x00":
         return _read_padded(raw)
     recovered = None
-    if raw[:1] == b"{":
+    if first == b"{":
         body = raw
     else:
         match = LOGGER_PREFIX_RE.match(raw)
@@ -180,7 +181,10 @@ def read_event(raw):
         raise _undecodable(body, "truncated_json") from None
     if type(obj) is not dict:  # pylint: disable=unidiomatic-typecheck
         raise LineRejected("non_object_json", f"a JSON {_json_type(obj)}, not an object")
-    return _normalize(obj), recovered
+    try:  # _normalize, inlined: once per line
+        return normalize(obj), recovered
+    except InvalidEvent as error:
+        raise LineRejected(error.kind, str(error)) from None
 
 
 def _read_padded(raw):
