@@ -42,7 +42,7 @@ class TrackingEvent(NamedTuple):
             log). Statement ids hash this string, so it is never re-formatted. A live event's
             ``datetime`` (event-tracking's ``Tracker.emit``) becomes its ``isoformat()``, the text
             the tracking log writes for it.
-        time: ``timestamp`` parsed; always timezone-aware.
+        time: ``timestamp`` parsed; always timezone-aware. (:attr:`iso_time` is its ``isoformat()``.)
         data: the payload as a dict (live ``data``; log ``event``, JSON-decoded when it is a
             string). Empty when the payload is not a JSON object (see ``data_text``).
         data_text: the payload when it is a string that is not JSON, e.g. a browser
@@ -178,6 +178,22 @@ class TrackingEvent(NamedTuple):
     def _wrong_type(self, path, expected, value):
         return InvalidEvent(self.name, f"data.{path}", f"expected {expected}, got {type(value).__name__}",
                             kind="wrong_type")
+
+    @property
+    def iso_time(self):
+        """
+        ``time.isoformat()``: the time as a statement's ``timestamp`` writes it (``T``, microseconds
+        unless 0, the offset as ``+HH:MM``). The event's own text when it is already exactly that,
+        as the LMS writes it (``2026-03-01T00:00:27.058543+00:00``: ``time`` parsed it, so its digits
+        are the fields ``isoformat`` would write), without formatting the datetime again (a tenth of
+        the cost); ``time.isoformat()`` otherwise.
+        """
+        text = self.timestamp
+        if (type(text) is str and len(text) == 32 and text[26:] == "+00:00"  # pylint: disable=unidiomatic-typecheck
+                and text[19] == "." and text[20:26] != "000000" and text[10] == "T"
+                and text[4] == "-" == text[7] and text[13] == ":" == text[16]):
+            return text
+        return self.time.isoformat()
 
     @property
     def course_key(self):
