@@ -69,7 +69,7 @@ def read_lines(fileobj, source_name="<input>"):
     """
     Yield ``(line_number, raw_bytes)`` for every line of ``fileobj`` (binary), numbered from 1.
 
-    ``raw_bytes`` has no line ending (``\n`` or ``\r\n``). A gzip stream (by its magic bytes) is
+    ``raw_bytes`` has no line ending (LF or CR LF). A gzip stream (by its magic bytes) is
     decompressed; anything else is read as it is. Raises :class:`UnreadableInput` naming
     ``source_name`` when the stream breaks off (a truncated or corrupt gzip file): the lines before
     it have been yielded.
