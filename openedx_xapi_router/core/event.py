@@ -189,10 +189,11 @@ class TrackingEvent(NamedTuple):
         the cost); ``time.isoformat()`` otherwise.
         """
         text = self.timestamp
-        if (type(text) is str and len(text) == 32 and text[26:] == "+00:00"  # pylint: disable=unidiomatic-typecheck
-                and text[19] == "." and text[20:26] != "000000" and text[10] == "T"
-                and text[4] == "-" == text[7] and text[13] == ":" == text[16]):
-            return text
+        # pylint: disable-next=unidiomatic-typecheck
+        if type(text) is str and len(text) == 32 and text[26:] == "+00:00" and text[20:26] != "000000":
+            # YYYY-MM-DDTHH:MM:SS.ffffff: the only 32-character form with these separators
+            if text[10] == "T" and text[19] == "." and text[4] == "-" == text[7] and text[13] == ":" == text[16]:
+                return text
         return self.time.isoformat()
 
     @property
