@@ -191,7 +191,7 @@ def test_iso_time_is_the_isoformat_of_the_time_whatever_the_text(moment, microse
     if microsecond is not None:
         moment = moment.replace(microsecond=microsecond)
     event = normalize({"name": "x", "time": form(moment)})
-    assert type(event.iso_time) is str
+    assert type(event.iso_time) is str  # pylint: disable=unidiomatic-typecheck
     assert event.iso_time == event.time.isoformat()
 
 

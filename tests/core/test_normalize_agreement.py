@@ -35,7 +35,7 @@ def outcome(function, raw):
         event = function(raw)
     except InvalidEvent as invalid:
         return ("invalid", invalid.kind, invalid.field, invalid.event_name, str(invalid))
-    assert type(event) is TrackingEvent
+    assert type(event) is TrackingEvent  # pylint: disable=unidiomatic-typecheck
     return ("event", tuple((type(value), value) for value in event))
 
 
@@ -86,7 +86,7 @@ TOP_KEYS = ("name", "event_type", "timestamp", "time", "event_source", "session"
 
 
 @st.composite
-def events(draw):
+def event_dicts(draw):
     """An event dict: each known key absent or given a value that one of the rules reads differently."""
     raw = {}
     for key in TOP_KEYS:
@@ -100,7 +100,7 @@ def events(draw):
 
 
 @settings(max_examples=3_000, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(events())
+@given(event_dicts())
 def test_hypothesis_events_normalise_as_before(raw):
     assert_agree(raw)
     EVENTS_MADE.append(outcome(normalize, raw)[0] == "event")
