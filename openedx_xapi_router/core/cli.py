@@ -26,7 +26,7 @@ import sys
 
 from openedx_xapi_router.core.context import TransformContext
 from openedx_xapi_router.core.errors import ConfigurationError, UnreadableInput
-from openedx_xapi_router.core.pipeline import serialize_all, transform_lines
+from openedx_xapi_router.core.pipeline import serialize_lines, transform_lines
 from openedx_xapi_router.core.reader import read_lines
 from openedx_xapi_router.core.report import Report
 
@@ -110,10 +110,9 @@ def run(args, ctx, stdin, stdout, stderr):
         try:
             lines = read_lines(fileobj, source)
             outputs = transform_lines(lines, ctx, report, source=source if several else None, output_format=args.format)
+            write = stdout.write
             for _, statements in outputs:
-                for body in serialize_all(statements, report):
-                    stdout.write(body)
-                    stdout.write(b"\n")
+                write(serialize_lines(statements, report))  # one write per event, line endings included
         except UnreadableInput as error:
             stderr.write(f"xapi-router-transform: {error}\n")
             status = EXIT_USAGE

@@ -24,7 +24,7 @@ from datetime import datetime
 import orjson
 
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.core.keys import checked_key, parse_course_key, valid_course_key
+from openedx_xapi_router.core.keys import checked_key, parse_course_key
 
 _MISSING = object()
 
@@ -42,7 +42,7 @@ class TrackingEvent(NamedTuple):
             log). Statement ids hash this string, so it is never re-formatted. A live event's
             ``datetime`` (event-tracking's ``Tracker.emit``) becomes its ``isoformat()``, the text
             the tracking log writes for it.
-        time: ``timestamp`` parsed; always timezone-aware.
+        time: ``timestamp`` parsed; always timezone-aware. (:attr:`iso_time` is its ``isoformat()``.)
         data: the payload as a dict (live ``data``; log ``event``, JSON-decoded when it is a
             string). Empty when the payload is not a JSON object (see ``data_text``).
         data_text: the payload when it is a string that is not JSON, e.g. a browser
@@ -180,6 +180,23 @@ class TrackingEvent(NamedTuple):
                             kind="wrong_type")
 
     @property
+    def iso_time(self):
+        """
+        ``time.isoformat()``: the time as a statement's ``timestamp`` writes it (``T``, microseconds
+        unless 0, the offset as ``+HH:MM``). The event's own text when it is already exactly that,
+        as the LMS writes it (``2026-03-01T00:00:27.058543+00:00``: ``time`` parsed it, so its digits
+        are the fields ``isoformat`` would write), without formatting the datetime again (a tenth of
+        the cost); ``time.isoformat()`` otherwise.
+        """
+        text = self.timestamp
+        # pylint: disable-next=unidiomatic-typecheck
+        if type(text) is str and len(text) == 32 and text[26:] == "+00:00" and text[20:26] != "000000":
+            # YYYY-MM-DDTHH:MM:SS.ffffff: the only 32-character form with these separators
+            if text[10] == "T" and text[19] == "." and text[4] == "-" == text[7] and text[13] == ":" == text[16]:
+                return text
+        return self.time.isoformat()
+
+    @property
     def course_key(self):
         """``course_id`` parsed (a :class:`~openedx_xapi_router.core.keys.CourseKey`, any of its three
         forms); None when the event has no course."""
@@ -212,19 +229,14 @@ def parse_timestamp(value):
     Not cached: a log's timestamps almost never repeat, so a cache only missed (a miss cost twice
     the parse) and held up to 65,536 datetimes (about 12 MB of a run's RSS).
     """
-    parsed = datetime.fromisoformat(value)
+    parsed = _fromisoformat(value)
     if parsed.tzinfo is None:
-        raise ValueError("timestamp has no UTC offset")
+        raise ValueError(_NO_OFFSET)
     return parsed
 
 
-def _first_present(first, second):
-    """``first`` unless it is None or ``""``, else ``second`` unless it is None or ``""``, else None."""
-    if first is not None and first != "":
-        return first
-    if second is not None and second != "":
-        return second
-    return None
+_fromisoformat = datetime.fromisoformat
+_NO_OFFSET = "timestamp has no UTC offset"
 
 
 def _decode_payload(payload, name, event_source):
@@ -283,54 +295,90 @@ def normalize(raw):
             ``invalid_course_key``, ``unparseable_server_event``, ``wrong_type``; ``field`` names the
             field.
     """
+    # pylint: disable=too-many-locals,too-many-branches,too-many-statements
+    # One flat function that calls no helper of ours for a clean event: it runs once per event, and
+    # a Python call costs about as much as reading a field. Where a field is looked up in two places
+    # (top level, then context), the first "present" one wins: not None and not "".
     if not isinstance(raw, dict):
         raise InvalidEvent(None, "", f"an event is a JSON object, not {type(raw).__name__}", kind="non_object_json")
-    event_type = raw.get("event_type")
-    name = _first_present(raw.get("name"), event_type)
-    if name is None:
-        raise InvalidEvent(None, "name", "neither name nor event_type is present", kind="missing_event_type")
+    get = raw.get
+    event_type = get("event_type")
+    name = get("name")
+    if name is None or name == "":
+        name = None if event_type == "" else event_type
+        if name is None:
+            raise InvalidEvent(None, "name", "neither name nor event_type is present", kind="missing_event_type")
     if not isinstance(name, str):
         raise InvalidEvent(None, "name", f"expected str, got {type(name).__name__}", kind="wrong_type")
 
-    timestamp = raw.get("timestamp")
+    timestamp = get("timestamp")
     time_field = "timestamp"
     if timestamp is None:
-        timestamp = raw.get("time")
+        timestamp = get("time")
         time_field = "time"
-    if timestamp is None:
-        raise InvalidEvent(name, "time", "neither timestamp nor time is present", kind="missing_time")
-    if isinstance(timestamp, datetime):
-        # event-tracking's Tracker.emit gives a live event a datetime (logs hold the text it becomes).
-        timestamp = timestamp.isoformat()
-    if not isinstance(timestamp, str):
-        raise InvalidEvent(name, time_field, f"expected an ISO 8601 string, got {type(timestamp).__name__}",
-                           kind="bad_time")
+        if timestamp is None:
+            raise InvalidEvent(name, "time", "neither timestamp nor time is present", kind="missing_time")
+    if type(timestamp) is not str:  # pylint: disable=unidiomatic-typecheck
+        timestamp = _timestamp_text(name, time_field, timestamp)
     try:
-        time = parse_timestamp(timestamp)
+        time = _fromisoformat(timestamp)  # parse_timestamp, inlined
+        if time.tzinfo is None:
+            raise ValueError(_NO_OFFSET)
     except ValueError as error:
         raise InvalidEvent(name, time_field, f"not an ISO 8601 timestamp with an offset: {error}",
                            kind="bad_time") from None
 
-    context = raw.get("context")
+    context = get("context")
     if context is None:
         context = {}
     elif not isinstance(context, dict):
         raise InvalidEvent(name, "context", f"expected an object, got {type(context).__name__}", kind="wrong_type")
+    context_get = context.get
 
-    course_id = context.get("course_id")
+    course_id = context_get("course_id")
     if course_id is None:
         course_id = ""
-    elif not isinstance(course_id, str) or (course_id and not valid_course_key(course_id)):
+    elif not isinstance(course_id, str) or (course_id and parse_course_key(course_id) is None):
         raise InvalidEvent(name, "context.course_id", f"not a course key: {str(course_id)[:80]!r}",
                            kind="invalid_course_key")
 
-    event_source = _first_present(raw.get("event_source"), context.get("event_source"))
+    event_source = get("event_source")
+    if event_source is None or event_source == "":
+        event_source = context_get("event_source")
+        if event_source == "":
+            event_source = None
 
-    payload, data_text = _decode_payload(raw["data"] if "data" in raw else raw.get("event"), name, event_source)
+    payload = raw["data"] if "data" in raw else get("event")
+    if type(payload) is dict:  # pylint: disable=unidiomatic-typecheck
+        data_text = None
+    else:
+        payload, data_text = _decode_payload(payload, name, event_source)
 
-    org_id = context.get("org_id")
-    # Positional, in field order (a third cheaper than keywords for a named tuple).
-    return TrackingEvent(
+    session = get("session")
+    if session is None or session == "":
+        session = context_get("session")
+        if session == "":
+            session = None
+    username = get("username")
+    if username is None or username == "":
+        username = context_get("username")
+        if username == "":
+            username = None
+    referer = get("referer")
+    if referer is None or referer == "":
+        referer = context_get("referer")
+    if not isinstance(referer, str) or referer == "":
+        referer = None
+    page = None
+    if event_source == "browser":
+        page = get("page")
+        if page is None or page == "":
+            page = context_get("page")
+        if not isinstance(page, str) or page == "":
+            page = None
+    org_id = context_get("org_id")
+    # tuple.__new__ with the fields in order: the named tuple's own __new__ is a Python function.
+    return _new_tuple(TrackingEvent, (
         name,
         timestamp,
         time,
@@ -338,16 +386,29 @@ def normalize(raw):
         data_text,
         context,
         event_source,
-        _first_present(raw.get("session"), context.get("session")),  # session
-        _first_present(raw.get("username"), context.get("username")),  # username
-        context.get("user_id"),
+        session,
+        username,
+        context_get("user_id"),
         course_id,
         org_id if isinstance(org_id, str) else "",
         event_type if isinstance(event_type, str) else name,
-        _text_or_none(_first_present(raw.get("referer"), context.get("referer"))),  # referer
-        _text_or_none(_first_present(raw.get("page"), context.get("page"))) if event_source == "browser" else None,
-    )
+        referer,
+        page,
+    ))
 
 
-def _text_or_none(value):
-    return value if isinstance(value, str) else None
+_new_tuple = tuple.__new__
+
+
+def _timestamp_text(name, time_field, timestamp):
+    """
+    The text of a ``timestamp`` that is not exactly a str: a live event's ``datetime`` becomes its
+    ``isoformat()``; a str subclass is kept; anything else is ``bad_time``.
+    """
+    if isinstance(timestamp, datetime):
+        # event-tracking's Tracker.emit gives a live event a datetime (logs hold the text it becomes).
+        timestamp = timestamp.isoformat()
+    if not isinstance(timestamp, str):
+        raise InvalidEvent(name, time_field, f"expected an ISO 8601 string, got {type(timestamp).__name__}",
+                           kind="bad_time")
+    return timestamp

@@ -103,15 +103,26 @@ def process(raw, ctx, registry=None, output_format=XAPI, *, allowed_names=None, 
 
     Never raises (an exception of ours is a :class:`~openedx_xapi_router.core.outcome.Failed`).
     """
+    return _process(raw, ctx, registry or default_registry(), output_format, allowed_names, event_filter)
+
+
+def _process(raw, ctx, registry, output_format, allowed_names, event_filter):
+    """:func:`process` with every argument given, in order (what :func:`transform_lines` calls per line)."""
+    # pylint: disable=too-many-arguments
     try:
-        event, recovered, refusal = _read(raw)
+        if type(raw) is bytes:  # pylint: disable=unidiomatic-typecheck
+            try:  # a log's line: what _read does for it, without the type tests
+                event, recovered = read_event(raw)
+            except LineRejected as rejected:
+                return Rejected(rejected.kind, rejected.reason, rejected)
+        else:
+            event, recovered, refusal = _read(raw)
+            if refusal is not None:
+                return refusal
     except Exception as error:  # pylint: disable=broad-except
         return Failed("reader_bug", error)
-    if refusal is not None:
-        return refusal
     try:
-        return _process_event(event, recovered, ctx, registry or default_registry(), output_format,
-                              allowed_names, event_filter)
+        return _process_event(event, recovered, ctx, registry, output_format, allowed_names, event_filter)
     except Exception as error:  # pylint: disable=broad-except
         return Failed("internal_error", error, event, recovered)
 
@@ -123,7 +134,7 @@ def _process_event(event, recovered, ctx, registry, output_format, allowed_names
         if reason is not None:
             return Filtered(reason, event, recovered)
     try:
-        transformer_class = registry.get(event.name, ctx.transformer_versions, output_format=output_format)
+        transformer_class = registry.get(event.name, ctx.transformer_versions, output_format)
     except UnsupportedEvent as unsupported:
         return Unsupported(event.name, event, unsupported, recovered)
     except XapiRouterError as error:
@@ -138,7 +149,11 @@ def _process_event(event, recovered, ctx, registry, output_format, allowed_names
         return Invalid(invalid.kind, invalid.field, event, invalid, recovered)
     except XapiRouterError as error:
         return Failed(error.kind, error, event, recovered)
-    return Transformed(statements, transformer_class, transformer.transformer_version, event, recovered)
+    # tuple.__new__ in field order: the named tuple's own __new__ is a Python function.
+    return _new_tuple(Transformed, (statements, transformer_class, transformer.transformer_version, event, recovered))
+
+
+_new_tuple = tuple.__new__
 
 
 def transform(event, ctx, registry=None, output_format=XAPI):
@@ -167,6 +182,11 @@ def serialize(statement):
     return orjson.dumps(statement)
 
 
+def serialize_line(statement):
+    """:func:`serialize`'s bytes and a line ending, made by one ``orjson.dumps`` (no copy to append it)."""
+    return orjson.dumps(statement, option=orjson.OPT_APPEND_NEWLINE)
+
+
 def serialize_all(statements, report):
     """
     Each statement as :func:`serialize` writes it, in order. A statement the serializer refuses
@@ -177,11 +197,37 @@ def serialize_all(statements, report):
         try:
             yield serialize(statement)
         except TypeError as error:
-            log.warning("statement %s cannot be serialised: %s", statement.get("id"), error)
-            report.errors["unserializable_statement"] += 1
+            _refused(statement, error, report)
 
 
-def transform_lines(lines, ctx, report, registry=None, source=None, **options):
+def serialize_lines(statements, report):
+    """
+    The statements as JSON lines (each :func:`serialize_line`), in order, in one bytes: what a
+    JSON-lines output writes, in one write. A statement the serializer refuses is left out as by
+    :func:`serialize_all` (logged, counted as ``unserializable_statement``); the others are kept.
+    """
+    if len(statements) == 1:  # the usual case: no list, no join
+        try:
+            return serialize_line(statements[0])
+        except TypeError as error:
+            _refused(statements[0], error, report)
+            return b""
+    bodies = []
+    for statement in statements:
+        try:
+            bodies.append(serialize_line(statement))
+        except TypeError as error:
+            _refused(statement, error, report)
+    return b"".join(bodies)
+
+
+def _refused(statement, error, report):
+    log.warning("statement %s cannot be serialised: %s", statement.get("id"), error)
+    report.errors["unserializable_statement"] += 1
+
+
+def transform_lines(lines, ctx, report, registry=None, source=None, *, output_format=XAPI, allowed_names=None,
+                    event_filter=None):
     """
     :func:`process` every line of a log, counting each outcome into ``report``.
 
@@ -193,14 +239,16 @@ def transform_lines(lines, ctx, report, registry=None, source=None, **options):
         registry: the transformer registry (the built-in one by default).
         source: when given, rejected lines are recorded as ``"<source>:<line>"`` rather than
             bare line numbers (for a report over several inputs).
-        options: ``allowed_names``, ``event_filter``, ``output_format``, passed to :func:`process`.
+        output_format, allowed_names, event_filter: as :func:`process` takes them.
 
     Yields ``(line_number, statements)`` for each line that gives statements. Never raises for
     bad input: every outcome is counted, and the next line is read.
     """
+    # pylint: disable=too-many-arguments
     registry = registry or default_registry()
+    count = report.count
     for line_number, raw in lines:
-        result = process(raw, ctx, registry, **options)
-        report.count(result, line_number if source is None else f"{source}:{line_number}")
+        result = _process(raw, ctx, registry, output_format, allowed_names, event_filter)
+        count(result, line_number if source is None else f"{source}:{line_number}")
         if result.ok:
             yield line_number, result.statements

@@ -232,7 +232,7 @@ def test_a_statement_that_cannot_be_serialised_is_counted_not_fatal(files, monke
     from openedx_xapi_router.core import pipeline  # pylint: disable=import-outside-toplevel
 
     calls = []
-    original = pipeline.serialize
+    original = pipeline.serialize_line
 
     def serialize_once_failing(statement):
         calls.append(statement["id"])
@@ -240,7 +240,7 @@ def test_a_statement_that_cannot_be_serialised_is_counted_not_fatal(files, monke
             raise TypeError("Integer exceeds 64-bit range")
         return original(statement)
 
-    monkeypatch.setattr(pipeline, "serialize", serialize_once_failing)  # what serialize_all calls
+    monkeypatch.setattr(pipeline, "serialize_line", serialize_once_failing)  # what serialize_lines calls
     status, out, _ = run_main([*maps(files), "--report", str(files / "r.json"), str(files / "tracking.log")])
     assert status == 0
     assert out.splitlines() == [statement_line()]

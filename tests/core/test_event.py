@@ -1,7 +1,10 @@
 """normalize: the live and the log form of an event give the same TrackingEvent; every InvalidEvent kind."""
 import json
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.event import TrackingEvent, normalize
@@ -160,3 +163,39 @@ def test_require_names_the_missing_or_mistyped_field():
     assert str(invalid.value) == (
         "event 'edx.course.enrollment.activated': field 'data.count': expected str, got int"
     )
+
+
+ISO_TIME_FORMS = st.sampled_from([
+    lambda moment: moment.isoformat(),
+    lambda moment: moment.isoformat(sep=" "),
+    lambda moment: moment.isoformat(timespec="microseconds"),
+    lambda moment: moment.isoformat(timespec="milliseconds"),
+    lambda moment: moment.isoformat(timespec="seconds"),
+    lambda moment: moment.isoformat().replace("+00:00", "Z"),
+    lambda moment: moment.isoformat().replace("+00:00", "-00:00"),
+    lambda moment: moment.strftime("%Y%m%dT%H%M%S.%f%z"),
+])
+
+
+@settings(max_examples=2_000, derandomize=True, deadline=None)
+@given(st.datetimes(min_value=datetime(1000, 1, 1), timezones=st.sampled_from([UTC, timezone(timedelta(hours=2)),
+                                               timezone(timedelta(hours=-5, minutes=-30))])),
+       st.sampled_from([0, 1, 58543, 999999, None]), ISO_TIME_FORMS)
+def test_iso_time_is_the_isoformat_of_the_time_whatever_the_text(moment, microsecond, form):
+    """
+    ``iso_time`` is ``time.isoformat()`` (same type, same text) for every form of text
+    ``datetime.fromisoformat`` reads: the shortcut that returns the text itself must not take one
+    that ``isoformat`` writes otherwise (no fraction, ``000000``, ``Z``, ``-00:00``, a space, the
+    basic format).
+    """
+    if microsecond is not None:
+        moment = moment.replace(microsecond=microsecond)
+    event = normalize({"name": "x", "time": form(moment)})
+    assert type(event.iso_time) is str  # pylint: disable=unidiomatic-typecheck
+    assert event.iso_time == event.time.isoformat()
+
+
+def test_iso_time_of_a_log_line_is_its_own_text():
+    event = normalize({"name": "x", "time": "2026-03-01T00:00:27.058543+00:00"})
+    assert event.iso_time is event.timestamp
+    assert normalize({"name": "x", "time": "2026-03-01T00:00:27.000000+00:00"}).iso_time == "2026-03-01T00:00:27+00:00"

@@ -26,7 +26,7 @@ from openedx_xapi_router.core.outcome import (
     Transformed,
     Unsupported,
 )
-from openedx_xapi_router.core.pipeline import process, transform_event
+from openedx_xapi_router.core.pipeline import process, serialize, serialize_lines, transform_event
 from openedx_xapi_router.core.registry import TransformerRegistry
 from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.transformers.base import XapiTransformer
@@ -292,3 +292,17 @@ def test_each_outcome_has_a_one_word_key_and_failures_go_to_the_reports_hook():
     report = Report(on_failure=lambda outcome, location: seen.append((outcome.kind, location)))
     report.count(process(live_event(name="test.broken"), CTX, registry), "test.broken")
     assert seen == [("transformer_bug", "test.broken")] and report.errors == {"transformer_bug": 1}
+
+
+def test_serialize_lines_is_serialize_and_a_line_ending_each_and_leaves_out_what_orjson_refuses(caplog):
+    """orjson refuses an integer beyond 64 bits (a TypeError): that statement alone is left out, logged, counted."""
+    statements = [{"id": "a", "n": 1}, {"id": "b", "n": 2**70}, {"id": "c", "s": "é\u2028"}]
+    report = Report()
+    with caplog.at_level(logging.WARNING, logger="openedx_xapi_router.core.pipeline"):
+        lines = serialize_lines(statements, report)
+        assert lines == serialize(statements[0]) + b"\n" + serialize(statements[2]) + b"\n"
+        assert serialize_lines(statements[:1], report) == b'{"id":"a","n":1}\n'
+        assert serialize_lines([statements[1]], report) == b""
+        assert serialize_lines([], report) == b""
+    assert report.errors == {"unserializable_statement": 2}
+    assert [record.getMessage()[:27] for record in caplog.records] == ["statement b cannot be seria"] * 2

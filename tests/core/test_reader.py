@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from openedx_xapi_router.core import reader
 from openedx_xapi_router.core.errors import LineRejected, UnreadableInput, XapiRouterError
 from openedx_xapi_router.core.event import TrackingEvent
 from openedx_xapi_router.core.reader import MAX_LINE_CHARS, parse_line, read_event, read_lines
@@ -185,3 +186,17 @@ def test_a_truncated_gzip_stream_names_the_source():
     assert unreadable.value.source == "cut.log.gz"
     assert str(unreadable.value).startswith(f"cannot read cut.log.gz: EOFError after line {len(lines)}: ")
     assert lines and lines[0] == (1, b'{"n": 0}')
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 65_536])
+def test_read_lines_gives_the_same_lines_whatever_the_chunk_size(tmp_path, monkeypatch, chunk):
+    """Lines, ``\\r\\n`` pairs and a line longer than a chunk that straddle chunk boundaries come out whole."""
+    long_line = b"x" * 300
+    content = b"a\r\nbb\r\n\r\n" + long_line + b"\r\nc\rd\n\n" + long_line + b"\r"
+    expected = [(1, b"a"), (2, b"bb"), (3, b""), (4, long_line), (5, b"c\rd"), (6, b""), (7, long_line + b"\r")]
+    path = tmp_path / "tracking.log"
+    path.write_bytes(content)
+    monkeypatch.setattr(reader, "READ_CHUNK_BYTES", chunk)
+    with open(path, "rb") as file:
+        assert list(read_lines(file, str(path))) == expected
+    assert list(read_lines(io.BytesIO(gzip.compress(content)))) == expected
