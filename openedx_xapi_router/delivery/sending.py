@@ -368,7 +368,10 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
                 parts.append([endpoint_ids, done.event.name, done.version, done.statements])
     if not parts:
         return 0
-    publisher.submit_all(parts)
+    if len(parts) == 1:
+        publisher.submit(parts[0])
+    else:  # one message for every format (a publisher of one format only is never given two)
+        publisher.submit_all(parts)
     queued = sum(len(part[3]) for part in parts)
     _count("queued", queued)
     set_attribute("xapi_router.statements_queued", queued)
