@@ -211,7 +211,7 @@ def check_caliper_endpoints(app_configs=None, databases=None, **kwargs):  # pyli
     except DatabaseError:  # the table (or the column) does not exist yet: nothing to check
         return []
     unauthenticated, versioned = [], []
-    default_version = LrsEndpoint._meta.get_field("xapi_version").default  # pylint: disable=protected-access
+    default_version = LrsEndpoint._meta.get_field("xapi_version").default
     for endpoint in rows:
         if endpoint.xapi_version != default_version:
             versioned.append(endpoint.name)

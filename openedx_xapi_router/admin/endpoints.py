@@ -54,8 +54,8 @@ class LrsEndpointAdmin(admin.ModelAdmin):
 
     form = LrsEndpointForm
     list_display = (
-        "name", "statements_url", "output_format", "enabled", "auth_type", "batch_size", "last_success_at", "last_failure_at",
-        "pending_dead_letters", "status_link",
+        "name", "statements_url", "output_format", "enabled", "auth_type", "batch_size", "last_success_at",
+        "last_failure_at", "pending_dead_letters", "status_link",
     )
     list_filter = ("enabled", "output_format", "auth_type")
     search_fields = ("name", "statements_url")

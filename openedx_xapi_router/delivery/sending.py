@@ -6,12 +6,12 @@ cache, the publisher and its exit/SIGTERM flush belong to that one path, and the
 drives them together; the transformation itself is the core's ``process``.)
 
 :func:`queue_event` returns at once when no endpoint is enabled; otherwise it runs the core's one
-pipeline (:func:`openedx_xapi_router.processing.process_event`: normalise, match the endpoints,
-look up the transformer, ``XAPI_ROUTER_ALLOWED_EVENT_NAMES``, transform, validate) once per format
-that a matching endpoint takes (xAPI, Caliper; an xAPI-only site runs it once, as before; the
-event is read once) and hands the statements to the process's :class:`BackgroundPublisher`, which publishes a ``deliver_statements``
-message before ``send`` returns (the default: nothing is held in memory, so a process killed at
-any moment loses nothing it had accepted), or, with
+pipeline (:func:`openedx_xapi_router.processing.process_event`: normalise, match the endpoints, look
+up the transformer, ``XAPI_ROUTER_ALLOWED_EVENT_NAMES``, transform, validate) once per format that a
+matching endpoint takes (xAPI, Caliper; an xAPI-only site runs it once, as before; the event is read
+once) and hands the statements to the process's :class:`BackgroundPublisher`, which publishes a
+``deliver_statements`` message before ``send`` returns (the default: nothing is held in memory, so a
+process killed at any moment loses nothing it had accepted), or, with
 ``XAPI_ROUTER_PUBLISH_IN_BACKGROUND = True``, from a thread (several events per message under load;
 see docs/decisions/0002-lms-publishing-durability.rst for what that trades). It never talks to an
 LRS. The enabled endpoints are cached in-process for ``ENDPOINT_CACHE_SECONDS`` (no query per

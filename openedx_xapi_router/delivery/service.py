@@ -51,8 +51,9 @@ def deliver_now(endpoint, items, attempts=1):
     """
     POST ``items`` to ``endpoint`` (in chunks of its batch size and body limit; a Caliper endpoint's
     as Caliper envelopes, cut by the envelope's bytes), dead-letter what the LRS rejects (and any
-    item not of the endpoint's format), count and time it. Returns a :class:`~openedx_xapi_router.delivery.core.BatchResult` merged over
-    the chunks; ``retry`` holds every item not delivered because of a retryable failure.
+    item not of the endpoint's format), count and time it. Returns a
+    :class:`~openedx_xapi_router.delivery.core.BatchResult` merged over the chunks; ``retry`` holds
+    every item not delivered because of a retryable failure.
     """
     client = client_for(endpoint)
 

@@ -2,8 +2,9 @@
 What goes to an LRS and what comes back, built and read without touching the network.
 
 Requests (:func:`build_post_statements`, :func:`build_get_statement`, :func:`build_get_statements`,
-:func:`build_about`; :func:`build_post_caliper` for a Caliper endpoint: URL, headers and body bytes) and the readings of an answer the delivery policy
-needs (:func:`parse_retry_after`, :func:`unconfirmed`, :func:`url_origin`), so each can be unit-tested.
+:func:`build_about`; :func:`build_post_caliper` for a Caliper endpoint: URL, headers and body
+bytes) and the readings of an answer the delivery policy needs (:func:`parse_retry_after`,
+:func:`unconfirmed`, :func:`url_origin`), so each can be unit-tested.
 """
 import email.utils
 import time

@@ -5,6 +5,7 @@ A backfill (``transform_tracking_logs``) into a Caliper endpoint (the loopback C
 makes a Caliper event of arrives once, byte for byte the core's ``process(..., "caliper")``, and
 every xAPI statement arrives in Ralph once.
 """
+# pylint: disable=redefined-outer-name
 from collections import Counter
 
 import orjson
@@ -40,13 +41,13 @@ def consumer():
         yield server
 
 
-def caliper_endpoint(consumer, name, **fields):  # pylint: disable=redefined-outer-name
+def caliper_endpoint(consumer, name, **fields):
     return LrsEndpoint.objects.create(name=name, statements_url=consumer.url, output_format=LrsEndpoint.FORMAT_CALIPER,
                                       auth_type=LrsEndpoint.AUTH_BEARER, token=consumer.token, **fields)
 
 
 def core_caliper(path):
-    """``({id: bytes}, events with none)``: the Caliper events the core makes of the log's events that give statements."""
+    """``({id: bytes}, events with none)``: the core's Caliper events of the log's events that give statements."""
     ctx = get_transform_context()
     made, none = {}, 0
     with open(path, "rb") as file:
@@ -91,8 +92,8 @@ def test_backfill_sends_caliper_to_caliper_and_xapi_to_xapi(clean_log, tmp_path,
     assert DeadLetter.objects.count() == 0
 
 
-def test_backfill_queue_sends_caliper_envelopes_through_the_worker(  # pylint: disable=redefined-outer-name
-        tmp_path, queue_worker, consumer):
+@pytest.mark.usefixtures("queue_worker")
+def test_backfill_queue_sends_caliper_envelopes_through_the_worker(tmp_path, consumer):
     from tests.backfill.conftest import generate  # pylint: disable=import-outside-toplevel
 
     path = tmp_path / "small.log"

@@ -6,6 +6,7 @@ a Caliper 1.2 endpoint takes an envelope (``sensor``, ``sendTime``, ``dataVersio
 with ``Authorization: Bearer`` and answers 2xx (event-routing-backends' ``utils/http_client.py``
 counts any 2xx as sent, openedx/event-routing-backends 9.3.8; no list of ids comes back).
 """
+# pylint: disable=redefined-outer-name
 from io import StringIO
 
 import orjson
@@ -100,7 +101,7 @@ def test_batches_are_cut_by_the_envelopes_real_bytes():
 # --- the client against the consumer ----------------------------------------------------------
 
 
-def caliper_client(consumer, **options):  # pylint: disable=redefined-outer-name
+def caliper_client(consumer, **options):
     return LrsClient(consumer.url, BearerAuth(consumer.token), timeout=5, allow_insecure_http=True,
                      output_format=CALIPER, sensor_id=SENSOR, **options)
 
@@ -238,7 +239,8 @@ def test_the_send_path_transforms_into_the_formats_of_the_matching_endpoints(for
     # first format (xAPI while an xAPI endpoint is enabled) has no matching endpoint, it is routed only.
     transformed = [(output_format, "transformed") for output_format in formats]
     assert ran == (transformed if formats[0] == XAPI else [(XAPI, sending.OTHER_FORMAT), *transformed])
-    [parts] = capture.calls
+    assert len(capture.calls) == 1
+    parts = capture.calls[0]
     ctx = get_transform_context()
     assert [[part[0], part[1], part[3]] for part in parts] == [
         [[endpoints[output_format].pk], event["name"], transform_event(event, ctx, output_format=output_format)]

@@ -9,6 +9,7 @@ What a Caliper endpoint receives is what the envelope code of event-routing-back
 sensor is ``settings.LMS_ROOT_URL``, ``event_routing_backends/utils/settings.py``), batched; and each
 event is, byte for byte, what ``process(..., output_format="caliper")`` makes of the tracking event.
 """
+# pylint: disable=redefined-outer-name
 from collections import Counter
 
 import orjson
@@ -37,7 +38,7 @@ def consumer():
         yield server
 
 
-def caliper_endpoint(consumer, name, **fields):  # pylint: disable=redefined-outer-name
+def caliper_endpoint(consumer, name, **fields):
     """An enabled Caliper endpoint for ``consumer`` (bearer token, the consumer's URL)."""
     fields.setdefault("batch_size", 100)
     fields.setdefault("timeout", 5.0)
@@ -61,7 +62,7 @@ def delivered_count(endpoint):
     return sum(DeliveryHour.objects.filter(endpoint=endpoint).values_list("delivered", flat=True))
 
 
-def assert_envelopes(consumer, batch_size, max_body_bytes):  # pylint: disable=redefined-outer-name
+def assert_envelopes(consumer, batch_size, max_body_bytes):
     """Every envelope the consumer took is ERB's shape from our sensor, within the endpoint's limits."""
     assert consumer.envelopes
     for envelope in consumer.envelopes:

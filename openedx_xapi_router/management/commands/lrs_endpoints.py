@@ -134,8 +134,8 @@ class Command(BaseCommand):
             if LrsEndpoint.objects.filter(name=name).exists():
                 raise CommandError(f"an LRS endpoint named {name!r} exists; change it with --update")
             endpoint = LrsEndpoint(name=name, statements_url=options["statements_url"])
-        for option in ("output_format", "auth_type", "username", "xapi_version", "batch_size", "max_body_bytes", "max_in_flight",
-                       "timeout", "retry_limit", "enabled"):
+        for option in ("output_format", "auth_type", "username", "xapi_version", "batch_size", "max_body_bytes",
+                       "max_in_flight", "timeout", "retry_limit", "enabled"):
             if options[option] is not None:
                 setattr(endpoint, option, options[option])
         if options["username"] is not None:
