@@ -68,13 +68,9 @@ class EndpointCache:
         self.clock = clock
         self._expires = 0.0
         self._endpoints = ()
-        self._formats = frozenset()
+        #: True when every enabled endpoint takes Caliper (as of the last :meth:`get`).
+        self.caliper_only = False
         self._lock = threading.Lock()
-
-    def formats(self):
-        """The formats (``"xapi"``, ``"caliper"``) the enabled endpoints take (a frozenset)."""
-        self.get()
-        return self._formats
 
     def get(self):
         """The enabled :class:`LrsEndpoint` rows (a tuple)."""
@@ -87,7 +83,8 @@ class EndpointCache:
                 self._endpoints = tuple(
                     LrsEndpoint.objects.filter(enabled=True).defer(*CREDENTIAL_FIELDS).order_by("pk")
                 )
-                self._formats = frozenset(endpoint.output_format for endpoint in self._endpoints)
+                self.caliper_only = bool(self._endpoints) and all(
+                    endpoint.output_format == CALIPER for endpoint in self._endpoints)
                 self._expires = self.clock() + self.ttl
         return self._endpoints
 
@@ -338,7 +335,7 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
         _count("no_endpoint")
         return 0
     set_attribute("xapi_router.events_seen", 1)
-    first = CALIPER if not log_statements and endpoint_cache.formats() == {CALIPER} else XAPI
+    first = CALIPER if endpoint_cache.caliper_only and not log_statements else XAPI
     ids_by_format = {}
 
     def route(tracking_event):
@@ -352,16 +349,22 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
 
     outcome = process_event(event, event_filter=route, output_format=first)
     parts = []
-    if not (isinstance(outcome, Filtered) and outcome.reason == OTHER_FORMAT):
-        done = _counted(outcome, event)
-        if done is not None:
+    if outcome.ok or not (isinstance(outcome, Filtered) and outcome.reason == OTHER_FORMAT):
+        report.count(outcome, outcome.event.name if outcome.event is not None else _name(event))
+        if not outcome.ok:
+            if not isinstance(outcome, Failed):  # an error of ours is counted by live_errors
+                _count(outcome.key)
+            if not ids_by_format:
+                return 0
+        else:
+            done = outcome
             if log_statements:
                 statement_log.log_statements(done.statements)
             if first in ids_by_format:
                 parts.append([ids_by_format[first], done.event.name, done.version, done.statements])
             elif not ids_by_format:
                 _count("no_matching_endpoint" if endpoints else "no_endpoint")
-    for output_format, endpoint_ids in ids_by_format.items():
+    for output_format, endpoint_ids in ids_by_format.items() if len(ids_by_format) > len(parts) else ():
         if output_format != first:
             done = _counted(process_event(outcome.event, output_format=output_format), event)
             if done is not None:
@@ -370,9 +373,10 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
         return 0
     if len(parts) == 1:
         publisher.submit(parts[0])
+        queued = len(parts[0][3])
     else:  # one message for every format (a publisher of one format only is never given two)
         publisher.submit_all(parts)
-    queued = sum(len(part[3]) for part in parts)
+        queued = sum(len(part[3]) for part in parts)
     _count("queued", queued)
     set_attribute("xapi_router.statements_queued", queued)
     return queued
