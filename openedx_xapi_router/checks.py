@@ -37,6 +37,11 @@ id                     level     what
                                  typo: nothing reads it; :mod:`openedx_xapi_router.conf` lists them)
 ``xapi_router.E011``   error     a setting's value has a type the setting cannot take (a quoted YAML
                                  ``"false"`` is a string, and a true one)
+``xapi_router.E012``   error     an enabled Caliper endpoint has no bearer token (Caliper 1.2: the
+                                 sensor authenticates with one): the worker dead-letters its events
+                                 (reason ``misconfigured``) (database)
+``xapi_router.W013``   warning   a Caliper endpoint has an ``xapi_version`` other than the default:
+                                 nothing reads it (a Caliper request has no xAPI version header) (database)
 =====================  ========  ====================================================================
 """
 from cryptography.fernet import Fernet
@@ -63,6 +68,7 @@ def register_checks():
     checks.register(check_backend_present, checks.Tags.compatibility)
     checks.register(check_encryption_keys, checks.Tags.security)
     checks.register(check_endpoints, checks.Tags.database)
+    checks.register(check_caliper_endpoints, checks.Tags.database)
     checks.register(check_erb_double_delivery, checks.Tags.compatibility)
     checks.register(check_erb_same_lrs, checks.Tags.database)
     checks.register(check_unknown_settings, checks.Tags.compatibility)
@@ -187,6 +193,54 @@ def check_endpoints(app_configs=None, databases=None, **kwargs):  # pylint: disa
     return messages
 
 
+def check_caliper_endpoints(app_configs=None, databases=None, **kwargs):  # pylint: disable=unused-argument
+    """
+    E012: an enabled Caliper endpoint without a bearer token; W013: a Caliper endpoint whose
+    ``xapi_version`` was changed (it is never sent). Database checks.
+    """
+    from cryptography.fernet import InvalidToken  # pylint: disable=import-outside-toplevel
+
+    from openedx_xapi_router.models import LrsEndpoint  # pylint: disable=import-outside-toplevel
+
+    alias = router.db_for_read(LrsEndpoint)
+    if not databases or alias not in databases:
+        return []
+    caliper = LrsEndpoint.objects.using(alias).filter(output_format=LrsEndpoint.FORMAT_CALIPER)
+    try:
+        rows = list(caliper.defer(*LrsEndpoint.CREDENTIAL_FIELDS).order_by("name"))
+    except DatabaseError:  # the table (or the column) does not exist yet: nothing to check
+        return []
+    unauthenticated, versioned = [], []
+    default_version = LrsEndpoint._meta.get_field("xapi_version").default
+    for endpoint in rows:
+        if endpoint.xapi_version != default_version:
+            versioned.append(endpoint.name)
+        if not endpoint.enabled:
+            continue
+        try:
+            if endpoint.caliper_auth_problem():
+                unauthenticated.append(endpoint.name)
+        except InvalidToken:  # E009 says so
+            continue
+    messages = []
+    if unauthenticated:
+        messages.append(checks.Error(
+            f"Caliper endpoint(s) {', '.join(unauthenticated)} have no bearer token: nothing is delivered to "
+            "them (their events become dead letters, reason misconfigured).",
+            hint="Set their authentication to \"Bearer token\" and enter the token the Caliper endpoint gave "
+                 "(Django admin, or `manage.py lrs_endpoints add NAME --update --auth-type bearer --token-env VAR`).",
+            id="xapi_router.E012",
+        ))
+    if versioned:
+        messages.append(checks.Warning(
+            f"Caliper endpoint(s) {', '.join(versioned)} have an xAPI version set: a Caliper request carries "
+            "none, so the value is never used.",
+            hint=f"Put it back to {default_version} (or leave it: it changes nothing).",
+            id="xapi_router.W013",
+        ))
+    return messages
+
+
 def undecryptable_endpoints(queryset):
     """The names of the endpoints of ``queryset`` whose credentials this process cannot decrypt."""
     from cryptography.fernet import InvalidToken  # pylint: disable=import-outside-toplevel
@@ -206,7 +260,7 @@ def log_problems(logger, databases=("default",)):
     system checks). Returns the messages of level error or above.
     """
     found = []
-    for check in (check_encryption_keys, check_endpoints):
+    for check in (check_encryption_keys, check_endpoints, check_caliper_endpoints):
         try:
             messages = check(databases=list(databases))
         except DatabaseError:

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from openedx_xapi_router.conf import router_settings
+from openedx_xapi_router.core.registry import CALIPER, XAPI
 from openedx_xapi_router.fields import EncryptedSecretField, LrsUrlField
 from openedx_xapi_router.lrs.messages import url_origin
 from openedx_xapi_router.redaction import Credentials
@@ -43,6 +44,9 @@ class LrsEndpoint(models.Model):
     AUTH_CHOICES = ((AUTH_BASIC, "HTTP Basic (username and password)"), (AUTH_BEARER, "Bearer token"))
     #: The credential fields, bound together to ``credentials_origin``.
     CREDENTIAL_FIELDS = ("username", "password", "token")
+    FORMAT_XAPI = XAPI
+    FORMAT_CALIPER = CALIPER
+    FORMAT_CHOICES = ((FORMAT_XAPI, "xAPI 1.0.3 statements"), (FORMAT_CALIPER, "Caliper 1.2 events (envelopes)"))
 
     name = models.CharField(max_length=100, unique=True, help_text="A short name for operators, e.g. 'aspects-ralph'.")
     statements_url = LrsUrlField(
@@ -57,8 +61,14 @@ class LrsEndpoint(models.Model):
         help_text="The origin (scheme://host:port) the stored credentials were entered for; they are never "
                   "sent to another.",
     )
+    output_format = models.CharField(
+        max_length=10, choices=FORMAT_CHOICES, default=FORMAT_XAPI, verbose_name="format",
+        help_text="What this endpoint receives: xAPI statements (an LRS's statements resource), or Caliper 1.2 "
+                  "events in envelopes (a Caliper endpoint; it needs a bearer token).",
+    )
     xapi_version = models.CharField(
-        max_length=10, default="1.0.3", help_text="The X-Experience-API-Version header sent with every request.",
+        max_length=10, default="1.0.3",
+        help_text="The X-Experience-API-Version header sent with every request (xAPI endpoints only).",
     )
     enabled = models.BooleanField(default=True)
     batch_size = models.PositiveIntegerField(
@@ -198,6 +208,28 @@ class LrsEndpoint(models.Model):
         if self.auth_type == self.AUTH_BASIC and bool(self.username) != bool(self.password):
             cleared = " (the stored one was cleared: the URL's origin changed)" if self.credentials_cleared else ""
             raise ValidationError({"password": f"HTTP Basic needs both a username and a password{cleared}."})
+        problem = self.caliper_auth_problem()
+        if problem:
+            raise ValidationError({"auth_type" if self.auth_type != self.AUTH_BEARER else "token": problem})
+
+    @property
+    def is_caliper(self):
+        """True when this endpoint takes Caliper 1.2 envelopes rather than xAPI statements."""
+        return self.output_format == self.FORMAT_CALIPER
+
+    def caliper_auth_problem(self):
+        """
+        Why this Caliper endpoint cannot authenticate as Caliper 1.2 asks (a sensor sends
+        ``Authorization: Bearer <token>``), or "" (also for an xAPI endpoint). Reads the token.
+        """
+        if not self.is_caliper:
+            return ""
+        if self.auth_type != self.AUTH_BEARER:
+            return "A Caliper endpoint authenticates the sensor with a bearer token: choose \"Bearer token\"."
+        if not self.token:
+            cleared = " (the stored one was cleared: the URL's origin changed)" if self.credentials_cleared else ""
+            return f"A Caliper endpoint needs a bearer token{cleared}."
+        return ""
 
     def matches(self, event_name, org_id, course_id):
         """True when an event with this name, org and course is sent to this endpoint."""
@@ -302,7 +334,10 @@ class DeadLetter(models.Model):
         max_length=100, blank=True, default="",
         help_text="The endpoint's name when the row was written (empty when the endpoint was already gone).",
     )
-    statement_id = models.CharField(max_length=36)
+    # An xAPI statement id is a UUID (36 characters); a Caliper event id is ``urn:uuid:<uuid>`` (45).
+    statement_id = models.CharField(
+        max_length=64, help_text="The statement's id (xAPI: a UUID), or the Caliper event's id (urn:uuid:...).",
+    )
     statement = models.JSONField()
     event_name = models.CharField(max_length=255, db_index=True)
     transformer_version = models.CharField(max_length=255, blank=True, default="")

@@ -17,6 +17,7 @@ from openedx_xapi_router.core import outcome as outcomes
 from openedx_xapi_router.core.errors import ConfigurationError
 from openedx_xapi_router.core.event_names import allowed_event_names
 from openedx_xapi_router.core.pipeline import process
+from openedx_xapi_router.core.registry import XAPI
 from openedx_xapi_router.resolvers import get_transform_context
 
 #: The last ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` value seen, and the names it allows.
@@ -35,10 +36,11 @@ def allowed_names():
     return _allowed_cache["names"]
 
 
-def process_event(raw, event_filter=None, all_event_names=False, registry=None):
+def process_event(raw, event_filter=None, all_event_names=False, registry=None, output_format=XAPI):
     """
     :func:`~openedx_xapi_router.core.pipeline.process` with this site's context and allowed names
-    (every supported name with ``all_event_names``). Never raises: a context the settings cannot
+    (every supported name with ``all_event_names``), into ``output_format`` (``"xapi"`` or
+    ``"caliper"``: the allowed names apply to both). Never raises: a context the settings cannot
     build is a ``Failed("configuration")`` outcome.
     """
     try:
@@ -46,4 +48,4 @@ def process_event(raw, event_filter=None, all_event_names=False, registry=None):
         names = None if all_event_names else allowed_names()
     except ConfigurationError as error:
         return outcomes.Failed(error.kind, error)
-    return process(raw, ctx, registry, allowed_names=names, event_filter=event_filter)
+    return process(raw, ctx, registry, output_format, allowed_names=names, event_filter=event_filter)

@@ -8,6 +8,9 @@ Inside the LMS:
   LMS's own ``ExternalId.add_new_user_id`` (``openedx.core.djangoapps.external_user_ids``): the
   very call event-routing-backends' ``get_anonymous_user_id`` makes, so a site that switches from
   event-routing-backends keeps every actor id, and event-routing-backends is not needed;
+- a Caliper event's actor is the learner's external id of type ``caliper`` (the same LMS call with
+  ``ExternalIdType.CALIPER``), as event-routing-backends' Caliper transformer names it
+  (``get_anonymous_user_id(..., 'CALIPER')``): a learner's xAPI and Caliper ids differ, as in ERB;
 - a course's display name comes from the LMS's course overview API, ``get_course_overviews``,
   which returns serializer data: a list of dicts (``course["display_name"]``).
 
@@ -173,6 +176,20 @@ def is_retired(user):
     return user.username.startswith(prefix) or (not user.is_active and user.email.endswith("@retired.invalid"))
 
 
+def _lms_external_id(user, type_name):
+    """The learner's external id of type ``type_name`` (an ``ExternalIdType`` constant), made on first use."""
+    # pylint: disable=import-outside-toplevel,import-error
+    from openedx.core.djangoapps.external_user_ids.models import ExternalId
+
+    external_id, _created = ExternalId.add_new_user_id(user, type_name)
+    if external_id is None:
+        raise ConfigurationError(
+            f"the LMS has no external id type {type_name!r} (ExternalIdType): run the LMS's migrations "
+            "(external_user_ids), or set XAPI_ROUTER_ACTOR_ID_SOURCE to 'pseudonymous'"
+        )
+    return str(external_id.external_user_id)
+
+
 def lms_external_id(user):
     """
     The learner's external id of type ``xapi``, from the LMS's ``ExternalId.add_new_user_id(user,
@@ -187,16 +204,26 @@ def lms_external_id(user):
     Raises:
         ConfigurationError: the LMS has no external id type ``xapi`` (its data migration did not run).
     """
-    # pylint: disable=import-outside-toplevel,import-error
-    from openedx.core.djangoapps.external_user_ids.models import ExternalId, ExternalIdType
+    from openedx.core.djangoapps.external_user_ids.models import ExternalIdType  # pylint: disable=import-error
 
-    external_id, _created = ExternalId.add_new_user_id(user, ExternalIdType.XAPI)
-    if external_id is None:
-        raise ConfigurationError(
-            f"the LMS has no external id type {ExternalIdType.XAPI!r} (ExternalIdType): run the LMS's migrations "
-            "(external_user_ids), or set XAPI_ROUTER_ACTOR_ID_SOURCE to 'pseudonymous'"
-        )
-    return str(external_id.external_user_id)
+    return _lms_external_id(user, ExternalIdType.XAPI)
+
+
+def lms_caliper_external_id(user):
+    """
+    The learner's external id of type ``caliper`` (``ExternalId.add_new_user_id(user,
+    ExternalIdType.CALIPER)``), as a string: the id event-routing-backends' Caliper actor carries,
+    ``get_anonymous_user_id(self.extract_username_or_userid(), 'CALIPER')`` in its
+    ``processors/caliper/transformer.py`` (``CaliperTransformer._add_actor_info``;
+    openedx/event-routing-backends 000a1028dfa7e197f079d72d4af2cd92f2722b32 and 9.3.8), which reads
+    ``getattr(ExternalIdType, 'CALIPER')`` (``helpers.get_anonymous_user_id``).
+
+    Raises:
+        ConfigurationError: the LMS has no external id type ``caliper``.
+    """
+    from openedx.core.djangoapps.external_user_ids.models import ExternalIdType  # pylint: disable=import-error
+
+    return _lms_external_id(user, ExternalIdType.CALIPER)
 
 
 def lms_course_display_name(course_id):
@@ -243,6 +270,17 @@ def build_actor_resolver(source, home_page):
     )
 
 
+def build_caliper_actor_resolver(source, home_page):
+    """
+    The actor resolver of Caliper events for ``XAPI_ROUTER_ACTOR_ID_SOURCE``: with
+    ``lms_external_id``, the learner's external id of type ``caliper`` (:func:`lms_caliper_external_id`);
+    with any other source None (Caliper events name the learner as the xAPI statements do).
+    """
+    if source == "lms_external_id":
+        return LmsActorResolver(home_page, find_user, is_retired, lms_caliper_external_id)
+    return None
+
+
 def build_course_name_resolver(source):
     """The course-name resolver for ``XAPI_ROUTER_COURSE_NAME_SOURCE`` (``lms`` or ``none``)."""
     if source == "lms":
@@ -250,6 +288,18 @@ def build_course_name_resolver(source):
     if source == "none":
         return lambda course_id: None
     raise ConfigurationError(f"XAPI_ROUTER_COURSE_NAME_SOURCE is {source!r}; it must be 'lms' or 'none'")
+
+
+def lms_root_url():
+    """
+    This site's LMS root URL (``XAPI_ROUTER_LMS_ROOT_URL``, else the LMS's ``LMS_ROOT_URL``), without a
+    trailing slash: object ids and actor home pages are built from it, and it is the sensor of
+    Caliper envelopes. Raises :class:`ConfigurationError` when neither is set.
+    """
+    root = router_settings.LMS_ROOT_URL or getattr(settings, "LMS_ROOT_URL", None)
+    if not root:
+        raise ConfigurationError("set LMS_ROOT_URL (or XAPI_ROUTER_LMS_ROOT_URL): object ids are built from it")
+    return root.rstrip("/")
 
 
 _CONTEXT = None
@@ -262,9 +312,7 @@ def get_transform_context():
     """
     global _CONTEXT  # pylint: disable=global-statement
     if _CONTEXT is None:
-        root = router_settings.LMS_ROOT_URL or getattr(settings, "LMS_ROOT_URL", None)
-        if not root:
-            raise ConfigurationError("set LMS_ROOT_URL (or XAPI_ROUTER_LMS_ROOT_URL): object ids are built from it")
+        root = lms_root_url()
         _CONTEXT = TransformContext(
             lms_root_url=root,
             actor_resolver=build_actor_resolver(
@@ -272,6 +320,7 @@ def get_transform_context():
             ),
             course_name_resolver=build_course_name_resolver(router_settings.COURSE_NAME_SOURCE),
             transformer_versions=dict(router_settings.TRANSFORMER_VERSIONS or {}),
+            caliper_actor_resolver=build_caliper_actor_resolver(router_settings.ACTOR_ID_SOURCE, root),
         )
     return _CONTEXT
 

@@ -132,11 +132,11 @@ def test_list_never_prints_secrets(monkeypatch):
                               event_name="e", reason=DeadLetter.REASON_REJECTED)
     text = run("list")
     assert text == (
-        f"main  enabled  {URL}\n"
+        f"main  enabled  xapi  {URL}\n"
         "    auth: basic (username and password set); batch size 100 (at most 1000000 bytes), 1 in flight; "
         "courses=['course-v1:edX+DemoX+Demo_Course']\n"
         "    last success: never; pending dead letters: 1\n"
-        f"other  DISABLED  {URL}\n"
+        f"other  DISABLED  xapi  {URL}\n"
         "    auth: bearer (token set); batch size 100 (at most 1000000 bytes), 1 in flight; no filters\n"
         "    last success: never; pending dead letters: 0\n"
     )

@@ -54,15 +54,15 @@ class LrsEndpointAdmin(admin.ModelAdmin):
 
     form = LrsEndpointForm
     list_display = (
-        "name", "statements_url", "enabled", "auth_type", "batch_size", "last_success_at", "last_failure_at",
-        "pending_dead_letters", "status_link",
+        "name", "statements_url", "output_format", "enabled", "auth_type", "batch_size", "last_success_at",
+        "last_failure_at", "pending_dead_letters", "status_link",
     )
-    list_filter = ("enabled", "auth_type")
+    list_filter = ("enabled", "output_format", "auth_type")
     search_fields = ("name", "statements_url")
     readonly_fields = ("credentials_origin", "last_success_at", "last_failure_at", "last_error", "created", "modified")
     actions = ("test_connection",)
     fieldsets = (
-        (None, {"fields": ("name", "statements_url", "enabled")}),
+        (None, {"fields": ("name", "statements_url", "output_format", "enabled")}),
         ("Authentication", {
             "fields": ("auth_type", "username", "password", "clear_password", "token", "clear_token",
                        "credentials_origin"),

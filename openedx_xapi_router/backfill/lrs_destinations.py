@@ -5,12 +5,21 @@ the contract every destination follows):
 * :class:`LrsDestination`: POSTed through the live path's delivery code, retried as the worker
   retries (the delivery policy);
 * :class:`QueueDestination`: published to the live path's Celery task ``deliver_statements``.
+
+Both serve endpoints of either format in one run: the statements the backfill made (xAPI) go to
+the xAPI endpoints; for a Caliper endpoint the event is transformed into Caliper (once per event,
+whatever the number of Caliper endpoints) by the same pipeline and this site's context
+(:func:`openedx_xapi_router.processing.process_event`; the event's name already passed the run's
+allowed names). An event that gives no Caliper event is counted in the report's destination
+counters as ``caliper_<outcome>`` (``caliper_unsupported``, ``caliper_skipped:<reason>``...), an
+error of ours logged with its traceback.
 """
 import logging
 import queue
 import threading
 import time
 
+from openedx_xapi_router.core.outcome import Failed
 from openedx_xapi_router.delivery.core import ByteBatcher
 
 log = logging.getLogger(__name__)
@@ -40,13 +49,46 @@ class RateLimiter:
             self.sleep(wait)
 
 
-class _Routed:
-    """Routing shared by the LRS and queue destinations: which endpoints take an event (their filters)."""
+def caliper_outcome(event):
+    """The Caliper outcome of ``event`` (a TrackingEvent) with this site's context: the live path's pipeline."""
+    # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.core.registry import CALIPER
+    from openedx_xapi_router.processing import process_event
 
-    def __init__(self, endpoints, report):
+    return process_event(event, all_event_names=True, output_format=CALIPER)
+
+
+class _Routed:
+    """
+    Routing shared by the LRS and queue destinations: which endpoints take an event (their
+    filters), and the statements of each format they take (:meth:`by_format`).
+    """
+
+    def __init__(self, endpoints, report, transform_caliper=None):
         self.endpoints = list(endpoints)
         self.report = report
+        self.transform_caliper = transform_caliper or caliper_outcome
         self._routes = {}
+
+    def by_format(self, event, statements, version):
+        """
+        ``[(endpoints, statements, version)]``: the xAPI ``statements`` for the xAPI endpoints that
+        take ``event``, its Caliper events for the Caliper ones (none when it gives none: counted).
+        """
+        endpoints = self.route(event)
+        xapi = [endpoint for endpoint in endpoints if not endpoint.is_caliper]
+        caliper = [endpoint for endpoint in endpoints if endpoint.is_caliper]
+        groups = [(xapi, statements, version)] if xapi else []
+        if caliper:
+            outcome = self.transform_caliper(event)
+            if outcome.ok:
+                groups.append((caliper, outcome.statements, outcome.version))
+            else:
+                self.report.destination[f"caliper_{outcome.key}"] += 1
+                if isinstance(outcome, Failed):  # an error of ours: logged with its traceback
+                    log.error("backfill: the Caliper event of %s failed (%s)", event.name, outcome.key,
+                              exc_info=outcome.error)
+        return groups
 
     def route(self, event):
         """The endpoints whose filters match ``event`` (cached per name, org and course)."""
@@ -140,15 +182,15 @@ class LrsDestination(_Routed):
         sleep: how to wait between retries (tests of back-off may pass their own).
     """
 
-    def __init__(self, endpoints, report, max_rate=None, deliver=None, sleep=time.sleep):
-        super().__init__(endpoints, report)
+    def __init__(self, endpoints, report, max_rate=None, deliver=None, sleep=time.sleep, transform_caliper=None):
+        super().__init__(endpoints, report, transform_caliper)
         # pylint: disable=import-outside-toplevel
         from openedx_xapi_router.delivery import service
 
         self.deliver = deliver or service.deliver_now
         self.sleep = sleep
         self._lock = threading.Lock()
-        self._buffers = {endpoint.pk: ByteBatcher(endpoint.batch_size, endpoint.max_body_bytes)
+        self._buffers = {endpoint.pk: ByteBatcher(endpoint.batch_size, endpoint.max_body_bytes, _overhead(endpoint))
                          for endpoint in self.endpoints}
         self._limiters = {endpoint.pk: RateLimiter(max_rate, sleep=sleep) for endpoint in self.endpoints}
         self._senders = {}
@@ -164,16 +206,16 @@ class LrsDestination(_Routed):
         """Buffer the statements of ``event`` (``version``: their transformer's, from the pipeline's outcome)."""
         from openedx_xapi_router.delivery.core import Item  # pylint: disable=import-outside-toplevel
 
-        endpoints = self.route(event)
-        if not endpoints:
+        if not self.route(event):
             self.report.destination["not_routed"] += len(statements)
             return
-        items = [Item(statement, event.name, version) for statement in statements]
-        for endpoint in endpoints:
-            batcher = self._buffers[endpoint.pk]
-            for item in items:
-                for batch in batcher.add(item):
-                    self._sender(endpoint).put(batch)
+        for endpoints, made, made_version in self.by_format(event, statements, version):
+            items = [Item(statement, event.name, made_version) for statement in made]
+            for endpoint in endpoints:
+                batcher = self._buffers[endpoint.pk]
+                for item in items:
+                    for batch in batcher.add(item):
+                        self._sender(endpoint).put(batch)
 
     def _deliver(self, endpoint, items):
         # pylint: disable=import-outside-toplevel
@@ -236,8 +278,9 @@ class QueueDestination(_Routed):
             statements]``; by default the delivery package's own publishing.
     """
 
-    def __init__(self, endpoints, report, max_rate=None, per_message=100, publish=None):
-        super().__init__(endpoints, report)
+    def __init__(self, endpoints, report, max_rate=None, per_message=100, publish=None,  # pylint: disable=too-many-positional-arguments
+                 transform_caliper=None):
+        super().__init__(endpoints, report, transform_caliper)
         self.per_message = per_message
         self.publish = publish or publish_to_delivery_tasks
         self.limiter = RateLimiter(max_rate)
@@ -246,12 +289,12 @@ class QueueDestination(_Routed):
 
     def send(self, event, statements, version=""):
         """Queue the statements of ``event`` (``version``: their transformer's, from the pipeline's outcome)."""
-        endpoints = self.route(event)
-        if not endpoints:
+        if not self.route(event):
             self.report.destination["not_routed"] += len(statements)
             return
-        self._events.append([[endpoint.pk for endpoint in endpoints], event.name, version, statements])
-        self._statements += len(statements)
+        for endpoints, made, made_version in self.by_format(event, statements, version):
+            self._events.append([[endpoint.pk for endpoint in endpoints], event.name, made_version, made])
+            self._statements += len(made)
         if len(self._events) >= self.per_message:
             self.flush()
 
@@ -266,6 +309,21 @@ class QueueDestination(_Routed):
 
     def close(self):
         self.flush()
+
+
+def _overhead(endpoint):
+    """The bytes of the endpoint's POST body around its statements (a Caliper envelope's; xAPI's 2)."""
+    if not endpoint.is_caliper:
+        return 2
+    # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.core.errors import ConfigurationError
+    from openedx_xapi_router.lrs.messages import caliper_body_overhead
+    from openedx_xapi_router.resolvers import lms_root_url
+
+    try:
+        return caliper_body_overhead(lms_root_url())
+    except ConfigurationError:  # the delivery dead-letters the batches (misconfigured) and says why
+        return 2
 
 
 def publish_to_delivery_tasks(events):

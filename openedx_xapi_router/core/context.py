@@ -163,12 +163,16 @@ class TransformContext:
             course the LMS does not know).
         transformer_versions: event name -> pinned transformer version; events not named use the
             newest registered version.
+        caliper_actor_resolver: the actor resolver of Caliper events (same call and result as
+            ``actor_resolver``; inside the LMS, the external id of type ``caliper``), or None:
+            Caliper events then use ``actor_resolver``.
     """
 
     lms_root_url: str
     actor_resolver: Callable
     course_name_resolver: Callable
     transformer_versions: dict = field(default_factory=dict)
+    caliper_actor_resolver: Callable | None = None
 
     def __post_init__(self):
         if not self.lms_root_url or not isinstance(self.lms_root_url, str):
@@ -177,6 +181,8 @@ class TransformContext:
             object.__setattr__(self, "lms_root_url", self.lms_root_url.rstrip("/"))
         if not callable(self.actor_resolver) or not callable(self.course_name_resolver):
             raise ConfigurationError("TransformContext needs callable actor_resolver and course_name_resolver")
+        if self.caliper_actor_resolver is not None and not callable(self.caliper_actor_resolver):
+            raise ConfigurationError("TransformContext's caliper_actor_resolver must be callable (or None)")
         for name, version in self.transformer_versions.items():
             if not isinstance(version, int) or isinstance(version, bool):
                 raise ConfigurationError(

@@ -27,7 +27,9 @@ from openedx_xapi_router.lrs.client import (  # noqa: F401  # pylint: disable=un
     unconfirmed,
 )
 from openedx_xapi_router.conf import router_settings
+from openedx_xapi_router.core.errors import ConfigurationError
 from openedx_xapi_router.redaction import Credentials, redact
+from openedx_xapi_router.resolvers import lms_root_url
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,28 @@ DeliveryClient = LrsClient
 
 
 def make_delivery_client(endpoint):
-    """A new client for ``endpoint`` (an ``LrsEndpoint``), with this process's HTTP setting."""
+    """
+    A new client for ``endpoint`` (an ``LrsEndpoint``), with this process's HTTP setting; for a
+    Caliper endpoint, its sensor is this site's LMS root URL (as event-routing-backends' Caliper
+    envelope's: ``sensor_id`` is ``settings.LMS_ROOT_URL`` in its ``utils/settings.py``).
+
+    Raises:
+        ValueError: the endpoint cannot be used as configured (a URL refused by this process's
+            settings; a Caliper endpoint without a bearer token, or no LMS root URL for its sensor).
+    """
+    sensor_id = None
+    if endpoint.is_caliper:
+        problem = endpoint.caliper_auth_problem()
+        if problem:
+            raise ValueError(problem)
+        try:
+            sensor_id = lms_root_url()
+        except ConfigurationError as error:
+            raise ValueError(f"no sensor id for the Caliper envelope: {error}") from None
     return LrsClient(
         endpoint.statements_url, endpoint.auth, timeout=endpoint.timeout, xapi_version=endpoint.xapi_version,
-        allow_insecure_http=router_settings.ALLOW_INSECURE_HTTP,
+        allow_insecure_http=router_settings.ALLOW_INSECURE_HTTP, output_format=endpoint.output_format,
+        sensor_id=sensor_id,
     )
 
 

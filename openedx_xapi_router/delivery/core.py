@@ -17,6 +17,10 @@ Rules (see README, "Live delivery"):
   the rest is delivered), retry (everything not yet delivered is returned for a retry, with the
   LRS's ``Retry-After`` when it sent one), or a dead letter: ``rejected`` for a statement on its
   own, ``misconfigured`` for the whole batch (a redirect: the endpoint itself is wrong, no bisection);
+* a statement of another format than the endpoint's (a Caliper event queued for an endpoint that
+  was switched to xAPI since, or the reverse) is never sent: it is a dead letter ``misconfigured``
+  (:func:`split_foreign`); the format of a statement is read off the statement itself
+  (:func:`statement_format`: a Caliper event carries the Caliper 1.2 ``@context``);
 * a statement the serializer (orjson) refuses (an integer outside -2**63 .. 2**64-1, a string with
   a lone surrogate) is never sent: it is rejected on its own (reason ``unserializable``, the path
   of the value and an excerpt), and the rest of the batch goes on.
@@ -26,17 +30,24 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from openedx_xapi_router.core.registry import CALIPER, XAPI
 from openedx_xapi_router.delivery import policy
 from openedx_xapi_router.delivery.policy import Action, Answer
 # Re-exported: delivery/circuit.py (and tests) import it from here.
 from openedx_xapi_router.delivery.policy import backoff_seconds  # noqa: F401  # pylint: disable=unused-import
 from openedx_xapi_router.lrs.errors import LrsError
+from openedx_xapi_router.transformers.caliper.vocab import CONTEXT as CALIPER_CONTEXT
 
 #: The reasons a :class:`Rejection` carries (the dead letter's ``reason``).
 REJECTED = policy.REASON_REJECTED
 UNSERIALIZABLE = "unserializable"
 MISCONFIGURED = policy.REASON_MISCONFIGURED
 EXCERPT_LENGTH = 300
+
+
+def statement_format(statement):
+    """``"caliper"`` for a Caliper 1.2 event (its ``@context``), else ``"xapi"`` (an xAPI statement has none)."""
+    return CALIPER if statement.get("@context") == CALIPER_CONTEXT else XAPI
 
 
 @dataclass(frozen=True)
@@ -56,8 +67,13 @@ class Item:
 
     @property
     def statement_id(self):
-        """The statement's id (always set: the transformers make deterministic ids)."""
+        """The statement's id (always set: the transformers make deterministic ids; Caliper: ``urn:uuid:...``)."""
         return self.statement.get("id", "")
+
+    @property
+    def output_format(self):
+        """The statement's format, read off the statement (:func:`statement_format`)."""
+        return statement_format(self.statement)
 
 
 @dataclass(frozen=True)
@@ -161,23 +177,39 @@ def split_unserializable(items):
     return kept, refused
 
 
+def split_foreign(items, output_format):
+    """``(items of ``output_format``, a misconfigured Rejection for each item of another format)``."""
+    kept, refused = [], []
+    for item in items:
+        found = item.output_format
+        if found == output_format:
+            kept.append(item)
+        else:
+            refused.append(Rejection(item, None, f"a {found} statement, but the endpoint takes {output_format} now "
+                                                 "(its format was changed after this was made): replay it after "
+                                                 "changing the format back, or discard it", MISCONFIGURED))
+    return kept, refused
+
+
 def _answer_of_response(response):
     """The :class:`~.policy.Answer` of what ``post`` returned (a status; a test double may return None)."""
     return Answer(getattr(response, "status_code", None) or 200)
 
 
-def deliver_batch(post, items):
+def deliver_batch(post, items, output_format=XAPI):
     """
-    Send ``items`` (a list of :class:`Item`) with ``post(list_of_statement_dicts)``.
+    Send ``items`` (a list of :class:`Item`) with ``post(list_of_statement_dicts)`` to an endpoint
+    that takes ``output_format`` (an item of another format is refused: :func:`split_foreign`).
 
     ``post`` returns normally for delivered (2xx, 409) and raises :class:`LrsError` otherwise; what
     each answer means for the batch is the policy's (:func:`~.policy.classify`). The batch is
     de-duplicated first; a refused batch is bisected to find the statements the LRS refuses; a
     retryable failure returns every item not yet delivered in ``retry``.
     """
+    items, foreign = split_foreign(items, output_format)
     items, refused = split_unserializable(items)
     items, duplicates = dedupe(items)
-    result = BatchResult(duplicates=duplicates, rejected=refused)
+    result = BatchResult(duplicates=duplicates, rejected=foreign + refused)
     pending = [items] if items else []
     while pending:
         chunk = pending.pop(0)
@@ -216,15 +248,17 @@ def deliver_batch(post, items):
     return result
 
 
-def chunks(items, size, max_bytes=None):
+def chunks(items, size, max_bytes=None, overhead=2):
     """
-    ``items`` in lists of at most ``size`` whose POST body (:func:`body_bytes`) is at most
-    ``max_bytes`` (None: no byte limit); an item too large on its own makes a list alone.
+    ``items`` in lists of at most ``size`` whose POST body is at most ``max_bytes`` (None: no byte
+    limit): ``overhead`` bytes around the statements (2, ``[`` and ``]``, for xAPI's array; a
+    Caliper envelope's own size for Caliper) plus each statement and a comma between two; an
+    item too large on its own makes a list alone.
     """
     size = max(1, int(size))
     if max_bytes is None:
         return [items[start:start + size] for start in range(0, len(items), size)]
-    batcher = ByteBatcher(size, max_bytes)
+    batcher = ByteBatcher(size, max_bytes, overhead)
     batches = [batch for item in items for batch in batcher.add(item)]
     last = batcher.take()
     return batches + ([last] if last else [])
@@ -247,14 +281,17 @@ class ByteBatcher:
     """
     Forms batches of at most ``size`` items and ``max_bytes`` bytes of POST body, item by item:
     :meth:`add` returns the batches an item completes (none or one, or two when an item too large
-    on its own closes the open batch and goes alone), :meth:`take` the open batch.
+    on its own closes the open batch and goes alone), :meth:`take` the open batch. ``overhead``:
+    the bytes of the body around the statements (2 for xAPI's ``[`` and ``]``; a Caliper
+    envelope's, :func:`openedx_xapi_router.lrs.messages.caliper_body_overhead`).
     """
 
-    def __init__(self, size, max_bytes):
+    def __init__(self, size, max_bytes, overhead=2):
         self.size = max(1, int(size))
         self.max_bytes = max_bytes
+        self.overhead = overhead
         self.items = []
-        self.bytes = 2  # "[" and "]"
+        self.bytes = overhead
 
     def add(self, item):
         """Add ``item``; the batches now complete."""
@@ -271,5 +308,5 @@ class ByteBatcher:
 
     def take(self):
         """The open batch (maybe empty), and start a new one."""
-        items, self.items, self.bytes = self.items, [], 2
+        items, self.items, self.bytes = self.items, [], self.overhead
         return items

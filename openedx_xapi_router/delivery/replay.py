@@ -186,7 +186,12 @@ def _replay_endpoint(rows, batch_size, schedule, endpoint=None):
     rows_by_id = {row.statement_id: row for row in rows}
     items = [Item(row.statement, row.event_name, row.transformer_version) for row in rows]
     delivered_total = 0
-    for index, chunk in enumerate(chunks(items, batch_size or endpoint.batch_size, endpoint.max_body_bytes)):
+    try:  # a Caliper endpoint's bodies are envelopes: cut by their bytes (the client knows them)
+        overhead = service.usable_client(endpoint).body_overhead
+    except service.UnusableConfiguration:
+        overhead = 2  # the first chunk below is dead-lettered as misconfigured, and the replay stops
+    size = batch_size or endpoint.batch_size
+    for index, chunk in enumerate(chunks(items, size, endpoint.max_body_bytes, overhead)):
         try:
             service.usable_client(endpoint)
         except service.UnusableConfiguration as error:

@@ -6,11 +6,12 @@ cache, the publisher and its exit/SIGTERM flush belong to that one path, and the
 drives them together; the transformation itself is the core's ``process``.)
 
 :func:`queue_event` returns at once when no endpoint is enabled; otherwise it runs the core's one
-pipeline (:func:`openedx_xapi_router.processing.process_event`: normalise, match the endpoints,
-look up the transformer, ``XAPI_ROUTER_ALLOWED_EVENT_NAMES``, transform, validate) and hands the
-statements to the process's :class:`BackgroundPublisher`, which publishes a ``deliver_statements``
-message before ``send`` returns (the default: nothing is held in memory, so a process killed at
-any moment loses nothing it had accepted), or, with
+pipeline (:func:`openedx_xapi_router.processing.process_event`: normalise, match the endpoints, look
+up the transformer, ``XAPI_ROUTER_ALLOWED_EVENT_NAMES``, transform, validate) once per format that a
+matching endpoint takes (xAPI, Caliper; an xAPI-only site runs it once, as before; the event is read
+once) and hands the statements to the process's :class:`BackgroundPublisher`, which publishes a
+``deliver_statements`` message before ``send`` returns (the default: nothing is held in memory, so a
+process killed at any moment loses nothing it had accepted), or, with
 ``XAPI_ROUTER_PUBLISH_IN_BACKGROUND = True``, from a thread (several events per message under load;
 see docs/decisions/0002-lms-publishing-durability.rst for what that trades). It never talks to an
 LRS. The enabled endpoints are cached in-process for ``ENDPOINT_CACHE_SECONDS`` (no query per
@@ -39,7 +40,8 @@ import time
 from celery._state import get_current_app
 
 from openedx_xapi_router.conf import router_settings
-from openedx_xapi_router.core.outcome import Failed
+from openedx_xapi_router.core.outcome import Failed, Filtered
+from openedx_xapi_router.core.registry import CALIPER, XAPI
 from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.delivery import live_errors
 from openedx_xapi_router.delivery.core import Item
@@ -66,6 +68,8 @@ class EndpointCache:
         self.clock = clock
         self._expires = 0.0
         self._endpoints = ()
+        #: True when every enabled endpoint takes Caliper (as of the last :meth:`get`).
+        self.caliper_only = False
         self._lock = threading.Lock()
 
     def get(self):
@@ -79,6 +83,8 @@ class EndpointCache:
                 self._endpoints = tuple(
                     LrsEndpoint.objects.filter(enabled=True).defer(*CREDENTIAL_FIELDS).order_by("pk")
                 )
+                self.caliper_only = bool(self._endpoints) and all(
+                    endpoint.output_format == CALIPER for endpoint in self._endpoints)
                 self._expires = self.clock() + self.ttl
         return self._endpoints
 
@@ -161,6 +167,13 @@ class BackgroundPublisher:
 
     def submit(self, event):
         """Queue one ``[endpoint_ids, event_name, transformer_version, statements]`` for publishing."""
+        self.submit_all([event])
+
+    def submit_all(self, events):
+        """
+        Queue the events of one tracking event (one per format its endpoints take) for publishing:
+        in the request, as one message.
+        """
         app = get_current_app()
         if app is not self._eager_app:  # reading Celery's conf costs microseconds: once per app
             self._eager_app, self._eager = app, bool(app.conf.task_always_eager)
@@ -168,19 +181,19 @@ class BackgroundPublisher:
             # Eager mode (CELERY_ALWAYS_EAGER): delivered in the caller's thread before submit returns,
             # as Celery runs eager tasks (publish_events delivers in-process). A publisher given its
             # own publish function keeps its threading.
-            self._publish_batch(app, [event])
+            self._publish_batch(app, list(events))
             return
         if not self.threaded or not router_settings.PUBLISH_IN_BACKGROUND:
-            self._publish_batch(app, [event])
+            self._publish_batch(app, list(events))
             return
         if self._pid != os.getpid():
             self._start()
         if len(self._pending) >= self.max_pending:
             _count("publisher_full")
-            self._publish_batch(app, [event])
+            self._publish_batch(app, list(events))
             return
         self._idle.clear()
-        self._pending.append((app, event))
+        self._pending.extend((app, event) for event in events)
         self._wake.set()
 
     def flush(self, timeout=5.0):
@@ -321,13 +334,23 @@ publisher = BackgroundPublisher()
 atexit.register(flush_at_exit, publisher)
 
 
+#: The send path's filter reason when an event's endpoints all take another format than the one
+#: transformed first (never counted: the event is transformed into their formats next).
+OTHER_FORMAT = "other_format"
+
+
 def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-name
     """
-    Transform one live tracking event (:func:`openedx_xapi_router.processing.process_event`) and
-    hand its statements to ``publisher`` (the process's :class:`BackgroundPublisher`). Returns the
-    number of statements queued (0 when the event is filtered out, refused or failed: each counted
-    by kind, an error of ours made visible by :mod:`~openedx_xapi_router.delivery.live_errors`).
+    Transform one live tracking event (:func:`openedx_xapi_router.processing.process_event`) into
+    each format its matching endpoints take, and hand the statements to ``publisher`` (the
+    process's :class:`BackgroundPublisher`), one message for all formats. Returns the number of
+    statements queued (0 when the event is filtered out, refused or failed: each counted by kind,
+    an error of ours made visible by :mod:`~openedx_xapi_router.delivery.live_errors`).
     Raises nothing the core raises on purpose; the backend still guards against anything else.
+
+    The format transformed first is xAPI, unless every enabled endpoint takes Caliper (and no
+    statement log is written); another format is transformed only for an event that a matching
+    endpoint of that format takes, from the event already read.
     """
     log_statements = statement_log.enabled()  # XAPI_ROUTER_LOG_STATEMENTS: log even without an endpoint
     endpoints = endpoint_cache.get()
@@ -335,32 +358,61 @@ def queue_event(event, publisher=publisher):  # pylint: disable=redefined-outer-
         _count("no_endpoint")
         return 0
     set_attribute("xapi_router.events_seen", 1)
-    endpoint_ids = []
+    first = CALIPER if endpoint_cache.caliper_only and not log_statements else XAPI
+    ids_by_format = {}
 
     def route(tracking_event):
-        """The endpoints that take this event; ``no_matching_endpoint`` leaves it untransformed."""
-        endpoint_ids.extend(
-            endpoint.pk for endpoint in endpoints
-            if endpoint.matches(tracking_event.name, tracking_event.org_id, tracking_event.course_id)
-        )
-        return None if endpoint_ids or log_statements else "no_matching_endpoint"
+        """The endpoints that take this event, by format; ``no_matching_endpoint`` leaves it untransformed."""
+        for endpoint in endpoints:
+            if endpoint.matches(tracking_event.name, tracking_event.org_id, tracking_event.course_id):
+                ids_by_format.setdefault(endpoint.output_format, []).append(endpoint.pk)
+        if first in ids_by_format or log_statements:
+            return None
+        return OTHER_FORMAT if ids_by_format else "no_matching_endpoint"
 
-    outcome = process_event(event, event_filter=route)
+    outcome = process_event(event, event_filter=route, output_format=first)
+    parts = []
+    if outcome.ok or not (isinstance(outcome, Filtered) and outcome.reason == OTHER_FORMAT):
+        report.count(outcome, outcome.event.name if outcome.event is not None else _name(event))
+        if not outcome.ok:
+            if not isinstance(outcome, Failed):  # an error of ours is counted by live_errors
+                _count(outcome.key)
+            if not ids_by_format:
+                return 0
+        else:
+            done = outcome
+            if log_statements:
+                statement_log.log_statements(done.statements)
+            if first in ids_by_format:
+                parts.append([ids_by_format[first], done.event.name, done.version, done.statements])
+            elif not ids_by_format:
+                _count("no_matching_endpoint" if endpoints else "no_endpoint")
+    for output_format, endpoint_ids in ids_by_format.items() if len(ids_by_format) > len(parts) else ():
+        if output_format != first:
+            done = _counted(process_event(outcome.event, output_format=output_format), event)
+            if done is not None:
+                parts.append([endpoint_ids, done.event.name, done.version, done.statements])
+    if not parts:
+        return 0
+    if len(parts) == 1:
+        publisher.submit(parts[0])
+        queued = len(parts[0][3])
+    else:  # one message for every format (a publisher of one format only is never given two)
+        publisher.submit_all(parts)
+        queued = sum(len(part[3]) for part in parts)
+    _count("queued", queued)
+    set_attribute("xapi_router.statements_queued", queued)
+    return queued
+
+
+def _counted(outcome, event):
+    """``outcome`` counted in the live report; it again when it gave statements, else None (counted by kind)."""
     report.count(outcome, outcome.event.name if outcome.event is not None else _name(event))
     if not outcome.ok:
         if not isinstance(outcome, Failed):  # an error of ours is counted by live_errors
             _count(outcome.key)
-        return 0
-    statements = outcome.statements
-    if log_statements:
-        statement_log.log_statements(statements)
-    if not endpoint_ids:
-        _count("no_matching_endpoint" if endpoints else "no_endpoint")
-        return 0
-    publisher.submit([endpoint_ids, outcome.event.name, outcome.version, statements])
-    _count("queued", len(statements))
-    set_attribute("xapi_router.statements_queued", len(statements))
-    return len(statements)
+        return None
+    return outcome
 
 
 def _name(event):

@@ -49,9 +49,11 @@ def item_from_json(data):
 
 def deliver_now(endpoint, items, attempts=1):
     """
-    POST ``items`` to ``endpoint`` (in chunks of its batch size and body limit), dead-letter what the LRS rejects,
-    count and time it. Returns a :class:`~openedx_xapi_router.delivery.core.BatchResult` merged over
-    the chunks; ``retry`` holds every item not delivered because of a retryable failure.
+    POST ``items`` to ``endpoint`` (in chunks of its batch size and body limit; a Caliper endpoint's
+    as Caliper envelopes, cut by the envelope's bytes), dead-letter what the LRS rejects (and any
+    item not of the endpoint's format), count and time it. Returns a
+    :class:`~openedx_xapi_router.delivery.core.BatchResult` merged over the chunks; ``retry`` holds
+    every item not delivered because of a retryable failure.
     """
     client = client_for(endpoint)
 
@@ -61,10 +63,10 @@ def deliver_now(endpoint, items, attempts=1):
 
     merged = None
     started = time.monotonic()
-    remaining = chunks(list(items), endpoint.batch_size, endpoint.max_body_bytes)
+    remaining = chunks(list(items), endpoint.batch_size, endpoint.max_body_bytes, client.body_overhead)
     while remaining:
         chunk = remaining.pop(0)
-        result = deliver_batch(post, chunk)
+        result = deliver_batch(post, chunk, client.output_format)
         if merged is None:
             merged = result
         else:

@@ -16,6 +16,10 @@ a User-Agent with our version, and
   :class:`MisconfiguredEndpointError` naming the new location (credentials never go elsewhere);
 * a statements POST counts as delivered only when the LRS confirms it (the list of the ids it
   stored, :func:`~openedx_xapi_router.lrs.messages.unconfirmed`); a 200 that does not is retryable;
+* a client of a Caliper endpoint (``output_format="caliper"``) POSTs the events in a Caliper 1.2
+  envelope from ``sensor_id`` (:func:`~openedx_xapi_router.lrs.messages.build_post_caliper`): a
+  Caliper endpoint answers no list of ids, so any 2xx is a delivery; everything else in the policy
+  (413 splits, 5xx/429 retried, redirects) is the same;
 * a retryable error carries the LRS's ``Retry-After`` (:attr:`LrsError.retry_after`).
 
 Credentials never appear in a repr, a log line or an error message: an error's body excerpt is
@@ -35,6 +39,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from openedx_xapi_router.core.registry import CALIPER, XAPI
 from openedx_xapi_router.delivery import policy
 from openedx_xapi_router.delivery.policy import Action, Answer
 # The client's public names, re-exported:
@@ -56,7 +61,9 @@ from openedx_xapi_router.lrs.messages import (  # noqa: F401  # pylint: disable=
     build_about,
     build_get_statement,
     build_get_statements,
+    build_post_caliper,
     build_post_statements,
+    caliper_body_overhead,
     excerpt,
     parse_retry_after,
     unconfirmed,
@@ -190,9 +197,13 @@ class LrsClient:
         timeout: seconds for one whole request (connect, send and the whole answer).
         xapi_version: the ``X-Experience-API-Version`` header sent.
         allow_insecure_http: allow a plain ``http://`` URL (development, tests).
+        output_format: ``"xapi"`` (an LRS's statements resource) or ``"caliper"`` (a Caliper
+            endpoint: ``statements_url`` is its URL, ``auth`` its bearer token).
+        sensor_id: the Caliper envelope's ``sensor`` (an absolute IRI: the LMS root URL); Caliper only.
     """
 
-    def __init__(self, statements_url, auth, timeout=10, xapi_version="1.0.3", allow_insecure_http=False):
+    def __init__(self, statements_url, auth, timeout=10, xapi_version="1.0.3", allow_insecure_http=False,
+                 output_format=XAPI, sensor_id=None):
         parts = urlsplit(statements_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"LRS statements URL must be an http(s) URL, got {statements_url!r}")
@@ -203,9 +214,15 @@ class LrsClient:
                 f"refusing plain-HTTP LRS URL {statements_url!r}: use https, or allow it explicitly "
                 "(XAPI_ROUTER_ALLOW_INSECURE_HTTP) for development"
             )
+        if output_format not in (XAPI, CALIPER):
+            raise ValueError(f"an endpoint's format is 'xapi' or 'caliper', got {output_format!r}")
         self.statements_url = statements_url
         self.timeout = timeout
         self.xapi_version = xapi_version
+        self.output_format = output_format
+        self.sensor_id = sensor_id
+        #: The bytes of a POST body around its statements (batches are cut by bytes with it).
+        self.body_overhead = 2 if output_format == XAPI else caliper_body_overhead(sensor_id)
         self._session = requests.Session()
         self._session.auth = auth
         adapter = DeadlineAdapter()
@@ -231,9 +248,12 @@ class LrsClient:
 
     def post_statements(self, statements):
         """
-        POST a batch of statement dicts. Returns an ``ok`` or ``duplicate`` :class:`LrsResponse`
-        once the LRS confirmed it; raises :class:`LrsError` for a rejected or retryable request.
+        POST a batch of statement dicts (of a Caliper endpoint: Caliper events, in one envelope).
+        Returns an ``ok`` or ``duplicate`` :class:`LrsResponse` once the LRS confirmed it (Caliper:
+        any 2xx); raises :class:`LrsError` for a rejected or retryable request.
         """
+        if self.output_format == CALIPER:
+            return self.send(build_post_caliper(self.statements_url, statements, self.sensor_id))
         posted_ids = [statement.get("id") for statement in statements]
         return self.send(build_post_statements(self.statements_url, statements, self.xapi_version), posted_ids)
 

@@ -2,8 +2,9 @@
 What goes to an LRS and what comes back, built and read without touching the network.
 
 Requests (:func:`build_post_statements`, :func:`build_get_statement`, :func:`build_get_statements`,
-:func:`build_about`: URL, headers and body bytes) and the readings of an answer the delivery policy
-needs (:func:`parse_retry_after`, :func:`unconfirmed`, :func:`url_origin`), so each can be unit-tested.
+:func:`build_about`; :func:`build_post_caliper` for a Caliper endpoint: URL, headers and body
+bytes) and the readings of an answer the delivery policy needs (:func:`parse_retry_after`,
+:func:`unconfirmed`, :func:`url_origin`), so each can be unit-tested.
 """
 import email.utils
 import time
@@ -14,6 +15,7 @@ import orjson
 import requests
 
 from openedx_xapi_router import __version__
+from openedx_xapi_router.transformers.caliper import envelope as caliper_envelope
 
 USER_AGENT = f"openedx-xapi-router/{__version__} python-requests/{requests.__version__}"
 BODY_EXCERPT_LENGTH = 500
@@ -44,6 +46,26 @@ def build_post_statements(statements_url, statements, xapi_version="1.0.3"):
     headers = base_headers(xapi_version)
     headers["Content-Type"] = "application/json"
     return LrsRequest("POST", statements_url, headers, orjson.dumps(list(statements)))
+
+
+def build_post_caliper(endpoint_url, events, sensor_id, send_time=None):
+    """
+    The request that POSTs Caliper 1.2 ``events`` (a non-empty list of dicts) to a Caliper
+    endpoint, in one envelope from ``sensor_id`` sent now (or at ``send_time``). The bearer token
+    is the client's auth (never in the request built here); no xAPI version header.
+    """
+    body = caliper_envelope.serialize_envelope(caliper_envelope.build_envelope(list(events), sensor_id, send_time))
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Content-Type": caliper_envelope.CONTENT_TYPE}
+    return LrsRequest("POST", endpoint_url, headers, body)
+
+
+def caliper_body_overhead(sensor_id):
+    """
+    The bytes of a Caliper POST body around its events (the envelope with an empty ``data``: the
+    brackets included, as xAPI's 2), for cutting batches by bytes: every ``sendTime`` has the same
+    length, so this holds for any envelope from ``sensor_id``.
+    """
+    return len(caliper_envelope.serialize_envelope(caliper_envelope.build_envelope([{}], sensor_id))) - len(b"{}")
 
 
 def build_get_statement(statements_url, statement_id, xapi_version="1.0.3"):

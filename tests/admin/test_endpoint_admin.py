@@ -27,7 +27,8 @@ SECRET = "s3cret-Pa55word-never-shown"
 def form_data(**overrides):
     data = {
         "name": "main-lrs", "statements_url": "https://lrs.example.org/xAPI/statements", "enabled": "on",
-        "auth_type": "basic", "username": "router", "password": SECRET, "token": "", "xapi_version": "1.0.3",
+        "output_format": "xapi", "auth_type": "basic", "username": "router", "password": SECRET, "token": "",
+        "xapi_version": "1.0.3",
         "batch_size": "100", "max_body_bytes": "1000000", "max_in_flight": "1", "timeout": "10", "retry_limit": "8",
         "allowed_event_names": "[]",
         "denied_event_names": "[]", "orgs": "[]", "courses": "[]", "_save": "Save",

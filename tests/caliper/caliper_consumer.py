@@ -105,10 +105,20 @@ class CaliperConsumer:
         unknown_terms: Counter of ``(kind, term)`` outside the 1.2 context, over all accepted events
             (``kind``: ``property``, ``type`` or ``action``).
         refusals: ``(status, reason)`` of every refused request.
+        bodies: the size in bytes of every request body received.
+        failures: how many requests in a row are answered ``failure_status`` before any check
+            (the endpoint failing, as a Caliper store does when it is down), counted down.
+        max_body: the largest body accepted; a larger one is answered 413 (a proxy's limit), or None.
+
+    Faults are the test's to set: ``failures`` for an outage, ``max_body`` for a body limit.
     """
 
     def __init__(self, token="caliper-test-token"):
         self.token = token
+        self.failures = 0
+        self.failure_status = 500
+        self.max_body = None
+        self.bodies = []
         self.envelopes = []
         self.unknown_terms = collections.Counter()
         self.refusals = []
@@ -166,6 +176,14 @@ class CaliperConsumer:
 
     def receive(self, path, headers, raw):
         """``(status, body)`` for one request."""
+        with self._lock:
+            self.bodies.append(len(raw))
+            if self.failures > 0:
+                self.failures -= 1
+                self.refusals.append((self.failure_status, "scripted failure"))
+                return self.failure_status, {"error": "scripted failure"}
+        if self.max_body is not None and len(raw) > self.max_body:
+            return self._refuse(413, f"body of {len(raw)} bytes is over {self.max_body}")
         if path != "/caliper":
             return self._refuse(404, f"no endpoint at {path}")
         if headers.get("Authorization") != f"Bearer {self.token}":

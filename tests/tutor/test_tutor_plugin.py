@@ -248,14 +248,14 @@ def test_the_init_task_leaves_exactly_the_configured_endpoints_twice(plain, make
             "password": SECRET, "token": "", "batch_size": 50, "pending_dead_letters": 0,
             "allowed_event_names": ["edx.video.played", "problem_check"], "denied_event_names": [],
             "orgs": ["edX"], "courses": [], "timeout": 10.0, "retry_limit": 8, "max_body_bytes": 1_000_000,
-            "max_in_flight": 1,
+            "max_in_flight": 1, "output_format": "xapi",
         },
         "lrs-backup": {
             "name": "lrs-backup", "statements_url": "https://backup.example.org/data/xAPI/statements",
             "enabled": False, "auth": "bearer (token set)", "auth_type": "bearer", "username": "", "password": "",
             "token": TOKEN, "batch_size": 100, "pending_dead_letters": 0, "allowed_event_names": [],
             "denied_event_names": [], "orgs": [], "courses": ["course-v1:edX+DemoX+Demo_Course"],
-            "timeout": 7.5, "retry_limit": 3, "max_body_bytes": 500_000, "max_in_flight": 4,
+            "timeout": 7.5, "retry_limit": 3, "max_body_bytes": 500_000, "max_in_flight": 4, "output_format": "xapi",
         },
     }
     assert endpoint_rows(lms) == expected

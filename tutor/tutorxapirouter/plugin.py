@@ -37,7 +37,7 @@ QUEUE = "edx.lms.core.xapi_router"
 TRACKING_LOGS_IN_JOB = "/openedx/tracking-logs"
 # Options of ``lrs_endpoints add`` for each key of an XAPI_ROUTER_ENDPOINTS entry.
 SCALAR_OPTIONS = {"batch_size": "--batch-size", "timeout": "--timeout", "retry_limit": "--retry-limit",
-                  "xapi_version": "--xapi-version", "username": "--username",
+                  "format": "--format", "xapi_version": "--xapi-version", "username": "--username",
                   "max_body_bytes": "--max-body-bytes", "max_in_flight": "--max-in-flight"}
 LIST_OPTIONS = {"allowed_event_names": "--allow-event", "denied_event_names": "--deny-event",
                 "orgs": "--org", "courses": "--course"}
@@ -144,6 +144,10 @@ def endpoint_commands(endpoints: t.Any) -> str:
 def _endpoint_lines(endpoint: dict[str, t.Any], variable: str) -> list[str]:
     name = endpoint["name"]
     options = []
+    if endpoint.get("format") not in (None, "", "xapi", "caliper"):
+        raise TutorError(f"XAPI_ROUTER_ENDPOINTS ({name}): format is 'xapi' or 'caliper', got {endpoint['format']!r}")
+    if endpoint.get("format") == "caliper" and not endpoint.get("token"):
+        raise TutorError(f"XAPI_ROUTER_ENDPOINTS ({name}): a Caliper endpoint needs a token (bearer authentication)")
     if endpoint.get("token"):
         options += ["--auth-type", "bearer", "--token-env", variable]
         secret = endpoint["token"]

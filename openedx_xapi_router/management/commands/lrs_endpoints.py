@@ -80,6 +80,10 @@ class Command(BaseCommand):
         # Caught to refuse with a clear message, without echoing the value (argparse would print it).
         add.add_argument("--password", "--token", dest="secret_on_command_line", nargs="?", const="",
                          help=argparse.SUPPRESS)
+        add.add_argument("--format", dest="output_format",
+                         choices=[choice for choice, _ in LrsEndpoint.FORMAT_CHOICES],
+                         help="what the endpoint receives: xapi statements (the default) or caliper 1.2 envelopes "
+                              "(needs --auth-type bearer and a token)")
         add.add_argument("--xapi-version")
         add.add_argument("--batch-size", type=int)
         add.add_argument("--max-body-bytes", type=int,
@@ -130,8 +134,8 @@ class Command(BaseCommand):
             if LrsEndpoint.objects.filter(name=name).exists():
                 raise CommandError(f"an LRS endpoint named {name!r} exists; change it with --update")
             endpoint = LrsEndpoint(name=name, statements_url=options["statements_url"])
-        for option in ("auth_type", "username", "xapi_version", "batch_size", "max_body_bytes", "max_in_flight",
-                       "timeout", "retry_limit", "enabled"):
+        for option in ("output_format", "auth_type", "username", "xapi_version", "batch_size", "max_body_bytes",
+                       "max_in_flight", "timeout", "retry_limit", "enabled"):
             if options[option] is not None:
                 setattr(endpoint, option, options[option])
         if options["username"] is not None:
@@ -208,6 +212,7 @@ class Command(BaseCommand):
             rows.append({
                 "name": endpoint.name,
                 "statements_url": endpoint.statements_url,
+                "output_format": endpoint.output_format,
                 "enabled": endpoint.enabled,
                 "auth": describe_auth(endpoint),
                 "batch_size": endpoint.batch_size,
@@ -227,7 +232,8 @@ class Command(BaseCommand):
         for row in rows:
             filters = ", ".join(f"{field}={row[field]}" for field in LIST_OPTIONS if row[field]) or "no filters"
             self.stdout.write(
-                f"{row['name']}  {'enabled' if row['enabled'] else 'DISABLED'}  {row['statements_url']}\n"
+                f"{row['name']}  {'enabled' if row['enabled'] else 'DISABLED'}  {row['output_format']}  "
+                f"{row['statements_url']}\n"
                 f"    auth: {row['auth']}; batch size {row['batch_size']} (at most {row['max_body_bytes']} bytes), "
                 f"{row['max_in_flight']} in flight; {filters}\n"
                 f"    last success: {row['last_success_at'] or 'never'}; "

@@ -266,12 +266,15 @@ class CaliperTransformer(Transformer):
 
     @memoized_property
     def user_name(self):
-        """The learner's account name from the injected actor resolver (ERB: the anonymous user id)."""
+        """
+        The learner's account name from the injected Caliper actor resolver (the context's
+        ``caliper_actor_resolver``, else its ``actor_resolver``; ERB: the anonymous id of type CALIPER).
+        """
         user, username = self.user_key
         if user is None:
             raise EventSkipped(self.event_name, "anonymous")
         try:
-            actor = self.ctx.actor_resolver(user, username)
+            actor = (self.ctx.caliper_actor_resolver or self.ctx.actor_resolver)(user, username)
         except EventSkipped as skipped:
             skipped.event_name = self.event_name
             raise
