@@ -36,6 +36,7 @@ from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
 from openedx_xapi_router.core.keys import block_usage_key
 from openedx_xapi_router.core.validate import is_valid_activity, validate_statement
+from openedx_xapi_router.core.vocab import EN
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 
 PACKAGE_NAME = "openedx-xapi-router"
@@ -47,6 +48,15 @@ _TRANSFORMER_VERSIONS = {}
 #: ``(course IRI, course name)`` of course activities already checked; forgotten past a bound.
 _CHECKED_COURSE_ACTIVITIES = set()
 _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
+
+
+def _version_text(event_name, version):
+    """``openedx-xapi-router/<event name>@<version>``, made once per pair."""
+    key = (event_name, version)
+    text = _TRANSFORMER_VERSIONS.get(key)
+    if text is None:
+        text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}/{event_name}@{version}"
+    return text
 
 
 def _user_key(user_id, username):
@@ -140,6 +150,30 @@ class XapiTransformer(Transformer):
     verb = None
     output_format = "xapi"
 
+    #: Set per class (``__init_subclass__``): whether it keeps the base's :meth:`get_verb`,
+    #: :meth:`get_context_extra` and :meth:`child_statements` (then :meth:`statements` skips the call).
+    _own_verb = _no_context_extra = _no_children = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._own_verb = cls.get_verb is XapiTransformer.get_verb
+        cls._no_context_extra = cls.get_context_extra is XapiTransformer.get_context_extra
+        cls._no_children = cls.child_statements is XapiTransformer.child_statements
+
+    def __init__(self, event, ctx):  # pylint: disable=super-init-not-called
+        # Transformer.__init__'s attributes, set here without the extra call (one instance per event).
+        self.event = event
+        self.ctx = ctx
+        self.event_name = name = event.name
+        self.trusted_parts = set()
+        #: The statement ids this instance made (valid by construction; the check takes them as made).
+        self.made_ids = []
+        #: The timestamp its statements carry (a ``datetime.isoformat()``, valid by construction).
+        self.made_time = None
+        # :attr:`transformer_version`, set now: every statement carries it.
+        self.__dict__["transformer_version"] = _TRANSFORMER_VERSIONS.get((name, self.version)) or _version_text(
+            name, self.version)
+
     # --- identity -----------------------------------------------------------------------------
 
     @memoized_property
@@ -148,15 +182,11 @@ class XapiTransformer(Transformer):
         ``openedx-xapi-router/<event name>@<transformer version>``: what made the statement, without
         the package version (a release that does not change a transformer changes no statement byte).
         """
-        key = (self.event_name, self.version)
-        text = _TRANSFORMER_VERSIONS.get(key)
-        if text is None:
-            text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}/{self.event_name}@{self.version}"
-        return text
+        return _version_text(self.event_name, self.version)
 
     def validate(self, statement):
         """Raise :class:`~openedx_xapi_router.core.errors.InvalidStatement` unless ``statement`` is valid xAPI 1.0.3."""
-        validate_statement(statement, self.transformer_version, self.trusted_parts)
+        validate_statement(statement, self.transformer_version, self.trusted_parts, self.made_ids, self.made_time)
 
     # --- building blocks ------------------------------------------------------------------------
 
@@ -282,14 +312,13 @@ class XapiTransformer(Transformer):
 
     def get_context(self):
         """The statement's context."""
-        context = {}
         activities = self.get_context_activities()
-        if activities:
-            context["contextActivities"] = activities
+        context = {"contextActivities": activities} if activities else {}
         context["extensions"] = self.get_context_extensions()
-        extra = self.get_context_extra()
-        if extra:
-            context.update(extra)
+        if not self._no_context_extra:
+            extra = self.get_context_extra()
+            if extra:
+                context.update(extra)
         return context
 
     def child_statements(self, parent):  # pylint: disable=unused-argument
@@ -300,7 +329,9 @@ class XapiTransformer(Transformer):
 
     def statement_id(self, verb, child_id=None):
         """The deterministic id of this event's statement with ``verb`` (and ``child_id``)."""
-        return statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
+        made = statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
+        self.made_ids.append(made)
+        return made
 
     def statements(self):
         """
@@ -310,11 +341,15 @@ class XapiTransformer(Transformer):
             EventSkipped: anonymous learner, unknown or retired user, unknown course.
             InvalidEvent: a field the statement needs is missing or malformed.
         """
-        verb = self.get_verb()
+        verb = self.verb if self._own_verb else self.get_verb()
+        actor = self.actor
+        event = self.event
+        made = statement_id(verb.id_json, actor.id_json, event.timestamp)
+        self.made_ids.append(made)
         statement = {
-            "id": self.statement_id(verb),
-            "actor": self.actor.statement_dict,
-            "verb": verb.as_dict(),
+            "id": made,
+            "actor": actor.statement_dict,
+            "verb": {"id": verb.iri, "display": {EN: verb.display}},  # Verb.as_dict(), without the call
             "object": self.get_object(),
         }
         result = self.get_result()  # pylint: disable=assignment-from-none
@@ -323,7 +358,9 @@ class XapiTransformer(Transformer):
         statement["context"] = self.get_context()
         # The parsed time re-written in ISO 8601 (``+00:00``, not ``Z``), as the reference statements
         # (tincan) write it; the id above still hashes the timestamp string as given.
-        statement["timestamp"] = self.event.time.isoformat()
+        statement["timestamp"] = self.made_time = event.time.isoformat()
         statement["version"] = vocab.XAPI_VERSION
+        if self._no_children:
+            return [statement]
         children = self.child_statements(statement)
         return [statement, *children] if children else [statement]
