@@ -45,8 +45,9 @@ PACKAGE_NAME = "openedx-xapi-router"
 #: ``(event name, version)`` -> the transformer-version string: a few hundred at most, made once each.
 _TRANSFORMER_VERSIONS = {}
 
-#: ``(course IRI, course name)`` of course activities already checked; forgotten past a bound.
-_CHECKED_COURSE_ACTIVITIES = set()
+#: ``(LMS root URL, course key, course name)`` -> the course IRI, of the course activities already
+#: checked; forgotten past a bound.
+_CHECKED_COURSE_ACTIVITIES = {}
 _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
 
 
@@ -67,10 +68,10 @@ def _user_key(user_id, username):
     return username, username
 
 
-def _remember_course_activity(key):
+def _remember_course_activity(key, iri):
     if len(_CHECKED_COURSE_ACTIVITIES) >= _CHECKED_COURSE_ACTIVITIES_MAX:
         _CHECKED_COURSE_ACTIVITIES.clear()
-    _CHECKED_COURSE_ACTIVITIES.add(key)
+    _CHECKED_COURSE_ACTIVITIES[key] = iri
     return True
 
 
@@ -151,13 +152,15 @@ class XapiTransformer(Transformer):
     output_format = "xapi"
 
     #: Set per class (``__init_subclass__``): whether it keeps the base's :meth:`get_verb`,
-    #: :meth:`get_context_extra` and :meth:`child_statements` (then :meth:`statements` skips the call).
-    _own_verb = _no_context_extra = _no_children = True
+    #: :meth:`get_context_extra`, :meth:`extra_context_extensions` and :meth:`child_statements` (then
+    #: the assembly skips the call).
+    _own_verb = _no_context_extra = _no_extra_extensions = _no_children = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._own_verb = cls.get_verb is XapiTransformer.get_verb
         cls._no_context_extra = cls.get_context_extra is XapiTransformer.get_context_extra
+        cls._no_extra_extensions = cls.extra_context_extensions is XapiTransformer.extra_context_extensions
         cls._no_children = cls.child_statements is XapiTransformer.child_statements
 
     def __init__(self, event, ctx):  # pylint: disable=super-init-not-called
@@ -237,7 +240,11 @@ class XapiTransformer(Transformer):
     @memoized_property
     def actor(self):
         """The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are skipped."""
-        user, username = self.user_key
+        event = self.event
+        if "user_id" in event.data or "username" in event.data:
+            user, username = self.user_key
+        else:  # the acting user (what user_key gives when the payload names none), without the call
+            user, username = _user_key(event.user_id, event.username)
         if user is None:
             raise EventSkipped(self.event_name, "anonymous")
         try:
@@ -261,14 +268,17 @@ class XapiTransformer(Transformer):
         each time; its content is checked once per (course, name), and the dict is then listed in
         :attr:`trusted_parts` so the statement check need not check it again.
         """
-        definition = {"type": ActivityType.COURSE}
         name = self.course_name
-        if name is not None:
-            definition["name"] = {vocab.EN_US: name}
-        iri = self.course_iri()
+        course_id = self.event.course_id
+        key = (self.ctx.lms_root_url, course_id, name)
+        iri = _CHECKED_COURSE_ACTIVITIES.get(key)
+        trusted = iri is not None
+        if not trusted:
+            iri = self.course_iri(course_id)
+        definition = {"type": ActivityType.COURSE, "name": {vocab.EN_US: name}} if name is not None \
+            else {"type": ActivityType.COURSE}
         activity = {"id": iri, "objectType": "Activity", "definition": definition}
-        key = (iri, name)
-        if key in _CHECKED_COURSE_ACTIVITIES or (is_valid_activity(activity) and _remember_course_activity(key)):
+        if trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri)):
             self.trusted_parts.add(id(activity))
         return activity
 
@@ -295,11 +305,13 @@ class XapiTransformer(Transformer):
     def get_context_extensions(self):
         """``context.extensions``: transformer version, session id, then :meth:`extra_context_extensions`."""
         extensions = {Extension.TRANSFORMER_VERSION: self.transformer_version}
-        if self.event.session:
-            extensions[Extension.SESSION_ID] = self.event.session
-        extra = self.extra_context_extensions()
-        if extra:
-            extensions.update(extra)
+        session = self.event.session
+        if session:
+            extensions[Extension.SESSION_ID] = session
+        if not self._no_extra_extensions:
+            extra = self.extra_context_extensions()
+            if extra:
+                extensions.update(extra)
         return extensions
 
     def extra_context_extensions(self):

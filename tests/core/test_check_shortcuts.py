@@ -22,7 +22,7 @@ from openedx_xapi_router.core.errors import LineRejected, XapiRouterError
 from openedx_xapi_router.core.reader import read_event, read_lines
 from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.core.validate import TIMESTAMP, UUID, check_statement, validate_statement
-from openedx_xapi_router.core.validate import _quick_statement  # pylint: disable=protected-access
+from openedx_xapi_router.core.validate import _quick_statement
 from tests.transformers import samples
 
 CORPORA = ("clean-10k.log", "dirty-10k.log")
