@@ -32,19 +32,20 @@ def _namespace(key):
 
 _sha1 = hashlib.sha1
 
+#: A hex digit -> the digit with its top two bits set to ``10`` (the RFC 4122 variant): ``(d & 0x3) | 0x8``.
+_VARIANT_DIGIT = {f"{digit:x}": f"{(digit & 0x3) | 0x8:x}" for digit in range(16)}
+
 
 def _uuid5_string(namespace_bytes, name):
     """
     ``str(uuid.uuid5(UUID(bytes=namespace_bytes), name))``, computed without building UUID objects.
 
     The same RFC 4122 steps as :func:`uuid.uuid5` (SHA-1 of namespace + name, first 16 bytes,
-    version 5, RFC 4122 variant), 2.6 times faster; ``tests/core/test_ids.py`` pins it to uuid5.
+    version 5, RFC 4122 variant) on the hex digest, 3 times faster; ``tests/core/test_ids.py`` pins it to uuid5.
     """
-    digest = bytearray(_sha1(namespace_bytes + name.encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    text = digest.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    text = _sha1(namespace_bytes + name.encode("utf-8")).hexdigest()
+    # Version 5: the 13th hex digit is "5". RFC 4122 variant: the 17th digit's top two bits are 10.
+    return f"{text[:8]}-{text[8:12]}-5{text[13:16]}-{_VARIANT_DIGIT[text[16]]}{text[17:20]}-{text[20:32]}"
 
 
 # --- the tincan serialisations the ids hash -------------------------------------------------------

@@ -220,7 +220,8 @@ UUID = _leaf(is_uuid, "must be a lowercase UUID string, got {value!r}",
              "(type({v}) is str and _uuid_match({v}) is not None)")
 TIMESTAMP = _leaf(_is_timestamp, "must be an ISO 8601 timestamp with a UTC offset, got {value!r}")
 XAPI_VERSION = _leaf(_matches(_VERSION_RE), "must be '1.0.x', got {value!r}",
-                     "(type({v}) is str and _version_match({v}) is not None)")  # the pattern is ASCII
+                     # the pattern is ASCII; "1.0.3", the version every statement of ours carries, needs no match
+                     "(type({v}) is str and ({v} == '1.0.3' or _version_match({v}) is not None))")
 DURATION = _leaf(_matches(_DURATION_RE), "must be an ISO 8601 duration, got {value!r}")
 MBOX = _leaf(_matches(_MBOX_RE), "must be 'mailto:' and an email address, got {value!r}")
 SHA1 = _leaf(_matches(_SHA1_RE), "must be 40 hexadecimal digits, got {value!r}")
@@ -366,14 +367,18 @@ class Field:
     identity, the objects it found valid (``_SharedParts``) and walks each one once.
     """
 
-    __slots__ = ("key", "rule", "required", "default", "shared")
+    __slots__ = ("key", "rule", "required", "default", "shared", "memo")
 
-    def __init__(self, key, rule, required=False, default=_ABSENT, shared=False):
+    def __init__(self, key, rule, required=False, default=_ABSENT, shared=False, memo=False):  # pylint: disable=too-many-arguments
         self.key = key
         self.rule = rule
         self.required = required
         self.default = default
         self.shared = shared
+        #: The value is usually equal to one already found valid (the verb; the object, the same block
+        #: for many learners): the quick walk keeps a copy of each valid value by its ``id`` and takes
+        #: a value equal to the copy of its id without walking it (``_ValueMemo``).
+        self.memo = memo
 
 
 class Shape:
@@ -576,8 +581,8 @@ CONTEXT = Shape(CONTEXT_KEYS, [
 STATEMENT = Shape(STATEMENT_KEYS, [
     Field("id", UUID),
     Field("actor", AGENT, shared=True),
-    Field("verb", VERB),
-    Field("object", STATEMENT_OBJECT),
+    Field("verb", VERB, memo=True),
+    Field("object", STATEMENT_OBJECT, memo=True),
     Field("result", RESULT),
     Field("context", CONTEXT),
     Field("timestamp", TIMESTAMP),
@@ -609,6 +614,37 @@ class _SharedParts:
 _SHARED = _SharedParts()
 
 
+def _json_copy(value):
+    """A deep copy of JSON-like data (dicts, lists, scalars)."""
+    if type(value) is dict:
+        return {key: _json_copy(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_json_copy(item) for item in value]
+    return value
+
+
+class _ValueMemo:
+    """
+    Copies of values the quick walk found valid at one ``memo`` field (see ``Field``), by their
+    ``id`` property: a value equal (``==``) to the copy kept for its id is valid without a walk.
+    Equality implies the same verdict: the rules at every checked place hold strings, dicts and
+    lists (a str equals only a str, a dict only a dict...), and where a number or a bool could
+    compare equal to another type (``1 == True``), in extension values, nothing is checked. A
+    subclass of dict, list or str is no JSON value a transformer makes, and is not considered.
+    The copies are deep, so a change to a statement afterwards changes no copy; forgotten past
+    ``limit`` entries.
+    """
+
+    def __init__(self, limit=16_384):
+        self.valid = {}
+        self.limit = limit
+
+    def remember(self, key, value):
+        if len(self.valid) >= self.limit:
+            self.valid.clear()
+        self.valid[key] = _json_copy(value)
+
+
 class _QuickCompiler:
     """
     Writes the quick walk of a rule as one Python function, ``ok(value, t=())``, from the table:
@@ -618,6 +654,11 @@ class _QuickCompiler:
 
     #: Shapes with at most this many properties look each one up; larger ones walk what is there.
     LOOKUP_MAX = 8
+    #: The statement properties whose value the caller may have made valid by construction (``ids``:
+    #: its statement ids, from :mod:`openedx_xapi_router.core.ids`; ``time``: its timestamp, a
+    #: ``datetime.isoformat()``): such a value is taken without its test. Strings are immutable, so
+    #: the value is the one made, whatever was done to the statement since.
+    MADE = {"id": "{v} in ids", "timestamp": "{v} is time"}
 
     def __init__(self):
         self.namespace = {
@@ -626,6 +667,7 @@ class _QuickCompiler:
             "_is_unicode": is_unicode, "_ABSENT": _ABSENT, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
             "_shared": _SHARED.valid, "_shared_remember": _SHARED.remember,
         }
+        self.memos = []
         self.source = []
         self.counter = 0
 
@@ -640,7 +682,7 @@ class _QuickCompiler:
 
     def compile(self, rule, name):
         """The function ``name``: True when its argument follows ``rule``."""
-        lines = [f"def {name}(value, t=()):", *self.emit(rule, "value", 1), "    return True"]
+        lines = [f"def {name}(value, t=(), ids=(), time=None):", *self.emit(rule, "value", 1), "    return True"]
         code = "\n".join(lines) + "\n"
         self.source.append(code)
         exec(compile(code, f"<validate quick walk {name}>", "exec"), self.namespace)  # pylint: disable=exec-used
@@ -687,9 +729,21 @@ class _QuickCompiler:
             for field in shape.fields:
                 item = self.var("v")
                 body = self.emit(field.rule, item, depth + 1)
+                made = self.MADE.get(field.key) if shape is STATEMENT else None
+                if made:  # the caller's own id or timestamp: taken as made; any other value is tested
+                    body = [f"{pad}    if {made.format(v=item)}:", f"{pad}        pass",
+                            f"{pad}    el{body[0].lstrip()}", *body[1:]]
                 if field.shared:
                     body = [f"{pad}    if _shared.get(id({item}), _ABSENT) is not {item}:",
                             *["    " + line for line in body], f"{pad}        _shared_remember({item})"]
+                if field.memo:
+                    memo = _ValueMemo()
+                    self.memos.append(memo)
+                    valid, remember, key = self.ref(memo.valid), self.ref(memo.remember), self.var("key")
+                    body = [f"{pad}    {key} = {item}.get('id') if type({item}) is dict else None",
+                            f"{pad}    if type({key}) is not str or {valid}.get({key}, _ABSENT) != {item}:",
+                            *["    " + line for line in body],
+                            f"{pad}        if type({key}) is str:", f"{pad}            {remember}({key}, {item})"]
                 if field.key in required:  # one lookup: absent is the failure
                     lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is _ABSENT:",
                               f"{pad}    return False", *[line[4:] for line in body]]
@@ -753,20 +807,22 @@ def is_valid_activity(activity):
     return _quick_activity(activity)
 
 
-def validate_statement(statement, transformer_id, trusted=()):
+def validate_statement(statement, transformer_id, trusted=(), ids=(), time=None):
     """
     Check ``statement`` (a dict) against the xAPI 1.0.3 structural rules; return it unchanged.
 
     ``trusted`` holds the ``id()`` of context activities the caller built from parts already checked
     with ``is_valid_activity`` (the course activity every statement carries, checked once per
-    course): the quick walk skips them. It is only a shortcut: when the quick walk says no, the
-    ordered walk checks everything, trusted parts included, and it decides.
+    course): the quick walk skips them. ``ids`` and ``time``: the statement ids and the timestamp
+    the caller made by construction (``_QuickCompiler.MADE``), taken as valid at ``id`` and
+    ``timestamp``. Both are only shortcuts: when the quick walk says no, the ordered walk checks
+    everything, trusted parts included, and it decides.
 
     Raises:
         InvalidStatement: on the first rule broken, with ``transformer`` = ``transformer_id``,
             ``path`` (e.g. ``context.contextActivities.parent[0].id``) and ``reason``.
     """
-    if not _quick_statement(statement, trusted):
+    if not _quick_statement(statement, trusted, ids, time):
         failure = check_statement(statement)
         if failure is not None:
             raise InvalidStatement(transformer_id, *failure)

@@ -36,6 +36,7 @@ from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
 from openedx_xapi_router.core.keys import block_usage_key
 from openedx_xapi_router.core.validate import is_valid_activity, validate_statement
+from openedx_xapi_router.core.vocab import EN
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 
 PACKAGE_NAME = "openedx-xapi-router"
@@ -44,9 +45,19 @@ PACKAGE_NAME = "openedx-xapi-router"
 #: ``(event name, version)`` -> the transformer-version string: a few hundred at most, made once each.
 _TRANSFORMER_VERSIONS = {}
 
-#: ``(course IRI, course name)`` of course activities already checked; forgotten past a bound.
-_CHECKED_COURSE_ACTIVITIES = set()
+#: ``(LMS root URL, course key, course name)`` -> the course IRI, of the course activities already
+#: checked; forgotten past a bound.
+_CHECKED_COURSE_ACTIVITIES = {}
 _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
+
+
+def _version_text(event_name, version):
+    """``openedx-xapi-router/<event name>@<version>``, made once per pair."""
+    key = (event_name, version)
+    text = _TRANSFORMER_VERSIONS.get(key)
+    if text is None:
+        text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}/{event_name}@{version}"
+    return text
 
 
 def _user_key(user_id, username):
@@ -57,10 +68,10 @@ def _user_key(user_id, username):
     return username, username
 
 
-def _remember_course_activity(key):
+def _remember_course_activity(key, iri):
     if len(_CHECKED_COURSE_ACTIVITIES) >= _CHECKED_COURSE_ACTIVITIES_MAX:
         _CHECKED_COURSE_ACTIVITIES.clear()
-    _CHECKED_COURSE_ACTIVITIES.add(key)
+    _CHECKED_COURSE_ACTIVITIES[key] = iri
     return True
 
 
@@ -140,6 +151,32 @@ class XapiTransformer(Transformer):
     verb = None
     output_format = "xapi"
 
+    #: Set per class (``__init_subclass__``): whether it keeps the base's :meth:`get_verb`,
+    #: :meth:`get_context_extra`, :meth:`extra_context_extensions` and :meth:`child_statements` (then
+    #: the assembly skips the call).
+    _own_verb = _no_context_extra = _no_extra_extensions = _no_children = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._own_verb = cls.get_verb is XapiTransformer.get_verb
+        cls._no_context_extra = cls.get_context_extra is XapiTransformer.get_context_extra
+        cls._no_extra_extensions = cls.extra_context_extensions is XapiTransformer.extra_context_extensions
+        cls._no_children = cls.child_statements is XapiTransformer.child_statements
+
+    def __init__(self, event, ctx):  # pylint: disable=super-init-not-called
+        # Transformer.__init__'s attributes, set here without the extra call (one instance per event).
+        self.event = event
+        self.ctx = ctx
+        self.event_name = name = event.name
+        self.trusted_parts = set()
+        #: The statement ids this instance made (valid by construction; the check takes them as made).
+        self.made_ids = []
+        #: The timestamp its statements carry (a ``datetime.isoformat()``, valid by construction).
+        self.made_time = None
+        # :attr:`transformer_version`, set now: every statement carries it.
+        self.__dict__["transformer_version"] = _TRANSFORMER_VERSIONS.get((name, self.version)) or _version_text(
+            name, self.version)
+
     # --- identity -----------------------------------------------------------------------------
 
     @memoized_property
@@ -148,15 +185,11 @@ class XapiTransformer(Transformer):
         ``openedx-xapi-router/<event name>@<transformer version>``: what made the statement, without
         the package version (a release that does not change a transformer changes no statement byte).
         """
-        key = (self.event_name, self.version)
-        text = _TRANSFORMER_VERSIONS.get(key)
-        if text is None:
-            text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}/{self.event_name}@{self.version}"
-        return text
+        return _version_text(self.event_name, self.version)
 
     def validate(self, statement):
         """Raise :class:`~openedx_xapi_router.core.errors.InvalidStatement` unless ``statement`` is valid xAPI 1.0.3."""
-        validate_statement(statement, self.transformer_version, self.trusted_parts)
+        validate_statement(statement, self.transformer_version, self.trusted_parts, self.made_ids, self.made_time)
 
     # --- building blocks ------------------------------------------------------------------------
 
@@ -207,7 +240,11 @@ class XapiTransformer(Transformer):
     @memoized_property
     def actor(self):
         """The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are skipped."""
-        user, username = self.user_key
+        event = self.event
+        if "user_id" in event.data or "username" in event.data:
+            user, username = self.user_key
+        else:  # the acting user (what user_key gives when the payload names none), without the call
+            user, username = _user_key(event.user_id, event.username)
         if user is None:
             raise EventSkipped(self.event_name, "anonymous")
         try:
@@ -231,14 +268,17 @@ class XapiTransformer(Transformer):
         each time; its content is checked once per (course, name), and the dict is then listed in
         :attr:`trusted_parts` so the statement check need not check it again.
         """
-        definition = {"type": ActivityType.COURSE}
         name = self.course_name
-        if name is not None:
-            definition["name"] = {vocab.EN_US: name}
-        iri = self.course_iri()
+        course_id = self.event.course_id
+        key = (self.ctx.lms_root_url, course_id, name)
+        iri = _CHECKED_COURSE_ACTIVITIES.get(key)
+        trusted = iri is not None
+        if not trusted:
+            iri = self.course_iri(course_id)
+        definition = {"type": ActivityType.COURSE, "name": {vocab.EN_US: name}} if name is not None \
+            else {"type": ActivityType.COURSE}
         activity = {"id": iri, "objectType": "Activity", "definition": definition}
-        key = (iri, name)
-        if key in _CHECKED_COURSE_ACTIVITIES or (is_valid_activity(activity) and _remember_course_activity(key)):
+        if trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri)):
             self.trusted_parts.add(id(activity))
         return activity
 
@@ -265,11 +305,13 @@ class XapiTransformer(Transformer):
     def get_context_extensions(self):
         """``context.extensions``: transformer version, session id, then :meth:`extra_context_extensions`."""
         extensions = {Extension.TRANSFORMER_VERSION: self.transformer_version}
-        if self.event.session:
-            extensions[Extension.SESSION_ID] = self.event.session
-        extra = self.extra_context_extensions()
-        if extra:
-            extensions.update(extra)
+        session = self.event.session
+        if session:
+            extensions[Extension.SESSION_ID] = session
+        if not self._no_extra_extensions:
+            extra = self.extra_context_extensions()
+            if extra:
+                extensions.update(extra)
         return extensions
 
     def extra_context_extensions(self):
@@ -282,14 +324,13 @@ class XapiTransformer(Transformer):
 
     def get_context(self):
         """The statement's context."""
-        context = {}
         activities = self.get_context_activities()
-        if activities:
-            context["contextActivities"] = activities
+        context = {"contextActivities": activities} if activities else {}
         context["extensions"] = self.get_context_extensions()
-        extra = self.get_context_extra()
-        if extra:
-            context.update(extra)
+        if not self._no_context_extra:
+            extra = self.get_context_extra()
+            if extra:
+                context.update(extra)
         return context
 
     def child_statements(self, parent):  # pylint: disable=unused-argument
@@ -300,7 +341,9 @@ class XapiTransformer(Transformer):
 
     def statement_id(self, verb, child_id=None):
         """The deterministic id of this event's statement with ``verb`` (and ``child_id``)."""
-        return statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
+        made = statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
+        self.made_ids.append(made)
+        return made
 
     def statements(self):
         """
@@ -310,11 +353,15 @@ class XapiTransformer(Transformer):
             EventSkipped: anonymous learner, unknown or retired user, unknown course.
             InvalidEvent: a field the statement needs is missing or malformed.
         """
-        verb = self.get_verb()
+        verb = self.verb if self._own_verb else self.get_verb()
+        actor = self.actor
+        event = self.event
+        made = statement_id(verb.id_json, actor.id_json, event.timestamp)
+        self.made_ids.append(made)
         statement = {
-            "id": self.statement_id(verb),
-            "actor": self.actor.statement_dict,
-            "verb": verb.as_dict(),
+            "id": made,
+            "actor": actor.statement_dict,
+            "verb": {"id": verb.iri, "display": {EN: verb.display}},  # Verb.as_dict(), without the call
             "object": self.get_object(),
         }
         result = self.get_result()  # pylint: disable=assignment-from-none
@@ -323,7 +370,9 @@ class XapiTransformer(Transformer):
         statement["context"] = self.get_context()
         # The parsed time re-written in ISO 8601 (``+00:00``, not ``Z``), as the reference statements
         # (tincan) write it; the id above still hashes the timestamp string as given.
-        statement["timestamp"] = self.event.time.isoformat()
+        statement["timestamp"] = self.made_time = event.time.isoformat()
         statement["version"] = vocab.XAPI_VERSION
+        if self._no_children:
+            return [statement]
         children = self.child_statements(statement)
         return [statement, *children] if children else [statement]

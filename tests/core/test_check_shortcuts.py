@@ -1,0 +1,154 @@
+"""
+The statement check's shortcuts give the verdicts of the full check (issue #19).
+
+The transformers pass the check what they made by construction (``XapiTransformer.made_ids``,
+``made_time``: statement ids from ``core/ids.py``, a ``datetime.isoformat()`` timestamp), and the
+quick walk keeps copies of the verbs and objects it found valid (``_ValueMemo``) to take an equal
+value without walking it. Here, over every statement the shared clean and dirty corpora give (made
+by the transformers themselves, with their own ``made_*`` values) and over hypothesis mutations of
+them, the quick walk with every shortcut must say what the ordered walk (``check_statement``, no
+shortcut) says; and what the shortcuts take as made must pass the rules whatever it was made from.
+"""
+import copy
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from openedx_xapi_router.core import ids
+from openedx_xapi_router.core.context import TransformContext
+from openedx_xapi_router.core.errors import LineRejected, XapiRouterError
+from openedx_xapi_router.core.reader import read_event, read_lines
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.core.validate import TIMESTAMP, UUID, check_statement, validate_statement
+from openedx_xapi_router.core.validate import _quick_statement
+from tests.transformers import samples
+
+CORPORA = ("clean-10k.log", "dirty-10k.log")
+CTX = TransformContext.from_maps("https://courses.example.org", actor_secret="shortcuts",
+                                 course_name_map={"*": "Demonstration Course"})
+
+
+def _made(name):
+    """``(statement, trusted, made ids, made time)`` of every statement the transformers make from corpus ``name``."""
+    path = samples.SHARED_DIR / "corpus" / name
+    if not path.exists():
+        return []
+    registry, found = default_registry(), []
+    with open(path, "rb") as handle:
+        for _, raw in read_lines(handle, name):
+            try:
+                event, _ = read_event(raw)
+                transformer = registry.get(event.name, CTX.transformer_versions)(event, CTX)
+                statements = transformer.statements()
+            except (LineRejected, XapiRouterError):
+                continue
+            found += [(statement, transformer.trusted_parts, transformer.made_ids, transformer.made_time)
+                      for statement in statements]
+    return found
+
+
+MADE = {name: _made(name) for name in CORPORA}
+POOL = [item for name in CORPORA for item in MADE[name][:400]]
+
+
+def quick_verdict(statement, trusted, made_ids, made_time):
+    """The quick walk with every shortcut, twice (the second time the memo holds what the first found valid)."""
+    verdicts = [_quick_statement(statement, trusted, made_ids, made_time) for _ in range(2)]
+    assert verdicts[0] is verdicts[1]
+    return verdicts[0]
+
+
+def test_the_inputs_are_there():
+    for name in CORPORA:
+        samples.require_shared(samples.SHARED_DIR / "corpus" / name, f"the shared corpus {name}")
+    assert {name: len(MADE[name]) for name in CORPORA} == {"clean-10k.log": 9910, "dirty-10k.log": 9481}
+    # Every statement's id and timestamp are ones its transformer made (so the shortcuts are exercised).
+    assert all(statement["id"] in made_ids and statement["timestamp"] is made_time
+               for name in CORPORA for statement, _, made_ids, made_time in MADE[name])
+
+
+@pytest.mark.parametrize("name", CORPORA)
+def test_every_corpus_statement_gets_the_full_checks_verdict(name):
+    samples.require_shared(samples.SHARED_DIR / "corpus" / name, f"the shared corpus {name}")
+    for statement, trusted, made_ids, made_time in MADE[name]:
+        assert check_statement(statement) is None
+        assert quick_verdict(statement, trusted, made_ids, made_time) is True
+        validate_statement(statement, "t", trusted, made_ids, made_time)
+
+
+def _places(value, prefix=()):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield prefix, key
+            yield from _places(item, prefix + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield prefix, index
+            yield from _places(item, prefix + (index,))
+
+
+JUNK = st.one_of(
+    st.sampled_from([None, True, False, 0, 1, 1.0, -1, float("nan"), 2 ** 70, "", "x", "not an iri", "\ud800",
+                     "http://example.org/\udfff", "1.0.3", "1.0", "2.0.0", "2020-07-14T14:39:26+00:00",
+                     "2020-02-30T14:39:26+00:00", "438AD672-DE2C-4F0B-8876-35444E7DD746",
+                     "9a1bc2d1-0000-5000-8000-000000000000", "Activity", "GroupActivity", "Agent", "en", "en-US",
+                     "http://adlnet.gov/expapi/verbs/attempted", [], {}, ["x"], {"en": "x"}, {"en": 1},
+                     {"id": "http://example.org/a"}, {"id": "http://adlnet.gov/expapi/verbs/attempted"}]),
+    st.text(max_size=4),
+)
+
+
+@settings(max_examples=3000, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_mutated_statements_get_the_full_checks_verdict(data):
+    """
+    A deep copy keeps the made strings (the same objects: strings are immutable), so an untouched id
+    or timestamp is still taken as made; a replaced one is tested. The copy is checked after the
+    original, so the memo holds the original's verb and object: a mutated one must not pass for it.
+    """
+    samples.require_shared(samples.SHARED_DIR / "corpus" / CORPORA[0], "the shared corpus")
+    original, trusted, made_ids, made_time = data.draw(st.sampled_from(POOL))
+    assert quick_verdict(original, trusted, made_ids, made_time) is True
+    statement = copy.deepcopy(original)  # new dicts: nothing of the copy is a trusted part
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        places = list(_places(statement))
+        path, key = data.draw(st.sampled_from(places))
+        container = statement
+        for step in path:
+            container = container[step]
+        kind = data.draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        if kind == "delete":
+            del container[key]
+        elif kind == "add" and isinstance(container, dict):
+            container[data.draw(st.sampled_from(["extra", "id", "display", "name", "en", "objectType"]))] = \
+                copy.deepcopy(data.draw(JUNK))
+        else:
+            container[key] = copy.deepcopy(data.draw(JUNK))
+    assert quick_verdict(statement, trusted, made_ids, made_time) is (check_statement(statement) is None)
+
+
+def test_a_memoised_verb_or_object_changed_in_place_is_walked_again():
+    """The memo keeps copies: changing the very dict it found valid does not make the change valid."""
+    samples.require_shared(samples.SHARED_DIR / "corpus" / CORPORA[0], "the shared corpus")
+    statement, trusted, made_ids, made_time = copy.deepcopy(POOL[0])
+    assert quick_verdict(statement, trusted, made_ids, made_time) is True
+    statement["verb"]["display"]["en"] = "\ud800"
+    assert quick_verdict(statement, trusted, made_ids, made_time) is False
+    assert check_statement(statement) == ("verb.display.en", "holds a lone surrogate (not Unicode text)")
+    statement["verb"]["display"]["en"] = "attempted"
+    statement["object"]["objectType"] = "Agent"
+    assert quick_verdict(statement, trusted, made_ids, made_time) is False
+    assert check_statement(statement) is not None
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(st.text(), st.text(), st.datetimes(timezones=st.builds(
+    lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(min_value=-1439, max_value=1439))))
+def test_what_the_shortcuts_take_as_made_passes_the_rules(verb_json, actor_json, moment):
+    """Any statement id ``core/ids.py`` makes is a lowercase UUID; any aware ``isoformat()`` a timestamp."""
+    made_id = ids.statement_id(verb_json, actor_json, moment.isoformat())
+    assert UUID.ok(made_id), made_id
+    assert TIMESTAMP.ok(moment.isoformat()), moment.isoformat()
+    assert isinstance(moment, datetime)
