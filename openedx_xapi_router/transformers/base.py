@@ -370,7 +370,7 @@ class XapiTransformer(Transformer):
         statement["context"] = self.get_context()
         # The parsed time re-written in ISO 8601 (``+00:00``, not ``Z``), as the reference statements
         # (tincan) write it; the id above still hashes the timestamp string as given.
-        statement["timestamp"] = self.made_time = event.time.isoformat()
+        statement["timestamp"] = self.made_time = event.iso_time
         statement["version"] = vocab.XAPI_VERSION
         if self._no_children:
             return [statement]
