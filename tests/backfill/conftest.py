@@ -61,19 +61,30 @@ def s3_server():
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def fresh_ralph(tmp_path_factory):
-    """A Ralph LRS of this module's own (fresh data), so every statement it holds can be counted."""
+def _ralph_of_its_own(tmp_path_factory, prefix):
+    """Start a Ralph with a fresh store under a new temporary directory; stop and remove it after."""
     problem = ralph_control.ralph_available()
     if problem:
         services.service_missing(problem)
-    work_dir = tmp_path_factory.mktemp("backfill-ralph")
+    work_dir = tmp_path_factory.mktemp(prefix)
     instance = services.start_ralph(work_dir)  # its own history file
     try:
         yield instance
     finally:
         ralph_control.stop(instance.pid)
         shutil.rmtree(work_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def fresh_ralph(tmp_path_factory):
+    """A Ralph LRS of this module's own (fresh data), so every statement it holds can be counted."""
+    yield from _ralph_of_its_own(tmp_path_factory, "backfill-ralph")
+
+
+@pytest.fixture
+def ralph_per_test(tmp_path_factory):
+    """A Ralph of each test's own: it holds only the test's statements, counted run by run."""
+    yield from _ralph_of_its_own(tmp_path_factory, "test-ralph")
 
 
 def all_statement_ids(ralph):

@@ -21,7 +21,6 @@ with ``acks_late`` and ``reject_on_worker_lost`` is what ``BackfillUnitTask`` de
 import gzip
 import io
 import re
-import shutil
 import signal
 import threading
 import time
@@ -34,7 +33,6 @@ from django.core.management import call_command
 
 from openedx_xapi_router.backfill.counting import report_from_dict
 from openedx_xapi_router.backfill.models import BackfillRun, BackfillUnit
-from openedx_xapi_router.devtools import ralph_control
 from openedx_xapi_router.resolvers import reset_transform_context
 from tests import services
 from tests.backfill.conftest import all_statement_ids, generate
@@ -113,21 +111,6 @@ def half_done_unit(run):
     return None
 
 
-@pytest.fixture(name="fresh_ralph")
-def fixture_fresh_ralph(tmp_path_factory):
-    """A Ralph of each test's own: it holds only the test's statements (and a small store stays fast)."""
-    problem = ralph_control.ralph_available()
-    if problem:
-        services.service_missing(problem)
-    work_dir = tmp_path_factory.mktemp("distributed-ralph")
-    instance = services.start_ralph(work_dir)
-    try:
-        yield instance
-    finally:
-        ralph_control.stop(instance.pid)
-        shutil.rmtree(work_dir, ignore_errors=True)
-
-
 @pytest.fixture
 def broker(tmp_path):
     """A Redis of the test's own on a free port (no other test's messages, nothing kept)."""
@@ -139,7 +122,7 @@ def broker(tmp_path):
 
 
 def test_three_workers_one_killed_mid_unit_every_statement_once_and_the_counts_of_one_run(
-        dirty_log, clean_log, tmp_path, broker, ralph_endpoint, fresh_ralph):  # pylint: disable=redefined-outer-name
+        dirty_log, clean_log, tmp_path, broker, ralph_endpoint, ralph_per_test):  # pylint: disable=redefined-outer-name
     reset_transform_context()
     (dirty, _), (clean, _) = dirty_log, clean_log
     plain_of_packed = tmp_path / "packed-source.log"
@@ -149,7 +132,7 @@ def test_three_workers_one_killed_mid_unit_every_statement_once_and_the_counts_o
     inputs = [dirty, clean, packed]
     made = [orjson.loads(line)["id"] for line in core_statements(dirty, clean, plain_of_packed)]
     expected = set(made)
-    ralph_endpoint(fresh_ralph, "distributed", batch_size=100)
+    ralph_endpoint(ralph_per_test, "distributed", batch_size=100)
 
     queue = f"xapi-router-backfill-{uuid.uuid4().hex[:10]}"
     workers = start_workers(broker.url, queue, tmp_path)
@@ -187,7 +170,7 @@ def test_three_workers_one_killed_mid_unit_every_statement_once_and_the_counts_o
     found = re.findall(rf"unit {victim.pk} \(run {run.pk}, [^)]*\) resumed at byte (\d+)", logs)
     assert found and int(found[0]) == at_kill.offset > victim.start
     # Every statement in the LRS exactly once (Ralph holds only this test's statements).
-    stored = Counter(all_statement_ids(fresh_ralph))
+    stored = Counter(all_statement_ids(ralph_per_test))
     assert set(stored) == expected and set(stored.values()) == {1}
     # The run's counts are a single-process run's.
     single = tmp_path / "single.json"
@@ -202,12 +185,12 @@ def test_three_workers_one_killed_mid_unit_every_statement_once_and_the_counts_o
 
 
 def test_a_killed_pool_process_gives_its_unit_back_resumed_after_its_lease(
-        tmp_path, broker, ralph_endpoint, fresh_ralph):  # pylint: disable=redefined-outer-name
+        tmp_path, broker, ralph_endpoint, ralph_per_test):  # pylint: disable=redefined-outer-name
     reset_transform_context()
     path = tmp_path / "one-unit.log"
     generate(path, 2500, 43)
     made = [orjson.loads(line)["id"] for line in core_statements(path)]
-    ralph_endpoint(fresh_ralph, "pool-killed", batch_size=100)
+    ralph_endpoint(ralph_per_test, "pool-killed", batch_size=100)
     queue = f"xapi-router-backfill-{uuid.uuid4().hex[:10]}"
     (worker,) = start_workers(broker.url, queue, tmp_path, count=1)
     try:
@@ -238,7 +221,7 @@ def test_a_killed_pool_process_gives_its_unit_back_resumed_after_its_lease(
     log = worker.log_path.read_text(errors="replace")
     assert "WorkerLostError" in log and "'held'" in log
     assert f"resumed at byte {at_kill.offset} " in log and at_kill.offset > 0
-    stored = Counter(all_statement_ids(fresh_ralph))
+    stored = Counter(all_statement_ids(ralph_per_test))
     assert set(stored) == set(made) and set(stored.values()) == {1}
     single = tmp_path / "single.json"
     run_command(path, "--dry-run", "--report", single)

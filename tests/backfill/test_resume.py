@@ -5,7 +5,6 @@ every statement exactly once (counted by id over everything it holds) and the fi
 those of an uninterrupted run.
 """
 import json
-import shutil
 import signal
 import subprocess
 import time
@@ -14,29 +13,12 @@ from collections import Counter
 import orjson
 import pytest
 
-from openedx_xapi_router.devtools import ralph_control
-from tests import services
 from tests.backfill.conftest import all_statement_ids
 from tests.backfill.helpers import command_line, core_statements, jsonl, read_report, run_command, subprocess_env
 from tests.delivery.conftest import database_url
 from tests.services import REPO_ROOT
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(name="fresh_ralph")
-def fixture_fresh_ralph(tmp_path_factory):
-    """A Ralph of each test's own (fresh data): every statement it holds is counted, run by run."""
-    problem = ralph_control.ralph_available()
-    if problem:
-        services.service_missing(problem)
-    work_dir = tmp_path_factory.mktemp("resume-ralph")
-    instance = services.start_ralph(work_dir)
-    try:
-        yield instance
-    finally:
-        ralph_control.stop(instance.pid)
-        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def saved_line(checkpoint):
@@ -65,14 +47,14 @@ def wait_for(predicate, timeout, what):
 
 @pytest.mark.parametrize("in_flight", [1, 4])
 def test_interrupted_with_sigint_then_sigkill_then_resumed_every_statement_once(
-        clean_log, tmp_path, ralph_endpoint, fresh_ralph, in_flight):
+        clean_log, tmp_path, ralph_endpoint, ralph_per_test, in_flight):
     """
     With ``max_in_flight`` 4 the destination's four delivery threads finish their batches in any
     order; a checkpoint still only covers lines whose statements are all delivered.
     """
     path, manifest = clean_log
     expected = [orjson.loads(line)["id"] for line in core_statements(path)]
-    ralph_endpoint(fresh_ralph, "ralph-resume", batch_size=50, max_in_flight=in_flight)
+    ralph_endpoint(ralph_per_test, "ralph-resume", batch_size=50, max_in_flight=in_flight)
     checkpoint, report_path, log_path = tmp_path / "checkpoint.json", tmp_path / "report.json", tmp_path / "run.log"
     args = [path, "--checkpoint", checkpoint, "--checkpoint-lines", 100, "--checkpoint-seconds", 0.2,
             "--max-rate", 1000, "--progress", "log", "--progress-seconds", 1, "--report", report_path]
@@ -83,7 +65,7 @@ def test_interrupted_with_sigint_then_sigkill_then_resumed_every_statement_once(
     assert first.wait(30) == 130, log_path.read_text()[-2000:]
     assert "INTERRUPTED" in log_path.read_text()
     after_sigint = saved_line(checkpoint)
-    stored = Counter(all_statement_ids(fresh_ralph))
+    stored = Counter(all_statement_ids(ralph_per_test))
     assert 0 < len(stored) < len(expected) and after_sigint < manifest["lines"]
 
     second = start([*args, "--resume"], log_path)
@@ -95,7 +77,7 @@ def test_interrupted_with_sigint_then_sigkill_then_resumed_every_statement_once(
 
     third = start([*args, "--resume"], log_path)
     assert third.wait(120) == 0, log_path.read_text()[-2000:]
-    stored = Counter(all_statement_ids(fresh_ralph))
+    stored = Counter(all_statement_ids(ralph_per_test))
     assert set(stored) == set(expected) and set(stored.values()) == {1}
     report = read_report(report_path)
     uninterrupted = tmp_path / "dry.json"
