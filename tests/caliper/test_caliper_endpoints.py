@@ -26,6 +26,7 @@ from openedx_xapi_router.lrs.messages import build_post_caliper, caliper_body_ov
 from openedx_xapi_router.models import BearerAuth, LrsEndpoint
 from openedx_xapi_router.resolvers import get_transform_context, reset_transform_context
 from openedx_xapi_router.transformers.caliper import vocab
+from openedx_xapi_router.transformers.caliper.validate import validate_event
 from tests.caliper.caliper_consumer import CaliperConsumer
 from tests.delivery.events import enrollment_event
 
@@ -144,6 +145,47 @@ def test_a_500_is_retried_and_a_401_rejected(consumer):
         result = deliver_batch(client.post_statements, [Item(events[0])], CALIPER)
     assert [(rejection.status_code, rejection.reason) for rejection in result.rejected] == [(401, core.REJECTED)]
     assert consumer.events == []
+
+
+@pytest.mark.django_db
+@override_settings(XAPI_ROUTER_ALLOW_INSECURE_HTTP=True)
+def test_test_connection_posts_one_marked_event_and_names_a_401(consumer):
+    """
+    "Test connection" of a Caliper endpoint (the admin action and ``lrs_endpoints test`` share
+    ``test_connection``): a Caliper 1.2 endpoint has no resource to read (the spec's Sensor API is
+    one POST of an envelope; event-routing-backends' ``utils/http_client.py`` at 9.3.8 only POSTs),
+    and the consumer refuses an envelope without events (400), so the probe POSTs one envelope with
+    one marked test event. Against the loopback consumer: OK with the token, FAILED naming the 401.
+    """
+    endpoint = LrsEndpoint.objects.create(name="cal", statements_url=consumer.url, output_format=CALIPER,
+                                          auth_type="bearer", token=consumer.token)
+    ok, message = delivery_client.test_connection(endpoint)
+    assert (ok, message) == (True, "cal: OK; POST envelope with 1 test event: HTTP 200")
+    assert consumer.refusals == [] and consumer.unknown_terms == {}
+    [envelope] = consumer.envelopes
+    [event] = envelope["data"]
+    assert envelope["sensor"] == SENSOR
+    assert set(event) == {"@context", "id", "type", "action", "actor", "object", "eventTime", "extensions"}
+    assert (event["type"], event["action"], event["actor"], event["object"], event["extensions"]) == (
+        "Event", "Used", {"id": SENSOR, "type": "SoftwareApplication"}, {"id": SENSOR, "type": "SoftwareApplication"},
+        {"openedx_xapi_router_connection_test": True})
+    validate_event(event, "connection-test")  # the core's own Caliper rules pass too
+    out = StringIO()
+    call_command("lrs_endpoints", "test", "cal", stdout=out)
+    assert out.getvalue() == "cal: OK; POST envelope with 1 test event: HTTP 200\n"
+    assert len(consumer.envelopes) == 2 and consumer.envelopes[1]["data"][0]["id"] != event["id"]
+
+    endpoint.token = "wrong-token"
+    endpoint.save()
+    ok, message = delivery_client.test_connection(endpoint)
+    assert not ok
+    assert message.startswith("cal: FAILED; POST envelope with 1 test event: HTTP 401: ")
+    assert "missing or wrong bearer token" in message and "wrong-token" not in message
+    from django.core.management.base import CommandError  # pylint: disable=import-outside-toplevel
+
+    with pytest.raises(CommandError, match="1 of 1 LRS endpoint"):
+        call_command("lrs_endpoints", "test", "cal", stdout=out)
+    assert [status for status, _ in consumer.refusals] == [401, 401] and len(consumer.envelopes) == 2
 
 
 # --- the model, the checks, the command ------------------------------------------------------
