@@ -8,6 +8,7 @@ counts any 2xx as sent, openedx/event-routing-backends 9.3.8; no list of ids com
 """
 # pylint: disable=redefined-outer-name
 from io import StringIO
+from pathlib import Path
 
 import orjson
 import pytest
@@ -289,3 +290,25 @@ def test_the_send_path_transforms_into_the_formats_of_the_matching_endpoints(for
         for output_format in formats]
     assert [part[2].endswith("edx.course.enrollment.activated@1") for part in parts] == [True] * len(formats)
     assert [core.statement_format(part[3][0]) for part in parts] == list(formats)
+
+
+@pytest.mark.django_db
+@override_settings(XAPI_ROUTER_LOG_STATEMENTS=False)
+@pytest.mark.parametrize(("value", "formats"), [(None, [XAPI]), ("*", [XAPI, CALIPER])])
+def test_the_send_path_applies_the_caliper_default_names(settings, value, formats):
+    """
+    ``show_transcript`` is in the xAPI default but not in ERB's Caliper allow-list
+    (``tests/aspects/test_event_names.py`` derives both): by default an xAPI and a Caliper endpoint
+    side by side get it as xAPI only; with ``"*"`` both formats are sent.
+    """
+    settings.XAPI_ROUTER_ALLOWED_EVENT_NAMES = value
+    for output_format in (XAPI, CALIPER):
+        LrsEndpoint.objects.create(name=output_format, statements_url=URL, output_format=output_format,
+                                   auth_type="bearer", token="t")
+    fixture = orjson.loads((Path(__file__).parents[1] / "contracts" / "fixtures" / "show_transcript.json").read_bytes())
+    event = next(case["event"] for case in fixture["cases"] if case["expect"] == "statements")
+    capture = Capture()
+    assert sending.queue_event(event, publisher=capture) == len(formats)
+    [parts] = capture.calls
+    assert [core.statement_format(part[3][0]) for part in parts] == formats
+    assert [part[1] for part in parts] == ["show_transcript"] * len(formats)
