@@ -309,6 +309,7 @@ def test_the_send_path_applies_the_caliper_default_names(settings, value, format
     event = next(case["event"] for case in fixture["cases"] if case["expect"] == "statements")
     capture = Capture()
     assert sending.queue_event(event, publisher=capture) == len(formats)
-    [parts] = capture.calls
+    assert len(capture.calls) == 1
+    parts = capture.calls[0]
     assert [core.statement_format(part[3][0]) for part in parts] == formats
     assert [part[1] for part in parts] == ["show_transcript"] * len(formats)
