@@ -158,7 +158,9 @@ class RouterSettings:
     #   Aspects tables each one feeds). ``"*"`` means every event name that has a registered
     #   transformer. A list means exactly those names (to widen the default, list it too:
     #   ``[*DEFAULT_EVENT_NAMES, "edx.grades.problem.submitted"]``). ``manage.py lms
-    #   xapi_router_event_names`` prints the names the current value sends.
+    #   xapi_router_event_names`` prints the names the current value sends. For Caliper endpoints
+    #   None means event-routing-backends' default Caliper allow-list
+    #   (``openedx_xapi_router.core.event_names.ERB_DEFAULT_CALIPER_EVENT_NAMES``).
     ALLOWED_EVENT_NAMES: Setting[list | tuple | str | None] = Setting(
         "XAPI_ROUTER_ALLOWED_EVENT_NAMES", (list, tuple, frozenset, set, str, type(None)), None,
     )

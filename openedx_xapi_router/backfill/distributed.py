@@ -397,6 +397,7 @@ def _settings(options):
 def _destination(options, report):
     # pylint: disable=import-outside-toplevel
     from openedx_xapi_router.backfill.destinations import DryRunDestination, LrsDestination
+    from openedx_xapi_router.backfill.lrs_destinations import caliper_transform
     from openedx_xapi_router.models import LrsEndpoint
 
     if options.dry_run:
@@ -406,7 +407,8 @@ def _destination(options, report):
     if missing:
         raise EndpointGone(f"LRS endpoint(s) #{', #'.join(map(str, missing))} of this run were deleted or disabled; "
                            "enable them (or start a new run) and resume the run")
-    return LrsDestination(endpoints, report, max_rate=options.max_rate)
+    return LrsDestination(endpoints, report, max_rate=options.max_rate,
+                          transform_caliper=caliper_transform(options.allowed_names is None))
 
 
 def _run(claim):

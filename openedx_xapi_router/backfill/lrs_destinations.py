@@ -14,6 +14,7 @@ allowed names). An event that gives no Caliper event is counted in the report's 
 counters as ``caliper_<outcome>`` (``caliper_unsupported``, ``caliper_skipped:<reason>``...), an
 error of ours logged with its traceback.
 """
+import functools
 import logging
 import queue
 import threading
@@ -49,13 +50,22 @@ class RateLimiter:
             self.sleep(wait)
 
 
-def caliper_outcome(event):
-    """The Caliper outcome of ``event`` (a TrackingEvent) with this site's context: the live path's pipeline."""
+def caliper_outcome(event, all_event_names=False):
+    """
+    The Caliper outcome of ``event`` (a TrackingEvent) with this site's context: the live path's
+    pipeline, with the names ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` allows into Caliper (its default
+    is not the xAPI one), or every name with ``all_event_names`` (a backfill run with every name).
+    """
     # pylint: disable=import-outside-toplevel
     from openedx_xapi_router.core.registry import CALIPER
     from openedx_xapi_router.processing import process_event
 
-    return process_event(event, all_event_names=True, output_format=CALIPER)
+    return process_event(event, all_event_names=all_event_names, output_format=CALIPER)
+
+
+def caliper_transform(all_event_names):
+    """The ``transform_caliper`` of a backfill run that sends every name (``all_event_names``) or the allowed ones."""
+    return functools.partial(caliper_outcome, all_event_names=all_event_names)
 
 
 class _Routed:

@@ -25,7 +25,7 @@ The setting takes one of:
   xapi_router_event_names`` prints the names a setting sends.
 """
 from openedx_xapi_router.core.errors import ConfigurationError
-from openedx_xapi_router.core.registry import XAPI, default_registry
+from openedx_xapi_router.core.registry import CALIPER, XAPI, default_registry
 
 #: ``XAPI_ROUTER_ALLOWED_EVENT_NAMES = "*"``: every supported event name.
 ALL_SUPPORTED = "*"
@@ -55,6 +55,20 @@ ERB_DEFAULT_EVENT_NAMES = (
     "edx.course.grade.passed.first_time", "edx.course.grade.now_passed", "edx.course.grade.now_failed",
 )
 
+#: event-routing-backends 9.3.8's default ``EVENT_TRACKING_BACKENDS_ALLOWED_CALIPER_EVENTS``, in its
+#: order: the default names of a Caliper endpoint. Two of them (``edx.course.grade.now_passed``,
+#: ``edx.course.grade.now_failed``) have no Caliper transformer, in ERB or here: never sent.
+ERB_DEFAULT_CALIPER_EVENT_NAMES = (
+    "edx.course.enrollment.activated", "edx.course.enrollment.deactivated",
+    "edx.ui.lms.link_clicked", "edx.ui.lms.sequence.outline.selected", "edx.ui.lms.outline.selected",
+    "edx.ui.lms.sequence.next_selected", "edx.ui.lms.sequence.previous_selected", "edx.ui.lms.sequence.tab_selected",
+    "showanswer", "edx.problem.hint.demandhint_displayed", "problem_check",
+    "load_video", "edx.video.loaded", "play_video", "edx.video.played", "complete_video", "edx.video.completed",
+    "stop_video", "edx.video.stopped", "pause_video", "edx.video.paused", "seek_video", "edx.video.position.changed",
+    "edx.course.grade.passed.first_time", "edx.course.grade.now_passed", "edx.course.grade.now_failed",
+)
+
+
 def beyond_erb_default_event_names(registry=None):
     """
     The event names ERB does not transform that are sent by default, sorted: every name whose
@@ -66,8 +80,15 @@ def beyond_erb_default_event_names(registry=None):
     return tuple(name for name, cls in registry.defaults(XAPI) if not cls.erb)
 
 
-def default_event_names(registry=None):
-    """``XAPI_ROUTER_ALLOWED_EVENT_NAMES = None``: ERB's default list plus :func:`beyond_erb_default_event_names`."""
+def default_event_names(registry=None, output_format=XAPI):
+    """
+    ``XAPI_ROUTER_ALLOWED_EVENT_NAMES = None`` for ``output_format``: for xAPI, ERB's default list
+    plus :func:`beyond_erb_default_event_names`; for Caliper, ERB's default Caliper list
+    (:data:`ERB_DEFAULT_CALIPER_EVENT_NAMES`: every Caliper transformer here is one ERB has too, so
+    there is nothing beyond it). The Caliper default is a subset of the xAPI one.
+    """
+    if output_format == CALIPER:
+        return frozenset(ERB_DEFAULT_CALIPER_EVENT_NAMES)
     return frozenset(ERB_DEFAULT_EVENT_NAMES + beyond_erb_default_event_names(registry))
 
 
@@ -80,17 +101,18 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def allowed_event_names(value, registry=None):
+def allowed_event_names(value, registry=None, output_format=XAPI):
     """
-    The names an ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` value allows, as a frozenset; None when it
-    allows every supported name (``"*"``). ``registry`` (the built-in one by default) gives the
-    default names.
+    The names an ``XAPI_ROUTER_ALLOWED_EVENT_NAMES`` value allows into ``output_format``, as a
+    frozenset; None when it allows every supported name (``"*"``). ``registry`` (the built-in one
+    by default) gives the default names; only the default (``None``) differs by format, ``"*"``
+    and a list mean the same names for both.
 
     Raises:
         ConfigurationError: the value is neither None, ``"*"`` nor a collection of names.
     """
     if value is None:
-        return default_event_names(registry)
+        return default_event_names(registry, output_format)
     if value == ALL_SUPPORTED:
         return None
     if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):

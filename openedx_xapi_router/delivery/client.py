@@ -12,6 +12,8 @@ URL takes effect on the next batch.
 """
 import logging
 import threading
+import uuid
+from datetime import UTC, datetime
 
 
 # Names delivery code and tests import from here:
@@ -23,6 +25,7 @@ from openedx_xapi_router.lrs.client import (  # noqa: F401  # pylint: disable=un
     about_url,
     build_about,
     build_get_statements,
+    build_post_caliper,
     parse_retry_after,
     unconfirmed,
 )
@@ -30,6 +33,7 @@ from openedx_xapi_router.conf import router_settings
 from openedx_xapi_router.core.errors import ConfigurationError
 from openedx_xapi_router.redaction import Credentials, redact
 from openedx_xapi_router.resolvers import lms_root_url
+from openedx_xapi_router.transformers.caliper.envelope import connection_test_event
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +105,21 @@ def _probe(client, request, name):
     return True, f"{name}: HTTP {response.status_code}", response
 
 
+#: The probe's name in a Caliper endpoint's test message.
+CALIPER_PROBE = "POST envelope with 1 test event"
+
+
 def test_connection(endpoint):
     """
-    Probe ``endpoint``: GET its xAPI ``about`` resource, then GET one statement (``limit=1``).
+    Probe ``endpoint``. An xAPI LRS: GET its ``about`` resource, then GET one statement
+    (``limit=1``). A Caliper endpoint has nothing to read, so its probe POSTs one envelope (from
+    this site's sensor, with its bearer token) carrying the one marked test event of
+    :func:`~openedx_xapi_router.transformers.caliper.envelope.connection_test_event`; the endpoint
+    stores it as it stores any event, and its 2xx answer proves reachability, auth and envelope.
 
-    Returns ``(ok, message)``: ``ok`` is True when the statements probe succeeds (that is what
-    delivery needs; an LRS may not serve ``about``: Ralph 5.1 answers 404). The message reports
-    both probes and is redacted of the endpoint's credentials. Credentials stored for another
+    Returns ``(ok, message)``: ``ok`` is True when the statements probe (Caliper: the POST)
+    succeeds (that is what delivery needs; an LRS may not serve ``about``: Ralph 5.1 answers 404).
+    The message reports every probe and is redacted of the endpoint's credentials. Credentials stored for another
     origin than the URL's are not sent (``LrsEndpoint.auth``), and the message says so.
     """
     try:
@@ -119,15 +131,31 @@ def test_connection(endpoint):
         parts.append(f"credentials NOT sent: they were stored for {endpoint.credentials_origin or 'another origin'}, "
                      f"not {endpoint.origin}; enter them again")
     with client:
-        about_ok, text, response = _probe(client, build_about(endpoint.statements_url, endpoint.xapi_version), "about")
-        if about_ok:
-            try:
-                text += f" (versions {', '.join((response.json() or {}).get('version', []))})"
-            except (ValueError, AttributeError, TypeError):
-                pass
-        parts.append(text)
-        ok, text, _ = _probe(client, build_get_statements(endpoint.statements_url, {"limit": 1},
-                                                          endpoint.xapi_version), "statements?limit=1")
-        parts.append(text)
+        ok, texts = (_probe_caliper if endpoint.is_caliper else _probe_xapi)(client, endpoint)
+    parts.extend(texts)
     message = f"{endpoint.name}: {'OK' if ok else 'FAILED'}; " + "; ".join(parts)
     return ok, redact(message, Credentials.of_endpoint(endpoint))
+
+
+def _probe_caliper(client, endpoint):
+    """``(ok, texts)``: POST one envelope with the marked test event (see :func:`test_connection`)."""
+    event = connection_test_event(client.sensor_id, uuid.uuid4(), datetime.now(UTC))
+    ok, text, _ = _probe(client, build_post_caliper(endpoint.statements_url, [event], client.sensor_id),
+                         CALIPER_PROBE)
+    return ok, [text]
+
+
+def _probe_xapi(client, endpoint):
+    """``(ok, texts)``: GET ``about`` (reported only), then one statement (what decides ``ok``)."""
+    texts = []
+    about_ok, text, response = _probe(client, build_about(endpoint.statements_url, endpoint.xapi_version), "about")
+    if about_ok:
+        try:
+            text += f" (versions {', '.join((response.json() or {}).get('version', []))})"
+        except (ValueError, AttributeError, TypeError):
+            pass
+    texts.append(text)
+    ok, text, _ = _probe(client, build_get_statements(endpoint.statements_url, {"limit": 1}, endpoint.xapi_version),
+                         "statements?limit=1")
+    texts.append(text)
+    return ok, texts

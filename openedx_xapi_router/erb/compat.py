@@ -52,6 +52,8 @@ def erb_missing_message(feature):
 
 #: ERB's ``RouterConfiguration.backend_name`` of xAPI routers, and its auth schemes.
 ERB_XAPI_BACKEND = "xAPI"
+#: ``RouterConfiguration.CALIPER_BACKEND``: ERB's Caliper routers (``backend_name``).
+ERB_CALIPER_BACKEND = "Caliper"
 ERB_AUTH_BASIC = "Basic"
 ERB_AUTH_BEARER = "Bearer"
 

@@ -7,7 +7,15 @@ Each current ERB xAPI router (``RouterConfiguration.objects.current_set()``: the
 of the route URL>``), so a second run finds it again: ERB makes a new row, with a new id, each time a
 router is edited, but keeps its route URL.
 
-What maps:
+ERB's Caliper routers (``backend_name`` ``Caliper``) become Caliper endpoints (``output_format``
+``caliper``). ERB 9.3.8 (``backends/events_router.py`` ``configure_host``, ``utils/http_client.py``
+``HttpClient``) POSTs their events to ``route_url`` as it is, with ``Authorization: Bearer
+<auth_key>`` for the ``Bearer`` scheme, requests' Basic auth for ``Basic``, and the router's
+``headers``; so ``route_url`` is the endpoint's URL unchanged and ``auth_key`` its bearer token.
+A Caliper endpoint here takes a bearer token only: a Caliper router with ``Basic`` or no auth is
+not imported (and said), and extra ``headers`` cannot be represented (imported disabled).
+
+What maps (xAPI routers):
 
 * ``route_url`` -> ``statements_url`` (:func:`~openedx_xapi_router.erb.compat.erb_statements_url`);
 * ``auth_scheme`` ``Basic`` -> HTTP Basic with ``username``/``password``; ``Bearer`` -> bearer with
@@ -32,6 +40,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
+from openedx_xapi_router.core.registry import CALIPER, XAPI
 from openedx_xapi_router.erb import compat
 
 #: Match-param paths that map to our filters.
@@ -75,6 +84,8 @@ class EndpointPlan:
         else:
             auth = "no credentials"
         parts = [f"{data['statements_url']} ({auth})", "enabled" if data["enabled"] else "disabled"]
+        if data["output_format"] == CALIPER:
+            parts.insert(0, "Caliper")
         for key in ("allowed_event_names", "orgs", "courses"):
             if data[key]:
                 more = ", ..." if len(data[key]) > 5 else ""
@@ -170,11 +181,19 @@ def map_match_params(match_params, event_names):
     return filters, notes, unrepresented
 
 
+def router_format(router):
+    """``"caliper"`` for ERB's Caliper router, else ``"xapi"`` (``backend_name``, compared case-insensitively)."""
+    return CALIPER if (router.backend_name or "").lower() == compat.ERB_CALIPER_BACKEND.lower() else XAPI
+
+
 def plan_router(router, event_names):
-    """The :class:`EndpointPlan` of one ERB ``RouterConfiguration``."""
+    """The :class:`EndpointPlan` of one ERB ``RouterConfiguration`` (``event_names``: those of its format)."""
     plan = EndpointPlan(router_id=router.pk, route_url=router.route_url, name=endpoint_name(router.route_url))
+    output_format = router_format(router)
+    caliper = output_format == CALIPER
     fields = {
-        "statements_url": compat.erb_statements_url(router.route_url),
+        "statements_url": router.route_url if caliper else compat.erb_statements_url(router.route_url),
+        "output_format": output_format,
         "auth_type": "basic", "username": "", "password": "", "token": "",
         "allowed_event_names": [], "orgs": [], "courses": [], "enabled": bool(router.enabled),
     }
@@ -184,6 +203,9 @@ def plan_router(router, event_names):
         fields.update(username=router.username or "", password=router.password or "")
     elif router.auth_scheme:
         plan.error = f"unknown auth scheme {router.auth_scheme!r}"
+    if caliper and not plan.error and router.auth_scheme != compat.ERB_AUTH_BEARER:
+        plan.error = (f"a Caliper router with {router.auth_scheme or 'no'} auth: a Caliper endpoint here "
+                      "authenticates with a bearer token (give ERB's router the Bearer scheme and its key)")
     config = router.configurations
     if config:
         if not isinstance(config, dict):
@@ -196,7 +218,10 @@ def plan_router(router, event_names):
             if config.get("override_args"):
                 plan.unrepresented.append(f"override_args {sorted(config['override_args'])}: we never rewrite "
                                           "statements")
-            if "headers" in config:
+            if caliper and config.get("headers"):
+                plan.unrepresented.append(f"headers {sorted(config['headers'])}: a Caliper endpoint here sends "
+                                          "no extra headers")
+            elif "headers" in config and not caliper:
                 plan.notes.append("headers ignored (ERB uses them for Caliper routers only)")
             for key in sorted(set(config) - {"match_params", "override_args", "headers", "host_configurations"}):
                 plan.notes.append(f"configurations[{key!r}] ignored")
@@ -207,18 +232,20 @@ def plan_router(router, event_names):
     return plan
 
 
-def erb_xapi_routers():
-    """ERB's current xAPI routers (newest row per route URL), oldest first."""
+def erb_routers():
+    """ERB's current xAPI and Caliper routers (newest row per route URL), oldest first."""
     from event_routing_backends.models import RouterConfiguration  # pylint: disable=import-outside-toplevel
+    from django.db.models import Q  # pylint: disable=import-outside-toplevel
 
     return list(
         RouterConfiguration.objects.current_set()
-        .filter(backend_name__iexact=compat.ERB_XAPI_BACKEND).order_by("pk")
+        .filter(Q(backend_name__iexact=compat.ERB_XAPI_BACKEND) | Q(backend_name__iexact=compat.ERB_CALIPER_BACKEND))
+        .order_by("pk")
     )
 
 
 #: The fields a later run keeps in step with ERB (``enabled`` is set on creation only).
-SYNCED_FIELDS = ("statements_url", "auth_type", "username", "password", "token",
+SYNCED_FIELDS = ("statements_url", "output_format", "auth_type", "username", "password", "token",
                  "allowed_event_names", "orgs", "courses")
 
 

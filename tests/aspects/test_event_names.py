@@ -4,6 +4,7 @@ the live path applying it, and ``manage.py xapi_router_event_names`` showing it.
 """
 import io
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -13,13 +14,14 @@ from django.core.management import call_command
 from openedx_xapi_router.core.errors import ConfigurationError
 from openedx_xapi_router.core.event_names import (
     ALL_SUPPORTED,
+    ERB_DEFAULT_CALIPER_EVENT_NAMES,
     ERB_DEFAULT_EVENT_NAMES,
     allowed_event_names,
     beyond_erb_default_event_names,
     default_event_names,
 )
 from openedx_xapi_router import processing
-from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.core.registry import CALIPER, default_registry
 from tests import erb_oracle
 
 #: Derived from the registry (the classes' ``erb`` declarations).
@@ -127,3 +129,71 @@ def test_command_refuses_a_wrong_setting(settings):
     settings.XAPI_ROUTER_ALLOWED_EVENT_NAMES = "problem_check"
     with pytest.raises(ImproperlyConfigured):
         call_command("xapi_router_event_names", stdout=io.StringIO())
+
+
+# --- the default of a Caliper endpoint ---------------------------------------------------------
+
+#: The names ERB 9.3.8 transforms into Caliper but does not send by default (its Caliper allow-list
+#: leaves transcripts, captions and speed out), and the two it sends that neither ERB nor we transform.
+CALIPER_OPT_IN = {
+    "edx.grades.problem.submitted", "edx.problem.completed", "edx.video.closed_captions.hidden",
+    "edx.video.closed_captions.shown", "edx.video.transcript.hidden", "edx.video.transcript.shown",
+    "hide_transcript", "show_transcript", "speed_change_video", "video_hide_cc_menu", "video_show_cc_menu",
+}
+CALIPER_LISTED_NOT_TRANSFORMED = {"edx.course.grade.now_passed", "edx.course.grade.now_failed"}
+
+
+def erb_caliper_names():
+    """Every event name ERB 9.3.8 has a Caliper transformer for (its ``CaliperTransformersRegistry``)."""
+    erb_oracle.processor()  # ERB's Django settings in place
+    # pylint: disable=import-outside-toplevel,unused-import
+    from event_routing_backends.processors.caliper import event_transformers  # noqa: F401 (registers them)
+    from event_routing_backends.processors.caliper.registry import CaliperTransformersRegistry
+
+    return set(CaliperTransformersRegistry.mapping)
+
+
+def test_the_caliper_default_is_erbs_caliper_allow_list():
+    """
+    A Caliper endpoint's default names are ERB's ``EVENT_TRACKING_BACKENDS_ALLOWED_CALIPER_EVENTS``
+    (openedx/event-routing-backends ``event_routing_backends/settings/common.py``, 9.3.8, read from
+    the installed package), not the xAPI default: derived here from our registry and ERB's.
+    """
+    from event_routing_backends.settings import common  # pylint: disable=import-outside-toplevel
+
+    erb_settings = SimpleNamespace(LMS_ROOT_URL="http://localhost:18000")
+    common.plugin_settings(erb_settings)
+    assert list(ERB_DEFAULT_CALIPER_EVENT_NAMES) == erb_settings.EVENT_TRACKING_BACKENDS_ALLOWED_CALIPER_EVENTS
+    ours = {name for name, _ in registry.defaults(CALIPER)}
+    assert len(ours) == 35
+    assert ours == erb_caliper_names()  # every Caliper transformer is one ERB has: nothing beyond ERB
+    assert all(cls.erb for _, cls in registry.defaults(CALIPER))
+    caliper_default = default_event_names(output_format=CALIPER)
+    assert caliper_default == set(ERB_DEFAULT_CALIPER_EVENT_NAMES) and len(caliper_default) == 26
+    assert caliper_default - ours == CALIPER_LISTED_NOT_TRANSFORMED
+    assert ours - caliper_default == CALIPER_OPT_IN
+    # The xAPI default would have sent 9 of those (the live path transforms xAPI first: a subset is needed).
+    assert len((ours & DEFAULT_EVENT_NAMES) - caliper_default) == 9
+    assert caliper_default < DEFAULT_EVENT_NAMES
+    assert allowed_event_names(None, output_format=CALIPER) == caliper_default
+    assert allowed_event_names(ALL_SUPPORTED, output_format=CALIPER) is None
+    assert allowed_event_names(["show_transcript"], output_format=CALIPER) == {"show_transcript"}
+
+
+def show_transcript_event():
+    """``show_transcript`` as edx-platform's video player emits it (the producer-contract fixture's case)."""
+    fixture = json.loads((Path(__file__).parents[1] / "contracts" / "fixtures" / "show_transcript.json").read_text())
+    return next(case["event"] for case in fixture["cases"] if case["expect"] == "statements")
+
+
+@pytest.mark.parametrize(("value", "caliper_sent"), [(None, False), ("*", True), (["show_transcript"], True)])
+def test_the_caliper_default_is_applied_per_format(settings, value, caliper_sent):
+    settings.XAPI_ROUTER_ALLOWED_EVENT_NAMES = value
+    assert processing.process_event(show_transcript_event()).ok
+    caliper = processing.process_event(show_transcript_event(), output_format=CALIPER)
+    assert caliper.ok is caliper_sent
+    if not caliper_sent:
+        assert (caliper.key, caliper.event.name) == ("not_allowed", "show_transcript")
+    assert processing.process_event(show_transcript_event(), output_format=CALIPER, all_event_names=True).ok
+    allowed = processing.allowed_names(CALIPER)
+    assert processing.allowed_names(CALIPER) is allowed and (allowed is None) is (value == "*")

@@ -11,6 +11,7 @@ from collections import Counter
 import orjson
 import pytest
 
+from openedx_xapi_router.core.event_names import allowed_event_names
 from openedx_xapi_router.core.pipeline import process
 from openedx_xapi_router.core.reader import read_lines
 from openedx_xapi_router.core.registry import CALIPER
@@ -105,3 +106,39 @@ def test_backfill_queue_sends_caliper_envelopes_through_the_worker(tmp_path, con
     assert {event["id"]: orjson.dumps(event) for event in consumer.events} == expected
     assert len(consumer.events) == len(expected) == delivered(caliper)
     assert DeadLetter.objects.count() == 0
+
+
+def test_backfill_sends_caliper_the_caliper_default_names(tmp_path, consumer):
+    """
+    Without ``--all-event-names`` the backfill applies ``XAPI_ROUTER_ALLOWED_EVENT_NAMES``'s default
+    per format: a Caliper endpoint gets only ERB's default Caliper names
+    (``core.event_names.ERB_DEFAULT_CALIPER_EVENT_NAMES``), even for events the xAPI default sends.
+    """
+    from tests.backfill.conftest import generate  # pylint: disable=import-outside-toplevel
+
+    path = tmp_path / "small.log"
+    generate(path, 600, 29)
+    ctx = get_transform_context()
+    xapi_names, caliper_names = allowed_event_names(None), allowed_event_names(None, output_format=CALIPER)
+    expected, left_out = {}, Counter()
+    with open(path, "rb") as file:
+        for _, raw in read_lines(file, str(path)):
+            xapi = process(raw, ctx, allowed_names=xapi_names)
+            if not xapi.ok:
+                continue
+            outcome = process(xapi.event, ctx, output_format=CALIPER)
+            if outcome.ok and xapi.event.name not in caliper_names:
+                left_out[xapi.event.name] += 1  # one event, counted once as caliper_not_allowed
+            elif outcome.ok:
+                expected.update((event["id"], orjson.dumps(event)) for event in outcome.statements)
+    assert expected and left_out  # the log has both kinds
+    assert set(left_out) <= {"show_transcript", "hide_transcript", "edx.video.transcript.shown",
+                             "edx.video.transcript.hidden", "edx.video.closed_captions.shown",
+                             "edx.video.closed_captions.hidden", "video_show_cc_menu", "video_hide_cc_menu",
+                             "speed_change_video"}
+    caliper = caliper_endpoint(consumer, "default-names-caliper", batch_size=100)
+    report_path = tmp_path / "report.json"
+    run_command(path, "--report", report_path, all_names=False)
+    assert {event["id"]: orjson.dumps(event) for event in consumer.events} == expected
+    assert len(consumer.events) == len(expected) == delivered(caliper)
+    assert read_report(report_path)["destination"]["caliper_not_allowed"] == sum(left_out.values())

@@ -8,6 +8,7 @@ counts any 2xx as sent, openedx/event-routing-backends 9.3.8; no list of ids com
 """
 # pylint: disable=redefined-outer-name
 from io import StringIO
+from pathlib import Path
 
 import orjson
 import pytest
@@ -26,6 +27,7 @@ from openedx_xapi_router.lrs.messages import build_post_caliper, caliper_body_ov
 from openedx_xapi_router.models import BearerAuth, LrsEndpoint
 from openedx_xapi_router.resolvers import get_transform_context, reset_transform_context
 from openedx_xapi_router.transformers.caliper import vocab
+from openedx_xapi_router.transformers.caliper.validate import validate_event
 from tests.caliper.caliper_consumer import CaliperConsumer
 from tests.delivery.events import enrollment_event
 
@@ -146,6 +148,47 @@ def test_a_500_is_retried_and_a_401_rejected(consumer):
     assert consumer.events == []
 
 
+@pytest.mark.django_db
+@override_settings(XAPI_ROUTER_ALLOW_INSECURE_HTTP=True)
+def test_test_connection_posts_one_marked_event_and_names_a_401(consumer):
+    """
+    "Test connection" of a Caliper endpoint (the admin action and ``lrs_endpoints test`` share
+    ``test_connection``): a Caliper 1.2 endpoint has no resource to read (the spec's Sensor API is
+    one POST of an envelope; event-routing-backends' ``utils/http_client.py`` at 9.3.8 only POSTs),
+    and the consumer refuses an envelope without events (400), so the probe POSTs one envelope with
+    one marked test event. Against the loopback consumer: OK with the token, FAILED naming the 401.
+    """
+    endpoint = LrsEndpoint.objects.create(name="cal", statements_url=consumer.url, output_format=CALIPER,
+                                          auth_type="bearer", token=consumer.token)
+    ok, message = delivery_client.test_connection(endpoint)
+    assert (ok, message) == (True, "cal: OK; POST envelope with 1 test event: HTTP 200")
+    assert consumer.refusals == [] and consumer.unknown_terms == {}
+    [envelope] = consumer.envelopes
+    [event] = envelope["data"]
+    assert envelope["sensor"] == SENSOR
+    assert set(event) == {"@context", "id", "type", "action", "actor", "object", "eventTime", "extensions"}
+    assert (event["type"], event["action"], event["actor"], event["object"], event["extensions"]) == (
+        "Event", "Used", {"id": SENSOR, "type": "SoftwareApplication"}, {"id": SENSOR, "type": "SoftwareApplication"},
+        {"openedx_xapi_router_connection_test": True})
+    validate_event(event, "connection-test")  # the core's own Caliper rules pass too
+    out = StringIO()
+    call_command("lrs_endpoints", "test", "cal", stdout=out)
+    assert out.getvalue() == "cal: OK; POST envelope with 1 test event: HTTP 200\n"
+    assert len(consumer.envelopes) == 2 and consumer.envelopes[1]["data"][0]["id"] != event["id"]
+
+    endpoint.token = "wrong-token"
+    endpoint.save()
+    ok, message = delivery_client.test_connection(endpoint)
+    assert not ok
+    assert message.startswith("cal: FAILED; POST envelope with 1 test event: HTTP 401: ")
+    assert "missing or wrong bearer token" in message and "wrong-token" not in message
+    from django.core.management.base import CommandError  # pylint: disable=import-outside-toplevel
+
+    with pytest.raises(CommandError, match="1 of 1 LRS endpoint"):
+        call_command("lrs_endpoints", "test", "cal", stdout=out)
+    assert [status for status, _ in consumer.refusals] == [401, 401] and len(consumer.envelopes) == 2
+
+
 # --- the model, the checks, the command ------------------------------------------------------
 
 
@@ -247,3 +290,26 @@ def test_the_send_path_transforms_into_the_formats_of_the_matching_endpoints(for
         for output_format in formats]
     assert [part[2].endswith("edx.course.enrollment.activated@1") for part in parts] == [True] * len(formats)
     assert [core.statement_format(part[3][0]) for part in parts] == list(formats)
+
+
+@pytest.mark.django_db
+@override_settings(XAPI_ROUTER_LOG_STATEMENTS=False)
+@pytest.mark.parametrize(("value", "formats"), [(None, [XAPI]), ("*", [XAPI, CALIPER])])
+def test_the_send_path_applies_the_caliper_default_names(settings, value, formats):
+    """
+    ``show_transcript`` is in the xAPI default but not in ERB's Caliper allow-list
+    (``tests/aspects/test_event_names.py`` derives both): by default an xAPI and a Caliper endpoint
+    side by side get it as xAPI only; with ``"*"`` both formats are sent.
+    """
+    settings.XAPI_ROUTER_ALLOWED_EVENT_NAMES = value
+    for output_format in (XAPI, CALIPER):
+        LrsEndpoint.objects.create(name=output_format, statements_url=URL, output_format=output_format,
+                                   auth_type="bearer", token="t")
+    fixture = orjson.loads((Path(__file__).parents[1] / "contracts" / "fixtures" / "show_transcript.json").read_bytes())
+    event = next(case["event"] for case in fixture["cases"] if case["expect"] == "statements")
+    capture = Capture()
+    assert sending.queue_event(event, publisher=capture) == len(formats)
+    assert len(capture.calls) == 1
+    parts = capture.calls[0]
+    assert [core.statement_format(part[3][0]) for part in parts] == formats
+    assert [part[1] for part in parts] == ["show_transcript"] * len(formats)

@@ -1,6 +1,6 @@
 """
-``manage.py import_erb_router_configurations``: event-routing-backends' xAPI routers as LRS
-endpoints, and (``--dead-queue``) its Redis dead queue as dead letters.
+``manage.py import_erb_router_configurations``: event-routing-backends' xAPI and Caliper routers
+as LRS endpoints (Caliper ones as Caliper endpoints), and (``--dead-queue``) its Redis dead queue as dead letters.
 
     manage.py import_erb_router_configurations --dry-run     # the plan; no secret printed
     manage.py import_erb_router_configurations               # create/update erb-* endpoints
@@ -13,7 +13,7 @@ event-routing-backends (the optional extra ``openedx-xapi-router[erb]``) and say
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
-from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.core.registry import CALIPER, XAPI, default_registry
 from openedx_xapi_router.core.report import Report
 from openedx_xapi_router.delivery import store
 from openedx_xapi_router.delivery.core import Item
@@ -23,9 +23,9 @@ from openedx_xapi_router.processing import process_event
 
 
 class Command(BaseCommand):
-    """Import event-routing-backends' xAPI router configurations (and its dead queue)."""
+    """Import event-routing-backends' xAPI and Caliper router configurations (and its dead queue)."""
 
-    help = ("Copy event-routing-backends' xAPI router configurations into LRS endpoints (erb-*), "
+    help = ("Copy event-routing-backends' xAPI and Caliper router configurations into LRS endpoints (erb-*), "
             "re-encrypted with our keys; --dead-queue imports its Redis dead queue as dead letters.")
 
     def add_arguments(self, parser):
@@ -43,36 +43,47 @@ class Command(BaseCommand):
             raise CommandError("event-routing-backends is not in INSTALLED_APPS: nothing to import")
         dry_run = options["dry_run"]
         prefix = "[dry run] would be " if dry_run else ""
-        event_names = sorted(default_registry().event_names())
-        counts = {"created": 0, "updated": 0, "unchanged": 0, "invalid": 0}
+        registry = default_registry()
+        names = {output_format: registry.event_names(output_format) for output_format in (XAPI, CALIPER)}
+        counts = {output_format: {"created": 0, "updated": 0, "unchanged": 0, "invalid": 0}
+                  for output_format in (XAPI, CALIPER)}
         plans = []
-        for router in importer.erb_xapi_routers():
-            plan = importer.plan_router(router, event_names)
-            if plan.error:
-                counts["invalid"] += 1
-                self.stdout.write(f"router {router.pk} ({router.route_url}): not imported: {plan.error}")
-                continue
-            outcome, detail = importer.apply_plan(plan, LrsEndpoint, dry_run=dry_run)
-            counts[outcome] += 1
-            if outcome == "invalid":
-                self.stdout.write(f"router {router.pk} -> {plan.name}: not imported: {detail}")
-                continue
-            plans.append(plan)
-            changed = f" ({detail})" if outcome == "updated" else ""
-            self.stdout.write(f"router {router.pk} -> {plan.name}: {prefix if outcome != 'unchanged' else ''}"
-                              f"{outcome}{changed}: {plan.describe()}")
-            for note in plan.notes:
-                self.stdout.write(f"    note: {note}")
-            for item in plan.unrepresented:
-                self.stdout.write(f"    not represented: {item}")
-        self.stdout.write(
-            f"{sum(counts.values())} ERB xAPI routers: {counts['created']} {prefix}created, "
-            f"{counts['updated']} {prefix}updated, {counts['unchanged']} unchanged, {counts['invalid']} not imported"
-        )
+        for router in importer.erb_routers():
+            output_format = importer.router_format(router)
+            plan = importer.plan_router(router, names[output_format])
+            outcome = self.import_plan(router, plan, dry_run, prefix)
+            counts[output_format][outcome] += 1
+            if outcome != "invalid" and output_format == XAPI:  # ERB's dead queue is its xAPI backend's
+                plans.append(plan)
+        for output_format, label in ((XAPI, "xAPI"), (CALIPER, "Caliper")):
+            done = counts[output_format]
+            if output_format == XAPI or sum(done.values()):
+                self.stdout.write(
+                    f"{sum(done.values())} ERB {label} routers: {done['created']} {prefix}created, "
+                    f"{done['updated']} {prefix}updated, {done['unchanged']} unchanged, {done['invalid']} not imported")
         if options["dead_queue"]:
             self.import_dead_queue(plans, options, dry_run)
-        if counts["invalid"]:
-            raise CommandError(f"{counts['invalid']} router(s) could not be imported (see above)")
+        invalid = sum(done["invalid"] for done in counts.values())
+        if invalid:
+            raise CommandError(f"{invalid} router(s) could not be imported (see above)")
+
+    def import_plan(self, router, plan, dry_run, prefix):
+        """Apply one router's plan and say what was done; returns the outcome (``invalid`` when not imported)."""
+        if plan.error:
+            self.stdout.write(f"router {router.pk} ({router.route_url}): not imported: {plan.error}")
+            return "invalid"
+        outcome, detail = importer.apply_plan(plan, LrsEndpoint, dry_run=dry_run)
+        if outcome == "invalid":
+            self.stdout.write(f"router {router.pk} -> {plan.name}: not imported: {detail}")
+            return outcome
+        changed = f" ({detail})" if outcome == "updated" else ""
+        self.stdout.write(f"router {router.pk} -> {plan.name}: {prefix if outcome != 'unchanged' else ''}"
+                          f"{outcome}{changed}: {plan.describe()}")
+        for note in plan.notes:
+            self.stdout.write(f"    note: {note}")
+        for item in plan.unrepresented:
+            self.stdout.write(f"    not represented: {item}")
+        return outcome
 
     def redis_client(self, url):
         """A Redis client for ``url``, or django-redis's default connection (the one ERB uses)."""

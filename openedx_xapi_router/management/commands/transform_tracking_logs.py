@@ -23,6 +23,7 @@ from openedx_xapi_router.backfill.destinations import (
     QueueDestination,
 )
 from openedx_xapi_router.backfill.filters import EventFilter, parse_time
+from openedx_xapi_router.backfill.lrs_destinations import caliper_transform
 from openedx_xapi_router.backfill.progress import Progress, summary_table
 from openedx_xapi_router.backfill.sources import S3Settings, SourceError, discover
 from openedx_xapi_router.core.errors import ConfigurationError
@@ -225,10 +226,13 @@ class Command(BaseCommand):
                 os.truncate(output, 0)
             return (lambda report: JsonlDestination(LineWriter.append_to(output), report)), lambda: None
         endpoints = self._endpoints(options["endpoint"])
+        transform_caliper = caliper_transform(options["all_event_names"])  # its default names differ from xAPI's
         if options["queue"]:
-            return (lambda report: QueueDestination(endpoints, report, max_rate=options["max_rate"])), lambda: None
+            return (lambda report: QueueDestination(endpoints, report, max_rate=options["max_rate"],
+                                                    transform_caliper=transform_caliper)), lambda: None
         rate = options["max_rate"] / options["jobs"] if options["max_rate"] else None
-        return (lambda report: LrsDestination(endpoints, report, max_rate=rate)), lambda: None
+        return (lambda report: LrsDestination(endpoints, report, max_rate=rate,
+                                              transform_caliper=transform_caliper)), lambda: None
 
     def _endpoints(self, names):
         from openedx_xapi_router.models import LrsEndpoint  # pylint: disable=import-outside-toplevel

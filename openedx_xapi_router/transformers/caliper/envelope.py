@@ -50,3 +50,21 @@ def request_headers(token):
     if not token or not isinstance(token, str):
         raise ConfigurationError("a Caliper endpoint needs a bearer token (a non-empty string)")
     return {"Authorization": f"Bearer {token}", "Content-Type": CONTENT_TYPE}
+
+
+#: The ``extensions`` key that marks the connection test's event, so a store can tell it apart.
+CONNECTION_TEST_EXTENSION = "openedx_xapi_router_connection_test"
+
+
+def connection_test_event(sensor_id, event_id, moment):
+    """
+    The one event the "Test connection" probe of a Caliper endpoint sends (Caliper 1.2 has no
+    read-only resource to probe, and an endpoint refuses an envelope without events): a generic
+    ``Event`` in which the sensor (``SoftwareApplication`` ``sensor_id``) ``Used`` itself, marked
+    by ``extensions`` ``{CONNECTION_TEST_EXTENSION: true}``. ``event_id`` is a UUID; ``moment`` an
+    aware datetime. It names no learner and no course.
+    """
+    application = {"id": sensor_id, "type": "SoftwareApplication"}
+    return {"@context": vocab.CONTEXT, "id": f"urn:uuid:{event_id}", "type": "Event", "action": "Used",
+            "actor": application, "object": dict(application), "eventTime": caliper_time(moment),
+            "extensions": {CONNECTION_TEST_EXTENSION: True}}
