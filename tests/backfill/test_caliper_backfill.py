@@ -15,25 +15,16 @@ from openedx_xapi_router.core.event_names import allowed_event_names
 from openedx_xapi_router.core.pipeline import process
 from openedx_xapi_router.core.reader import read_lines
 from openedx_xapi_router.core.registry import CALIPER
-from openedx_xapi_router.delivery import client as delivery_client
-from openedx_xapi_router.delivery import sending
 from openedx_xapi_router.models import DeadLetter, DeliveryHour, LrsEndpoint
-from openedx_xapi_router.resolvers import get_transform_context, reset_transform_context
+from openedx_xapi_router.resolvers import get_transform_context
 from tests.backfill.conftest import all_statement_ids
 from tests.backfill.helpers import core_statements, read_report, run_command
-from tests.backfill.test_ralph import ids_of, queue_worker  # noqa: F401  pylint: disable=unused-import
+# fresh_caches (autouse) and queue_worker are fixtures: importing them applies them here.
+from tests.backfill.test_ralph import fresh_caches, ids_of, queue_worker  # noqa: F401  pylint: disable=unused-import
 from tests.caliper.caliper_consumer import CaliperConsumer
 from tests.delivery.conftest import wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    sending.endpoint_cache.clear()
-    reset_transform_context()
-    yield
-    delivery_client.close_clients()
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ import io
 import re
 import signal
 import threading
-import time
 import uuid
 from collections import Counter
 
@@ -38,7 +37,7 @@ from tests import services
 from tests.backfill.conftest import all_statement_ids, generate
 from tests.backfill.helpers import ALL_NAMES, core_statements, read_report, run_command
 from tests.backfill.test_distributed import COUNTED
-from tests.chaos.harness import OwnRedis, children_of, signal_pid
+from tests.chaos.harness import OwnRedis, children_of, signal_pid, wait_for
 from tests.delivery.conftest import database_url
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -85,17 +84,6 @@ def kill_machine(worker):
         signal_pid(pid, signal.SIGKILL)
     worker.process.wait(10)
     return children
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 def run_of(output):
@@ -146,7 +134,8 @@ def test_three_workers_one_killed_mid_unit_every_statement_once_and_the_counts_o
         units = run.units.count()
         assert units == 6 and f"{units} units enqueued on the Celery queue {queue}" in out.getvalue()
 
-        victim = wait_for(lambda: half_done_unit(run), RUN_TIMEOUT, "a unit past its first checkpoint")
+        victim = wait_for(lambda: half_done_unit(run), RUN_TIMEOUT, interval=0.05,
+                          message="a unit past its first checkpoint")
         killed = next(worker for worker in workers if victim.claimed_by.startswith(worker.node + ":"))
         kill_machine(killed)
         at_kill = BackfillUnit.objects.get(pk=victim.pk)
@@ -156,7 +145,8 @@ def test_three_workers_one_killed_mid_unit_every_statement_once_and_the_counts_o
             run.refresh_from_db()
             return run.state != BackfillRun.STATE_RUNNING
 
-        wait_for(finished, RUN_TIMEOUT, f"the run to end ({[w.log_tail(3) for w in workers if w is not killed]})")
+        wait_for(finished, RUN_TIMEOUT, interval=0.05,
+                 message=f"the run to end ({[w.log_tail(3) for w in workers if w is not killed]})")
     finally:
         for worker in workers:
             worker.stop()
@@ -200,7 +190,8 @@ def test_a_killed_pool_process_gives_its_unit_back_resumed_after_its_lease(
                      "--max-rate", 700, "--checkpoint-lines", 100, "--checkpoint-seconds", 0.2,
                      "--lease-seconds", 3, stdout=out)
         run = run_of(out.getvalue())
-        victim = wait_for(lambda: half_done_unit(run), RUN_TIMEOUT, "the unit past its first checkpoint")
+        victim = wait_for(lambda: half_done_unit(run), RUN_TIMEOUT, interval=0.05,
+                          message="the unit past its first checkpoint")
         children = children_of(worker.process.pid)
         assert len(children) == 1  # --concurrency 1: one pool process
         child = children[0]
@@ -212,7 +203,7 @@ def test_a_killed_pool_process_gives_its_unit_back_resumed_after_its_lease(
             run.refresh_from_db()
             return run.state != BackfillRun.STATE_RUNNING
 
-        wait_for(finished, RUN_TIMEOUT, f"the run to end ({worker.log_tail(5)})")
+        wait_for(finished, RUN_TIMEOUT, interval=0.05, message=f"the run to end ({worker.log_tail(5)})")
         assert worker.process.poll() is None  # the main process lived on, with a new pool process
     finally:
         worker.stop()
