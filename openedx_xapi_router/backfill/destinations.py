@@ -29,7 +29,7 @@ from openedx_xapi_router.backfill.lrs_destinations import (  # noqa: F401  # pyl
     QueueDestination,
     RateLimiter,
 )
-from openedx_xapi_router.core.pipeline import serialize_all
+from openedx_xapi_router.core.pipeline import serialize_lines
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class LineWriter:
         return cls(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
 
     def write(self, line):
-        """Buffer one line."""
+        """Buffer ``line`` (one or more whole lines, each with its line ending)."""
         self._parts.append(line)
         self._size += len(line)
         if self._size >= WRITE_BUFFER:
@@ -94,9 +94,9 @@ class JsonlDestination:
         self.report = report
 
     def send(self, event, statements, version=""):  # pylint: disable=unused-argument
-        write = self.writer.write
-        for body in serialize_all(statements, self.report):
-            write(body + b"\n")
+        lines = serialize_lines(statements, self.report)
+        if lines:
+            self.writer.write(lines)
         self.report.destination["written"] += len(statements)
 
     def flush(self):

@@ -187,24 +187,12 @@ def serialize_line(statement):
     return orjson.dumps(statement, option=orjson.OPT_APPEND_NEWLINE)
 
 
-def serialize_all(statements, report):
-    """
-    Each statement as :func:`serialize` writes it, in order. A statement the serializer refuses
-    (e.g. an integer beyond 64 bits taken from the event) is logged, counted in ``report`` as
-    ``unserializable_statement`` and left out; the others go on.
-    """
-    for statement in statements:
-        try:
-            yield serialize(statement)
-        except TypeError as error:
-            _refused(statement, error, report)
-
-
 def serialize_lines(statements, report):
     """
     The statements as JSON lines (each :func:`serialize_line`), in order, in one bytes: what a
-    JSON-lines output writes, in one write. A statement the serializer refuses is left out as by
-    :func:`serialize_all` (logged, counted as ``unserializable_statement``); the others are kept.
+    JSON-lines output (the CLI, the backfill's JSONL destination) writes, in one write. A statement
+    the serializer refuses (e.g. an integer beyond 64 bits taken from the event) is logged, counted
+    in ``report`` as ``unserializable_statement`` and left out; the others are kept.
     """
     if len(statements) == 1:  # the usual case: no list, no join
         try:
