@@ -86,7 +86,9 @@ class LineWriter:
 class JsonlDestination:
     """
     Each statement as one line of compact JSON, the same bytes
-    :func:`~openedx_xapi_router.core.pipeline.serialize` gives the live path.
+    :func:`~openedx_xapi_router.core.pipeline.serialize` gives the live path. ``written`` counts the
+    lines written; a statement the serializer refuses is counted as ``unserializable_statement``
+    in the report's errors instead.
     """
 
     def __init__(self, writer, report):
@@ -94,10 +96,13 @@ class JsonlDestination:
         self.report = report
 
     def send(self, event, statements, version=""):  # pylint: disable=unused-argument
+        errors = self.report.errors
+        refused_before = errors["unserializable_statement"]
         lines = serialize_lines(statements, self.report)
         if lines:
             self.writer.write(lines)
-        self.report.destination["written"] += len(statements)
+        # A statement the serializer refused is counted in errors (by serialize_lines), not as written.
+        self.report.destination["written"] += len(statements) - (errors["unserializable_statement"] - refused_before)
 
     def flush(self):
         self.writer.flush()

@@ -6,12 +6,15 @@ same lines, byte for byte.
 """
 import bz2
 import gzip
+import io
 import json
 import shutil
 
 import pytest
 
 from openedx_xapi_router.backfill import runner
+from openedx_xapi_router.backfill.counting import BackfillReport
+from openedx_xapi_router.backfill.destinations import JsonlDestination
 from openedx_xapi_router.backfill.sources import Source, discover, line_boundaries
 from tests.backfill.helpers import core_statements, jsonl, read_report, run_command, run_subprocess
 from tests.core.test_dirty_corpus import check
@@ -188,3 +191,19 @@ def test_a_truncated_gzip_file_counts_its_lines_then_the_run_goes_on(clean_log, 
     rest = tmp_path / "rest.log"
     rest.write_bytes(b"".join(lines[1500:]))
     assert jsonl(out)[-len(core_statements(rest)):] == core_statements(rest)
+
+
+def test_jsonl_destination_counts_as_written_only_the_lines_it_wrote():
+    """
+    A statement orjson refuses (an integer beyond 64 bits, as an event field can carry) is left out
+    of the file and counted once as ``unserializable_statement``, not as ``written``.
+    """
+    report = BackfillReport()
+    out = io.BytesIO()
+    destination = JsonlDestination(out, report)
+    destination.send(None, [{"id": "a"}, {"id": "b", "n": 2**70}, {"id": "c"}])
+    destination.send(None, [{"id": "d", "n": -2**70}])
+    destination.send(None, [{"id": "e"}])
+    assert out.getvalue() == b'{"id":"a"}\n{"id":"c"}\n{"id":"e"}\n'
+    assert report.destination == {"written": 3}
+    assert report.errors == {"unserializable_statement": 2}
