@@ -115,12 +115,17 @@ def _unit_lines(stream, name, offset, end):
 
 
 class _Cadence:
-    """When a unit reports progress (every TICK_LINES lines) and checkpoints (``every_lines`` or ``every_seconds``)."""
+    """
+    When a unit reports progress (every TICK_LINES lines, or every ``every_lines`` when that is
+    fewer) and checkpoints (``every_lines`` or ``every_seconds``).
+    """
 
     def __init__(self, settings, line, clock=time.monotonic):
         self.settings = settings
         self.clock = clock
-        self.next_tick = line + TICK_LINES
+        # A cadence of fewer lines than the tick must be looked at that often, or it is never kept.
+        self.tick = max(1, min(TICK_LINES, settings.every_lines))
+        self.next_tick = line + self.tick
         self.next_line = line + settings.every_lines
         self.next_time = clock() + settings.every_seconds
 
@@ -128,7 +133,7 @@ class _Cadence:
         """None (nothing to do), ``"progress"`` or ``"checkpoint"`` after ``line``."""
         if line < self.next_tick:
             return None
-        self.next_tick = line + TICK_LINES
+        self.next_tick = line + self.tick
         now = self.clock()
         if self.settings.checkpointing and (line >= self.next_line or now >= self.next_time):
             self.next_line = line + self.settings.every_lines

@@ -193,7 +193,7 @@ def test_a_unit_resumes_from_its_database_checkpoint_with_its_counts(clean_log, 
     with pytest.raises(distributed.LeaseLost):
         distributed._run(claim)  # pylint: disable=protected-access
     row = BackfillUnit.objects.get(pk=unit.pk)
-    assert row.offset == checkpoints[0] > 0 and row.counts["lines"] == row.line == 1024
+    assert row.offset == checkpoints[0] > 0 and row.counts["lines"] == row.line == 1000  # --checkpoint-lines 1000
     BackfillUnit.objects.filter(pk=unit.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
     assert distributed.execute(unit.pk, "worker-b").kind == "done"
     row.refresh_from_db()
