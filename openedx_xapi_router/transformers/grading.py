@@ -64,7 +64,7 @@ def nullable_number(event, key):
         if key not in event.data:
             raise InvalidEvent(event.name, f"data.{key}", "required field is missing", kind="missing_field")
         return 0
-    if type(value) in _NUMBER:  # pylint: disable=unidiomatic-typecheck
+    if type(value) in _NUMBER:
         return value  # an int or a float (not a bool), as event.number checks
     return event.number(key)  # its check and its error
 
