@@ -13,7 +13,7 @@ from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.core.registry import register
-from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
+from openedx_xapi_router.transformers.base import XapiTransformer
 
 _NUMBER = (int, float)
 
@@ -33,14 +33,14 @@ def score(raw, maximum, scaled):
         low = min(low, raw)
         if maximum is not None:
             maximum = max(float(maximum), raw)
+    result = {"min": low}  # then max, raw, scaled, the present ones
+    if maximum is not None:
+        result["max"] = float(maximum)
+    if raw is not None:
+        result["raw"] = raw
     if scaled is not None:
-        scaled = min(1.0, max(-1.0, float(scaled)))
-    return drop_none({
-        "min": low,
-        "max": None if maximum is None else float(maximum),
-        "raw": raw,
-        "scaled": scaled,
-    })
+        result["scaled"] = min(1.0, max(-1.0, float(scaled)))
+    return result
 
 
 def weighted_result(earned, possible):
@@ -59,10 +59,14 @@ def nullable_number(event, key):
     ``data.<key>``, which must be present (raise :class:`InvalidEvent` naming it otherwise) but
     may be null: null counts as 0.
     """
-    if key not in event.data:
-        raise InvalidEvent(event.name, f"data.{key}", "required field is missing", kind="missing_field")
-    value = event.number(key)
-    return 0 if value is None else value
+    value = event.data.get(key)
+    if value is None:
+        if key not in event.data:
+            raise InvalidEvent(event.name, f"data.{key}", "required field is missing", kind="missing_field")
+        return 0
+    if type(value) in _NUMBER:
+        return value  # an int or a float (not a bool), as event.number checks
+    return event.number(key)  # its check and its error
 
 
 @register

@@ -89,8 +89,12 @@ class ProblemTransformer(XapiTransformer):
         The problem's usage key: ``data.problem_id``, else ``data.module_id`` (required then) when
         the payload is a dict with content; ``context.module.usage_key`` when it has none.
         """
-        if self.event.data:
-            if _present(self.event.data.get("problem_id")) is not None:
+        data = self.event.data
+        if data:
+            problem_id = data.get("problem_id")
+            if type(problem_id) is str and problem_id:  # pylint: disable=unidiomatic-typecheck
+                return problem_id  # what require("problem_id", str) returns, without the call
+            if _present(problem_id) is not None:
                 return self.event.require("problem_id", str)
             return self.event.require("module_id", str)
         module = self.event.context_value("module")

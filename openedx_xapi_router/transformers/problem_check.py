@@ -19,24 +19,33 @@ transformer, in a module of its own; the base class and the helpers are in
   referring to the parent (``context.statement``) and with its own id (see
   :mod:`openedx_xapi_router.core.ids`, child ids).
 """
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlsplit
 
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers.base import drop_none, memoized_property
+from openedx_xapi_router.transformers.base import memoized_property
 from openedx_xapi_router.transformers.grading import score
 from openedx_xapi_router.transformers.problem import (
     _NUMBER,
     OTHER_INTERACTION,
     ProblemTransformer,
     _present,
-    copy_json,
     interaction_type,
     response_text,
 )
+
+
+def _fresh_activity(activity):
+    """
+    A copy of an activity this module built (``id``, ``objectType``, a ``definition`` whose values
+    are strings or one-level maps): new dicts, the same values.
+    """
+    definition = {key: dict(value) if isinstance(value, dict) else value
+                  for key, value in activity["definition"].items()}
+    return {"id": activity["id"], "objectType": activity["objectType"], "definition": definition}
 
 
 @register
@@ -92,14 +101,14 @@ class ProblemChecked(ProblemTransformer):
         return self.event.event_source == "browser"
 
     def get_verb(self):
-        return vocab.ATTEMPTED if self.from_browser else vocab.EVALUATED
+        return vocab.ATTEMPTED if self.event.event_source == "browser" else vocab.EVALUATED
 
     # --- the submission -----------------------------------------------------------------------
 
     @memoized_property
     def submissions(self):
         """``data.submission`` (question id -> submission dict); {} when absent."""
-        submissions = _present(self.event.data_value("submission"))
+        submissions = _present(self.event.data.get("submission"))
         if submissions is None:
             return {}
         if not isinstance(submissions, dict):
@@ -132,17 +141,26 @@ class ProblemChecked(ProblemTransformer):
                                f"expected dict, got {type(submission).__name__}", kind="wrong_type")
         return submission
 
-    def submission_value(self, question_id, key, types=None):
-        """``data.submission.<question_id>.<key>``, required (may be null when ``types`` is None)."""
-        submission = self.submissions[question_id]
-        field = f"data.submission.{question_id}.{key}"
+    def submission_value(self, question_id, key, types=None, submission=None):
+        """
+        ``data.submission.<question_id>.<key>``, required (may be null when ``types`` is None);
+        ``submission`` is that question's submission dict when the caller already holds it.
+        """
+        if submission is None:
+            submission = self.submissions[question_id]
         if key not in submission:
-            raise InvalidEvent(self.event.name, field, "required field is missing", kind="missing_field")
+            raise InvalidEvent(self.event.name, f"data.submission.{question_id}.{key}", "required field is missing",
+                               kind="missing_field")
         value = submission[key]
         if types is not None and not isinstance(value, types):
-            raise InvalidEvent(self.event.name, field, f"expected {types.__name__}, got {type(value).__name__}",
-                               kind="wrong_type")
+            raise InvalidEvent(self.event.name, f"data.submission.{question_id}.{key}",
+                               f"expected {types.__name__}, got {type(value).__name__}", kind="wrong_type")
         return value
+
+    @memoized_property
+    def attempts(self):
+        """``data.attempts`` when present (the definitions' attempt extension); None otherwise."""
+        return _present(self.event.data.get("attempts"))
 
     # --- object -------------------------------------------------------------------------------
 
@@ -159,13 +177,16 @@ class ProblemChecked(ProblemTransformer):
         form (``input_<block>_2_1=...``) in the event's course.
         """
         if self.event.referer:
-            activate = parse_qs(urlparse(self.event.referer).query).get("activate_block_id")
-            if activate and activate[0]:
-                return activate[0]
+            query = urlsplit(self.event.referer).query
+            # parse_qs decodes %-escapes in names: a query with neither the name nor a "%" cannot hold it
+            if "activate_block_id" in query or "%" in query:
+                activate = parse_qs(query).get("activate_block_id")
+                if activate and activate[0]:
+                    return activate[0]
         text = self.event.data_text
         if not text or self.event.course_key is None:
             return None
-        parts = text.split("_")
+        parts = text.split("_", 2)
         if len(parts) < 2:
             return None
         return self.course_block_key("problem", parts[1])
@@ -183,14 +204,14 @@ class ProblemChecked(ProblemTransformer):
         definition = {"type": ActivityType.INTERACTION}
         submission = self.submission(question_id)
         if submission:
-            definition["description"] = {vocab.EN_US: self.submission_value(question_id, "question", str)}
+            definition["description"] = {vocab.EN_US: self.submission_value(question_id, "question", str, submission)}
             definition["interactionType"] = interaction_type(submission.get("response_type"))
         else:
             name = self.display_name()
             if name is not None:
                 definition["name"] = {vocab.EN_US: name}
             definition["interactionType"] = self._fallback_interaction_type()
-        attempts = _present(self.event.data_value("attempts"))
+        attempts = self.attempts
         if attempts:
             definition["extensions"] = {Extension.ATTEMPT_ID: attempts}
         return definition
@@ -216,16 +237,12 @@ class ProblemChecked(ProblemTransformer):
                 self.event_name, "data", "names no problem: no referer activate_block_id, no input name, no problem_id",
                 kind="missing_field",
             )
-        return drop_none({
-            "id": self.block_iri(key),
-            "objectType": object_type,
-            "definition": definition,
-        })
+        return {"id": self.block_iri(key), "objectType": object_type, "definition": definition}
 
     # --- result -------------------------------------------------------------------------------
 
     def _number(self, key):
-        value = _present(self.event.data_value(key))
+        value = _present(self.event.data.get(key))
         if value is not None and (isinstance(value, bool) or not isinstance(value, _NUMBER)):
             raise InvalidEvent(self.event.name, f"data.{key}", f"expected a number, got {type(value).__name__}",
                                kind="wrong_type")
@@ -235,42 +252,48 @@ class ProblemChecked(ProblemTransformer):
         submission = self.submission(question_id)
         if submission:
             correct = submission.get("correct")
-            return self.submission_value(question_id, "answer"), None if correct is None else bool(correct)
-        return self.event.data_value("answers"), self.event.data_value("success") == "correct"
+            return self.submission_value(question_id, "answer", None, submission), \
+                None if correct is None else bool(correct)
+        data = self.event.data
+        return data.get("answers"), data.get("success") == "correct"
 
     def get_result(self):
-        if self.from_browser:
+        if self.event.event_source == "browser":
             return None
         answer, success = self._answer_and_correctness(self.main_question)
         grade, max_grade = self._number("grade"), self._number("max_grade")
         scaled = None
         if grade is not None and max_grade is not None:
             scaled = grade / max_grade if max_grade > 0 else 0
-        return drop_none({
-            "score": score(grade, max_grade, scaled),
-            "success": success,
-            "response": response_text(answer),
-        })
+        result = {"score": score(grade, max_grade, scaled)}
+        if success is not None:
+            result["success"] = success
+        response = response_text(answer)
+        if response is not None:
+            result["response"] = response
+        return result
 
     # --- one statement per question -----------------------------------------------------------
 
     def child_statements(self, parent):
-        return [self.question_statement(parent, question_id) for question_id in self.child_ids]
-
-    def question_statement(self, parent, question_id):
-        """The child statement for one question of a multi-question problem."""
+        if not self.child_ids:
+            return []
+        # What every question's statement shares, found once: the verb, the problem key's prefix.
         verb = self.get_verb()
         usage_key = self.problem_usage_key() or ""
-        question_key = "@".join([*usage_key.split("@")[:-1], question_id])
+        key_prefix = usage_key.rpartition("@")[0] + "@" if "@" in usage_key else ""
+        return [self.question_statement(parent, question_id, verb, key_prefix + question_id)
+                for question_id in self.child_ids]
+
+    def question_statement(self, parent, question_id, verb, question_key):
+        """The child statement for one question (usage key ``question_key``) of a multi-question problem."""
         answer, success = self._answer_and_correctness(question_id)
-        result = drop_none({
-            "success": success,
-            "response": response_text(answer) if self.submission(question_id) else None,
-        })
-        activities = {"parent": [copy_json(parent["object"])]}
-        course_parent = parent["context"].get("contextActivities", {}).get("parent")
-        if course_parent:
-            activities["grouping"] = copy_json(course_parent)
+        result = {} if success is None else {"success": success}
+        if answer is not None and self.submission(question_id):
+            result["response"] = response_text(answer)
+        activities = {"parent": [_fresh_activity(parent["object"])]}
+        if self.event.course_id:  # the parent's course, as the parent's contextActivities has it
+            activities["grouping"] = [self.course_activity()]
         statement = {
             "id": self.statement_id(verb, question_id),
             "actor": self.actor.statement_dict,
