@@ -56,15 +56,6 @@ def interaction_type(response_type):
         else OTHER_INTERACTION
 
 
-def copy_json(value):
-    """A deep copy of JSON-like data (dicts, lists, scalars): what copy.deepcopy does here, at a third of its cost."""
-    if isinstance(value, dict):
-        return {key: copy_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [copy_json(item) for item in value]
-    return value
-
-
 def response_text(answer):
     """
     A learner's answer as ``result.response`` (a string): a list as JSON, anything else as

@@ -101,7 +101,7 @@ class ProblemChecked(ProblemTransformer):
         return self.event.event_source == "browser"
 
     def get_verb(self):
-        return vocab.ATTEMPTED if self.event.event_source == "browser" else vocab.EVALUATED
+        return vocab.ATTEMPTED if self.from_browser else vocab.EVALUATED
 
     # --- the submission -----------------------------------------------------------------------
 
@@ -258,7 +258,7 @@ class ProblemChecked(ProblemTransformer):
         return data.get("answers"), data.get("success") == "correct"
 
     def get_result(self):
-        if self.event.event_source == "browser":
+        if self.from_browser:
             return None
         answer, success = self._answer_and_correctness(self.main_question)
         grade, max_grade = self._number("grade"), self._number("max_grade")
