@@ -5,6 +5,10 @@ Input: a clean generated log (every event family the generator writes) plus ever
 event, transformed through the public pipeline; the statements of every registered event name that
 occurs are POSTed to Ralph through the project's own LRS client, in batches, and each is read back.
 A second test does the same for the video events pinned to version 2 (the opt-in video profile).
+
+The module has a Ralph of its own (fresh data directory), so the statements it holds are exactly the
+ones these tests sent: they are read back with paged GETs of the whole store (Ralph's filesystem
+backend reads its whole file on every GET, so one GET per statement cost minutes).
 """
 # pytest fixtures are parameters named after the fixture functions.
 # pylint: disable=redefined-outer-name
@@ -16,10 +20,13 @@ import pytest
 
 from openedx_xapi_router.core.context import Actor, TransformContext
 from openedx_xapi_router.core.errors import XapiRouterError
+from openedx_xapi_router.devtools import ralph_control
+from openedx_xapi_router.lrs.client import LrsClient
 from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.core.reader import parse_line, read_lines
 from openedx_xapi_router.lrs.client import Outcome
 from openedx_xapi_router.core.registry import default_registry
+from tests import services
 from tests.transformers import samples
 
 registry = default_registry()
@@ -27,6 +34,26 @@ registry = default_registry()
 #: Names the generator never writes and no sample carries: their transformers are tested on hand-made
 #: events in their own unit tests. Listed so that a name silently missing here fails the test.
 NOT_IN_ANY_INPUT = {"edx.ui.lms.sequence.outline.selected"}
+
+
+@pytest.fixture(scope="module")
+def own_ralph(tmp_path_factory):
+    """A Ralph of this module's own: what it stores is exactly what these tests sent."""
+    problem = ralph_control.ralph_available()
+    if problem:
+        services.service_missing(problem)
+    instance = services.start_ralph(tmp_path_factory.mktemp("ralph-acceptance"))
+    try:
+        yield instance
+    finally:
+        ralph_control.stop(instance.pid)
+
+
+@pytest.fixture
+def lrs_client(own_ralph):
+    """An :class:`LrsClient` talking to this module's Ralph."""
+    with LrsClient(own_ralph.statements_url, own_ralph.auth, timeout=30, allow_insecure_http=True) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -65,31 +92,47 @@ def statements_by_name(input_events):
     return collect_statements(input_events, samples.reference_context())
 
 
-def post_and_read_back(lrs_client, statements_by_name):
-    """POST each name's statements as one batch, then read every statement back; returns them by id."""
+def post_and_read_back(lrs_client, statements_by_name, already_sent):
+    """
+    POST each name's statements as one batch, then read the whole store back: it must hold exactly
+    ``already_sent`` (the module's earlier tests) and these statements, each unchanged. Returns
+    these statements by id.
+    """
     sent = {}
     for name in sorted(statements_by_name):
         # One statement per id: samples share actor, verb and timestamp, hence ids.
-        batch = list({s["id"]: s for s in reversed(statements_by_name[name]) if s["id"] not in sent}.values())
+        batch = list({s["id"]: s for s in reversed(statements_by_name[name])
+                      if s["id"] not in sent and s["id"] not in already_sent}.values())
         response = lrs_client.post_statements(batch)
         assert (name, response.status_code, response.outcome) == (name, 200, Outcome.OK), response.body[:500]
         assert response.json() == [s["id"] for s in batch]
         sent.update((s["id"], s) for s in batch)
-    for statement_id, statement in sent.items():
-        stored = lrs_client.get_statement(statement_id)
+    stored = {}
+    for statement in lrs_client.iter_statements(page_limit=1000):
         for lrs_owned in ("stored", "authority"):
-            stored.pop(lrs_owned)
-        assert stored == statement
+            statement.pop(lrs_owned)
+        assert statement["id"] not in stored, statement["id"]
+        stored[statement["id"]] = statement
+    assert set(stored) == set(sent) | set(already_sent)
+    for statement_id, statement in sent.items():
+        assert stored[statement_id] == statement
+    already_sent.update(sent)
     return sent
 
 
-def test_every_transformer_is_accepted_by_ralph(statements_by_name, lrs_client):
+@pytest.fixture(scope="module")
+def sent_by_this_module():
+    """Statement id -> statement, of everything the module's tests have POSTed to its Ralph."""
+    return {}
+
+
+def test_every_transformer_is_accepted_by_ralph(statements_by_name, lrs_client, sent_by_this_module):
     assert set(statements_by_name) == set(registry.event_names()) - NOT_IN_ANY_INPUT
-    sent = post_and_read_back(lrs_client, statements_by_name)
+    sent = post_and_read_back(lrs_client, statements_by_name, sent_by_this_module)
     assert len(sent) >= 2 * len(statements_by_name)
 
 
-def test_video_version_2_is_accepted_by_ralph(input_events, lrs_client):
+def test_video_version_2_is_accepted_by_ralph(input_events, lrs_client, sent_by_this_module):
     """Every video event name pinned to version 2 (the xAPI video profile, opt-in)."""
     video_names = [name for name in registry.event_names() if 2 in registry.versions(name)
                    and registry.get(name, {name: 2}).__module__.endswith(".video_profile")]
@@ -108,5 +151,5 @@ def test_video_version_2_is_accepted_by_ralph(input_events, lrs_client):
         for statement in statements:
             assert statement["context"]["extensions"][
                 "https://w3id.org/xapi/openedx/extension/transformer-version"].endswith("@2")
-    sent = post_and_read_back(lrs_client, video_statements)
+    sent = post_and_read_back(lrs_client, video_statements, sent_by_this_module)
     assert len(sent) >= 2 * len(video_statements)
