@@ -12,7 +12,7 @@ import random
 import time
 import traceback
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from openedx_xapi_router.delivery import circuit, policy, store
 from openedx_xapi_router.delivery.client import RetryableLrsError, client_for
@@ -116,12 +116,22 @@ def after_failure(endpoint, attempt, error):
     return policy.after_retryable(attempt, getattr(error, "retry_after", None), retry_schedule(endpoint.retry_limit))
 
 
+def dead_letter_counted(endpoint_id, items, reason, http_status=None, detail="", attempts=1):
+    """
+    Keep ``items`` as dead letters of ``reason`` and count them as failed in the endpoint's hour, in
+    one transaction: the status page never shows dead letters its failure counter does not count
+    yet (nor the other way round).
+    """
+    with transaction.atomic():
+        store.dead_letter(endpoint_id, items, reason, http_status, detail, attempts=attempts)
+        store.count_hour(endpoint_id, failed=len(items))
+
+
 def dead_letter_exhausted(endpoint, items, attempt, error):
     """Dead-letter ``items`` (``retries_exhausted``) after ``attempt`` tries ended in ``error``."""
     status = getattr(error, "status_code", None)
-    store.dead_letter(endpoint.pk, items, DeadLetter.REASON_RETRIES_EXHAUSTED, status, str(error or ""),
-                      attempts=attempt)
-    store.count_hour(endpoint.pk, failed=len(items))
+    dead_letter_counted(endpoint.pk, items, DeadLetter.REASON_RETRIES_EXHAUSTED, status, str(error or ""),
+                        attempts=attempt)
     log.warning("xapi_router: endpoint %s: %d statements dead-lettered after %d attempts: %s",
                 endpoint.pk, len(items), attempt, error)
 
@@ -203,8 +213,7 @@ def usable_client(endpoint):
 def dead_letter_unusable(endpoint, items, error, attempts=1):
     """Dead-letter ``items`` because the worker cannot use ``endpoint`` as configured; alarm on it."""
     store.mark_failure(endpoint.pk, f"configuration: {error}")  # the alarm first, then the dead letters
-    store.dead_letter(endpoint.pk, items, DeadLetter.REASON_MISCONFIGURED, detail=str(error), attempts=attempts)
-    store.count_hour(endpoint.pk, failed=len(items))
+    dead_letter_counted(endpoint.pk, items, DeadLetter.REASON_MISCONFIGURED, detail=str(error), attempts=attempts)
     log.error("xapi_router: %d statements dead-lettered: %s", len(items), error)
 
 
@@ -215,8 +224,7 @@ def dead_letter_internal_error(endpoint_id, items, attempts=1):
     the task, which sends the message again.
     """
     detail = "".join(traceback.format_exc(limit=-3))[-DETAIL_TAIL:]
-    store.dead_letter(endpoint_id, items, DeadLetter.REASON_INTERNAL_ERROR, detail=detail, attempts=attempts)
-    store.count_hour(endpoint_id, failed=len(items))
+    dead_letter_counted(endpoint_id, items, DeadLetter.REASON_INTERNAL_ERROR, detail=detail, attempts=attempts)
     count_internal_error("dead_lettered", len(items))
 
 

@@ -17,7 +17,7 @@ from django.db import OperationalError
 
 from openedx_xapi_router.delivery import service, store, tasks
 from openedx_xapi_router.delivery.batching import DONE, REQUEUE
-from openedx_xapi_router.models import DeadLetter
+from openedx_xapi_router.models import DeadLetter, DeliveryHour
 from tests.delivery.events import enrollment_event
 from tests.delivery.test_live_delivery import delivered_count, in_ralph
 from tests.delivery.test_lrs_answers import items_of
@@ -109,3 +109,27 @@ def test_a_batch_that_cannot_be_sent_again_goes_back_to_the_broker(make_endpoint
     finally:
         down.close()
         project_app.set_current()
+
+
+def test_dead_letters_and_their_failure_count_commit_together(make_endpoint, event_base, monkeypatch):
+    """
+    The status page reads the dead letters and the hour's failure counter (``DeliveryHour.failed``)
+    in separate queries: :func:`service.dead_letter_counted` writes both in one transaction, so a
+    reader never sees the letters without their count. Here the counter's write fails: the letters
+    written before it are rolled back with it, and the error reaches the caller (whose message is
+    then sent again), never swallowed.
+    """
+    endpoint = make_endpoint("counted-with-its-letters")
+    items = items_of([enrollment_event(event_base + number) for number in range(3)])
+
+    def count_hour(*args, **kwargs):
+        raise OperationalError("the counter's row is locked")
+
+    monkeypatch.setattr(store, "count_hour", count_hour)
+    with pytest.raises(OperationalError, match="locked"):
+        service.dead_letter_counted(endpoint.pk, items, DeadLetter.REASON_MISCONFIGURED, detail="unusable")
+    assert DeadLetter.objects.filter(endpoint=endpoint).count() == 0
+    monkeypatch.undo()
+    service.dead_letter_counted(endpoint.pk, items, DeadLetter.REASON_MISCONFIGURED, detail="unusable")
+    assert DeadLetter.objects.filter(endpoint=endpoint).count() == 3
+    assert DeliveryHour.objects.get(endpoint=endpoint).failed == 3
