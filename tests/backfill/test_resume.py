@@ -57,9 +57,12 @@ def test_interrupted_with_sigint_then_sigkill_then_resumed_every_statement_once(
     ralph_endpoint(ralph_per_test, "ralph-resume", batch_size=50, max_in_flight=in_flight)
     checkpoint, report_path, log_path = tmp_path / "checkpoint.json", tmp_path / "report.json", tmp_path / "run.log"
     args = [path, "--checkpoint", checkpoint, "--checkpoint-lines", 100, "--checkpoint-seconds", 0.2,
-            "--max-rate", 1000, "--progress", "log", "--progress-seconds", 1, "--report", report_path]
+            "--progress", "log", "--progress-seconds", 1, "--report", report_path]
+    # The two runs that are stopped go slowly enough (about 12 s for the whole log) that a busy machine
+    # delaying this test's poll still finds them running; the last one, run to its end, goes faster.
+    slow, fast = ["--max-rate", 250], ["--max-rate", 1000]
 
-    first = start(args, log_path)
+    first = start([*args, *slow], log_path)
     wait_for(lambda: saved_line(checkpoint) >= 600 or first.poll() is not None, 60, "a checkpoint at 600 lines")
     first.send_signal(signal.SIGINT)
     assert first.wait(30) == 130, log_path.read_text()[-2000:]
@@ -68,14 +71,14 @@ def test_interrupted_with_sigint_then_sigkill_then_resumed_every_statement_once(
     stored = Counter(all_statement_ids(ralph_per_test))
     assert 0 < len(stored) < len(expected) and after_sigint < manifest["lines"]
 
-    second = start([*args, "--resume"], log_path)
+    second = start([*args, *slow, "--resume"], log_path)
     wait_for(lambda: saved_line(checkpoint) >= after_sigint + 600 or second.poll() is not None, 60,
              "the resumed run's checkpoints")
     second.kill()
     second.wait(30)
     assert saved_line(checkpoint) < manifest["lines"]
 
-    third = start([*args, "--resume"], log_path)
+    third = start([*args, *fast, "--resume"], log_path)
     assert third.wait(120) == 0, log_path.read_text()[-2000:]
     stored = Counter(all_statement_ids(ralph_per_test))
     assert set(stored) == set(expected) and set(stored.values()) == {1}
