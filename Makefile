@@ -26,7 +26,7 @@ LMS_TESTS ?= tests/lms_contracts tests/test_readme_lms.py tests/test_install_foo
 TUTOR_STAMP := $(TUTOR_VENV)/.requirements.stamp
 TUTOR_PLUGIN_FILES := $(shell find tutor -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' -not -path 'tutor/build/*')
 
-.PHONY: help requirements upgrade test test-unit test-mariadb test-lms chaos quality docs generated-docs bench demo ralph-start ralph-stop clean
+.PHONY: help requirements upgrade test test-unit test-processes test-mariadb test-lms chaos quality docs generated-docs bench demo ralph-start ralph-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -54,7 +54,8 @@ $(RALPH_STAMP): $(RALPH_VENV)/bin/python requirements/ralph.txt
 $(LMS_VENV)/bin/python:
 	$(PYTHON) -m venv $(LMS_VENV)
 
-$(LMS_STAMP): $(LMS_VENV)/bin/python requirements/lms-test.txt requirements/lms-release.txt setup.py
+# After .venv (order only): both install `-e .`, which writes the same egg-info in this checkout.
+$(LMS_STAMP): $(LMS_VENV)/bin/python requirements/lms-test.txt requirements/lms-release.txt setup.py | $(STAMP)
 	set -o pipefail; $(LMS_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements/lms-test.txt 2>&1 | { grep -v 'is ignored' || true; }
 	set -o pipefail; $(LMS_VENV)/bin/python -m pip install $(PIP_QUIET) --no-deps --no-build-isolation -e . 2>&1 | { grep -v 'is ignored' || true; }
 	$(LMS_VENV)/bin/python -c "import django, celery; assert django.get_version() == '5.2.12', django.get_version()"
@@ -85,14 +86,31 @@ upgrade: $(STAMP) ## re-pin requirements/*.txt from the .in files with pip-compi
 	# So has Tutor (.venv-tutor).
 	$(PIP_COMPILE) -o requirements/tutor.txt requirements/tutor.in
 
-test: requirements test-unit test-mariadb ## run every test: the main pass, then the MariaDB pass
+# PROCESS_TESTS spend their time on the processes they start and wait for (the chaos suite kills
+# and restarts its own brokers, Ralphs and workers; the Tutor tests run Tutor and the rendered init
+# jobs) and keep to their own services (docs/chaos.rst; no Redis database of the main pass): they
+# run as their own pass side by side with the main pass, output kept in $(VAR)/test-processes.log and
+# printed once both are done. Every pass runs to its end and any failure fails the target.
+PROCESS_TESTS ?= tests/chaos tests/tutor
+test: requirements ## run every test: the main pass beside the process pass, then the MariaDB pass
+	@mkdir -p $(VAR); failed=""; \
+	$(MAKE) --no-print-directory test-processes > $(VAR)/test-processes.log 2>&1 & processes=$$!; \
+	$(MAKE) --no-print-directory test-unit || failed="$$failed test-unit"; \
+	$(MAKE) --no-print-directory test-mariadb || failed="$$failed test-mariadb"; \
+	wait $$processes || failed="$$failed test-processes"; \
+	echo "---- test-processes (run side by side with test-unit; $(VAR)/test-processes.log) ----"; \
+	cat $(VAR)/test-processes.log; \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed" >&2; exit 1; fi
 
 # pytest's exit code 5 ("no tests collected") fails the target like any other: a pass that
 # collects nothing has tested nothing.
 PYTEST = $(VENV)/bin/pytest
 
-test-unit: requirements ## the main pass: everything but the MariaDB tests
-	$(PYTEST) -m "not mariadb" $(PYTEST_ARGS)
+test-unit: requirements ## the main pass: everything but the MariaDB tests and $(PROCESS_TESTS)
+	$(PYTEST) -m "not mariadb" $(addprefix --ignore=,$(PROCESS_TESTS)) $(PYTEST_ARGS)
+
+test-processes: requirements ## the process pass: $(PROCESS_TESTS) (the chaos suite's short form; `make chaos`: full length)
+	XAPI_ROUTER_TEST_REDIS_URL=redis://127.0.0.1:6379/10 $(PYTEST) -m "not mariadb" $(PROCESS_TESTS) $(PYTEST_ARGS)
 
 test-lms: $(LMS_STAMP) $(RALPH_STAMP) ## the second pass: $(LMS_TESTS) on the LMS's own pins (.venv-lms)
 	$(LMS_VENV)/bin/pytest -m "not mariadb" $(LMS_TESTS) $(PYTEST_ARGS)
