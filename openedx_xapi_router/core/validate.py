@@ -657,8 +657,9 @@ class _QuickCompiler:
     #: The statement properties whose value the caller may have made valid by construction (``ids``:
     #: its statement ids, from :mod:`openedx_xapi_router.core.ids`; ``time``: its timestamp, a
     #: ``datetime.isoformat()``): such a value is taken without its test. Strings are immutable, so
-    #: the value is the one made, whatever was done to the statement since.
-    MADE = {"id": "{v} in ids", "timestamp": "{v} is time"}
+    #: the value is the one made, whatever was done to the statement since. ``time`` None: no timestamp
+    #: was made (then a None timestamp is tested like any other value, and refused).
+    MADE = {"id": "{v} in ids", "timestamp": "{v} is time and time is not None"}
 
     def __init__(self):
         self.namespace = {
