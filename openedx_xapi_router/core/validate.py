@@ -50,6 +50,9 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
+from orjson import dumps as _dumps
+from orjson import loads as _loads
+
 from openedx_xapi_router.core.errors import InvalidStatement
 
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -614,6 +617,28 @@ class _SharedParts:
 _SHARED = _SharedParts()
 
 
+class _IriKeys:
+    """
+    The extension keys the quick walk found to be IRIs, so that an extensions object whose keys are
+    all among them passes with one subset test (``keys() <= valid``, in C) instead of a test per key:
+    a transformer's extension keys are a few vocabulary IRIs. A set holds strings, and a string is
+    equal only to a string (a subclass of str is no JSON value a transformer makes, as in
+    ``_ValueMemo``). Forgotten past ``limit`` keys.
+    """
+
+    def __init__(self, limit=4096):
+        self.valid = set()
+        self.limit = limit
+
+    def remember(self, extensions):
+        if len(self.valid) >= self.limit:
+            self.valid.clear()
+        self.valid.update(extensions)
+
+
+_IRI_KEYS = _IriKeys()
+
+
 def _json_copy(value):
     """A deep copy of JSON-like data (dicts, lists, scalars)."""
     if type(value) is dict:
@@ -623,26 +648,47 @@ def _json_copy(value):
     return value
 
 
+def _valid_copy(value):
+    """
+    A deep copy of ``value`` (found valid) to compare later values with: through orjson (in C) when
+    it can write it, else ``_json_copy``. orjson's copy may differ from ``value`` only in extension
+    values, which no rule reads (a tuple comes back a list, NaN null): a later value equal to such a
+    copy has the same verdict, and one equal to ``value`` but not to its copy is merely walked.
+    """
+    try:
+        return _loads(_dumps(value))
+    except TypeError:  # a lone surrogate, a non-str key, an int past 64 bits: all in extension values
+        return _json_copy(value)
+
+
 class _ValueMemo:
     """
     Copies of values the quick walk found valid at one ``memo`` field (see ``Field``), by their
-    ``id`` property: a value equal (``==``) to the copy kept for its id is valid without a walk.
-    Equality implies the same verdict: the rules at every checked place hold strings, dicts and
-    lists (a str equals only a str, a dict only a dict...), and where a number or a bool could
-    compare equal to another type (``1 == True``), in extension values, nothing is checked. A
-    subclass of dict, list or str is no JSON value a transformer makes, and is not considered.
-    The copies are deep, so a change to a statement afterwards changes no copy; forgotten past
-    ``limit`` entries.
+    ``id`` property, a few per id (the same block is the object of several transformers' statements,
+    each with its own definition): a value equal (``==``) to one of the copies kept for its id is
+    valid without a walk. Equality implies the same verdict: the rules at every checked place hold
+    strings, dicts and lists (a str equals only a str, a dict only a dict...), and where a number or a
+    bool could compare equal to another type (``1 == True``), in extension values, nothing is
+    checked. A subclass of dict, list or str is no JSON value a transformer makes, and is not
+    considered. The copies are deep, so a change to a statement afterwards changes no copy; at most
+    ``per_id`` per id (the oldest dropped first), all forgotten past ``limit`` ids.
     """
 
-    def __init__(self, limit=16_384):
+    def __init__(self, limit=16_384, per_id=4):
         self.valid = {}
         self.limit = limit
+        self.per_id = per_id
 
     def remember(self, key, value):
-        if len(self.valid) >= self.limit:
-            self.valid.clear()
-        self.valid[key] = _json_copy(value)
+        copies = self.valid.get(key)
+        if copies is None:
+            if len(self.valid) >= self.limit:
+                self.valid.clear()
+            self.valid[key] = [_valid_copy(value)]
+            return
+        if len(copies) >= self.per_id:
+            del copies[0]
+        copies.append(_valid_copy(value))
 
 
 class _QuickCompiler:
@@ -667,19 +713,24 @@ class _QuickCompiler:
             "_uuid_match": _UUID_RE.match, "_version_match": _VERSION_RE.match, "_isfinite": math.isfinite,
             "_is_unicode": is_unicode, "_ABSENT": _ABSENT, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
             "_shared": _SHARED.valid, "_shared_remember": _SHARED.remember,
+            "_iri_keys": _IRI_KEYS.valid, "_iri_keys_remember": _IRI_KEYS.remember,
         }
         self.memos = []
         self.source = []
-        self.counter = 0
 
     def ref(self, obj):
         name = f"_c{len(self.namespace)}"
         self.namespace[name] = obj
         return name
 
-    def var(self, stem):
-        self.counter += 1
-        return f"{stem}{self.counter}"
+    @staticmethod
+    def var(stem, depth):
+        """
+        The local named ``stem`` at nesting ``depth``: siblings reuse one name (each is done with it
+        before the next starts), deeper code gets its own. Few locals make a cheap frame: each call
+        clears every local of the function, so one per place of the table would cost per statement.
+        """
+        return f"{stem}{depth}"
 
     def compile(self, rule, name):
         """The function ``name``: True when its argument follows ``rule``."""
@@ -695,7 +746,7 @@ class _QuickCompiler:
         if isinstance(rule, Shape):
             return self._shape(rule, var, depth)
         if isinstance(rule, ListOf):
-            item = self.var("item")
+            item = self.var("item", depth)
             lines = [f"{pad}if type({var}) is not list:", f"{pad}    return False", f"{pad}for {item} in {var}:"]
             if rule.trustable:
                 lines += [f"{pad}    if id({item}) in t:", f"{pad}        continue"]
@@ -703,16 +754,18 @@ class _QuickCompiler:
         if isinstance(rule, OneOfShapes):
             return self._one_of(rule, var, depth)
         if rule is LANGUAGE_MAP:
-            tag, text = self.var("tag"), self.var("text")
+            tag, text = self.var("tag", depth), self.var("text", depth)
             return [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
                     f"{pad}for {tag}, {text} in {var}.items():",
                     f"{pad}    if not (type({text}) is str and type({tag}) is str and _language_tag({tag})"
                     f" and ({text}.isascii() or _is_unicode({text}))):",
                     f"{pad}        return False"]
-        if rule is EXTENSIONS:
-            key = self.var("key")
-            return [f"{pad}if type({var}) is not dict:", f"{pad}    return False", f"{pad}for {key} in {var}:",
-                    f"{pad}    if not (type({key}) is str and _iri({key})):", f"{pad}        return False"]
+        if rule is EXTENSIONS:  # one subset test when every key is one already found valid (``_IriKeys``)
+            key = self.var("key", depth)
+            return [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
+                    f"{pad}if not {var}.keys() <= _iri_keys:", f"{pad}    for {key} in {var}:",
+                    f"{pad}        if not (type({key}) is str and _iri({key})):", f"{pad}            return False",
+                    f"{pad}    _iri_keys_remember({var})"]
         test = rule.expr.format(v=var) if getattr(rule, "expr", None) else f"{self.ref(rule.ok)}({var})"
         return [f"{pad}if not {test}:", f"{pad}    return False"]
 
@@ -728,7 +781,7 @@ class _QuickCompiler:
                 lines += [f"{pad}if {key!r} not in {var}:", f"{pad}    return False"]
         if looked_up:
             for field in shape.fields:
-                item = self.var("v")
+                item = self.var("v", depth)
                 body = self.emit(field.rule, item, depth + 1)
                 made = self.MADE.get(field.key) if shape is STATEMENT else None
                 if made:  # the caller's own id or timestamp: taken as made; any other value is tested
@@ -740,9 +793,9 @@ class _QuickCompiler:
                 if field.memo:
                     memo = _ValueMemo()
                     self.memos.append(memo)
-                    valid, remember, key = self.ref(memo.valid), self.ref(memo.remember), self.var("key")
+                    valid, remember, key = self.ref(memo.valid), self.ref(memo.remember), self.var("id", depth)
                     body = [f"{pad}    {key} = {item}.get('id') if type({item}) is dict else None",
-                            f"{pad}    if type({key}) is not str or {valid}.get({key}, _ABSENT) != {item}:",
+                            f"{pad}    if type({key}) is not str or {item} not in {valid}.get({key}, ()):",
                             *["    " + line for line in body],
                             f"{pad}        if type({key}) is str:", f"{pad}            {remember}({key}, {item})"]
                 if field.key in required:  # one lookup: absent is the failure
@@ -752,7 +805,7 @@ class _QuickCompiler:
                     lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is not _ABSENT:",
                               *body]
         else:
-            key, item = self.var("k"), self.var("v")
+            key, item = self.var("k", depth), self.var("v", depth)
             lines.append(f"{pad}for {key}, {item} in {var}.items():")
             for index, field in enumerate(shape.fields):
                 lines += [f"{pad}    {'if' if index == 0 else 'elif'} {key} == {field.key!r}:",
@@ -765,7 +818,7 @@ class _QuickCompiler:
 
     def _one_of(self, rule, var, depth):
         pad = "    " * depth
-        object_type = self.var("object_type")
+        object_type = self.var("object_type", depth)
         lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
                  f"{pad}{object_type} = {var}.get('objectType', {rule.default!r})"]
         by_shape = {}
