@@ -771,11 +771,26 @@ class _QuickCompiler:
 
     def _shape(self, shape, var, depth):
         pad = "    " * depth
-        lines = [f"{pad}if type({var}) is not dict or not {var}.keys() <= {self.ref(shape.allowed)}:",
-                 f"{pad}    return False"]
         # A default the rule refuses makes the property required; one it accepts changes nothing.
         required = shape.required + tuple(key for key, default in shape.defaults if not shape.rules[key].ok(default))
         looked_up = len(shape.fields) <= self.LOOKUP_MAX
+        # No unknown property, without a ``keys() <=`` test (a view made and walked per object):
+        # every allowed property has a field, so a looked-up object holds only what its lookups
+        # found (its length is the count of them) and a walked one sends a key no field names to
+        # the ``else`` of the walk.
+        counted = shape.allowed == shape.rules.keys()
+        optional = [field.key for field in shape.fields if field.key not in required] if looked_up else []
+        count = self.var("n", depth)
+        if not counted:
+            lines = [f"{pad}if type({var}) is not dict or not {var}.keys() <= {self.ref(shape.allowed)}:",
+                     f"{pad}    return False"]
+        elif not looked_up:
+            lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False"]
+        elif not optional:
+            lines = [f"{pad}if type({var}) is not dict or len({var}) != {len(required)}:", f"{pad}    return False"]
+        else:
+            lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
+                     f"{pad}{count} = len({var})" + (f" - {len(required)}" if required else "")]
         for key in required:
             if not looked_up or key not in shape.rules:
                 lines += [f"{pad}if {key!r} not in {var}:", f"{pad}    return False"]
@@ -803,13 +818,17 @@ class _QuickCompiler:
                               f"{pad}    return False", *[line[4:] for line in body]]
                 else:
                     lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is not _ABSENT:",
-                              *body]
+                              *([f"{pad}    {count} -= 1"] if counted else []), *body]
+            if counted and optional:
+                lines += [f"{pad}if {count}:", f"{pad}    return False"]
         else:
             key, item = self.var("k", depth), self.var("v", depth)
             lines.append(f"{pad}for {key}, {item} in {var}.items():")
             for index, field in enumerate(shape.fields):
                 lines += [f"{pad}    {'if' if index == 0 else 'elif'} {key} == {field.key!r}:",
                           *self.emit(field.rule, item, depth + 2)]
+            if counted:
+                lines += [f"{pad}    else:", f"{pad}        return False"]
         for check in shape.steps:
             if isinstance(check, Check):
                 test = (check.expr or f"{self.ref(check.test)}(value) is None").replace("value", var)
