@@ -396,9 +396,10 @@ class Shape:
     """
 
     __slots__ = ("allowed", "steps", "fields", "rules", "required", "required_first", "defaults", "checks",
-                 "in_value_order", "unknown")
+                 "in_value_order", "unknown", "dense")
 
-    def __init__(self, allowed, steps, required_first=(), in_value_order=False, unknown=None):
+    def __init__(self, allowed, steps, required_first=(), in_value_order=False, unknown=None,  # pylint: disable=too-many-arguments
+                 dense=False):
         self.allowed = frozenset(allowed)
         self.steps = tuple(steps)
         self.fields = tuple(step for step in self.steps if isinstance(step, Field))
@@ -409,6 +410,9 @@ class Shape:
         self.defaults = tuple((field.key, field.default) for field in self.fields if field.default is not _ABSENT)
         self.in_value_order = in_value_order
         self.unknown = unknown or (lambda key: ("", f"unknown property {key!r}"))
+        #: Usually holds all its properties (a score): the quick walk looks each one up (see
+        #: ``_QuickCompiler.LOOKUP_MAX``). Only a matter of speed.
+        self.dense = dense
         if not self.rules.keys() <= self.allowed or not set(self.required) <= self.rules.keys():
             raise ValueError(f"a Shape's fields must be among its allowed properties: {sorted(self.rules)}")
 
@@ -550,7 +554,7 @@ STATEMENT_OBJECT = OneOfShapes(
 
 #: The numbers are checked in the order the score holds them, then the bounds.
 SCORE = Shape(SCORE_KEYS, [*(Field(key, NUMBER) for key in ("scaled", "raw", "min", "max")), Check(_score_bounds)],
-              in_value_order=True)
+              in_value_order=True, dense=True)
 
 RESULT = Shape(RESULT_KEYS, [
     Field("score", SCORE),
@@ -698,7 +702,9 @@ class _QuickCompiler:
     inlined, the others called; no path strings. Any broken rule returns False at once.
     """
 
-    #: Shapes with at most this many properties look each one up; larger ones walk what is there.
+    #: Shapes with at most this many properties look each one up; larger ones walk what is there, and
+    #: so do those with no required property (a result, context activities: few of their properties
+    #: are there, and a lookup costs as much for an absent one).
     LOOKUP_MAX = 8
     #: The statement properties whose value the caller may have made valid by construction (``ids``:
     #: its statement ids, from :mod:`openedx_xapi_router.core.ids`; ``time``: its timestamp, a
@@ -773,7 +779,7 @@ class _QuickCompiler:
         pad = "    " * depth
         # A default the rule refuses makes the property required; one it accepts changes nothing.
         required = shape.required + tuple(key for key, default in shape.defaults if not shape.rules[key].ok(default))
-        looked_up = len(shape.fields) <= self.LOOKUP_MAX
+        looked_up = len(shape.fields) <= self.LOOKUP_MAX and (required or len(shape.fields) <= 2 or shape.dense)
         # No unknown property, without a ``keys() <=`` test (a view made and walked per object):
         # every allowed property has a field, so a looked-up object holds only what its lookups
         # found (its length is the count of them) and a walked one sends a key no field names to
