@@ -19,9 +19,13 @@ How it is built
 
     * ``Shape.ok``, the hot path: a boolean walk over the properties the value has, that
       builds no path strings (the verdict of an unordered walk is the verdict of an ordered one);
-      context activities the caller lists as already checked are skipped (``trusted``), and an
+      context activities the caller lists as already checked are skipped (``trusted``), an
       actor dict already found valid (the same object: a resolver's cached actor) is not walked
-      again (``_SharedParts``);
+      again (``_SharedParts``), a verb or object equal to one already found valid is not walked
+      (``_ValueMemo``), and extension keys already found IRIs pass with one subset test
+      (``_IriKeys``). Its cost is the Python it runs per statement (about 50 machine instructions
+      a bytecode), so the compiled walk does as little as it can in Python: few locals, no
+      ``keys() <=`` view per object, lookups only where most properties are there;
     * ``Shape.explain``, run only when ``ok`` says no: the same rules in the table's order,
       returning the first broken rule as ``(path, reason)``.
 
@@ -49,6 +53,9 @@ import math
 import re
 from datetime import datetime
 from functools import lru_cache
+
+from orjson import dumps as _dumps
+from orjson import loads as _loads
 
 from openedx_xapi_router.core.errors import InvalidStatement
 
@@ -393,9 +400,10 @@ class Shape:
     """
 
     __slots__ = ("allowed", "steps", "fields", "rules", "required", "required_first", "defaults", "checks",
-                 "in_value_order", "unknown")
+                 "in_value_order", "unknown", "dense")
 
-    def __init__(self, allowed, steps, required_first=(), in_value_order=False, unknown=None):
+    def __init__(self, allowed, steps, required_first=(), in_value_order=False, unknown=None,  # pylint: disable=too-many-arguments
+                 dense=False):
         self.allowed = frozenset(allowed)
         self.steps = tuple(steps)
         self.fields = tuple(step for step in self.steps if isinstance(step, Field))
@@ -406,6 +414,9 @@ class Shape:
         self.defaults = tuple((field.key, field.default) for field in self.fields if field.default is not _ABSENT)
         self.in_value_order = in_value_order
         self.unknown = unknown or (lambda key: ("", f"unknown property {key!r}"))
+        #: Usually holds all its properties (a score): the quick walk looks each one up (see
+        #: ``_QuickCompiler.LOOKUP_MAX``). Only a matter of speed.
+        self.dense = dense
         if not self.rules.keys() <= self.allowed or not set(self.required) <= self.rules.keys():
             raise ValueError(f"a Shape's fields must be among its allowed properties: {sorted(self.rules)}")
 
@@ -547,7 +558,7 @@ STATEMENT_OBJECT = OneOfShapes(
 
 #: The numbers are checked in the order the score holds them, then the bounds.
 SCORE = Shape(SCORE_KEYS, [*(Field(key, NUMBER) for key in ("scaled", "raw", "min", "max")), Check(_score_bounds)],
-              in_value_order=True)
+              in_value_order=True, dense=True)
 
 RESULT = Shape(RESULT_KEYS, [
     Field("score", SCORE),
@@ -614,6 +625,28 @@ class _SharedParts:
 _SHARED = _SharedParts()
 
 
+class _IriKeys:
+    """
+    The extension keys the quick walk found to be IRIs, so that an extensions object whose keys are
+    all among them passes with one subset test (``keys() <= valid``, in C) instead of a test per key:
+    a transformer's extension keys are a few vocabulary IRIs. A set holds strings, and a string is
+    equal only to a string (a subclass of str is no JSON value a transformer makes, as in
+    ``_ValueMemo``). Forgotten past ``limit`` keys.
+    """
+
+    def __init__(self, limit=4096):
+        self.valid = set()
+        self.limit = limit
+
+    def remember(self, extensions):
+        if len(self.valid) >= self.limit:
+            self.valid.clear()
+        self.valid.update(extensions)
+
+
+_IRI_KEYS = _IriKeys()
+
+
 def _json_copy(value):
     """A deep copy of JSON-like data (dicts, lists, scalars)."""
     if type(value) is dict:
@@ -623,26 +656,47 @@ def _json_copy(value):
     return value
 
 
+def _valid_copy(value):
+    """
+    A deep copy of ``value`` (found valid) to compare later values with: through orjson (in C) when
+    it can write it, else ``_json_copy``. orjson's copy may differ from ``value`` only in extension
+    values, which no rule reads (a tuple comes back a list, NaN null): a later value equal to such a
+    copy has the same verdict, and one equal to ``value`` but not to its copy is merely walked.
+    """
+    try:
+        return _loads(_dumps(value))
+    except TypeError:  # a lone surrogate, a non-str key, an int past 64 bits: all in extension values
+        return _json_copy(value)
+
+
 class _ValueMemo:
     """
     Copies of values the quick walk found valid at one ``memo`` field (see ``Field``), by their
-    ``id`` property: a value equal (``==``) to the copy kept for its id is valid without a walk.
-    Equality implies the same verdict: the rules at every checked place hold strings, dicts and
-    lists (a str equals only a str, a dict only a dict...), and where a number or a bool could
-    compare equal to another type (``1 == True``), in extension values, nothing is checked. A
-    subclass of dict, list or str is no JSON value a transformer makes, and is not considered.
-    The copies are deep, so a change to a statement afterwards changes no copy; forgotten past
-    ``limit`` entries.
+    ``id`` property, a few per id (the same block is the object of several transformers' statements,
+    each with its own definition): a value equal (``==``) to one of the copies kept for its id is
+    valid without a walk. Equality implies the same verdict: the rules at every checked place hold
+    strings, dicts and lists (a str equals only a str, a dict only a dict...), and where a number or a
+    bool could compare equal to another type (``1 == True``), in extension values, nothing is
+    checked. A subclass of dict, list or str is no JSON value a transformer makes, and is not
+    considered. The copies are deep, so a change to a statement afterwards changes no copy; at most
+    ``per_id`` per id (the oldest dropped first), all forgotten past ``limit`` ids.
     """
 
-    def __init__(self, limit=16_384):
+    def __init__(self, limit=16_384, per_id=4):
         self.valid = {}
         self.limit = limit
+        self.per_id = per_id
 
     def remember(self, key, value):
-        if len(self.valid) >= self.limit:
-            self.valid.clear()
-        self.valid[key] = _json_copy(value)
+        copies = self.valid.get(key)
+        if copies is None:
+            if len(self.valid) >= self.limit:
+                self.valid.clear()
+            self.valid[key] = [_valid_copy(value)]
+            return
+        if len(copies) >= self.per_id:
+            del copies[0]
+        copies.append(_valid_copy(value))
 
 
 class _QuickCompiler:
@@ -652,13 +706,16 @@ class _QuickCompiler:
     inlined, the others called; no path strings. Any broken rule returns False at once.
     """
 
-    #: Shapes with at most this many properties look each one up; larger ones walk what is there.
+    #: Shapes with at most this many properties look each one up; larger ones walk what is there, and
+    #: so do those with no required property (a result, context activities: few of their properties
+    #: are there, and a lookup costs as much for an absent one).
     LOOKUP_MAX = 8
     #: The statement properties whose value the caller may have made valid by construction (``ids``:
     #: its statement ids, from :mod:`openedx_xapi_router.core.ids`; ``time``: its timestamp, a
     #: ``datetime.isoformat()``): such a value is taken without its test. Strings are immutable, so
-    #: the value is the one made, whatever was done to the statement since.
-    MADE = {"id": "{v} in ids", "timestamp": "{v} is time"}
+    #: the value is the one made, whatever was done to the statement since. ``time`` None: no timestamp
+    #: was made (then a None timestamp is tested like any other value, and refused).
+    MADE = {"id": "{v} in ids", "timestamp": "{v} is time and time is not None"}
 
     def __init__(self):
         self.namespace = {
@@ -666,19 +723,24 @@ class _QuickCompiler:
             "_uuid_match": _UUID_RE.match, "_version_match": _VERSION_RE.match, "_isfinite": math.isfinite,
             "_is_unicode": is_unicode, "_ABSENT": _ABSENT, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
             "_shared": _SHARED.valid, "_shared_remember": _SHARED.remember,
+            "_iri_keys": _IRI_KEYS.valid, "_iri_keys_remember": _IRI_KEYS.remember,
         }
         self.memos = []
         self.source = []
-        self.counter = 0
 
     def ref(self, obj):
         name = f"_c{len(self.namespace)}"
         self.namespace[name] = obj
         return name
 
-    def var(self, stem):
-        self.counter += 1
-        return f"{stem}{self.counter}"
+    @staticmethod
+    def var(stem, depth):
+        """
+        The local named ``stem`` at nesting ``depth``: siblings reuse one name (each is done with it
+        before the next starts), deeper code gets its own. Few locals make a cheap frame: each call
+        clears every local of the function, so one per place of the table would cost per statement.
+        """
+        return f"{stem}{depth}"
 
     def compile(self, rule, name):
         """The function ``name``: True when its argument follows ``rule``."""
@@ -694,7 +756,7 @@ class _QuickCompiler:
         if isinstance(rule, Shape):
             return self._shape(rule, var, depth)
         if isinstance(rule, ListOf):
-            item = self.var("item")
+            item = self.var("item", depth)
             lines = [f"{pad}if type({var}) is not list:", f"{pad}    return False", f"{pad}for {item} in {var}:"]
             if rule.trustable:
                 lines += [f"{pad}    if id({item}) in t:", f"{pad}        continue"]
@@ -702,32 +764,49 @@ class _QuickCompiler:
         if isinstance(rule, OneOfShapes):
             return self._one_of(rule, var, depth)
         if rule is LANGUAGE_MAP:
-            tag, text = self.var("tag"), self.var("text")
+            tag, text = self.var("tag", depth), self.var("text", depth)
             return [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
                     f"{pad}for {tag}, {text} in {var}.items():",
                     f"{pad}    if not (type({text}) is str and type({tag}) is str and _language_tag({tag})"
                     f" and ({text}.isascii() or _is_unicode({text}))):",
                     f"{pad}        return False"]
-        if rule is EXTENSIONS:
-            key = self.var("key")
-            return [f"{pad}if type({var}) is not dict:", f"{pad}    return False", f"{pad}for {key} in {var}:",
-                    f"{pad}    if not (type({key}) is str and _iri({key})):", f"{pad}        return False"]
+        if rule is EXTENSIONS:  # one subset test when every key is one already found valid (``_IriKeys``)
+            key = self.var("key", depth)
+            return [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
+                    f"{pad}if not {var}.keys() <= _iri_keys:", f"{pad}    for {key} in {var}:",
+                    f"{pad}        if not (type({key}) is str and _iri({key})):", f"{pad}            return False",
+                    f"{pad}    _iri_keys_remember({var})"]
         test = rule.expr.format(v=var) if getattr(rule, "expr", None) else f"{self.ref(rule.ok)}({var})"
         return [f"{pad}if not {test}:", f"{pad}    return False"]
 
     def _shape(self, shape, var, depth):
         pad = "    " * depth
-        lines = [f"{pad}if type({var}) is not dict or not {var}.keys() <= {self.ref(shape.allowed)}:",
-                 f"{pad}    return False"]
         # A default the rule refuses makes the property required; one it accepts changes nothing.
         required = shape.required + tuple(key for key, default in shape.defaults if not shape.rules[key].ok(default))
-        looked_up = len(shape.fields) <= self.LOOKUP_MAX
+        looked_up = len(shape.fields) <= self.LOOKUP_MAX and (required or len(shape.fields) <= 2 or shape.dense)
+        # No unknown property, without a ``keys() <=`` test (a view made and walked per object):
+        # every allowed property has a field, so a looked-up object holds only what its lookups
+        # found (its length is the count of them) and a walked one sends a key no field names to
+        # the ``else`` of the walk.
+        counted = shape.allowed == shape.rules.keys()
+        optional = [field.key for field in shape.fields if field.key not in required] if looked_up else []
+        count = self.var("n", depth)
+        if not counted:
+            lines = [f"{pad}if type({var}) is not dict or not {var}.keys() <= {self.ref(shape.allowed)}:",
+                     f"{pad}    return False"]
+        elif not looked_up:
+            lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False"]
+        elif not optional:
+            lines = [f"{pad}if type({var}) is not dict or len({var}) != {len(required)}:", f"{pad}    return False"]
+        else:
+            lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
+                     f"{pad}{count} = len({var})" + (f" - {len(required)}" if required else "")]
         for key in required:
             if not looked_up or key not in shape.rules:
                 lines += [f"{pad}if {key!r} not in {var}:", f"{pad}    return False"]
         if looked_up:
             for field in shape.fields:
-                item = self.var("v")
+                item = self.var("v", depth)
                 body = self.emit(field.rule, item, depth + 1)
                 made = self.MADE.get(field.key) if shape is STATEMENT else None
                 if made:  # the caller's own id or timestamp: taken as made; any other value is tested
@@ -739,9 +818,9 @@ class _QuickCompiler:
                 if field.memo:
                     memo = _ValueMemo()
                     self.memos.append(memo)
-                    valid, remember, key = self.ref(memo.valid), self.ref(memo.remember), self.var("key")
+                    valid, remember, key = self.ref(memo.valid), self.ref(memo.remember), self.var("id", depth)
                     body = [f"{pad}    {key} = {item}.get('id') if type({item}) is dict else None",
-                            f"{pad}    if type({key}) is not str or {valid}.get({key}, _ABSENT) != {item}:",
+                            f"{pad}    if type({key}) is not str or {item} not in {valid}.get({key}, ()):",
                             *["    " + line for line in body],
                             f"{pad}        if type({key}) is str:", f"{pad}            {remember}({key}, {item})"]
                 if field.key in required:  # one lookup: absent is the failure
@@ -749,13 +828,17 @@ class _QuickCompiler:
                               f"{pad}    return False", *[line[4:] for line in body]]
                 else:
                     lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is not _ABSENT:",
-                              *body]
+                              *([f"{pad}    {count} -= 1"] if counted else []), *body]
+            if counted and optional:
+                lines += [f"{pad}if {count}:", f"{pad}    return False"]
         else:
-            key, item = self.var("k"), self.var("v")
+            key, item = self.var("k", depth), self.var("v", depth)
             lines.append(f"{pad}for {key}, {item} in {var}.items():")
             for index, field in enumerate(shape.fields):
                 lines += [f"{pad}    {'if' if index == 0 else 'elif'} {key} == {field.key!r}:",
                           *self.emit(field.rule, item, depth + 2)]
+            if counted:
+                lines += [f"{pad}    else:", f"{pad}        return False"]
         for check in shape.steps:
             if isinstance(check, Check):
                 test = (check.expr or f"{self.ref(check.test)}(value) is None").replace("value", var)
@@ -764,7 +847,7 @@ class _QuickCompiler:
 
     def _one_of(self, rule, var, depth):
         pad = "    " * depth
-        object_type = self.var("object_type")
+        object_type = self.var("object_type", depth)
         lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
                  f"{pad}{object_type} = {var}.get('objectType', {rule.default!r})"]
         by_shape = {}
