@@ -50,6 +50,9 @@ _TRANSFORMER_VERSIONS = {}
 _CHECKED_COURSE_ACTIVITIES = {}
 _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
 
+#: How many courses a context's ``course_memo`` keeps before it is emptied.
+_COURSE_MEMO_MAX = 50_000
+
 
 def _version_text(event_name, version):
     """``openedx-xapi-router/<event name>@<version>``, made once per pair."""
@@ -66,6 +69,14 @@ def _user_key(user_id, username):
     if user_id is not None and user_id != "":
         return user_id, username
     return username, username
+
+
+def _course_activity(iri, name):
+    """The course ``iri`` (named ``name`` unless None) as an Activity: fresh dicts each time."""
+    if name is None:
+        return {"id": iri, "objectType": "Activity", "definition": {"type": ActivityType.COURSE}}
+    definition = {"type": ActivityType.COURSE, "name": {vocab.EN_US: name}}
+    return {"id": iri, "objectType": "Activity", "definition": definition}
 
 
 def _remember_course_activity(key, iri):
@@ -256,6 +267,10 @@ class XapiTransformer(Transformer):
     @memoized_property
     def course_name(self):
         """The display name of the event's course, from the injected resolver (None: not known)."""
+        memo = self.ctx.course_memo
+        known = memo.get(self.event.course_id) if memo is not None else None
+        if known is not None:
+            return known[1]
         try:
             return self.ctx.course_name_resolver(self.event.course_id)
         except EventSkipped as skipped:
@@ -267,19 +282,30 @@ class XapiTransformer(Transformer):
         The event's course as an Activity (the usual parent in ``contextActivities``). A fresh dict
         each time; its content is checked once per (course, name), and the dict is then listed in
         :attr:`trusted_parts` so the statement check need not check it again.
+
+        When the context keeps a ``course_memo`` (its course names never change), a course already
+        made is made again from the memo, without asking the resolver.
         """
-        name = self.course_name
         course_id = self.event.course_id
+        memo = self.ctx.course_memo
+        known = memo.get(course_id) if memo is not None else None
+        if known is not None:  # (IRI, name) of an activity already checked
+            activity = _course_activity(*known)
+            self.trusted_parts.add(id(activity))
+            return activity
+        name = self.course_name
         key = (self.ctx.lms_root_url, course_id, name)
         iri = _CHECKED_COURSE_ACTIVITIES.get(key)
         trusted = iri is not None
         if not trusted:
             iri = self.course_iri(course_id)
-        definition = {"type": ActivityType.COURSE, "name": {vocab.EN_US: name}} if name is not None \
-            else {"type": ActivityType.COURSE}
-        activity = {"id": iri, "objectType": "Activity", "definition": definition}
+        activity = _course_activity(iri, name)
         if trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri)):
             self.trusted_parts.add(id(activity))
+            if memo is not None:
+                if len(memo) >= _COURSE_MEMO_MAX:
+                    memo.clear()
+                memo[course_id] = (iri, name)
         return activity
 
     # --- hooks --------------------------------------------------------------------------------
