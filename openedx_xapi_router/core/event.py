@@ -240,6 +240,13 @@ _fromisoformat = datetime.fromisoformat
 _NO_OFFSET = "timestamp has no UTC offset"
 
 
+#: The characters a JSON text can start with (RFC 8259: whitespace, then a value). A payload starting
+#: with any other character is not JSON: it is kept as text without asking orjson, whose refusal (a
+#: JSONDecodeError with its position) costs ten times the test.
+_JSON_STARTS = frozenset('{["-0123456789tfn \t\n\r')
+_NOT_JSON = object()
+
+
 def _decode_payload(payload, name, event_source):
     """
     ``(data, data_text)`` from the payload as given: a JSON-encoded string is decoded; a string
@@ -248,12 +255,18 @@ def _decode_payload(payload, name, event_source):
     """
     data_text = None
     if isinstance(payload, str):
-        try:
-            decoded = orjson.loads(payload) if payload else {}
-        except orjson.JSONDecodeError:
+        decoded = _NOT_JSON
+        if not payload:
+            decoded = {}
+        elif payload[0] in _JSON_STARTS:  # else (a query string...) not JSON, and orjson is not asked
+            try:
+                decoded = orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                pass
+        if decoded is _NOT_JSON:
             if event_source == "server" and not is_cut_page_view(name, payload):
                 raise InvalidEvent(name, "event", "a server event's payload is a string that is not JSON",
-                                   kind="unparseable_server_event") from None
+                                   kind="unparseable_server_event")
             decoded = None
             data_text = payload
         payload = decoded
