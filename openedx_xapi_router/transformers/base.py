@@ -164,11 +164,15 @@ class XapiTransformer(Transformer):
 
     #: Set per class (``__init_subclass__``): whether it keeps the base's :meth:`get_verb`,
     #: :meth:`get_context_extra`, :meth:`extra_context_extensions` and :meth:`child_statements` (then
-    #: the assembly skips the call).
+    #: the assembly skips the call), :meth:`get_context_activities` and :meth:`get_context_extensions`
+    #: (then :meth:`get_context` runs them inline).
     _own_verb = _no_context_extra = _no_extra_extensions = _no_children = True
+    _base_activities = _base_extensions = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._base_activities = cls.get_context_activities is XapiTransformer.get_context_activities
+        cls._base_extensions = cls.get_context_extensions is XapiTransformer.get_context_extensions
         cls._own_verb = cls.get_verb is XapiTransformer.get_verb
         cls._no_context_extra = cls.get_context_extra is XapiTransformer.get_context_extra
         cls._no_extra_extensions = cls.extra_context_extensions is XapiTransformer.extra_context_extensions
@@ -252,10 +256,16 @@ class XapiTransformer(Transformer):
     def actor(self):
         """The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are skipped."""
         event = self.event
-        if "user_id" in event.data or "username" in event.data:
+        data = event.data
+        if "user_id" in data or "username" in data:
             user, username = self.user_key
-        else:  # the acting user (what user_key gives when the payload names none), without the call
-            user, username = _user_key(event.user_id, event.username)
+        else:  # the acting user: what user_key gives when the payload names none, without the calls
+            username = event.username
+            if not isinstance(username, str) or not username:
+                username = None
+            user = event.user_id
+            if user is None or user == "":
+                user = username
         if user is None:
             raise EventSkipped(self.event_name, "anonymous")
         try:
@@ -349,10 +359,31 @@ class XapiTransformer(Transformer):
         return {}
 
     def get_context(self):
-        """The statement's context."""
-        activities = self.get_context_activities()
-        context = {"contextActivities": activities} if activities else {}
-        context["extensions"] = self.get_context_extensions()
+        """
+        The statement's context: ``contextActivities`` (:meth:`get_context_activities`, left out
+        when empty), ``extensions`` (:meth:`get_context_extensions`), then :meth:`get_context_extra`.
+        """
+        # A class that keeps the base's get_context_activities or get_context_extensions gets its
+        # body here, inline: the same dicts, a call fewer each on nearly every event.
+        event = self.event
+        if not self._base_activities:
+            activities = self.get_context_activities()
+            context = {"contextActivities": activities} if activities else {}
+        elif event.course_id:
+            context = {"contextActivities": {"parent": [self.course_activity()]}}
+        else:
+            context = {}
+        if self._base_extensions:
+            extensions = context["extensions"] = {Extension.TRANSFORMER_VERSION: self.transformer_version}
+            session = event.session
+            if session:
+                extensions[Extension.SESSION_ID] = session
+            if not self._no_extra_extensions:
+                extra = self.extra_context_extensions()
+                if extra:
+                    extensions.update(extra)
+        else:
+            context["extensions"] = self.get_context_extensions()
         if not self._no_context_extra:
             extra = self.get_context_extra()
             if extra:
