@@ -99,10 +99,12 @@ class TrackingEvent(NamedTuple):
         Return the payload value at ``path``; raise :class:`InvalidEvent` naming ``data.<path>`` when
         it is absent, None or empty, or not of ``types`` (a type or tuple of types) when given.
         """
-        value = self.data_value(path)
+        value = self.data.get(path) if "." not in path else self.data_value(path)  # data_value's one-key case
         if value is None or value == "":
             raise InvalidEvent(self.name, f"data.{path}", "required field is missing or empty", kind="missing_field")
-        if types is not None and not _is_instance(value, types):
+        # _is_instance(value, types), inlined: a bool is a bool, not an int
+        if types is not None and not (isinstance(value, types) if value.__class__ is not bool
+                                      else bool in _as_tuple(types)):
             raise InvalidEvent(
                 self.name, f"data.{path}", f"expected {_type_names(types)}, got {type(value).__name__}",
                 kind="wrong_type",
