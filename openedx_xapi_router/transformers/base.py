@@ -71,14 +71,6 @@ def _user_key(user_id, username):
     return username, username
 
 
-def _course_activity(iri, name):
-    """The course ``iri`` (named ``name`` unless None) as an Activity: fresh dicts each time."""
-    if name is None:
-        return {"id": iri, "objectType": "Activity", "definition": {"type": ActivityType.COURSE}}
-    definition = {"type": ActivityType.COURSE, "name": {vocab.EN_US: name}}
-    return {"id": iri, "objectType": "Activity", "definition": definition}
-
-
 def _remember_course_activity(key, iri):
     if len(_CHECKED_COURSE_ACTIVITIES) >= _CHECKED_COURSE_ACTIVITIES_MAX:
         _CHECKED_COURSE_ACTIVITIES.clear()
@@ -257,9 +249,10 @@ class XapiTransformer(Transformer):
         """The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are skipped."""
         event = self.event
         data = event.data
-        if "user_id" in data or "username" in data:
-            user, username = self.user_key
-        else:  # the acting user: what user_key gives when the payload names none, without the calls
+        user = None
+        if "user_id" in data or "username" in data:  # what user_key gives, without the property's call
+            user, username = _user_key(data.get("user_id"), data.get("username"))
+        if user is None:  # the acting user, as _user_key reads it, without the call
             username = event.username
             if not isinstance(username, str) or not username:
                 username = None
@@ -300,22 +293,26 @@ class XapiTransformer(Transformer):
         memo = self.ctx.course_memo
         known = memo.get(course_id) if memo is not None else None
         if known is not None:  # (IRI, name) of an activity already checked
-            activity = _course_activity(*known)
-            self.trusted_parts.add(id(activity))
-            return activity
-        name = self.course_name
-        key = (self.ctx.lms_root_url, course_id, name)
-        iri = _CHECKED_COURSE_ACTIVITIES.get(key)
-        trusted = iri is not None
-        if not trusted:
-            iri = self.course_iri(course_id)
-        activity = _course_activity(iri, name)
-        if trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri)):
-            self.trusted_parts.add(id(activity))
-            if memo is not None:
+            iri, name = known
+            trusted = True
+        else:
+            name = self.course_name
+            key = (self.ctx.lms_root_url, course_id, name)
+            iri = _CHECKED_COURSE_ACTIVITIES.get(key)
+            trusted = iri is not None
+            if not trusted:
+                iri = self.course_iri(course_id)
+        definition = {"type": ActivityType.COURSE} if name is None else \
+            {"type": ActivityType.COURSE, "name": {vocab.EN_US: name}}
+        activity = {"id": iri, "objectType": "Activity", "definition": definition}
+        if known is None:
+            trusted = trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri))
+            if trusted and memo is not None:
                 if len(memo) >= _COURSE_MEMO_MAX:
                     memo.clear()
                 memo[course_id] = (iri, name)
+        if trusted:
+            self.trusted_parts.add(id(activity))
         return activity
 
     # --- hooks --------------------------------------------------------------------------------
