@@ -34,7 +34,7 @@ from functools import cached_property
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
-from openedx_xapi_router.core.keys import block_usage_key
+from openedx_xapi_router.core.keys import block_usage_key, parse_course_key
 from openedx_xapi_router.core.validate import is_valid_activity, validate_statement
 from openedx_xapi_router.core.vocab import EN
 from openedx_xapi_router.core.vocab import ActivityType, Extension
@@ -210,7 +210,9 @@ class XapiTransformer(Transformer):
 
     def block_activity(self, usage_key, activity_type):
         """The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name)."""
-        return {"id": self.block_iri(usage_key), "objectType": "Activity", "definition": {"type": activity_type}}
+        # block_iri(usage_key), inlined: most statements' object is a block
+        return {"id": f"{self.ctx.lms_root_url}/xblock/{usage_key}", "objectType": "Activity",
+                "definition": {"type": activity_type}}
 
     def course_block_key(self, block_type, block_id):
         """
@@ -218,7 +220,8 @@ class XapiTransformer(Transformer):
         the course's keys take (``block-v1:``, ``ccx-block-v1:`` or the old ``i4x://``; see
         :mod:`openedx_xapi_router.core.keys`). Raises :class:`InvalidEvent` when the event has no course.
         """
-        course_key = self.event.course_key
+        course_id = self.event.course_id  # event.course_key, without the property's call
+        course_key = parse_course_key(course_id) if course_id else None
         if course_key is None:
             raise InvalidEvent(self.event_name, "context.course_id", "required field is missing or empty",
                                kind="missing_field")
