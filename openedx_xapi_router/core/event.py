@@ -102,7 +102,7 @@ class TrackingEvent(NamedTuple):
         value = self.data.get(path) if "." not in path else self.data_value(path)  # data_value's one-key case
         if value is None or value == "":
             raise InvalidEvent(self.name, f"data.{path}", "required field is missing or empty", kind="missing_field")
-        # _is_instance(value, types), inlined: a bool is a bool, not an int
+        # isinstance, except that a bool is not an int or a float unless bool is asked for
         if types is not None and not (isinstance(value, types) if value.__class__ is not bool
                                       else bool in _as_tuple(types)):
             raise InvalidEvent(
@@ -208,13 +208,6 @@ class TrackingEvent(NamedTuple):
     def context_value(self, key, default=None):
         """Return ``context[key]``, or ``default`` when absent."""
         return self.context.get(key, default)
-
-
-def _is_instance(value, types):
-    """isinstance, except that a bool is not accepted as an int or a float unless bool is asked for."""
-    if isinstance(value, bool):
-        return bool in _as_tuple(types)
-    return isinstance(value, types)
 
 
 def _as_tuple(types):
