@@ -133,6 +133,9 @@ class EmailActorResolver:
 class MappingCourseNameResolver:
     """Course display names from a mapping of course key to name; ``"*"`` applies to all others."""
 
+    #: Its answer for a course never changes: a context may keep what was made of it (``course_memo``).
+    fixed = True
+
     def __init__(self, mapping):
         self.mapping = dict(mapping)
 
@@ -143,6 +146,9 @@ class MappingCourseNameResolver:
 def _no_course_names(course_id):  # pylint: disable=unused-argument
     """No course names known: statements carry the course's id without a display name."""
     return None
+
+
+_no_course_names.fixed = True
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,11 @@ class TransformContext:
         caliper_actor_resolver: the actor resolver of Caliper events (same call and result as
             ``actor_resolver``; inside the LMS, the external id of type ``caliper``), or None:
             Caliper events then use ``actor_resolver``.
+        course_memo: course id -> what transformers made of the course (a bounded memo they fill),
+            when ``course_name_resolver`` says its answers never change (a ``fixed`` attribute that
+            is True, as :class:`MappingCourseNameResolver`'s); None otherwise (inside the LMS a
+            course may be renamed, and the resolver, with its own cache, is asked every time). Not
+            a field: each context starts with an empty one.
     """
 
     lms_root_url: str
@@ -183,6 +194,8 @@ class TransformContext:
             raise ConfigurationError("TransformContext needs callable actor_resolver and course_name_resolver")
         if self.caliper_actor_resolver is not None and not callable(self.caliper_actor_resolver):
             raise ConfigurationError("TransformContext's caliper_actor_resolver must be callable (or None)")
+        fixed = getattr(self.course_name_resolver, "fixed", False) is True
+        object.__setattr__(self, "course_memo", {} if fixed else None)
         for name, version in self.transformer_versions.items():
             if not isinstance(version, int) or isinstance(version, bool):
                 raise ConfigurationError(

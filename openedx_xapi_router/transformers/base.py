@@ -34,7 +34,7 @@ from functools import cached_property
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
-from openedx_xapi_router.core.keys import block_usage_key
+from openedx_xapi_router.core.keys import block_usage_key, parse_course_key
 from openedx_xapi_router.core.validate import is_valid_activity, validate_statement
 from openedx_xapi_router.core.vocab import EN
 from openedx_xapi_router.core.vocab import ActivityType, Extension
@@ -49,6 +49,9 @@ _TRANSFORMER_VERSIONS = {}
 #: checked; forgotten past a bound.
 _CHECKED_COURSE_ACTIVITIES = {}
 _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
+
+#: How many courses a context's ``course_memo`` keeps before it is emptied.
+_COURSE_MEMO_MAX = 50_000
 
 
 def _version_text(event_name, version):
@@ -153,11 +156,15 @@ class XapiTransformer(Transformer):
 
     #: Set per class (``__init_subclass__``): whether it keeps the base's :meth:`get_verb`,
     #: :meth:`get_context_extra`, :meth:`extra_context_extensions` and :meth:`child_statements` (then
-    #: the assembly skips the call).
+    #: the assembly skips the call), :meth:`get_context_activities` and :meth:`get_context_extensions`
+    #: (then :meth:`get_context` runs them inline).
     _own_verb = _no_context_extra = _no_extra_extensions = _no_children = True
+    _base_activities = _base_extensions = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._base_activities = cls.get_context_activities is XapiTransformer.get_context_activities
+        cls._base_extensions = cls.get_context_extensions is XapiTransformer.get_context_extensions
         cls._own_verb = cls.get_verb is XapiTransformer.get_verb
         cls._no_context_extra = cls.get_context_extra is XapiTransformer.get_context_extra
         cls._no_extra_extensions = cls.extra_context_extensions is XapiTransformer.extra_context_extensions
@@ -203,7 +210,9 @@ class XapiTransformer(Transformer):
 
     def block_activity(self, usage_key, activity_type):
         """The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name)."""
-        return {"id": self.block_iri(usage_key), "objectType": "Activity", "definition": {"type": activity_type}}
+        # block_iri(usage_key), inlined: most statements' object is a block
+        return {"id": f"{self.ctx.lms_root_url}/xblock/{usage_key}", "objectType": "Activity",
+                "definition": {"type": activity_type}}
 
     def course_block_key(self, block_type, block_id):
         """
@@ -211,7 +220,8 @@ class XapiTransformer(Transformer):
         the course's keys take (``block-v1:``, ``ccx-block-v1:`` or the old ``i4x://``; see
         :mod:`openedx_xapi_router.core.keys`). Raises :class:`InvalidEvent` when the event has no course.
         """
-        course_key = self.event.course_key
+        course_id = self.event.course_id  # event.course_key, without the property's call
+        course_key = parse_course_key(course_id) if course_id else None
         if course_key is None:
             raise InvalidEvent(self.event_name, "context.course_id", "required field is missing or empty",
                                kind="missing_field")
@@ -241,10 +251,17 @@ class XapiTransformer(Transformer):
     def actor(self):
         """The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are skipped."""
         event = self.event
-        if "user_id" in event.data or "username" in event.data:
-            user, username = self.user_key
-        else:  # the acting user (what user_key gives when the payload names none), without the call
-            user, username = _user_key(event.user_id, event.username)
+        data = event.data
+        user = None
+        if "user_id" in data or "username" in data:  # what user_key gives, without the property's call
+            user, username = _user_key(data.get("user_id"), data.get("username"))
+        if user is None:  # the acting user, as _user_key reads it, without the call
+            username = event.username
+            if not isinstance(username, str) or not username:
+                username = None
+            user = event.user_id
+            if user is None or user == "":
+                user = username
         if user is None:
             raise EventSkipped(self.event_name, "anonymous")
         try:
@@ -256,6 +273,10 @@ class XapiTransformer(Transformer):
     @memoized_property
     def course_name(self):
         """The display name of the event's course, from the injected resolver (None: not known)."""
+        memo = self.ctx.course_memo
+        known = memo.get(self.event.course_id) if memo is not None else None
+        if known is not None:
+            return known[1]
         try:
             return self.ctx.course_name_resolver(self.event.course_id)
         except EventSkipped as skipped:
@@ -267,18 +288,33 @@ class XapiTransformer(Transformer):
         The event's course as an Activity (the usual parent in ``contextActivities``). A fresh dict
         each time; its content is checked once per (course, name), and the dict is then listed in
         :attr:`trusted_parts` so the statement check need not check it again.
+
+        When the context keeps a ``course_memo`` (its course names never change), a course already
+        made is made again from the memo, without asking the resolver.
         """
-        name = self.course_name
         course_id = self.event.course_id
-        key = (self.ctx.lms_root_url, course_id, name)
-        iri = _CHECKED_COURSE_ACTIVITIES.get(key)
-        trusted = iri is not None
-        if not trusted:
-            iri = self.course_iri(course_id)
-        definition = {"type": ActivityType.COURSE, "name": {vocab.EN_US: name}} if name is not None \
-            else {"type": ActivityType.COURSE}
+        memo = self.ctx.course_memo
+        known = memo.get(course_id) if memo is not None else None
+        if known is not None:  # (IRI, name) of an activity already checked
+            iri, name = known
+            trusted = True
+        else:
+            name = self.course_name
+            key = (self.ctx.lms_root_url, course_id, name)
+            iri = _CHECKED_COURSE_ACTIVITIES.get(key)
+            trusted = iri is not None
+            if not trusted:
+                iri = self.course_iri(course_id)
+        definition = {"type": ActivityType.COURSE} if name is None else \
+            {"type": ActivityType.COURSE, "name": {vocab.EN_US: name}}
         activity = {"id": iri, "objectType": "Activity", "definition": definition}
-        if trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri)):
+        if known is None:
+            trusted = trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri))
+            if trusted and memo is not None:
+                if len(memo) >= _COURSE_MEMO_MAX:
+                    memo.clear()
+                memo[course_id] = (iri, name)
+        if trusted:
             self.trusted_parts.add(id(activity))
         return activity
 
@@ -323,10 +359,31 @@ class XapiTransformer(Transformer):
         return {}
 
     def get_context(self):
-        """The statement's context."""
-        activities = self.get_context_activities()
-        context = {"contextActivities": activities} if activities else {}
-        context["extensions"] = self.get_context_extensions()
+        """
+        The statement's context: ``contextActivities`` (:meth:`get_context_activities`, left out
+        when empty), ``extensions`` (:meth:`get_context_extensions`), then :meth:`get_context_extra`.
+        """
+        # A class that keeps the base's get_context_activities or get_context_extensions gets its
+        # body here, inline: the same dicts, a call fewer each on nearly every event.
+        event = self.event
+        if not self._base_activities:
+            activities = self.get_context_activities()
+            context = {"contextActivities": activities} if activities else {}
+        elif event.course_id:
+            context = {"contextActivities": {"parent": [self.course_activity()]}}
+        else:
+            context = {}
+        if self._base_extensions:
+            extensions = context["extensions"] = {Extension.TRANSFORMER_VERSION: self.transformer_version}
+            session = event.session
+            if session:
+                extensions[Extension.SESSION_ID] = session
+            if not self._no_extra_extensions:
+                extra = self.extra_context_extensions()
+                if extra:
+                    extensions.update(extra)
+        else:
+            context["extensions"] = self.get_context_extensions()
         if not self._no_context_extra:
             extra = self.get_context_extra()
             if extra:

@@ -106,17 +106,24 @@ class VideoTransformer(XapiTransformer):
         The payload value at ``path`` as seconds (a float rounded to 3 decimals), or None when it is
         absent or empty and not ``required``. Numbers and numeric strings are accepted.
         """
-        value = self.event.require(path) if required else self.event.data_value(path)
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise InvalidEvent(self.event_name, f"data.{path}", f"expected seconds, got {type(value).__name__}",
-                               kind="wrong_type")
-        try:
-            number = float(value)
-        except ValueError:
-            raise InvalidEvent(self.event_name, f"data.{path}", f"not a number of seconds: {value[:40]!r}",
-                               kind="wrong_type") from None
+        event = self.event
+        if required:
+            value = event.require(path)
+        else:  # event.data_value(path), its one-key case without the call
+            value = event.data.get(path) if "." not in path else event.data_value(path)
+        if value.__class__ is float:  # the usual case: a JavaScript number
+            number = value
+        else:
+            if value is None or value == "":
+                return None
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise InvalidEvent(self.event_name, f"data.{path}", f"expected seconds, got {type(value).__name__}",
+                                   kind="wrong_type")
+            try:
+                number = float(value)
+            except ValueError:
+                raise InvalidEvent(self.event_name, f"data.{path}", f"not a number of seconds: {value[:40]!r}",
+                                   kind="wrong_type") from None
         if not math.isfinite(number):
             raise InvalidEvent(self.event_name, f"data.{path}", f"not a finite number: {value!r}", kind="wrong_type")
         return round(number, 3)  # the same correctly rounded value as float(f"{number:.3f}"), cheaper

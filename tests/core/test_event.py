@@ -199,3 +199,31 @@ def test_iso_time_of_a_log_line_is_its_own_text():
     event = normalize({"name": "x", "time": "2026-03-01T00:00:27.058543+00:00"})
     assert event.iso_time is event.timestamp
     assert normalize({"name": "x", "time": "2026-03-01T00:00:27.000000+00:00"}).iso_time == "2026-03-01T00:00:27+00:00"
+
+
+def test_a_payload_not_starting_as_json_is_text_as_orjson_would_say():
+    """
+    ``_decode_payload`` asks orjson only about a payload whose first character can start JSON;
+    for any other first character orjson refuses it too, so the outcome is the one it gives.
+    """
+    # pylint: disable-next=import-outside-toplevel
+    from openedx_xapi_router.core.event import _JSON_STARTS
+    import orjson  # pylint: disable=import-outside-toplevel
+    for code in range(0x2100):
+        first = chr(code)
+        if first in _JSON_STARTS or 0xD800 <= code < 0xE000:
+            continue
+        for rest in ("", "{}", "1", '"a"', " []"):
+            with pytest.raises(orjson.JSONDecodeError):
+                orjson.loads(first + rest)
+    for payload in ("input_a_2_1=x", "%7B%7D", "{}x", "[1,", " {}", "tru"):
+        event = normalize({"name": "problem_check", "time": "2026-03-01T00:00:00+00:00", "event": payload,
+                           "event_source": "browser"})
+        try:
+            decoded = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            decoded = None
+        assert (event.data, event.data_text) == ((decoded, None) if isinstance(decoded, dict) else ({}, payload))
+    with pytest.raises(InvalidEvent) as refused:
+        normalize({"name": "x", "time": "2026-03-01T00:00:00+00:00", "event": "a=b", "event_source": "server"})
+    assert refused.value.kind == "unparseable_server_event"
