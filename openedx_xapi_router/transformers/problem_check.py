@@ -95,9 +95,9 @@ class ProblemChecked(ProblemTransformer):
         ),
     )
 
-    @property
+    @memoized_property
     def from_browser(self):
-        """True for the browser form (the submitted form, no grading)."""
+        """True for the browser form (the submitted form, no grading); read up to four times, found once."""
         return self.event.event_source == "browser"
 
     def get_verb(self):
@@ -130,6 +130,11 @@ class ProblemChecked(ProblemTransformer):
             if isinstance(submission, dict) and submission.get("response_type"):
                 return question_id
         return None
+
+    @memoized_property
+    def main_submission(self):
+        """The submission of :attr:`main_question` (the object's and the result's), as :meth:`submission` gives it."""
+        return self.submission(self.main_question)
 
     def submission(self, question_id):
         """The submission dict of one question; None when there is none (or it is empty)."""
@@ -199,10 +204,12 @@ class ProblemChecked(ProblemTransformer):
             name = _present(self.event.data_value("display_name"))
         return name if isinstance(name, str) else None
 
-    def definition(self, question_id):
-        """The object definition, described by question ``question_id``'s submission when it has one."""
+    def definition(self, question_id, submission):
+        """
+        The object definition, described by question ``question_id``'s submission (``submission``,
+        as :meth:`submission` gives it) when it has one.
+        """
         definition = {"type": ActivityType.INTERACTION}
-        submission = self.submission(question_id)
         if submission:
             definition["description"] = {vocab.EN_US: self.submission_value(question_id, "question", str, submission)}
             definition["interactionType"] = interaction_type(submission.get("response_type"))
@@ -224,7 +231,7 @@ class ProblemChecked(ProblemTransformer):
         return OTHER_INTERACTION
 
     def get_object(self):
-        definition = self.definition(self.main_question)
+        definition = self.definition(self.main_question, self.main_submission)
         object_type = "Activity"
         if self.child_ids:
             object_type = "GroupActivity"
@@ -248,8 +255,7 @@ class ProblemChecked(ProblemTransformer):
                                kind="wrong_type")
         return value
 
-    def _answer_and_correctness(self, question_id):
-        submission = self.submission(question_id)
+    def _answer_and_correctness(self, question_id, submission):
         if submission:
             correct = submission.get("correct")
             return self.submission_value(question_id, "answer", None, submission), \
@@ -260,7 +266,7 @@ class ProblemChecked(ProblemTransformer):
     def get_result(self):
         if self.from_browser:
             return None
-        answer, success = self._answer_and_correctness(self.main_question)
+        answer, success = self._answer_and_correctness(self.main_question, self.main_submission)
         grade, max_grade = self._number("grade"), self._number("max_grade")
         scaled = None
         if grade is not None and max_grade is not None:
@@ -287,9 +293,11 @@ class ProblemChecked(ProblemTransformer):
 
     def question_statement(self, parent, question_id, verb, question_key):
         """The child statement for one question (usage key ``question_key``) of a multi-question problem."""
-        answer, success = self._answer_and_correctness(question_id)
+        # The question's submission, found once for the result and the definition alike.
+        submission = self.submission(question_id)
+        answer, success = self._answer_and_correctness(question_id, submission)
         result = {} if success is None else {"success": success}
-        if answer is not None and self.submission(question_id):
+        if answer is not None and submission:
             result["response"] = response_text(answer)
         activities = {"parent": [_fresh_activity(parent["object"])]}
         if self.event.course_id:  # the parent's course, as the parent's contextActivities has it
@@ -301,7 +309,7 @@ class ProblemChecked(ProblemTransformer):
             "object": {
                 "id": self.block_iri(question_key),
                 "objectType": "Activity",
-                "definition": self.definition(question_id),
+                "definition": self.definition(question_id, submission),
             },
         }
         if result:
