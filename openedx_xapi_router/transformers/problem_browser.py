@@ -8,13 +8,16 @@ mapping; the base class is :class:`~openedx_xapi_router.transformers.problem.Pro
 """
 import json
 import re
-from urllib.parse import parse_qs
+from urllib.parse import unquote
+
+import orjson
 
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.core.vocab import ActivityType
+from openedx_xapi_router.transformers.base import memoized_property
 from openedx_xapi_router.transformers.grading import score
 from openedx_xapi_router.transformers.problem import ProblemTransformer
 from openedx_xapi_router.transformers.xblock_events import iri_key
@@ -26,6 +29,18 @@ _PROGRESS_RE = re.compile(r'class="problem-progress"[^>]*>\s*(\d+(?:\.\d+)?)\s*/
 _STATUS_RE = re.compile(r'class="status ([\w-]+)')
 #: The rendered problem's status class -> ``result.success`` (others, e.g. ``unanswered``, leave it out).
 _STATUS_SUCCESS = {"correct": True, "incorrect": False, "partially-correct": False}
+
+
+def _field_names(query):
+    """
+    The field names of a query string, decoded and in order, as ``parse_qs(query,
+    keep_blank_values=True)`` has them as keys (repeats aside), one at a time: the first answer
+    field names the problem, and the values need no decoding.
+    """
+    for field in query.split("&"):
+        if field:
+            name = field.partition("=")[0].replace("+", " ")
+            yield unquote(name) if "%" in name else name
 
 
 @register
@@ -86,19 +101,26 @@ class ProblemGradedShown(ProblemTransformer):
     verb = vocab.SCORED
     activity_type = ActivityType.QUESTION
 
+    @memoized_property
     def payload(self):
         """``(query string, html)``; InvalidEvent (field ``data``) when the payload is not that pair."""
-        try:
-            value = json.loads(self.event.data_text) if self.event.data_text else None
-        except ValueError:
-            value = None
+        text = self.event.data_text
+        value = None
+        if text:
+            try:  # the text is orjson's own (the reader's) when the payload was a list; json reads the rest alike
+                value = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                try:
+                    value = json.loads(text)
+                except ValueError:
+                    pass
         if not (isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value)):
             raise InvalidEvent(self.event_name, "data", "expected [answers query string, rendered html]",
                                kind="wrong_type")
         return value[0], value[1]
 
     def object_id(self):
-        for name in parse_qs(self.payload()[0], keep_blank_values=True):
+        for name in _field_names(self.payload[0]):
             match = _INPUT_NAME_RE.match(name)
             if match:
                 block_id = iri_key(self.event_name, "data", match.group(1))
@@ -107,7 +129,7 @@ class ProblemGradedShown(ProblemTransformer):
                            kind="missing_field")
 
     def get_result(self):
-        answers, html = self.payload()
+        answers, html = self.payload
         result = {}
         progress = _PROGRESS_RE.search(html)
         if progress:
