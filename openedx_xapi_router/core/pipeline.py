@@ -141,16 +141,8 @@ def _process_event(event, recovered, ctx, registry, output_format, allowed_names
         return Failed(error.kind, error, event, recovered)
     if allowed_names is not None and event.name not in allowed_names:
         return Filtered("not_allowed", event, recovered)
-    try:  # _run, inlined (once per event)
-        transformer = transformer_class(event, ctx)
-        try:
-            statements = transformer.statements()
-        except XapiRouterError:
-            raise
-        except Exception as error:
-            raise TransformerBug(transformer.transformer_version, event.name, error) from error
-        for statement in statements:
-            transformer.validate(statement)
+    try:
+        statements, transformer = _run(transformer_class, event, ctx)
     except EventSkipped as skipped:
         return Skipped(skipped.reason, event, skipped, recovered)
     except InvalidEvent as invalid:
