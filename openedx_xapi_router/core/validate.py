@@ -363,6 +363,12 @@ class Check:
 
 _ABSENT = object()
 
+#: ``made`` for ``validate_statement`` when the caller made nothing: positions ``MADE_TIME``,
+#: ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``, each holding a value no statement holds. A caller
+#: that makes parts fills a list copy of it (``[*NOTHING_MADE]``).
+NOTHING_MADE = (_ABSENT, _ABSENT, _ABSENT, _ABSENT)
+MADE_TIME, MADE_VERB, MADE_OBJECT, MADE_CONTEXT = range(4)
+
 
 class Field:
     """
@@ -711,18 +717,20 @@ class _QuickCompiler:
     #: are there, and a lookup costs as much for an absent one).
     LOOKUP_MAX = 8
     #: The statement properties whose value the caller may have made valid by construction (``ids``:
-    #: its statement ids, from :mod:`openedx_xapi_router.core.ids`; ``time``: its timestamp, a
-    #: ``datetime.isoformat()``): such a value is taken without its test. Strings are immutable, so
-    #: the value is the one made, whatever was done to the statement since. ``time`` None: no timestamp
-    #: was made (then a None timestamp is tested like any other value, and refused).
-    MADE = {"id": "{v} in ids", "timestamp": "{v} is time and time is not None"}
+    #: its statement ids, from :mod:`openedx_xapi_router.core.ids`; ``made``, see
+    #: ``validate_statement``: its timestamp, a ``datetime.isoformat()``, and the verb, object and
+    #: context dicts it made from parts already checked): such a value is taken without its test, by
+    #: identity (one ``is``: cheaper than a memo's lookup and compare, or a walk). Strings are
+    #: immutable, so a made id or timestamp is the one made whatever was done to the statement since.
+    MADE = {"id": "{v} in ids", "timestamp": f"{{v}} is made[{MADE_TIME}]", "verb": f"{{v}} is made[{MADE_VERB}]",
+            "object": f"{{v}} is made[{MADE_OBJECT}]", "context": f"{{v}} is made[{MADE_CONTEXT}]"}
 
     def __init__(self):
         self.namespace = {
             "_iri": _iri, "_activity_id": _activity_id, "_language_tag": _language_tag,
             "_uuid_match": _UUID_RE.match, "_version_match": _VERSION_RE.match, "_isfinite": math.isfinite,
             "_is_unicode": is_unicode, "_ABSENT": _ABSENT, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
-            "_shared": _SHARED.valid, "_shared_remember": _SHARED.remember,
+            "NOTHING_MADE": NOTHING_MADE, "_shared": _SHARED.valid, "_shared_remember": _SHARED.remember,
             "_iri_keys": _IRI_KEYS.valid, "_iri_keys_remember": _IRI_KEYS.remember,
         }
         self.memos = []
@@ -744,7 +752,11 @@ class _QuickCompiler:
 
     def compile(self, rule, name):
         """The function ``name``: True when its argument follows ``rule``."""
-        lines = [f"def {name}(value, t=(), ids=(), time=None):", *self.emit(rule, "value", 1), "    return True"]
+        # A required property is read with ``[]``: its absence raises KeyError, the one refusal taken
+        # as an exception (an invalid statement then gets the ordered walk anyway). A KeyError from
+        # anything else the walk calls can only turn a verdict into False, which the ordered walk decides.
+        lines = [f"def {name}(value, t=(), ids=(), made=NOTHING_MADE):", "    try:", *self.emit(rule, "value", 2),
+                 "    except KeyError:", "        return False", "    return True"]
         code = "\n".join(lines) + "\n"
         self.source.append(code)
         exec(compile(code, f"<validate quick walk {name}>", "exec"), self.namespace)  # pylint: disable=exec-used
@@ -808,10 +820,6 @@ class _QuickCompiler:
             for field in shape.fields:
                 item = self.var("v", depth)
                 body = self.emit(field.rule, item, depth + 1)
-                made = self.MADE.get(field.key) if shape is STATEMENT else None
-                if made:  # the caller's own id or timestamp: taken as made; any other value is tested
-                    body = [f"{pad}    if {made.format(v=item)}:", f"{pad}        pass",
-                            f"{pad}    el{body[0].lstrip()}", *body[1:]]
                 if field.shared:
                     body = [f"{pad}    if _shared.get(id({item}), _ABSENT) is not {item}:",
                             *["    " + line for line in body], f"{pad}        _shared_remember({item})"]
@@ -823,11 +831,13 @@ class _QuickCompiler:
                             f"{pad}    if type({key}) is not str or {item} not in {valid}.get({key}, ()):",
                             *["    " + line for line in body],
                             f"{pad}        if type({key}) is str:", f"{pad}            {remember}({key}, {item})"]
-                if field.key in required:  # one lookup: absent is the failure
-                    lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is _ABSENT:",
-                              f"{pad}    return False", *[line[4:] for line in body]]
+                made = self.MADE.get(field.key) if shape is STATEMENT else None
+                if made:  # the value the caller made: taken as made, before any memo; any other is tested
+                    body = [f"{pad}    if not ({made.format(v=item)}):", *["    " + line for line in body]]
+                if field.key in required:  # one lookup: absent is the failure (a KeyError, see ``compile``)
+                    lines += [f"{pad}{item} = {var}[{field.key!r}]", *[line[4:] for line in body]]
                 else:
-                    lines += [f"{pad}{item} = {var}.get({field.key!r}, _ABSENT)", f"{pad}if {item} is not _ABSENT:",
+                    lines += [f"{pad}if {field.key!r} in {var}:", f"{pad}    {item} = {var}[{field.key!r}]",
                               *([f"{pad}    {count} -= 1"] if counted else []), *body]
             if counted and optional:
                 lines += [f"{pad}if {count}:", f"{pad}    return False"]
@@ -862,6 +872,7 @@ class _QuickCompiler:
 _COMPILER = _QuickCompiler()
 _quick_statement = _COMPILER.compile(STATEMENT, "quick_statement")
 _quick_activity = _COMPILER.compile(ACTIVITY, "quick_activity")
+_quick_verb = _COMPILER.compile(VERB, "quick_verb")
 #: The quick walk's source (read it to see what runs per statement).
 QUICK_SOURCE = "\n".join(_COMPILER.source)
 
@@ -890,22 +901,42 @@ def is_valid_activity(activity):
     return _quick_activity(activity)
 
 
-def validate_statement(statement, transformer_id, trusted=(), ids=(), time=None):
+def is_valid_verb(verb):
+    """True when ``verb`` (a dict) is a valid xAPI Verb."""
+    return _quick_verb(verb)
+
+
+def has_iri_keys(extensions):
+    """True when every key of ``extensions`` (a dict) is an absolute IRI: the rule of an extensions object."""
+    if extensions.keys() <= _IRI_KEYS.valid:
+        return True
+    for key in extensions:
+        if not is_iri(key):
+            return False
+    _IRI_KEYS.remember(extensions)
+    return True
+
+
+def validate_statement(statement, transformer_id, trusted=(), ids=(), made=NOTHING_MADE):
     """
     Check ``statement`` (a dict) against the xAPI 1.0.3 structural rules; return it unchanged.
 
     ``trusted`` holds the ``id()`` of context activities the caller built from parts already checked
     with ``is_valid_activity`` (the course activity every statement carries, checked once per
-    course): the quick walk skips them. ``ids`` and ``time``: the statement ids and the timestamp
-    the caller made by construction (``_QuickCompiler.MADE``), taken as valid at ``id`` and
-    ``timestamp``. Both are only shortcuts: when the quick walk says no, the ordered walk checks
-    everything, trusted parts included, and it decides.
+    course): the quick walk skips them. ``ids``: the statement ids the caller made by construction,
+    taken as valid at ``id``. ``made`` (``NOTHING_MADE`` when nothing was): at ``MADE_TIME`` the
+    timestamp the caller made by construction, at ``MADE_VERB``, ``MADE_OBJECT`` and
+    ``MADE_CONTEXT`` the dicts it made for the statement's ``verb``, ``object`` and ``context`` from
+    parts already checked; each is taken as valid when the statement holds that very value
+    (``_QuickCompiler.MADE``). A trusted or made dict must not be changed once made: the quick walk
+    does not look into it. All are only shortcuts: when the quick walk says no, the ordered walk
+    checks everything, trusted and made parts included, and it decides.
 
     Raises:
         InvalidStatement: on the first rule broken, with ``transformer`` = ``transformer_id``,
             ``path`` (e.g. ``context.contextActivities.parent[0].id``) and ``reason``.
     """
-    if not _quick_statement(statement, trusted, ids, time):
+    if not _quick_statement(statement, trusted, ids, made):
         failure = check_statement(statement)
         if failure is not None:
             raise InvalidStatement(transformer_id, *failure)

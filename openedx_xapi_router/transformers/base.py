@@ -35,7 +35,9 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
 from openedx_xapi_router.core.keys import block_usage_key, parse_course_key
-from openedx_xapi_router.core.validate import is_valid_activity, validate_statement
+from openedx_xapi_router.core.validate import has_iri_keys, is_activity_id, is_iri, is_valid_activity, is_valid_verb
+from openedx_xapi_router.core.validate import MADE_CONTEXT, MADE_OBJECT, MADE_TIME, MADE_VERB, NOTHING_MADE
+from openedx_xapi_router.core.validate import validate_statement
 from openedx_xapi_router.core.vocab import EN
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 
@@ -53,6 +55,15 @@ _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
 #: How many courses a context's ``course_memo`` keeps before it is emptied.
 _COURSE_MEMO_MAX = 50_000
 
+#: ``id()`` -> the vocabulary ``Verb`` (kept alive here, so the id is not reused) whose statement dict
+#: was found valid: checked once per Verb (a frozen dataclass: its parts never change); forgotten
+#: past a bound.
+_CHECKED_VERBS = {}
+_CHECKED_VERBS_MAX = 1024
+
+#: The context extension keys :meth:`XapiTransformer.get_context` always writes are IRIs (checked once).
+_BASE_EXTENSION_KEYS_VALID = is_iri(Extension.TRANSFORMER_VERSION) and is_iri(Extension.SESSION_ID)
+
 
 def _version_text(event_name, version):
     """``openedx-xapi-router/<event name>@<version>``, made once per pair."""
@@ -69,6 +80,16 @@ def _user_key(user_id, username):
     if user_id is not None and user_id != "":
         return user_id, username
     return username, username
+
+
+def _checked_verb(verb):
+    """True when the statement dict of ``verb`` (a vocabulary ``Verb``) is a valid xAPI Verb; remembered."""
+    if not is_valid_verb({"id": verb.iri, "display": {EN: verb.display}}):
+        return False
+    if len(_CHECKED_VERBS) >= _CHECKED_VERBS_MAX:
+        _CHECKED_VERBS.clear()
+    _CHECKED_VERBS[id(verb)] = verb
+    return True
 
 
 def _remember_course_activity(key, iri):
@@ -178,8 +199,15 @@ class XapiTransformer(Transformer):
         self.trusted_parts = set()
         #: The statement ids this instance made (valid by construction; the check takes them as made).
         self.made_ids = []
-        #: The timestamp its statements carry (a ``datetime.isoformat()``, valid by construction).
-        self.made_time = None
+        #: What this instance made by construction, for the check to take as made (see
+        #: :func:`~openedx_xapi_router.core.validate.validate_statement`): at ``MADE_TIME`` the
+        #: timestamp its statements carry (a ``datetime.isoformat()``); at ``MADE_VERB``,
+        #: ``MADE_OBJECT`` and ``MADE_CONTEXT`` the statement's verb, object and context dicts when made
+        #: from parts already checked (a checked vocabulary Verb, a block IRI found valid, the base's
+        #: context of a trusted course activity and IRI extension keys). A made dict is not changed
+        #: afterwards: the check would not see the change. One list, not four attributes: an
+        #: attribute costs per instance, and there is one instance per event.
+        self.made = [*NOTHING_MADE]
         # :attr:`transformer_version`, set now: every statement carries it.
         self.__dict__["transformer_version"] = _TRANSFORMER_VERSIONS.get((name, self.version)) or _version_text(
             name, self.version)
@@ -196,7 +224,7 @@ class XapiTransformer(Transformer):
 
     def validate(self, statement):
         """Raise :class:`~openedx_xapi_router.core.errors.InvalidStatement` unless ``statement`` is valid xAPI 1.0.3."""
-        validate_statement(statement, self.transformer_version, self.trusted_parts, self.made_ids, self.made_time)
+        validate_statement(statement, self.transformer_version, self.trusted_parts, self.made_ids, self.made)
 
     # --- building blocks ------------------------------------------------------------------------
 
@@ -209,10 +237,17 @@ class XapiTransformer(Transformer):
         return f"{self.ctx.lms_root_url}/xblock/{usage_key}"
 
     def block_activity(self, usage_key, activity_type):
-        """The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name)."""
+        """
+        The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name). Valid when its IRI and
+        type are (two cached tests): then it is the made object (:attr:`made`), and the check takes it
+        as made when it is the statement's object.
+        """
         # block_iri(usage_key), inlined: most statements' object is a block
-        return {"id": f"{self.ctx.lms_root_url}/xblock/{usage_key}", "objectType": "Activity",
-                "definition": {"type": activity_type}}
+        iri = f"{self.ctx.lms_root_url}/xblock/{usage_key}"
+        activity = {"id": iri, "objectType": "Activity", "definition": {"type": activity_type}}
+        if is_activity_id(iri) and is_iri(activity_type):
+            self.made[MADE_OBJECT] = activity
+        return activity
 
     def course_block_key(self, block_type, block_id):
         """
@@ -365,14 +400,21 @@ class XapiTransformer(Transformer):
         """
         # A class that keeps the base's get_context_activities or get_context_extensions gets its
         # body here, inline: the same dicts, a call fewer each on nearly every event.
+        # ``made``: every part is valid by construction (the base's own parts, a trusted course
+        # activity, extension keys found IRIs; extension values are not checked), so the context is
+        # the made one (:attr:`made`). A subclass's activities, extensions hook or extra keys end that.
         event = self.event
         if not self._base_activities:
             activities = self.get_context_activities()
             context = {"contextActivities": activities} if activities else {}
+            made = False
         elif event.course_id:
-            context = {"contextActivities": {"parent": [self.course_activity()]}}
+            activity = self.course_activity()
+            context = {"contextActivities": {"parent": [activity]}}
+            made = id(activity) in self.trusted_parts
         else:
             context = {}
+            made = True
         if self._base_extensions:
             extensions = context["extensions"] = {Extension.TRANSFORMER_VERSION: self.transformer_version}
             session = event.session
@@ -382,12 +424,17 @@ class XapiTransformer(Transformer):
                 extra = self.extra_context_extensions()
                 if extra:
                     extensions.update(extra)
+                    made = made and has_iri_keys(extensions)
         else:
             context["extensions"] = self.get_context_extensions()
+            made = False
         if not self._no_context_extra:
             extra = self.get_context_extra()
             if extra:
                 context.update(extra)
+                made = False
+        if made and _BASE_EXTENSION_KEYS_VALID:
+            self.made[MADE_CONTEXT] = context
         return context
 
     def child_statements(self, parent):  # pylint: disable=unused-argument
@@ -415,10 +462,13 @@ class XapiTransformer(Transformer):
         event = self.event
         made = statement_id(verb.id_json, actor.id_json, event.timestamp)
         self.made_ids.append(made)
+        verb_dict = {"id": verb.iri, "display": {EN: verb.display}}  # Verb.as_dict(), without the call
+        if _CHECKED_VERBS.get(id(verb)) is verb or _checked_verb(verb):
+            self.made[MADE_VERB] = verb_dict
         statement = {
             "id": made,
             "actor": actor.statement_dict,
-            "verb": {"id": verb.iri, "display": {EN: verb.display}},  # Verb.as_dict(), without the call
+            "verb": verb_dict,
             "object": self.get_object(),
         }
         result = self.get_result()  # pylint: disable=assignment-from-none
@@ -427,7 +477,7 @@ class XapiTransformer(Transformer):
         statement["context"] = self.get_context()
         # The parsed time re-written in ISO 8601 (``+00:00``, not ``Z``), as the reference statements
         # (tincan) write it; the id above still hashes the timestamp string as given.
-        statement["timestamp"] = self.made_time = event.iso_time
+        statement["timestamp"] = self.made[MADE_TIME] = event.iso_time
         statement["version"] = vocab.XAPI_VERSION
         if self._no_children:
             return [statement]
