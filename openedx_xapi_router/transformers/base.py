@@ -398,8 +398,8 @@ class XapiTransformer(Transformer):
         The statement's context: ``contextActivities`` (:meth:`get_context_activities`, left out
         when empty), ``extensions`` (:meth:`get_context_extensions`), then :meth:`get_context_extra`.
         """
-        # A class that keeps the base's get_context_activities or get_context_extensions gets its
-        # body here, inline: the same dicts, a call fewer each on nearly every event.
+        # A class that keeps the base's get_context_activities gets its body here, inline: the same
+        # dicts, a call fewer on nearly every event.
         # ``made``: every part is valid by construction (the base's own parts, a trusted course
         # activity, extension keys found IRIs; extension values are not checked), so the context is
         # the made one (:attr:`made`). A subclass's activities, extensions hook or extra keys end that.
@@ -415,19 +415,11 @@ class XapiTransformer(Transformer):
         else:
             context = {}
             made = True
-        if self._base_extensions:
-            extensions = context["extensions"] = {Extension.TRANSFORMER_VERSION: self.transformer_version}
-            session = event.session
-            if session:
-                extensions[Extension.SESSION_ID] = session
-            if not self._no_extra_extensions:
-                extra = self.extra_context_extensions()
-                if extra:
-                    extensions.update(extra)
-                    made = made and has_iri_keys(extensions)
-        else:
-            context["extensions"] = self.get_context_extensions()
+        extensions = context["extensions"] = self.get_context_extensions()
+        if not self._base_extensions:
             made = False
+        elif not self._no_extra_extensions:  # a subclass's extra extensions: made when their keys are IRIs
+            made = made and has_iri_keys(extensions)
         if not self._no_context_extra:
             extra = self.get_context_extra()
             if extra:
