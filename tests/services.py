@@ -6,6 +6,7 @@ there, the test is skipped with a reason that says how to start it; with
 ``XAPI_ROUTER_REQUIRE_SERVICES=1`` (CI) it fails instead, so a missing service can never turn a
 green run into a run that tested nothing.
 """
+import contextlib
 import os
 import socket
 import subprocess
@@ -156,3 +157,21 @@ def start_ralph(work_dir):
     from openedx_xapi_router.devtools import ralph_control  # pylint: disable=import-outside-toplevel
 
     return ralph_control.start(work_dir)
+
+
+@contextlib.contextmanager
+def fresh_ralph(work_dir):
+    """
+    A fresh Ralph (:func:`start_ralph`) for the ``with`` block, stopped after it; a missing Ralph
+    virtualenv is a missing service (skip, or fail under ``XAPI_ROUTER_REQUIRE_SERVICES=1``).
+    """
+    from openedx_xapi_router.devtools import ralph_control  # pylint: disable=import-outside-toplevel
+
+    problem = ralph_control.ralph_available()
+    if problem:
+        service_missing(problem)
+    instance = start_ralph(work_dir)
+    try:
+        yield instance
+    finally:
+        ralph_control.stop(instance.pid)

@@ -7,7 +7,6 @@ from django.core.cache import cache
 from django.utils.module_loading import import_string
 from edx_django_utils.cache.utils import TieredCache
 
-from openedx_xapi_router.devtools import ralph_control
 from openedx_xapi_router.resolvers import reset_transform_context
 from tests import services
 from tests.delivery.conftest import (  # noqa: F401  pylint: disable=unused-import
@@ -76,14 +75,8 @@ def erb_router(backend_name, processor):
 @pytest.fixture(scope="module")
 def second_ralph(tmp_path_factory):
     """Another fresh Ralph, for the module: what our own live path sends, to compare with."""
-    problem = ralph_control.ralph_available()
-    if problem:
-        services.service_missing(problem)
-    instance = services.start_ralph(tmp_path_factory.mktemp("ralph-second"))
-    try:
+    with services.fresh_ralph(tmp_path_factory.mktemp("ralph-second")) as instance:
         yield instance
-    finally:
-        ralph_control.stop(instance.pid)
 
 
 def stored(client, statement_id):

@@ -20,7 +20,6 @@ import pytest
 
 from openedx_xapi_router.core.context import Actor, TransformContext
 from openedx_xapi_router.core.errors import XapiRouterError
-from openedx_xapi_router.devtools import ralph_control
 from openedx_xapi_router.lrs.client import LrsClient
 from openedx_xapi_router.core.pipeline import transform_event
 from openedx_xapi_router.core.reader import parse_line, read_lines
@@ -39,14 +38,8 @@ NOT_IN_ANY_INPUT = {"edx.ui.lms.sequence.outline.selected"}
 @pytest.fixture(scope="module")
 def own_ralph(tmp_path_factory):
     """A Ralph of this module's own: what it stores is exactly what these tests sent."""
-    problem = ralph_control.ralph_available()
-    if problem:
-        services.service_missing(problem)
-    instance = services.start_ralph(tmp_path_factory.mktemp("ralph-acceptance"))
-    try:
+    with services.fresh_ralph(tmp_path_factory.mktemp("ralph-acceptance")) as instance:
         yield instance
-    finally:
-        ralph_control.stop(instance.pid)
 
 
 @pytest.fixture
