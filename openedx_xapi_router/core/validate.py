@@ -653,6 +653,17 @@ class _IriKeys:
 _IRI_KEYS = _IriKeys()
 
 
+def has_iri_keys(extensions):
+    """True when every key of ``extensions`` (a dict) is an absolute IRI: the rule of an extensions object."""
+    if extensions.keys() <= _IRI_KEYS.valid:
+        return True
+    for key in extensions:
+        if not is_iri(key):
+            return False
+    _IRI_KEYS.remember(extensions)
+    return True
+
+
 def _json_copy(value):
     """A deep copy of JSON-like data (dicts, lists, scalars)."""
     if type(value) is dict:
@@ -731,7 +742,7 @@ class _QuickCompiler:
             "_uuid_match": _UUID_RE.match, "_version_match": _VERSION_RE.match, "_isfinite": math.isfinite,
             "_is_unicode": is_unicode, "_ABSENT": _ABSENT, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
             "NOTHING_MADE": NOTHING_MADE, "_shared": _SHARED.valid, "_shared_remember": _SHARED.remember,
-            "_iri_keys": _IRI_KEYS.valid, "_iri_keys_remember": _IRI_KEYS.remember,
+            "_iri_keys": _IRI_KEYS.valid, "_has_iri_keys": has_iri_keys,
         }
         self.memos = []
         self.source = []
@@ -783,11 +794,8 @@ class _QuickCompiler:
                     f" and ({text}.isascii() or _is_unicode({text}))):",
                     f"{pad}        return False"]
         if rule is EXTENSIONS:  # one subset test when every key is one already found valid (``_IriKeys``)
-            key = self.var("key", depth)
             return [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
-                    f"{pad}if not {var}.keys() <= _iri_keys:", f"{pad}    for {key} in {var}:",
-                    f"{pad}        if not (type({key}) is str and _iri({key})):", f"{pad}            return False",
-                    f"{pad}    _iri_keys_remember({var})"]
+                    f"{pad}if not ({var}.keys() <= _iri_keys or _has_iri_keys({var})):", f"{pad}    return False"]
         test = rule.expr.format(v=var) if getattr(rule, "expr", None) else f"{self.ref(rule.ok)}({var})"
         return [f"{pad}if not {test}:", f"{pad}    return False"]
 
@@ -904,17 +912,6 @@ def is_valid_activity(activity):
 def is_valid_verb(verb):
     """True when ``verb`` (a dict) is a valid xAPI Verb."""
     return _quick_verb(verb)
-
-
-def has_iri_keys(extensions):
-    """True when every key of ``extensions`` (a dict) is an absolute IRI: the rule of an extensions object."""
-    if extensions.keys() <= _IRI_KEYS.valid:
-        return True
-    for key in extensions:
-        if not is_iri(key):
-            return False
-    _IRI_KEYS.remember(extensions)
-    return True
 
 
 def validate_statement(statement, transformer_id, trusted=(), ids=(), made=NOTHING_MADE):

@@ -177,8 +177,8 @@ class XapiTransformer(Transformer):
 
     #: Set per class (``__init_subclass__``): whether it keeps the base's :meth:`get_verb`,
     #: :meth:`get_context_extra`, :meth:`extra_context_extensions` and :meth:`child_statements` (then
-    #: the assembly skips the call), :meth:`get_context_activities` and :meth:`get_context_extensions`
-    #: (then :meth:`get_context` runs them inline).
+    #: the assembly skips the call), :meth:`get_context_activities` (then :meth:`get_context` runs it
+    #: inline) and :meth:`get_context_extensions` (then the context can be the made one).
     _own_verb = _no_context_extra = _no_extra_extensions = _no_children = True
     _base_activities = _base_extensions = True
 
@@ -285,18 +285,7 @@ class XapiTransformer(Transformer):
     @memoized_property
     def actor(self):
         """The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are skipped."""
-        event = self.event
-        data = event.data
-        user = None
-        if "user_id" in data or "username" in data:  # what user_key gives, without the property's call
-            user, username = _user_key(data.get("user_id"), data.get("username"))
-        if user is None:  # the acting user, as _user_key reads it, without the call
-            username = event.username
-            if not isinstance(username, str) or not username:
-                username = None
-            user = event.user_id
-            if user is None or user == "":
-                user = username
+        user, username = self.user_key
         if user is None:
             raise EventSkipped(self.event_name, "anonymous")
         try:

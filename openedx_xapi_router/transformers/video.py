@@ -106,11 +106,7 @@ class VideoTransformer(XapiTransformer):
         The payload value at ``path`` as seconds (a float rounded to 3 decimals), or None when it is
         absent or empty and not ``required``. Numbers and numeric strings are accepted.
         """
-        event = self.event
-        if required:
-            value = event.require(path)
-        else:  # event.data_value(path), its one-key case without the call
-            value = event.data.get(path) if "." not in path else event.data_value(path)
+        value = self.event.require(path) if required else self.event.data_value(path)
         if value.__class__ is float:  # the usual case: a JavaScript number
             number = value
         else:
