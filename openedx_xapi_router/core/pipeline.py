@@ -108,7 +108,9 @@ def process(raw, ctx, registry=None, output_format=XAPI, *, allowed_names=None, 
 
 def _process(raw, ctx, registry, output_format, allowed_names, event_filter):
     """:func:`process` with every argument given, in order (what :func:`transform_lines` calls per line)."""
-    # pylint: disable=too-many-arguments
+    # pylint: disable=too-many-arguments,too-many-return-statements,too-many-branches
+    # One function for the steps of one input, each guarded by its own ``try`` (free in Python 3.11
+    # until something raises): it runs once per line.
     try:
         if type(raw) is bytes:  # pylint: disable=unidiomatic-typecheck
             try:  # a log's line: what _read does for it, without the type tests
@@ -122,35 +124,31 @@ def _process(raw, ctx, registry, output_format, allowed_names, event_filter):
     except Exception as error:  # pylint: disable=broad-except
         return Failed("reader_bug", error)
     try:
-        return _process_event(event, recovered, ctx, registry, output_format, allowed_names, event_filter)
+        if event_filter is not None:
+            reason = event_filter(event)
+            if reason is not None:
+                return Filtered(reason, event, recovered)
+        try:
+            transformer_class = registry.get(event.name, ctx.transformer_versions, output_format)
+        except UnsupportedEvent as unsupported:
+            return Unsupported(event.name, event, unsupported, recovered)
+        except XapiRouterError as error:
+            return Failed(error.kind, error, event, recovered)
+        if allowed_names is not None and event.name not in allowed_names:
+            return Filtered("not_allowed", event, recovered)
+        try:
+            statements, transformer = _run(transformer_class, event, ctx)
+        except EventSkipped as skipped:
+            return Skipped(skipped.reason, event, skipped, recovered)
+        except InvalidEvent as invalid:
+            return Invalid(invalid.kind, invalid.field, event, invalid, recovered)
+        except XapiRouterError as error:
+            return Failed(error.kind, error, event, recovered)
+        # tuple.__new__ in field order: the named tuple's own __new__ is a Python function.
+        return _new_tuple(Transformed, (statements, transformer_class, transformer.transformer_version, event,
+                                        recovered))
     except Exception as error:  # pylint: disable=broad-except
         return Failed("internal_error", error, event, recovered)
-
-
-def _process_event(event, recovered, ctx, registry, output_format, allowed_names, event_filter):
-    # pylint: disable=too-many-arguments,too-many-return-statements
-    if event_filter is not None:
-        reason = event_filter(event)
-        if reason is not None:
-            return Filtered(reason, event, recovered)
-    try:
-        transformer_class = registry.get(event.name, ctx.transformer_versions, output_format)
-    except UnsupportedEvent as unsupported:
-        return Unsupported(event.name, event, unsupported, recovered)
-    except XapiRouterError as error:
-        return Failed(error.kind, error, event, recovered)
-    if allowed_names is not None and event.name not in allowed_names:
-        return Filtered("not_allowed", event, recovered)
-    try:
-        statements, transformer = _run(transformer_class, event, ctx)
-    except EventSkipped as skipped:
-        return Skipped(skipped.reason, event, skipped, recovered)
-    except InvalidEvent as invalid:
-        return Invalid(invalid.kind, invalid.field, event, invalid, recovered)
-    except XapiRouterError as error:
-        return Failed(error.kind, error, event, recovered)
-    # tuple.__new__ in field order: the named tuple's own __new__ is a Python function.
-    return _new_tuple(Transformed, (statements, transformer_class, transformer.transformer_version, event, recovered))
 
 
 _new_tuple = tuple.__new__
