@@ -311,6 +311,9 @@ def _decode_payload(payload, name, raw, context):
                 decoded = orjson.loads(payload)
             except orjson.JSONDecodeError:
                 pass
+            else:
+                if type(decoded) is dict:  # pylint: disable=unidiomatic-typecheck
+                    return decoded, None  # the usual payload, a JSON object: nothing more to decide
         if decoded is _NOT_JSON:
             if _event_source(raw, context) == "server" and not is_cut_page_view(name, payload):
                 raise InvalidEvent(name, "event", "a server event's payload is a string that is not JSON",
