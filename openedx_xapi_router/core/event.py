@@ -48,11 +48,15 @@ class TrackingEvent(NamedTuple):
         data_text: the payload when it is a string that is not JSON, e.g. a browser
             ``problem_check``'s query string; None otherwise.
         context: the ``context`` dict as given (``course_id``, ``user_id``, ``path``, ...).
-        event_source: ``browser``, ``server``, ``mobile`` or None; top level first, then context.
         session: the session key; top level first, then context. None when absent or empty.
         username: the acting user's name (top level in a log, ``context.username`` live).
         user_id: ``context.user_id`` (an int in LMS events; None for anonymous browser events).
         course_id: ``context.course_id``, ``""`` when the event is not about a course.
+        raw: the event dict as given, which the fields below are read from when asked.
+
+    Read when asked (properties: few transformers want them, so :func:`normalize` does not read
+    them for every event; nothing about them can make an event invalid):
+        event_source: ``browser``, ``server``, ``mobile`` or None; top level first, then context.
         org_id: ``context.org_id`` or ``""``.
         event_type: the log form's ``event_type`` (equal to ``name`` for live events).
         referer: the page that sent the request; top level first (log), then ``context.referer``
@@ -67,15 +71,51 @@ class TrackingEvent(NamedTuple):
     data: dict
     data_text: str | None
     context: dict
-    event_source: str | None
     session: str | None
     username: str | None
     user_id: object
     course_id: str
-    org_id: str
-    event_type: str
-    referer: str | None = None
-    page: str | None = None
+    raw: dict
+
+    #: Every field of a TrackingEvent by name, stored or read when asked (in the order of the days
+    #: when all were stored), for comparing two events field by field.
+    FIELDS = ("name", "timestamp", "time", "data", "data_text", "context", "event_source", "session", "username",
+              "user_id", "course_id", "org_id", "event_type", "referer", "page")
+
+    @property
+    def event_source(self):
+        """See the class docstring."""
+        return _event_source(self.raw, self.context)
+
+    @property
+    def org_id(self):
+        """See the class docstring."""
+        org_id = self.context.get("org_id")
+        return org_id if isinstance(org_id, str) else ""
+
+    @property
+    def event_type(self):
+        """See the class docstring."""
+        event_type = self.raw.get("event_type")
+        return event_type if isinstance(event_type, str) else self.name
+
+    @property
+    def referer(self):
+        """See the class docstring."""
+        referer = self.raw.get("referer")
+        if referer is None or referer == "":
+            referer = self.context.get("referer")
+        return referer if isinstance(referer, str) and referer != "" else None
+
+    @property
+    def page(self):
+        """See the class docstring."""
+        if self.event_source != "browser":
+            return None
+        page = self.raw.get("page")
+        if page is None or page == "":
+            page = self.context.get("page")
+        return page if isinstance(page, str) and page != "" else None
 
     def data_value(self, path, default=None):
         """
@@ -193,9 +233,11 @@ class TrackingEvent(NamedTuple):
         text = self.timestamp
         # YYYY-MM-DDTHH:MM:SS.ffffff+00:00 is the only 32-character form with these separators; they
         # sit every third character from the 5th to the 20th, so one stepped slice reads them all.
+        # ``text[26:] == "+00:00"`` also says the length is 32, so the six digits between are the
+        # fraction ``time`` holds: a zero one (which ``isoformat`` leaves out) is a zero microsecond.
+        # (A slice costs three times an attribute: the microsecond is read, not the digits.)
         # pylint: disable-next=unidiomatic-typecheck
-        if type(text) is str and len(text) == 32 and text[4:20:3] == "--T::." and text[26:] == "+00:00" \
-                and text[20:26] != "000000":
+        if type(text) is str and text[26:] == "+00:00" and text[4:20:3] == "--T::." and self.time.microsecond:
             return text
         return self.time.isoformat()
 
@@ -242,11 +284,22 @@ _JSON_STARTS = frozenset('{["-0123456789tfn \t\n\r')
 _NOT_JSON = object()
 
 
-def _decode_payload(payload, name, event_source):
+def _event_source(raw, context):
+    """:attr:`TrackingEvent.event_source` of the event dict ``raw`` with its ``context`` (a dict)."""
+    event_source = raw.get("event_source")
+    if event_source is None or event_source == "":
+        event_source = context.get("event_source")
+        if event_source == "":
+            event_source = None
+    return event_source
+
+
+def _decode_payload(payload, name, raw, context):
     """
     ``(data, data_text)`` from the payload as given: a JSON-encoded string is decoded; a string
-    that is not JSON is kept as ``data_text`` (a browser query string), except for server events,
-    whose payload is always JSON, except a cut page view (:func:`is_cut_page_view`), kept as text.
+    that is not JSON is kept as ``data_text`` (a browser query string), except for server events
+    (:func:`_event_source` of ``raw`` and its ``context``), whose payload is always JSON, except a
+    cut page view (:func:`is_cut_page_view`), kept as text.
     """
     data_text = None
     if isinstance(payload, str):
@@ -258,8 +311,11 @@ def _decode_payload(payload, name, event_source):
                 decoded = orjson.loads(payload)
             except orjson.JSONDecodeError:
                 pass
+            else:
+                if type(decoded) is dict:  # pylint: disable=unidiomatic-typecheck
+                    return decoded, None  # the usual payload, a JSON object: nothing more to decide
         if decoded is _NOT_JSON:
-            if event_source == "server" and not is_cut_page_view(name, payload):
+            if _event_source(raw, context) == "server" and not is_cut_page_view(name, payload):
                 raise InvalidEvent(name, "event", "a server event's payload is a string that is not JSON",
                                    kind="unparseable_server_event")
             decoded = None
@@ -304,16 +360,16 @@ def normalize(raw):
             ``invalid_course_key``, ``unparseable_server_event``, ``wrong_type``; ``field`` names the
             field.
     """
-    # pylint: disable=too-many-locals,too-many-branches,too-many-statements
+    # pylint: disable=too-many-branches,too-many-statements
     # One flat function that calls no helper of ours for a clean event: it runs once per event, and
     # a Python call costs about as much as reading a field. Where a field is looked up in two places
     # (top level, then context), the first "present" one wins: not None and not "".
     if not isinstance(raw, dict):
         raise InvalidEvent(None, "", f"an event is a JSON object, not {type(raw).__name__}", kind="non_object_json")
     get = raw.get
-    event_type = get("event_type")
     name = get("name")
     if name is None or name == "":
+        event_type = get("event_type")
         name = None if event_type == "" else event_type
         if name is None:
             raise InvalidEvent(None, "name", "neither name nor event_type is present", kind="missing_event_type")
@@ -351,17 +407,11 @@ def normalize(raw):
         raise InvalidEvent(name, "context.course_id", f"not a course key: {str(course_id)[:80]!r}",
                            kind="invalid_course_key")
 
-    event_source = get("event_source")
-    if event_source is None or event_source == "":
-        event_source = context_get("event_source")
-        if event_source == "":
-            event_source = None
-
     payload = raw["data"] if "data" in raw else get("event")
     if type(payload) is dict:  # pylint: disable=unidiomatic-typecheck
         data_text = None
     else:
-        payload, data_text = _decode_payload(payload, name, event_source)
+        payload, data_text = _decode_payload(payload, name, raw, context)
 
     session = get("session")
     if session is None or session == "":
@@ -373,19 +423,6 @@ def normalize(raw):
         username = context_get("username")
         if username == "":
             username = None
-    referer = get("referer")
-    if referer is None or referer == "":
-        referer = context_get("referer")
-    if not isinstance(referer, str) or referer == "":
-        referer = None
-    page = None
-    if event_source == "browser":
-        page = get("page")
-        if page is None or page == "":
-            page = context_get("page")
-        if not isinstance(page, str) or page == "":
-            page = None
-    org_id = context_get("org_id")
     # tuple.__new__ with the fields in order: the named tuple's own __new__ is a Python function.
     return _new_tuple(TrackingEvent, (
         name,
@@ -394,15 +431,11 @@ def normalize(raw):
         payload,
         data_text,
         context,
-        event_source,
         session,
         username,
         context_get("user_id"),
         course_id,
-        org_id if isinstance(org_id, str) else "",
-        event_type if isinstance(event_type, str) else name,
-        referer,
-        page,
+        raw,
     ))
 
 

@@ -91,6 +91,9 @@ def read_lines(fileobj, source_name="<input>"):
                 continue
             start = 0
             find = chunk.find
+            # Whether a line of this chunk can end in CR at all (one memchr over the chunk): most
+            # logs have LF endings only, and then no line's last byte is looked at.
+            has_cr = b"\r" in chunk
             if pending:  # the line begun in the chunks before ends in this one
                 pending.append(chunk[:end])
                 line_number += 1
@@ -100,7 +103,7 @@ def read_lines(fileobj, source_name="<input>"):
                 end = find(b"\n", start)
             while end >= 0:
                 line_number += 1
-                if end > start and chunk[end - 1] == 13:  # b"\r"
+                if has_cr and end > start and chunk[end - 1] == 13:  # b"\r"
                     yield line_number, chunk[start:end - 1]
                 else:
                     yield line_number, chunk[start:end]
@@ -162,11 +165,11 @@ def read_event(raw):
         LineRejected: the line holds no usable event; ``kind`` says why (see the module docstring).
     """
     first = raw[:1]
-    if first == b"\x00":
-        return _read_padded(raw)
-    recovered = None
-    if first == b"{":
+    if first == b"{":  # a clean line
         body = raw
+        recovered = None
+    elif first == b"\x00":
+        return _read_padded(raw)
     else:
         match = LOGGER_PREFIX_RE.match(raw)
         if match is None:

@@ -10,7 +10,8 @@ from datetime import datetime
 import orjson
 
 from openedx_xapi_router.core.errors import InvalidEvent
-from openedx_xapi_router.core.event import TrackingEvent, is_cut_page_view
+from openedx_xapi_router.core.event import is_cut_page_view
+from tests.core.legacy_tracking_event import TrackingEvent
 from openedx_xapi_router.core.keys import valid_course_key
 
 

@@ -178,3 +178,18 @@ def test_the_json_free_actor_serialisations_equal_tincan(name, home_page):
 def test_the_json_free_verb_serialisation_equals_tincan(iri, display, language):
     assert ids.verb_json(iri, display, language) == TincanVerb(
         id=iri, display=LanguageMap({language: display})).to_json()
+
+
+def test_an_id_from_a_remembered_prefix_is_the_same(monkeypatch):
+    """The SHA-1 state remembered per (verb, actor) gives the id the whole text gives, also once forgotten."""
+    actor = Actor.account("http://localhost:18000", "32e08e30-f8ae-4ce2-94a8-c2bfe38a70cb")
+    timestamps = ["2020-07-15T06:36:01.917775+00:00", "2020-07-15T06:36:02.000001+00:00"]
+    expected = [erb_uuid5(vocab.REGISTERED.id_json, f"{actor.id_json}-{timestamp}") for timestamp in timestamps]
+    ids._PREFIXES.clear()  # pylint: disable=protected-access
+    assert [statement_id(vocab.REGISTERED.id_json, actor.id_json, timestamp) for timestamp in timestamps] == expected
+    assert (vocab.REGISTERED.id_json, actor.id_json) in ids._PREFIXES  # pylint: disable=protected-access
+    monkeypatch.setattr(ids, "_PREFIXES_MAX", 1)
+    other = Actor.account("http://localhost:18000", "someone else")
+    statement_id(vocab.REGISTERED.id_json, other.id_json, timestamps[0])
+    assert len(ids._PREFIXES) == 1  # pylint: disable=protected-access
+    assert statement_id(vocab.REGISTERED.id_json, actor.id_json, timestamps[1]) == expected[1]

@@ -5,11 +5,15 @@ for the same events, and the edge cases: no duration, mobile ``edx.video.*`` nam
 """
 import copy
 import json
+import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tincan import Result
 
 from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.event import normalize
 from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.transformers import video
 from tests.transformers.samples import transform, with_payload
@@ -702,3 +706,18 @@ def test_iso8601_duration_examples():
     assert [video.iso8601_duration(s) for s in (0.0, 15.5, 195.0, 3725.123, 90061.5)] == [
         "PT00S", "PT15.5S", "PT03M15S", "PT01H02M05.123S", "P1DT01H01M01.5S",
     ]
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(number=st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(min_value=-10**9, max_value=10**9).map(lambda millis: millis / 1000),
+    st.integers(min_value=-10**15, max_value=10**15).map(lambda micros: micros / 10**6),
+    st.sampled_from([0.0, -0.0, 0.0005, -0.0005, 0.0015, 2.675, 1.0005, 1e12, -1e12, 999999999999.9995, 5e-324]),
+))
+def test_seconds_are_round_3_of_the_number(number):
+    """``seconds`` gives ``round(number, 3)``, sign of zero included, also by its shortcut for 3-decimal values."""
+    event = normalize({"name": "play_video", "time": "2026-03-01T00:00:27.058543+00:00", "event": {"t": number}})
+    got = video.VideoPlayed(event, None).seconds("t")
+    expected = round(number, 3)
+    assert (got, math.copysign(1, got)) == (expected, math.copysign(1, expected))
