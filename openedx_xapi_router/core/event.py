@@ -18,6 +18,7 @@ see the raw dict. The normalisation is the one event-routing-backends' ``transfo
 applies (``event`` becomes ``data``, ``time`` becomes ``timestamp``), so a live event and the same
 event read back from a log give the same statement, id included.
 """
+import json
 from typing import NamedTuple
 from datetime import datetime
 
@@ -325,9 +326,21 @@ def _decode_payload(payload, name, raw, context):
         if payload is not None and data_text is None:
             # A JSON payload that is not an object (a list, a number): kept as text for transformers
             # that want it, never guessed into a dict.
-            data_text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
+            data_text = payload if isinstance(payload, str) else _json_text(payload)
         payload = {}
     return payload, data_text
+
+
+def _json_text(value):
+    """
+    ``value`` (a payload that is not an object) as compact JSON text. A live event's payload can
+    hold what orjson refuses to write (a lone surrogate, an integer past 64 bits, a ``datetime``):
+    it is then written by the standard library, anything not JSON as its ``str``.
+    """
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 #: The length the LMS cuts a page view's payload to: ``TrackMiddleware.process_request`` logs every

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.event import TrackingEvent, normalize
-from openedx_xapi_router.core.pipeline import transform_event
+from openedx_xapi_router.core.context import TransformContext
+from openedx_xapi_router.core.outcome import Invalid
+from openedx_xapi_router.core.pipeline import process, transform_event
 from tests.transformers import samples
 
 TIME = "2020-07-15T06:36:01.917775+00:00"
@@ -80,6 +82,23 @@ def test_a_query_string_payload_is_kept_as_text():
     raw["event_source"] = "browser"
     event = normalize(raw)
     assert (event.data, event.data_text) == ({}, query)
+
+
+def test_a_list_payload_orjson_cannot_write_is_kept_as_text():
+    """
+    A live event's payload is whatever the LMS passed to ``tracker.emit`` (openedx/event-tracking
+    ``eventtracking/tracker.py``: ``data`` is any object), so a list payload can hold a lone
+    surrogate, an integer past 64 bits or a ``datetime``, which orjson refuses to write. The event
+    is still read (it was a ``reader_bug`` failure) and the payload kept as JSON text.
+    """
+    when = datetime(2026, 3, 1, tzinfo=UTC)
+    raw = {"name": "problem_graded", "timestamp": "2026-03-01T00:00:00+00:00", "context": {},
+           "data": ["\ud800", 2**70, when]}
+    event = normalize(raw)
+    assert (event.data, event.data_text) == ({}, '["\ud800",1180591620717411303424,"2026-03-01 00:00:00+00:00"]')
+    raw["context"] = {"user_id": 5, "course_id": "course-v1:edX+DemoX+Demo_Course"}
+    outcome = process(raw, TransformContext.from_maps("https://lms.example.org", actor_secret="secret"))
+    assert (type(outcome), outcome.kind, outcome.field) == (Invalid, "wrong_type", "data")
 
 
 def test_other_payloads():
