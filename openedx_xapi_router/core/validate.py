@@ -128,7 +128,8 @@ def is_unicode(value):
     return True
 
 
-def _is_text(value):
+def is_text(value):
+    """True for a string that is Unicode text: the rule of every text value (a language map's, a response)."""
     return type(value) is str and is_unicode(value)
 
 
@@ -241,7 +242,7 @@ NON_EMPTY_TEXT = _leaf(lambda value: type(value) is str and value != "" and is_u
                        "must be a non-empty string, got {value!r}",
                        "(type({v}) is str and {v} != '' and ({v}.isascii() or _is_unicode({v})))")
 _TEXT_EXPR = "(type({v}) is str and ({v}.isascii() or _is_unicode({v})))"
-COMPONENT_ID = Leaf(_is_text, lambda value: "must be a string" if type(value) is not str
+COMPONENT_ID = Leaf(is_text, lambda value: "must be a string" if type(value) is not str
                     else "holds a lone surrogate (not Unicode text)", _TEXT_EXPR)
 NEVER_TEAM = Leaf(lambda value: False, lambda value: "a Group team is not sent by this package")
 INTERACTION_TYPE = _leaf(_one_of(INTERACTION_TYPES), "not an xAPI interaction type: {value!r}",
@@ -253,7 +254,7 @@ class _Text:
 
     __slots__ = ()
 
-    ok = staticmethod(_is_text)
+    ok = staticmethod(is_text)
     expr = _TEXT_EXPR
 
     @staticmethod
@@ -364,10 +365,11 @@ class Check:
 _ABSENT = object()
 
 #: ``made`` for ``validate_statement`` when the caller made nothing: positions ``MADE_TIME``,
-#: ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``, each holding a value no statement holds. A caller
-#: that makes parts fills a list copy of it (``[*NOTHING_MADE]``).
-NOTHING_MADE = (_ABSENT, _ABSENT, _ABSENT, _ABSENT)
-MADE_TIME, MADE_VERB, MADE_OBJECT, MADE_CONTEXT = range(4)
+#: ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``, ``MADE_RESULT``, each holding a value no statement
+#: holds, and ``MADE_WHOLE``, the statements made whole (none). A caller that makes parts fills a
+#: list copy of it (``[*NOTHING_MADE]``).
+NOTHING_MADE = (_ABSENT, _ABSENT, _ABSENT, _ABSENT, _ABSENT, ())
+MADE_TIME, MADE_VERB, MADE_OBJECT, MADE_CONTEXT, MADE_RESULT, MADE_WHOLE = range(6)
 
 
 class Field:
@@ -734,7 +736,8 @@ class _QuickCompiler:
     #: identity (one ``is``: cheaper than a memo's lookup and compare, or a walk). Strings are
     #: immutable, so a made id or timestamp is the one made whatever was done to the statement since.
     MADE = {"id": "{v} in ids", "timestamp": f"{{v}} is made[{MADE_TIME}]", "verb": f"{{v}} is made[{MADE_VERB}]",
-            "object": f"{{v}} is made[{MADE_OBJECT}]", "context": f"{{v}} is made[{MADE_CONTEXT}]"}
+            "object": f"{{v}} is made[{MADE_OBJECT}]", "context": f"{{v}} is made[{MADE_CONTEXT}]",
+            "result": f"{{v}} is made[{MADE_RESULT}]"}
 
     def __init__(self):
         self.namespace = {
@@ -821,6 +824,8 @@ class _QuickCompiler:
         else:
             lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
                      f"{pad}{count} = len({var})" + (f" - {len(required)}" if required else "")]
+        if shape is STATEMENT:  # a statement the caller made whole: taken as made (``MADE_WHOLE``)
+            lines[2:2] = [f"{pad}if {var} in made[{MADE_WHOLE}]:", f"{pad}    return True"]
         for key in required:
             if not looked_up or key not in shape.rules:
                 lines += [f"{pad}if {key!r} not in {var}:", f"{pad}    return False"]
@@ -881,6 +886,7 @@ _COMPILER = _QuickCompiler()
 _quick_statement = _COMPILER.compile(STATEMENT, "quick_statement")
 _quick_activity = _COMPILER.compile(ACTIVITY, "quick_activity")
 _quick_verb = _COMPILER.compile(VERB, "quick_verb")
+_quick_agent = _COMPILER.compile(AGENT, "quick_agent")
 #: The quick walk's source (read it to see what runs per statement).
 QUICK_SOURCE = "\n".join(_COMPILER.source)
 
@@ -914,6 +920,11 @@ def is_valid_verb(verb):
     return _quick_verb(verb)
 
 
+def is_valid_agent(agent):
+    """True when ``agent`` (a dict) is a valid xAPI Agent (a statement's actor)."""
+    return _quick_agent(agent)
+
+
 def validate_statement(statement, transformer_id, trusted=(), ids=(), made=NOTHING_MADE):
     """
     Check ``statement`` (a dict) against the xAPI 1.0.3 structural rules; return it unchanged.
@@ -922,12 +933,16 @@ def validate_statement(statement, transformer_id, trusted=(), ids=(), made=NOTHI
     with ``is_valid_activity`` (the course activity every statement carries, checked once per
     course): the quick walk skips them. ``ids``: the statement ids the caller made by construction,
     taken as valid at ``id``. ``made`` (``NOTHING_MADE`` when nothing was): at ``MADE_TIME`` the
-    timestamp the caller made by construction, at ``MADE_VERB``, ``MADE_OBJECT`` and
-    ``MADE_CONTEXT`` the dicts it made for the statement's ``verb``, ``object`` and ``context`` from
-    parts already checked; each is taken as valid when the statement holds that very value
-    (``_QuickCompiler.MADE``). A trusted or made dict must not be changed once made: the quick walk
-    does not look into it. All are only shortcuts: when the quick walk says no, the ordered walk
-    checks everything, trusted and made parts included, and it decides.
+    timestamp the caller made by construction, at ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``
+    and ``MADE_RESULT`` the dicts it made for the statement's ``verb``, ``object``, ``context`` and
+    ``result`` from parts already checked; each is taken as valid when the statement holds that very
+    value (``_QuickCompiler.MADE``). At ``MADE_WHOLE``, shallow copies of the statements the caller
+    made whole (every property one of those made parts, or made by construction: its ids, a valid
+    actor, the checked version): a statement equal to one of them (``in``: its properties, compared
+    in C, the very parts made, or equal to them) is valid with that one test, and one with a property
+    replaced, added or removed since is walked. A trusted or made dict must not be changed once made:
+    the quick walk does not look into it. All are only shortcuts: when the quick walk says no, the
+    ordered walk checks everything, trusted and made parts included, and it decides.
 
     Raises:
         InvalidStatement: on the first rule broken, with ``transformer`` = ``transformer_id``,

@@ -35,10 +35,10 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
 from openedx_xapi_router.core.keys import block_usage_key, parse_course_key
-from openedx_xapi_router.core.validate import has_iri_keys, is_activity_id, is_iri, is_valid_activity, is_valid_verb
-from openedx_xapi_router.core.validate import MADE_CONTEXT, MADE_OBJECT, MADE_TIME, MADE_VERB, NOTHING_MADE
-from openedx_xapi_router.core.validate import validate_statement
-from openedx_xapi_router.core.vocab import EN
+from openedx_xapi_router.core.validate import XAPI_VERSION as VERSION_RULE
+from openedx_xapi_router.core.validate import has_iri_keys, is_activity_id, is_iri, is_valid_activity
+from openedx_xapi_router.core.validate import MADE_CONTEXT, MADE_OBJECT, MADE_RESULT, MADE_TIME, MADE_VERB, MADE_WHOLE
+from openedx_xapi_router.core.validate import NOTHING_MADE, validate_statement
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 
 PACKAGE_NAME = "openedx-xapi-router"
@@ -55,14 +55,11 @@ _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
 #: How many courses a context's ``course_memo`` keeps before it is emptied.
 _COURSE_MEMO_MAX = 50_000
 
-#: ``id()`` -> the vocabulary ``Verb`` (kept alive here, so the id is not reused) whose statement dict
-#: was found valid: checked once per Verb (a frozen dataclass: its parts never change); forgotten
-#: past a bound.
-_CHECKED_VERBS = {}
-_CHECKED_VERBS_MAX = 1024
-
 #: The context extension keys :meth:`XapiTransformer.get_context` always writes are IRIs (checked once).
 _BASE_EXTENSION_KEYS_VALID = is_iri(Extension.TRANSFORMER_VERSION) and is_iri(Extension.SESSION_ID)
+
+#: The ``version`` every statement carries is a valid one (checked once).
+_VERSION_VALID = VERSION_RULE.ok(vocab.XAPI_VERSION)
 
 
 def _version_text(event_name, version):
@@ -80,16 +77,6 @@ def _user_key(user_id, username):
     if user_id is not None and user_id != "":
         return user_id, username
     return username, username
-
-
-def _checked_verb(verb):
-    """True when the statement dict of ``verb`` (a vocabulary ``Verb``) is a valid xAPI Verb; remembered."""
-    if not is_valid_verb({"id": verb.iri, "display": {EN: verb.display}}):
-        return False
-    if len(_CHECKED_VERBS) >= _CHECKED_VERBS_MAX:
-        _CHECKED_VERBS.clear()
-    _CHECKED_VERBS[id(verb)] = verb
-    return True
 
 
 def _remember_course_activity(key, iri):
@@ -202,11 +189,13 @@ class XapiTransformer(Transformer):
         #: What this instance made by construction, for the check to take as made (see
         #: :func:`~openedx_xapi_router.core.validate.validate_statement`): at ``MADE_TIME`` the
         #: timestamp its statements carry (a ``datetime.isoformat()``); at ``MADE_VERB``,
-        #: ``MADE_OBJECT`` and ``MADE_CONTEXT`` the statement's verb, object and context dicts when made
-        #: from parts already checked (a checked vocabulary Verb, a block IRI found valid, the base's
-        #: context of a trusted course activity and IRI extension keys). A made dict is not changed
-        #: afterwards: the check would not see the change. One list, not four attributes: an
-        #: attribute costs per instance, and there is one instance per event.
+        #: ``MADE_OBJECT``, ``MADE_CONTEXT`` and ``MADE_RESULT`` the statement's verb, object, context
+        #: and result dicts when made from parts already checked (a checked vocabulary Verb's own dict,
+        #: a block IRI found valid, the base's context of a trusted course activity and IRI extension
+        #: keys, a score made in range); at ``MADE_WHOLE`` the statements all of whose parts are made
+        #: (:meth:`take_whole`). A made dict is not changed afterwards: the check would not see the
+        #: change. One list, not six attributes: an attribute costs per instance, and there is one
+        #: instance per event.
         self.made = [*NOTHING_MADE]
         # :attr:`transformer_version`, set now: every statement carries it.
         self.__dict__["transformer_version"] = _TRANSFORMER_VERSIONS.get((name, self.version)) or _version_text(
@@ -236,18 +225,21 @@ class XapiTransformer(Transformer):
         """The IRI of an XBlock: ``<LMS root>/xblock/<usage key>``."""
         return f"{self.ctx.lms_root_url}/xblock/{usage_key}"
 
-    def block_activity(self, usage_key, activity_type):
+    def activity(self, iri, activity_type):
         """
-        The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name). Valid when its IRI and
-        type are (two cached tests): then it is the made object (:attr:`made`), and the check takes it
-        as made when it is the statement's object.
+        The Activity ``iri`` of ``activity_type`` (no name). Valid when its IRI and type are (two
+        cached tests): then it is the made object (:attr:`made`), and the check takes it as made when
+        it is the statement's object.
         """
-        # block_iri(usage_key), inlined: most statements' object is a block
-        iri = f"{self.ctx.lms_root_url}/xblock/{usage_key}"
         activity = {"id": iri, "objectType": "Activity", "definition": {"type": activity_type}}
         if is_activity_id(iri) and is_iri(activity_type):
             self.made[MADE_OBJECT] = activity
         return activity
+
+    def block_activity(self, usage_key, activity_type):
+        """The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name): :meth:`activity`."""
+        # block_iri(usage_key), inlined: most statements' object is a block
+        return self.activity(f"{self.ctx.lms_root_url}/xblock/{usage_key}", activity_type)
 
     def course_block_key(self, block_type, block_id):
         """
@@ -430,6 +422,23 @@ class XapiTransformer(Transformer):
         self.made_ids.append(made)
         return made
 
+    def take_whole(self, statement):
+        """
+        Hand ``statement`` to the check as made whole (``MADE_WHOLE``) when every part of it is made:
+        its id (:meth:`statement_id`) and timestamp (:attr:`made`'s) by construction, its actor valid
+        (:attr:`Actor.valid <openedx_xapi_router.core.context.Actor.valid>`), its verb, object,
+        context and result (when it has one) the made ones, its version the checked one. What the
+        check gets is a shallow copy: a statement equal to it (its parts, compared in C, the very
+        made ones) is taken with that one test, and one whose part was replaced or added since is not.
+        """
+        made = self.made
+        result = statement.get("result", made)  # ``made``: no result
+        if result is not made and result is not made[MADE_RESULT]:  # a result, not the made one
+            return
+        if statement["object"] is made[MADE_OBJECT] and statement["context"] is made[MADE_CONTEXT] \
+                and statement["verb"] is made[MADE_VERB] and self.actor.valid and _VERSION_VALID:
+            made[MADE_WHOLE] = (*made[MADE_WHOLE], {**statement})
+
     def statements(self):
         """
         The statements for this event, parent first.
@@ -441,15 +450,15 @@ class XapiTransformer(Transformer):
         verb = self.verb if self._own_verb else self.get_verb()
         actor = self.actor
         event = self.event
-        made = statement_id(verb.id_json, actor.id_json, event.timestamp)
-        self.made_ids.append(made)
-        verb_dict = {"id": verb.iri, "display": {EN: verb.display}}  # Verb.as_dict(), without the call
-        if _CHECKED_VERBS.get(id(verb)) is verb or _checked_verb(verb):
-            self.made[MADE_VERB] = verb_dict
+        made = self.made
+        made_id = statement_id(verb.id_json, actor.id_json, event.timestamp)
+        self.made_ids.append(made_id)
+        if verb.valid:  # the verb's own dict, checked once: shared by every statement with this verb
+            made[MADE_VERB] = verb.statement_dict
         statement = {
-            "id": made,
+            "id": made_id,
             "actor": actor.statement_dict,
-            "verb": verb_dict,
+            "verb": verb.statement_dict,
             "object": self.get_object(),
         }
         result = self.get_result()  # pylint: disable=assignment-from-none
@@ -458,8 +467,9 @@ class XapiTransformer(Transformer):
         statement["context"] = self.get_context()
         # The parsed time re-written in ISO 8601 (``+00:00``, not ``Z``), as the reference statements
         # (tincan) write it; the id above still hashes the timestamp string as given.
-        statement["timestamp"] = self.made[MADE_TIME] = event.iso_time
+        statement["timestamp"] = made[MADE_TIME] = event.iso_time
         statement["version"] = vocab.XAPI_VERSION
+        self.take_whole(statement)
         if self._no_children:
             return [statement]
         children = self.child_statements(statement)

@@ -1,0 +1,151 @@
+"""
+Statements made whole, and the parts they are made of, give the verdicts of the full check (issue #19).
+
+The shortcuts here: a vocabulary ``Verb``'s own statement dict, checked once (``Verb.valid``); an
+``Actor`` checked once when made (``Actor.valid``); results whose score :func:`score` made in range
+(``MADE_RESULT``); ``problem_check``'s objects and children from a skeleton checked at import; and a
+statement all of whose parts are made, taken whole (``MADE_WHOLE``). Each must take only what the
+ordered walk accepts, and a part broken in the event, or replaced in the statement afterwards, must
+still be refused, with the path it was refused at before.
+"""
+import copy
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from openedx_xapi_router.core import vocab
+from openedx_xapi_router.core.context import Actor, TransformContext
+from openedx_xapi_router.core.errors import InvalidStatement
+from openedx_xapi_router.core.event import normalize
+from openedx_xapi_router.core.validate import AGENT, MADE_WHOLE, SCORE, VERB
+from openedx_xapi_router.core.validate import _quick_statement, check_statement, is_valid_agent
+from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers.grading import made_score, score
+from tests.core.test_check_shortcuts import CORPORA, CTX, MADE
+from tests.transformers import samples
+from tests.transformers.test_problem import PC_SERVER_MULTI_EVENT
+
+
+def _whole(made):
+    return made[MADE_WHOLE]
+
+
+def test_most_corpus_statements_are_made_whole_and_each_passes_the_ordered_walk():
+    samples.require_shared(samples.SHARED_DIR / "corpus" / CORPORA[0], "the shared corpus")
+    statements = [(statement, made) for name in CORPORA for statement, _, _, made in MADE[name]]
+    whole = [statement for statement, made in statements if statement in _whole(made)]
+    assert len(whole) > 0.3 * len(statements)
+    for statement in whole:
+        assert check_statement(statement) is None
+
+
+def test_a_whole_statement_changed_afterwards_is_walked_and_refused():
+    """A property replaced, added or removed after the statement was made whole is not taken as made."""
+    samples.require_shared(samples.SHARED_DIR / "corpus" / CORPORA[0], "the shared corpus")
+    statement, trusted, made_ids, made = next(item for item in MADE[CORPORA[0]] if item[0] in _whole(item[3]))
+    assert _quick_statement(statement, trusted, made_ids, made) is True
+    for change, path in (
+        (lambda s: s.__setitem__("verb", {"id": "not an iri"}), "verb.id"),
+        (lambda s: s.__setitem__("object", {**s["object"], "id": "not an iri"}), "object.id"),
+        (lambda s: s.__setitem__("extra", 1), "extra"),
+        (lambda s: s.__delitem__("timestamp"), "timestamp"),
+        (lambda s: s.__setitem__("actor", {"objectType": "Agent"}), "actor"),
+    ):
+        changed = dict(statement)  # the same parts, a new dict: equal to the whole one until changed
+        assert _quick_statement(changed, trusted, made_ids, made) is True
+        change(changed)
+        assert _quick_statement(changed, trusted, made_ids, made) is False
+        assert check_statement(changed)[0] == path
+
+
+def test_a_vocabulary_verb_is_checked_once_and_shares_its_dict():
+    assert vocab.PLAYED.valid and vocab.PLAYED.statement_dict == vocab.PLAYED.as_dict()
+    assert vocab.PLAYED.statement_dict is not vocab.PLAYED.as_dict()
+    for verb in (vocab.Verb("not an iri", "x"), vocab.Verb("http://example.org/v", "\ud800")):
+        assert not verb.valid
+        assert VERB.explain(verb.statement_dict) is not None
+
+
+def test_an_actor_is_checked_when_made():
+    assert Actor.account("https://courses.example.org", "someone").valid
+    for actor in (Actor.account("https://courses.example.org", ""), Actor.account("not an iri", "someone"),
+                  Actor({"objectType": "Agent"}, "{}"), Actor("not a dict", "{}")):
+        assert not actor.valid
+        assert not is_valid_agent(actor.statement_dict)
+        if isinstance(actor.statement_dict, dict):
+            assert AGENT.explain(actor.statement_dict) is not None
+
+
+def test_a_statement_of_an_invalid_actor_is_not_whole_and_is_refused_as_before():
+    ctx = TransformContext("https://courses.example.org", lambda user, username=None: Actor.account(
+        "https://courses.example.org", ""), lambda course_id: "Demonstration Course")
+    event = normalize({**PC_SERVER_MULTI_EVENT, "time": "2025-03-01T10:00:00+00:00", "event_source": "server",
+                       "event_type": "problem_check"})
+    transformer = default_registry().get("problem_check", {})(event, ctx)
+    statements = transformer.statements()
+    assert not _whole(transformer.made)
+    with pytest.raises(InvalidStatement) as refused:
+        transformer.validate(statements[0])
+    assert refused.value.path == "actor.account.name"
+
+
+NUMBERS = st.one_of(st.none(), st.integers(min_value=-10**6, max_value=10**6),
+                    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0, 1, -1, 1e308, -1e308]))
+
+
+@settings(max_examples=2000, derandomize=True, deadline=None)
+@given(NUMBERS, NUMBERS, NUMBERS)
+def test_a_made_score_passes_the_score_rules(raw, maximum, scaled):
+    """Whatever :func:`score` is given, a score :func:`made_score` takes as made is valid."""
+    made = score(raw, maximum, scaled)
+    if made_score(made):
+        assert SCORE.explain(made) is None, made
+    if raw is not None and maximum is not None and scaled is not None and \
+            all(math.isfinite(value) for value in (raw, maximum, scaled)) and max(abs(raw), abs(maximum)) < 1e300:
+        assert made_score(made)
+
+
+def _problem_check(**submission_changes):
+    event = copy.deepcopy(PC_SERVER_MULTI_EVENT)
+    for question, (key, value) in submission_changes.items():
+        event["event"]["submission"][question][key] = value
+    event = normalize({**event, "time": "2025-03-01T10:00:00+00:00", "event_source": "server",
+                       "event_type": "problem_check"})
+    return default_registry().get("problem_check", {})(event, CTX)
+
+
+def test_problem_check_statements_are_made_whole():
+    transformer = _problem_check()
+    statements = transformer.statements()
+    assert len(statements) == 4
+    assert all(statement in _whole(transformer.made) for statement in statements)
+    for statement in statements:
+        assert check_statement(statement) is None
+        transformer.validate(statement)
+
+
+QUESTION = "7c7b08c1663e7cb16535b254a02c24f4_2_1"
+
+
+@pytest.mark.parametrize("key, value, path", [
+    ("question", "\ud800", "object.definition.description.en-US"),
+    ("answer", "\ud800", "result.response"),
+])
+def test_a_bad_text_in_a_question_makes_nothing_and_is_refused_as_before(key, value, path):
+    """The statements holding the bad text (the question's own, and the parent's when it describes it) are refused."""
+    transformer = _problem_check(**{QUESTION: (key, value)})
+    statements = transformer.statements()
+    refused = {}
+    for statement in statements:
+        failure = check_statement(statement)
+        if failure is None:
+            transformer.validate(statement)
+            continue
+        assert statement not in _whole(transformer.made)
+        with pytest.raises(InvalidStatement) as error:
+            transformer.validate(statement)
+        assert (error.value.path, error.value.reason) == failure
+        refused[failure[0]] = statement
+    assert path in refused
