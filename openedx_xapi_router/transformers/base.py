@@ -304,6 +304,16 @@ class XapiTransformer(Transformer):
         The event's course as an Activity (the usual parent in ``contextActivities``). A fresh dict
         each time; its content is checked once per (course, name), and the dict is then listed in
         :attr:`trusted_parts` so the statement check need not check it again.
+        """
+        activity, trusted = self._course_activity()
+        if trusted:
+            self.trusted_parts.add(id(activity))
+        return activity
+
+    def _course_activity(self):
+        """
+        :meth:`course_activity`'s activity and whether it is trusted (its content checked), not yet
+        listed in :attr:`trusted_parts` (:meth:`get_context` lists it only when its context is not made).
 
         When the context keeps a ``course_memo`` (its course names never change), a course already
         made is made again from the memo, without asking the resolver.
@@ -330,9 +340,7 @@ class XapiTransformer(Transformer):
                 if len(memo) >= _COURSE_MEMO_MAX:
                     memo.clear()
                 memo[course_id] = (iri, name)
-        if trusted:
-            self.trusted_parts.add(id(activity))
-        return activity
+        return activity, trusted
 
     # --- hooks --------------------------------------------------------------------------------
 
@@ -383,16 +391,18 @@ class XapiTransformer(Transformer):
         # dicts, a call fewer on nearly every event.
         # ``made``: every part is valid by construction (the base's own parts, a trusted course
         # activity, extension keys found IRIs; extension values are not checked), so the context is
-        # the made one (:attr:`made`). A subclass's activities, extensions hook or extra keys end that.
+        # the made one (:attr:`made`). A subclass's activities, extensions hook or extra keys end that;
+        # the trusted course activity of a context not made is listed in :attr:`trusted_parts`.
         event = self.event
+        trusted = False
         if not self._base_activities:
             activities = self.get_context_activities()
             context = {"contextActivities": activities} if activities else {}
             made = False
         elif event.course_id:
-            activity = self.course_activity()
+            activity, trusted = self._course_activity()
             context = {"contextActivities": {"parent": [activity]}}
-            made = id(activity) in self.trusted_parts
+            made = trusted
         else:
             context = {}
             made = True
@@ -408,6 +418,8 @@ class XapiTransformer(Transformer):
                 made = False
         if made and _BASE_EXTENSION_KEYS_VALID:
             self.made[MADE_CONTEXT] = context
+        elif trusted:
+            self.trusted_parts.add(id(activity))
         return context
 
     def child_statements(self, parent):  # pylint: disable=unused-argument

@@ -19,13 +19,15 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.context import Actor, TransformContext
 from openedx_xapi_router.core.errors import InvalidStatement
 from openedx_xapi_router.core.event import normalize
-from openedx_xapi_router.core.validate import AGENT, MADE_WHOLE, SCORE, VERB
+from openedx_xapi_router.core.validate import AGENT, MADE_CONTEXT, MADE_WHOLE, SCORE, VERB
 from openedx_xapi_router.core.validate import _quick_statement, check_statement, is_valid_agent
 from openedx_xapi_router.core.registry import default_registry
 from openedx_xapi_router.transformers.grading import made_score, score
-from tests.core.test_check_shortcuts import CORPORA, CTX, MADE
+from tests.core.test_check_shortcuts import CORPORA, CTX, MADE, _Block
+from tests.core.test_event import live_event
 from tests.transformers import samples
 from tests.transformers.test_problem import PC_SERVER_MULTI_EVENT
+from tests.transformers.test_problem_browser import PROBLEM_GRADED
 
 
 def _whole(made):
@@ -149,3 +151,35 @@ def test_a_bad_text_in_a_question_makes_nothing_and_is_refused_as_before(key, va
         assert (error.value.path, error.value.reason) == failure
         refused[failure[0]] = statement
     assert path in refused
+
+
+def _transformer(raw, ctx=CTX):
+    event = normalize(raw)
+    return default_registry().get(event.name, {})(event, ctx)
+
+
+@pytest.mark.parametrize("answers, whole", [("input_1324b5467175f904c69b1a1a79afcd3f_2_1=na2", True),
+                                            ("input_1324b5467175f904c69b1a1a79afcd3f_2_1=\ud800", False)])
+def test_a_graded_browser_problem_is_whole_unless_its_response_is_bad(answers, whole):
+    transformer = _transformer(PROBLEM_GRADED)
+    # the payload as read, set directly: the event forms the tests build cannot carry a lone surrogate there
+    transformer.__dict__["payload"] = (answers, PROBLEM_GRADED["event"][1])
+    [statement] = transformer.statements()
+    assert (statement in _whole(transformer.made)) is whole
+    if whole:
+        transformer.validate(statement)
+    else:
+        with pytest.raises(InvalidStatement) as refused:
+            transformer.validate(statement)
+        assert refused.value.path == "result.response"
+
+
+def test_a_context_not_made_still_lists_its_trusted_course_activity():
+    """A subclass's extra context keys end the made context; its course activity is then listed as trusted."""
+    cls = type("Extra", (_Block,), {"get_context_extra": lambda self: {"revision": "r1"}})
+    transformer = cls(normalize(live_event(name="test.made")), CTX)
+    [statement] = transformer.statements()
+    [activity] = statement["context"]["contextActivities"]["parent"]
+    assert statement["context"] is not transformer.made[MADE_CONTEXT]
+    assert id(activity) in transformer.trusted_parts
+    transformer.validate(statement)
