@@ -301,9 +301,9 @@ class XapiTransformer(Transformer):
 
     def course_activity(self):
         """
-        The event's course as an Activity (the usual parent in ``contextActivities``). A fresh dict
-        each time; its content is checked once per (course, name), and the dict is then listed in
-        :attr:`trusted_parts` so the statement check need not check it again.
+        The event's course as an Activity (the usual parent in ``contextActivities``). Its content is
+        checked once per (course, name), and the dict is then listed in :attr:`trusted_parts` so the
+        statement check need not check it again.
         """
         activity, trusted = self._course_activity()
         if trusted:
@@ -315,31 +315,30 @@ class XapiTransformer(Transformer):
         :meth:`course_activity`'s activity and whether it is trusted (its content checked), not yet
         listed in :attr:`trusted_parts` (:meth:`get_context` lists it only when its context is not made).
 
-        When the context keeps a ``course_memo`` (its course names never change), a course already
-        made is made again from the memo, without asking the resolver.
+        When the context keeps a ``course_memo`` (its course names never change), the activity
+        checked there is the one every statement of the course holds (made once, never changed
+        afterwards: nothing downstream changes a statement's parts), without asking the resolver;
+        otherwise a fresh dict each time.
         """
         course_id = self.event.course_id
         memo = self.ctx.course_memo
         known = memo.get(course_id) if memo is not None else None
-        if known is not None:  # (IRI, name) of an activity already checked
-            iri, name = known
-            trusted = True
-        else:
-            name = self.course_name
-            key = (self.ctx.lms_root_url, course_id, name)
-            iri = _CHECKED_COURSE_ACTIVITIES.get(key)
-            trusted = iri is not None
-            if not trusted:
-                iri = self.course_iri(course_id)
+        if known is not None:  # (activity, name) of an activity already checked
+            return known[0], True
+        name = self.course_name
+        key = (self.ctx.lms_root_url, course_id, name)
+        iri = _CHECKED_COURSE_ACTIVITIES.get(key)
+        trusted = iri is not None
+        if not trusted:
+            iri = self.course_iri(course_id)
         definition = {"type": ActivityType.COURSE} if name is None else \
             {"type": ActivityType.COURSE, "name": {vocab.EN_US: name}}
         activity = {"id": iri, "objectType": "Activity", "definition": definition}
-        if known is None:
-            trusted = trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri))
-            if trusted and memo is not None:
-                if len(memo) >= _COURSE_MEMO_MAX:
-                    memo.clear()
-                memo[course_id] = (iri, name)
+        trusted = trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri))
+        if trusted and memo is not None:
+            if len(memo) >= _COURSE_MEMO_MAX:
+                memo.clear()
+            memo[course_id] = (activity, name)
         return activity, trusted
 
     # --- hooks --------------------------------------------------------------------------------

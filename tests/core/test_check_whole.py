@@ -183,3 +183,17 @@ def test_a_context_not_made_still_lists_its_trusted_course_activity():
     assert statement["context"] is not transformer.made[MADE_CONTEXT]
     assert id(activity) in transformer.trusted_parts
     transformer.validate(statement)
+
+
+def test_a_course_activity_is_made_once_per_course_when_the_context_keeps_a_memo():
+    """With a ``course_memo`` every statement of a course holds its one checked activity; without, a fresh one."""
+    cls = type("Extra", (_Block,), {"get_context_extra": lambda self: {"revision": "r1"}})
+    memo_less = TransformContext("https://courses.example.org", CTX.actor_resolver, lambda course_id: "A course")
+    assert memo_less.course_memo is None
+    for ctx, shared in ((CTX, True), (memo_less, False)):
+        transformers = [cls(normalize(live_event(name="test.made")), ctx) for _ in range(2)]
+        activities = [transformer.statements()[0]["context"]["contextActivities"]["parent"][0]
+                      for transformer in transformers]
+        assert (activities[0] is activities[1]) is shared and activities[0] == activities[1]
+        for transformer, activity in zip(transformers, activities, strict=True):
+            assert id(activity) in transformer.trusted_parts
