@@ -748,7 +748,7 @@ class _QuickCompiler:
             "_uuid_match": _UUID_RE.match, "_version_match": _VERSION_RE.match, "_isfinite": math.isfinite,
             "_is_unicode": is_unicode, "_ABSENT": _ABSENT, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
             "NOTHING_MADE": NOTHING_MADE, "_shared": _SHARED.valid, "_shared_remember": _SHARED.remember,
-            "_iri_keys": _IRI_KEYS.valid, "_has_iri_keys": has_iri_keys,
+            "_iri_keys": _IRI_KEYS.valid, "_has_iri_keys": has_iri_keys, "_refuse": _refuse,
         }
         self.memos = []
         self.source = []
@@ -767,13 +767,25 @@ class _QuickCompiler:
         """
         return f"{stem}{depth}"
 
-    def compile(self, rule, name):
-        """The function ``name``: True when its argument follows ``rule``."""
+    def compile(self, rule, name, check=False):
+        """
+        The function ``name``: True when its argument follows ``rule``. With ``check``, the same walk
+        as the check itself, ``name(value, transformer_id, t=(), ids=(), made=NOTHING_MADE)``: it
+        returns ``value`` where the walk says True and hands it to ``_refuse`` where it says False
+        (one call per statement, not a call of the walk from a wrapper).
+        """
         # A required property is read with ``[]``: its absence raises KeyError, the one refusal taken
         # as an exception (an invalid statement then gets the ordered walk anyway). A KeyError from
         # anything else the walk calls can only turn a verdict into False, which the ordered walk decides.
-        lines = [f"def {name}(value, t=(), ids=(), made=NOTHING_MADE):", "    try:", *self.emit(rule, "value", 2),
-                 "    except KeyError:", "        return False", "    return True"]
+        body = self.emit(rule, "value", 2)
+        if check:
+            refuse, accept = "return _refuse(value, transformer_id)", "return value"
+            body = [line.replace("return False", refuse).replace("return True", accept) for line in body]
+            lines = [f"def {name}(value, transformer_id, t=(), ids=(), made=NOTHING_MADE):", "    try:", *body,
+                     "    except KeyError:", f"        {refuse}", f"    {accept}"]
+        else:
+            lines = [f"def {name}(value, t=(), ids=(), made=NOTHING_MADE):", "    try:", *body,
+                     "    except KeyError:", "        return False", "    return True"]
         code = "\n".join(lines) + "\n"
         self.source.append(code)
         exec(compile(code, f"<validate quick walk {name}>", "exec"), self.namespace)  # pylint: disable=exec-used
@@ -887,11 +899,22 @@ class _QuickCompiler:
         return lines + [f"{pad}else:", f"{pad}    return False"]
 
 
+def _refuse(statement, transformer_id):
+    """What the check does with a statement its quick walk says no to: the ordered walk decides."""
+    failure = check_statement(statement)
+    if failure is not None:
+        raise InvalidStatement(transformer_id, *failure)
+    return statement
+
+
 _COMPILER = _QuickCompiler()
 _quick_statement = _COMPILER.compile(STATEMENT, "quick_statement")
 _quick_activity = _COMPILER.compile(ACTIVITY, "quick_activity")
 _quick_verb = _COMPILER.compile(VERB, "quick_verb")
 _quick_agent = _COMPILER.compile(AGENT, "quick_agent")
+#: ``validate_statement(statement, transformer_id, trusted=(), ids=(), made=NOTHING_MADE)``: the
+#: quick walk compiled as the check itself (see ``_QuickCompiler.compile``; its docstring below).
+validate_statement = _COMPILER.compile(STATEMENT, "validate_statement", check=True)
 #: The quick walk's source (read it to see what runs per statement).
 QUICK_SOURCE = "\n".join(_COMPILER.source)
 
@@ -930,31 +953,25 @@ def is_valid_agent(agent):
     return _quick_agent(agent)
 
 
-def validate_statement(statement, transformer_id, trusted=(), ids=(), made=NOTHING_MADE):
-    """
-    Check ``statement`` (a dict) against the xAPI 1.0.3 structural rules; return it unchanged.
+validate_statement.__doc__ = """
+Check ``statement`` (a dict) against the xAPI 1.0.3 structural rules; return it unchanged.
 
-    ``trusted`` holds the ``id()`` of context activities the caller built from parts already checked
-    with ``is_valid_activity`` (the course activity every statement carries, checked once per
-    course): the quick walk skips them. ``ids``: the statement ids the caller made by construction,
-    taken as valid at ``id``. ``made`` (``NOTHING_MADE`` when nothing was): at ``MADE_TIME`` the
-    timestamp the caller made by construction, at ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``
-    and ``MADE_RESULT`` the dicts it made for the statement's ``verb``, ``object``, ``context`` and
-    ``result`` from parts already checked; each is taken as valid when the statement holds that very
-    value (``_QuickCompiler.MADE``). At ``MADE_WHOLE``, shallow copies of the statements the caller
-    made whole (every property one of those made parts, or made by construction: its ids, a valid
-    actor, the checked version): a statement equal to one of them (``in``: its properties, compared
-    in C, the very parts made, or equal to them) is valid with that one test, and one with a property
-    replaced, added or removed since is walked. A trusted or made dict must not be changed once made:
-    the quick walk does not look into it. All are only shortcuts: when the quick walk says no, the
-    ordered walk checks everything, trusted and made parts included, and it decides.
+``trusted`` holds the ``id()`` of context activities the caller built from parts already checked
+with ``is_valid_activity`` (the course activity every statement carries, checked once per
+course): the quick walk skips them. ``ids``: the statement ids the caller made by construction,
+taken as valid at ``id``. ``made`` (``NOTHING_MADE`` when nothing was): at ``MADE_TIME`` the
+timestamp the caller made by construction, at ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``
+and ``MADE_RESULT`` the dicts it made for the statement's ``verb``, ``object``, ``context`` and
+``result`` from parts already checked; each is taken as valid when the statement holds that very
+value (``_QuickCompiler.MADE``). At ``MADE_WHOLE``, shallow copies of the statements the caller
+made whole (every property one of those made parts, or made by construction: its ids, a valid
+actor, the checked version): a statement equal to one of them (``in``: its properties, compared
+in C, the very parts made, or equal to them) is valid with that one test, and one with a property
+replaced, added or removed since is walked. A trusted or made dict must not be changed once made:
+the quick walk does not look into it. All are only shortcuts: when the quick walk says no, the
+ordered walk checks everything, trusted and made parts included, and it decides.
 
-    Raises:
-        InvalidStatement: on the first rule broken, with ``transformer`` = ``transformer_id``,
-            ``path`` (e.g. ``context.contextActivities.parent[0].id``) and ``reason``.
-    """
-    if not _quick_statement(statement, trusted, ids, made):
-        failure = check_statement(statement)
-        if failure is not None:
-            raise InvalidStatement(transformer_id, *failure)
-    return statement
+Raises:
+    InvalidStatement: on the first rule broken, with ``transformer`` = ``transformer_id``,
+        ``path`` (e.g. ``context.contextActivities.parent[0].id``) and ``reason``.
+"""
