@@ -19,13 +19,17 @@ How it is built
 
     * ``Shape.ok``, the hot path: a boolean walk over the properties the value has, that
       builds no path strings (the verdict of an unordered walk is the verdict of an ordered one);
-      context activities the caller lists as already checked are skipped (``trusted``), an
-      actor dict already found valid (the same object: a resolver's cached actor) is not walked
-      again (``_SharedParts``), a verb or object equal to one already found valid is not walked
-      (``_ValueMemo``), and extension keys already found IRIs pass with one subset test
-      (``_IriKeys``). Its cost is the Python it runs per statement (about 50 machine instructions
-      a bytecode), so the compiled walk does as little as it can in Python: few locals, no
-      ``keys() <=`` view per object, lookups only where most properties are there;
+      a statement the caller made whole (``MADE_WHOLE``) is taken with one test, parts it made by
+      construction by identity (``made``), context activities it lists as already checked are
+      skipped (``trusted``), an actor dict already found valid (the same object: a resolver's
+      cached actor) is not walked again (``_SharedParts``), a verb or object equal to one already
+      found valid is not walked (``_ValueMemo``), and extension keys already found IRIs pass with
+      one subset test (``_IriKeys``). The walks of a statement's parts (``is_valid_object``,
+      ``is_valid_result``...) are compiled from the same table, and so is ``validate_statement``
+      itself (the statement walk, a refusal handed to the ordered walk). Its cost is the Python it
+      runs per statement (about 50 machine instructions a bytecode), so the compiled walk does as
+      little as it can in Python: few locals, no ``keys() <=`` view per object, lookups only where
+      most properties are there;
     * ``Shape.explain``, run only when ``ok`` says no: the same rules in the table's order,
       returning the first broken rule as ``(path, reason)``.
 
@@ -912,6 +916,9 @@ _quick_statement = _COMPILER.compile(STATEMENT, "quick_statement")
 _quick_activity = _COMPILER.compile(ACTIVITY, "quick_activity")
 _quick_verb = _COMPILER.compile(VERB, "quick_verb")
 _quick_agent = _COMPILER.compile(AGENT, "quick_agent")
+_quick_result = _COMPILER.compile(RESULT, "quick_result")
+_quick_object = _COMPILER.compile(STATEMENT_OBJECT, "quick_object")
+_quick_context = _COMPILER.compile(CONTEXT, "quick_context")
 #: ``validate_statement(statement, transformer_id, trusted=(), ids=(), made=NOTHING_MADE)``: the
 #: quick walk compiled as the check itself (see ``_QuickCompiler.compile``; its docstring below).
 validate_statement = _COMPILER.compile(STATEMENT, "validate_statement", check=True)
@@ -948,6 +955,21 @@ def is_valid_verb(verb):
     return _quick_verb(verb)
 
 
+def is_valid_result(result):
+    """True when ``result`` (a dict) is a valid xAPI Result."""
+    return _quick_result(result)
+
+
+def is_valid_object(statement_object):
+    """True when ``statement_object`` (a dict) is a valid statement object (an Activity, an Agent, a StatementRef)."""
+    return _quick_object(statement_object)
+
+
+def is_valid_context(context, trusted=()):
+    """True when ``context`` (a dict) is a valid xAPI Context; ``trusted`` as ``validate_statement`` takes it."""
+    return _quick_context(context, trusted)
+
+
 def is_valid_agent(agent):
     """True when ``agent`` (a dict) is a valid xAPI Agent (a statement's actor)."""
     return _quick_agent(agent)
@@ -963,13 +985,14 @@ taken as valid at ``id``. ``made`` (``NOTHING_MADE`` when nothing was): at ``MAD
 timestamp the caller made by construction, at ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``
 and ``MADE_RESULT`` the dicts it made for the statement's ``verb``, ``object``, ``context`` and
 ``result`` from parts already checked; each is taken as valid when the statement holds that very
-value (``_QuickCompiler.MADE``). At ``MADE_WHOLE``, shallow copies of the statements the caller
-made whole (every property one of those made parts, or made by construction: its ids, a valid
-actor, the checked version): a statement equal to one of them (``in``: its properties, compared
-in C, the very parts made, or equal to them) is valid with that one test, and one with a property
-replaced, added or removed since is walked. A trusted or made dict must not be changed once made:
-the quick walk does not look into it. All are only shortcuts: when the quick walk says no, the
-ordered walk checks everything, trusted and made parts included, and it decides.
+value (``_QuickCompiler.MADE``). At ``MADE_WHOLE``, the statements the caller made whole (every
+property made by construction, one of those made parts, a valid actor, or found valid by this
+module's own walks: ``is_valid_object``, ``is_valid_context``, ``is_valid_result``): a statement
+that is one of them (``in``: the very dict, or one equal to it: the same JSON, the same verdict, as
+for ``_ValueMemo``) is valid with that one test; a copy with a property replaced, added or removed
+is walked. A trusted or made dict, a whole statement included, must not be changed once made: the
+quick walk does not look into it. All are only shortcuts: when the quick walk says no, the ordered
+walk checks everything, trusted and made parts included, and it decides.
 
 Raises:
     InvalidStatement: on the first rule broken, with ``transformer`` = ``transformer_id``,

@@ -36,7 +36,8 @@ from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
 from openedx_xapi_router.core.keys import block_usage_key, parse_course_key
 from openedx_xapi_router.core.validate import XAPI_VERSION as VERSION_RULE
-from openedx_xapi_router.core.validate import has_iri_keys, is_activity_id, is_iri, is_valid_activity
+from openedx_xapi_router.core.validate import has_iri_keys, is_activity_id, is_iri, is_valid_activity, is_valid_context
+from openedx_xapi_router.core.validate import is_valid_object, is_valid_result
 from openedx_xapi_router.core.validate import MADE_CONTEXT, MADE_OBJECT, MADE_RESULT, MADE_TIME, MADE_VERB, MADE_WHOLE
 from openedx_xapi_router.core.validate import NOTHING_MADE, validate_statement
 from openedx_xapi_router.core.vocab import ActivityType, Extension
@@ -435,20 +436,27 @@ class XapiTransformer(Transformer):
 
     def take_whole(self, statement):
         """
-        Hand ``statement`` to the check as made whole (``MADE_WHOLE``) when every part of it is made:
-        its id (:meth:`statement_id`) and timestamp (:attr:`made`'s) by construction, its actor valid
-        (:attr:`Actor.valid <openedx_xapi_router.core.context.Actor.valid>`), its verb, object,
-        context and result (when it has one) the made ones, its version the checked one. What the
-        check gets is a shallow copy: a statement equal to it (its parts, compared in C, the very
-        made ones) is taken with that one test, and one whose part was replaced or added since is not.
+        Hand ``statement`` to the check as made whole (``MADE_WHOLE``) when every part of it is valid:
+        its id (:meth:`statement_id`) and timestamp (:attr:`made`'s) by construction, its actor
+        checked when made (:attr:`Actor.valid <openedx_xapi_router.core.context.Actor.valid>`), its
+        verb the made one, its version the checked one, and its object, context and result (when it
+        has one) the made ones or found valid here by the check's own walks
+        (:func:`~openedx_xapi_router.core.validate.is_valid_object`, ``is_valid_context``,
+        ``is_valid_result``). The check then takes the very statement with one test: like every made
+        dict, it must not be changed afterwards (nothing between the assembly and the check does).
         """
         made = self.made
         result = statement.get("result", made)  # ``made``: no result
-        if result is not made and result is not made[MADE_RESULT]:  # a result, not the made one
+        if result is not made and result is not made[MADE_RESULT] and not is_valid_result(result):
             return
-        if statement["object"] is made[MADE_OBJECT] and statement["context"] is made[MADE_CONTEXT] \
-                and statement["verb"] is made[MADE_VERB] and self.actor.valid and _VERSION_VALID:
-            made[MADE_WHOLE] = (*made[MADE_WHOLE], {**statement})
+        if statement["verb"] is not made[MADE_VERB] or not self.actor.valid or not _VERSION_VALID:
+            return
+        part = statement["object"]
+        if part is not made[MADE_OBJECT] and not is_valid_object(part):
+            return
+        part = statement["context"]
+        if part is made[MADE_CONTEXT] or is_valid_context(part, self.trusted_parts):
+            made[MADE_WHOLE] = (*made[MADE_WHOLE], statement)
 
     def statements(self):
         """
