@@ -162,6 +162,10 @@ class XapiTransformer(Transformer):
 
     verb = None
     output_format = "xapi"
+    #: ``id()`` of the parts of this event's statements built from already-checked pieces (see
+    #: :meth:`course_activity`); the check skips them. None listed until :meth:`trust` lists one (a
+    #: frozenset: most events list none, their contexts being made, and need no set of their own).
+    trusted_parts = frozenset()
 
     #: Set per class (``__init_subclass__``): whether it keeps the base's :meth:`get_verb`,
     #: :meth:`get_context_extra`, :meth:`extra_context_extensions` and :meth:`child_statements` (then
@@ -184,7 +188,6 @@ class XapiTransformer(Transformer):
         self.event = event
         self.ctx = ctx
         self.event_name = name = event.name
-        self.trusted_parts = set()
         #: The statement ids this instance made (valid by construction; the check takes them as made).
         self.made_ids = []
         #: What this instance made by construction, for the check to take as made (see
@@ -308,8 +311,12 @@ class XapiTransformer(Transformer):
         """
         activity, trusted = self._course_activity()
         if trusted:
-            self.trusted_parts.add(id(activity))
+            self.trust(activity)
         return activity
+
+    def trust(self, part):
+        """List ``part`` (a dict built from already-checked pieces) in :attr:`trusted_parts`."""
+        self.trusted_parts = self.trusted_parts | {id(part)}
 
     def _course_activity(self):
         """
@@ -419,7 +426,7 @@ class XapiTransformer(Transformer):
         if made and _BASE_EXTENSION_KEYS_VALID:
             self.made[MADE_CONTEXT] = context
         elif trusted:
-            self.trusted_parts.add(id(activity))
+            self.trust(activity)
         return context
 
     def child_statements(self, parent):  # pylint: disable=unused-argument
