@@ -736,13 +736,12 @@ class _QuickCompiler:
     #: so do those with no required property (a result, context activities: few of their properties
     #: are there, and a lookup costs as much for an absent one).
     LOOKUP_MAX = 8
-    #: The statement properties whose value the caller may have made valid by construction (``ids``:
-    #: its statement ids, from :mod:`openedx_xapi_router.core.ids`; ``made``, see
-    #: ``validate_statement``: its timestamp, a ``datetime.isoformat()``, and the verb, object and
-    #: context dicts it made from parts already checked): such a value is taken without its test, by
-    #: identity (one ``is``: cheaper than a memo's lookup and compare, or a walk). Strings are
-    #: immutable, so a made id or timestamp is the one made whatever was done to the statement since.
-    MADE = {"id": "{v} in ids", "timestamp": f"{{v}} is made[{MADE_TIME}]", "verb": f"{{v}} is made[{MADE_VERB}]",
+    #: The statement properties whose value the caller may have made valid by construction (``made``,
+    #: see ``validate_statement``: its timestamp, a ``datetime.isoformat()``, and the verb, object,
+    #: context and result dicts it made from parts already checked): such a value is taken without its
+    #: test, by identity (one ``is``: cheaper than a memo's lookup and compare, or a walk). Strings are
+    #: immutable, so a made timestamp is the one made whatever was done to the statement since.
+    MADE = {"timestamp": f"{{v}} is made[{MADE_TIME}]", "verb": f"{{v}} is made[{MADE_VERB}]",
             "object": f"{{v}} is made[{MADE_OBJECT}]", "context": f"{{v}} is made[{MADE_CONTEXT}]",
             "result": f"{{v}} is made[{MADE_RESULT}]"}
 
@@ -774,7 +773,7 @@ class _QuickCompiler:
     def compile(self, rule, name, check=False):
         """
         The function ``name``: True when its argument follows ``rule``. With ``check``, the same walk
-        as the check itself, ``name(value, transformer_id, t=(), ids=(), made=NOTHING_MADE)``: it
+        as the check itself, ``name(value, transformer_id, t=(), made=NOTHING_MADE)``: it
         returns ``value`` where the walk says True and hands it to ``_refuse`` where it says False
         (one call per statement, not a call of the walk from a wrapper).
         """
@@ -785,10 +784,10 @@ class _QuickCompiler:
         if check:
             refuse, accept = "return _refuse(value, transformer_id)", "return value"
             body = [line.replace("return False", refuse).replace("return True", accept) for line in body]
-            lines = [f"def {name}(value, transformer_id, t=(), ids=(), made=NOTHING_MADE):", "    try:", *body,
+            lines = [f"def {name}(value, transformer_id, t=(), made=NOTHING_MADE):", "    try:", *body,
                      "    except KeyError:", f"        {refuse}", f"    {accept}"]
         else:
-            lines = [f"def {name}(value, t=(), ids=(), made=NOTHING_MADE):", "    try:", *body,
+            lines = [f"def {name}(value, t=(), made=NOTHING_MADE):", "    try:", *body,
                      "    except KeyError:", "        return False", "    return True"]
         code = "\n".join(lines) + "\n"
         self.source.append(code)
@@ -919,7 +918,7 @@ _quick_agent = _COMPILER.compile(AGENT, "quick_agent")
 _quick_result = _COMPILER.compile(RESULT, "quick_result")
 _quick_object = _COMPILER.compile(STATEMENT_OBJECT, "quick_object")
 _quick_context = _COMPILER.compile(CONTEXT, "quick_context")
-#: ``validate_statement(statement, transformer_id, trusted=(), ids=(), made=NOTHING_MADE)``: the
+#: ``validate_statement(statement, transformer_id, trusted=(), made=NOTHING_MADE)``: the
 #: quick walk compiled as the check itself (see ``_QuickCompiler.compile``; its docstring below).
 validate_statement = _COMPILER.compile(STATEMENT, "validate_statement", check=True)
 #: The quick walk's source (read it to see what runs per statement).
@@ -980,8 +979,7 @@ Check ``statement`` (a dict) against the xAPI 1.0.3 structural rules; return it 
 
 ``trusted`` holds the ``id()`` of context activities the caller built from parts already checked
 with ``is_valid_activity`` (the course activity every statement carries, checked once per
-course): the quick walk skips them. ``ids``: the statement ids the caller made by construction,
-taken as valid at ``id``. ``made`` (``NOTHING_MADE`` when nothing was): at ``MADE_TIME`` the
+course): the quick walk skips them. ``made`` (``NOTHING_MADE`` when nothing was): at ``MADE_TIME`` the
 timestamp the caller made by construction, at ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``
 and ``MADE_RESULT`` the dicts it made for the statement's ``verb``, ``object``, ``context`` and
 ``result`` from parts already checked; each is taken as valid when the statement holds that very

@@ -188,8 +188,6 @@ class XapiTransformer(Transformer):
         self.event = event
         self.ctx = ctx
         self.event_name = name = event.name
-        #: The statement ids this instance made (valid by construction; the check takes them as made).
-        self.made_ids = []
         #: What this instance made by construction, for the check to take as made (see
         #: :func:`~openedx_xapi_router.core.validate.validate_statement`): at ``MADE_TIME`` the
         #: timestamp its statements carry (a ``datetime.isoformat()``); at ``MADE_VERB``,
@@ -217,7 +215,7 @@ class XapiTransformer(Transformer):
 
     def validate(self, statement):
         """Raise :class:`~openedx_xapi_router.core.errors.InvalidStatement` unless ``statement`` is valid xAPI 1.0.3."""
-        validate_statement(statement, self.transformer_version, self.trusted_parts, self.made_ids, self.made)
+        validate_statement(statement, self.transformer_version, self.trusted_parts, self.made)
 
     # --- building blocks ------------------------------------------------------------------------
 
@@ -437,9 +435,7 @@ class XapiTransformer(Transformer):
 
     def statement_id(self, verb, child_id=None):
         """The deterministic id of this event's statement with ``verb`` (and ``child_id``)."""
-        made = statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
-        self.made_ids.append(made)
-        return made
+        return statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
 
     def take_whole(self, statement):
         """
@@ -477,8 +473,7 @@ class XapiTransformer(Transformer):
         actor = self.actor
         event = self.event
         made = self.made
-        made_id = statement_id(verb.id_json, actor.id_json, event.timestamp)
-        self.made_ids.append(made_id)
+        made_id = statement_id(verb.id_json, actor.id_json, event.timestamp)  # a UUID by construction
         if verb.valid:  # the verb's own dict, checked once: shared by every statement with this verb
             made[MADE_VERB] = verb.statement_dict
         statement = {

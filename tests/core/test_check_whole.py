@@ -38,7 +38,7 @@ def _whole(made):
 
 def test_most_corpus_statements_are_made_whole_and_each_passes_the_ordered_walk():
     samples.require_shared(samples.SHARED_DIR / "corpus" / CORPORA[0], "the shared corpus")
-    statements = [(statement, made) for name in CORPORA for statement, _, _, made in MADE[name]]
+    statements = [(statement, made) for name in CORPORA for statement, _, made in MADE[name]]
     whole = [statement for statement, made in statements if statement in _whole(made)]
     assert len(whole) > 0.3 * len(statements)
     for statement in whole:
@@ -51,8 +51,8 @@ def test_a_copy_of_a_whole_statement_with_a_part_changed_is_walked_and_refused()
     or removed it is walked (the very statement made whole is, like every made dict, never changed).
     """
     samples.require_shared(samples.SHARED_DIR / "corpus" / CORPORA[0], "the shared corpus")
-    statement, trusted, made_ids, made = next(item for item in MADE[CORPORA[0]] if item[0] in _whole(item[3]))
-    assert _quick_statement(statement, trusted, made_ids, made) is True
+    statement, trusted, made = next(item for item in MADE[CORPORA[0]] if item[0] in _whole(item[2]))
+    assert _quick_statement(statement, trusted, made) is True
     for change, path in (
         (lambda s: s.__setitem__("verb", {"id": "not an iri"}), "verb.id"),
         (lambda s: s.__setitem__("object", {**s["object"], "id": "not an iri"}), "object.id"),
@@ -61,9 +61,9 @@ def test_a_copy_of_a_whole_statement_with_a_part_changed_is_walked_and_refused()
         (lambda s: s.__setitem__("actor", {"objectType": "Agent"}), "actor"),
     ):
         changed = dict(statement)  # the same parts, a new dict: equal to the whole one until changed
-        assert _quick_statement(changed, trusted, made_ids, made) is True
+        assert _quick_statement(changed, trusted, made) is True
         change(changed)
-        assert _quick_statement(changed, trusted, made_ids, made) is False
+        assert _quick_statement(changed, trusted, made) is False
         assert check_statement(changed)[0] == path
 
 
@@ -213,7 +213,7 @@ PART_RULES = (("actor", AGENT, is_valid_agent), ("object", STATEMENT_OBJECT, is_
 def test_the_part_walks_agree_with_the_ordered_walk_on_every_corpus_part():
     samples.require_shared(samples.SHARED_DIR / "corpus" / CORPORA[0], "the shared corpus")
     for name in CORPORA:
-        for statement, _, _, _ in MADE[name]:
+        for statement, _, _ in MADE[name]:
             for key, rule, walk in PART_RULES:
                 if key in statement:
                     assert walk(statement[key]) is (rule.explain(statement[key]) is None) is True
