@@ -57,7 +57,7 @@ _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
 _COURSE_MEMO_MAX = 50_000
 
 #: The context extension keys :meth:`XapiTransformer.get_context` always writes are IRIs (checked once).
-_BASE_EXTENSION_KEYS_VALID = is_iri(Extension.TRANSFORMER_VERSION) and is_iri(Extension.SESSION_ID)
+BASE_EXTENSION_KEYS_VALID = is_iri(Extension.TRANSFORMER_VERSION) and is_iri(Extension.SESSION_ID)
 
 #: The ``version`` every statement carries is a valid one (checked once).
 _VERSION_VALID = VERSION_RULE.ok(vocab.XAPI_VERSION)
@@ -421,7 +421,7 @@ class XapiTransformer(Transformer):
             if extra:
                 context.update(extra)
                 made = False
-        if made and _BASE_EXTENSION_KEYS_VALID:
+        if made and BASE_EXTENSION_KEYS_VALID:
             self.made[MADE_CONTEXT] = context
         elif trusted:
             self.trust(activity)

@@ -28,7 +28,7 @@ from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.core.validate import MADE_CONTEXT, MADE_OBJECT, MADE_RESULT, is_activity_id, is_text
 from openedx_xapi_router.core.validate import is_valid_activity
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers.base import _BASE_EXTENSION_KEYS_VALID, memoized_property
+from openedx_xapi_router.transformers.base import BASE_EXTENSION_KEYS_VALID, memoized_property
 from openedx_xapi_router.transformers.grading import made_score, score
 from openedx_xapi_router.transformers.problem import (
     _NUMBER,
@@ -339,7 +339,9 @@ class ProblemChecked(ProblemTransformer):
         if result and response_valid:
             made[MADE_RESULT] = result
         activities = {"parent": [_fresh_activity(parent["object"])]}
-        context_made = parent_made and _BASE_EXTENSION_KEYS_VALID
+        # made when the parent's object is, the course activity trusted, the extensions the base's own
+        context_made = parent_made and self._base_extensions and self._no_extra_extensions and \
+            BASE_EXTENSION_KEYS_VALID
         if self.event.course_id:  # the parent's course, as the parent's contextActivities has it
             course = self.course_activity()
             activities["grouping"] = [course]
