@@ -459,7 +459,7 @@ class XapiTransformer(Transformer):
             return
         part = statement["context"]
         if part is made[MADE_CONTEXT] or is_valid_context(part, self.trusted_parts):
-            made[MADE_WHOLE] = (*made[MADE_WHOLE], statement)
+            made[MADE_WHOLE] += (statement,)
 
     def statements(self):
         """
