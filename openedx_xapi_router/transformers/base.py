@@ -195,9 +195,9 @@ class XapiTransformer(Transformer):
         #: and result dicts when made from parts already checked (a checked vocabulary Verb's own dict,
         #: a block IRI found valid, the base's context of a trusted course activity and IRI extension
         #: keys, a score made in range); at ``MADE_WHOLE`` the statements all of whose parts are made
-        #: (:meth:`take_whole`). A made dict is not changed afterwards: the check would not see the
-        #: change. One list, not six attributes: an attribute costs per instance, and there is one
-        #: instance per event.
+        #: or found valid (:meth:`take_whole`). A made dict is not changed afterwards: the check would
+        #: not see the change. One list, not six attributes: an attribute costs per instance, and
+        #: there is one instance per event.
         self.made = [*NOTHING_MADE]
         # :attr:`transformer_version`, set now: every statement carries it.
         self.__dict__["transformer_version"] = _TRANSFORMER_VERSIONS.get((name, self.version)) or _version_text(
