@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from openedx_xapi_router.core import ids
 from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped
+from openedx_xapi_router.core.validate import is_valid_agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +27,19 @@ class Actor:
         statement_dict: the actor as it appears in the statement.
         id_json: the actor serialised as the ``tincan`` package's ``Agent.to_json()`` does; the
             statement-id algorithm hashes it.
+        valid: whether ``statement_dict`` is a valid xAPI Agent, checked once when the actor is made
+            (:func:`~openedx_xapi_router.core.validate.is_valid_agent`): a resolver that caches its
+            actors has each checked once, and a statement of a valid actor may be made whole
+            (``MADE_WHOLE``). ``statement_dict`` is shared by every statement of the actor: it is
+            never changed once made.
     """
 
     statement_dict: dict
     id_json: str
+    valid: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "valid", is_valid_agent(self.statement_dict))
 
     @classmethod
     def account(cls, home_page, name):

@@ -19,13 +19,17 @@ How it is built
 
     * ``Shape.ok``, the hot path: a boolean walk over the properties the value has, that
       builds no path strings (the verdict of an unordered walk is the verdict of an ordered one);
-      context activities the caller lists as already checked are skipped (``trusted``), an
-      actor dict already found valid (the same object: a resolver's cached actor) is not walked
-      again (``_SharedParts``), a verb or object equal to one already found valid is not walked
-      (``_ValueMemo``), and extension keys already found IRIs pass with one subset test
-      (``_IriKeys``). Its cost is the Python it runs per statement (about 50 machine instructions
-      a bytecode), so the compiled walk does as little as it can in Python: few locals, no
-      ``keys() <=`` view per object, lookups only where most properties are there;
+      a statement the caller made whole (``MADE_WHOLE``) is taken with one test, parts it made by
+      construction by identity (``made``), context activities it lists as already checked are
+      skipped (``trusted``), an actor dict already found valid (the same object: a resolver's
+      cached actor) is not walked again (``_SharedParts``), a verb or object equal to one already
+      found valid is not walked (``_ValueMemo``), and extension keys already found IRIs pass with
+      one subset test (``_IriKeys``). The walks of a statement's parts (``is_valid_object``,
+      ``is_valid_result``...) are compiled from the same table, and so is ``validate_statement``
+      itself (the statement walk, a refusal handed to the ordered walk). Its cost is the Python it
+      runs per statement (about 50 machine instructions a bytecode), so the compiled walk does as
+      little as it can in Python: few locals, no ``keys() <=`` view per object, lookups only where
+      most properties are there;
     * ``Shape.explain``, run only when ``ok`` says no: the same rules in the table's order,
       returning the first broken rule as ``(path, reason)``.
 
@@ -128,7 +132,8 @@ def is_unicode(value):
     return True
 
 
-def _is_text(value):
+def is_text(value):
+    """True for a string that is Unicode text: the rule of every text value (a language map's, a response)."""
     return type(value) is str and is_unicode(value)
 
 
@@ -241,7 +246,7 @@ NON_EMPTY_TEXT = _leaf(lambda value: type(value) is str and value != "" and is_u
                        "must be a non-empty string, got {value!r}",
                        "(type({v}) is str and {v} != '' and ({v}.isascii() or _is_unicode({v})))")
 _TEXT_EXPR = "(type({v}) is str and ({v}.isascii() or _is_unicode({v})))"
-COMPONENT_ID = Leaf(_is_text, lambda value: "must be a string" if type(value) is not str
+COMPONENT_ID = Leaf(is_text, lambda value: "must be a string" if type(value) is not str
                     else "holds a lone surrogate (not Unicode text)", _TEXT_EXPR)
 NEVER_TEAM = Leaf(lambda value: False, lambda value: "a Group team is not sent by this package")
 INTERACTION_TYPE = _leaf(_one_of(INTERACTION_TYPES), "not an xAPI interaction type: {value!r}",
@@ -253,7 +258,7 @@ class _Text:
 
     __slots__ = ()
 
-    ok = staticmethod(_is_text)
+    ok = staticmethod(is_text)
     expr = _TEXT_EXPR
 
     @staticmethod
@@ -364,10 +369,11 @@ class Check:
 _ABSENT = object()
 
 #: ``made`` for ``validate_statement`` when the caller made nothing: positions ``MADE_TIME``,
-#: ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``, each holding a value no statement holds. A caller
-#: that makes parts fills a list copy of it (``[*NOTHING_MADE]``).
-NOTHING_MADE = (_ABSENT, _ABSENT, _ABSENT, _ABSENT)
-MADE_TIME, MADE_VERB, MADE_OBJECT, MADE_CONTEXT = range(4)
+#: ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``, ``MADE_RESULT``, each holding a value no statement
+#: holds, and ``MADE_WHOLE``, the statements made whole (none). A caller that makes parts fills a
+#: list copy of it (``[*NOTHING_MADE]``).
+NOTHING_MADE = (_ABSENT, _ABSENT, _ABSENT, _ABSENT, _ABSENT, ())
+MADE_TIME, MADE_VERB, MADE_OBJECT, MADE_CONTEXT, MADE_RESULT, MADE_WHOLE = range(6)
 
 
 class Field:
@@ -406,10 +412,10 @@ class Shape:
     """
 
     __slots__ = ("allowed", "steps", "fields", "rules", "required", "required_first", "defaults", "checks",
-                 "in_value_order", "unknown", "dense")
+                 "in_value_order", "unknown", "dense", "frequent")
 
     def __init__(self, allowed, steps, required_first=(), in_value_order=False, unknown=None,  # pylint: disable=too-many-arguments
-                 dense=False):
+                 dense=False, frequent=()):
         self.allowed = frozenset(allowed)
         self.steps = tuple(steps)
         self.fields = tuple(step for step in self.steps if isinstance(step, Field))
@@ -423,6 +429,9 @@ class Shape:
         #: Usually holds all its properties (a score): the quick walk looks each one up (see
         #: ``_QuickCompiler.LOOKUP_MAX``). Only a matter of speed.
         self.dense = dense
+        #: The properties most values hold, most frequent first: a walked object's quick walk tests
+        #: them first (``_QuickCompiler``). Only a matter of speed: the verdict is the same in any order.
+        self.frequent = tuple(frequent)
         if not self.rules.keys() <= self.allowed or not set(self.required) <= self.rules.keys():
             raise ValueError(f"a Shape's fields must be among its allowed properties: {sorted(self.rules)}")
 
@@ -573,7 +582,7 @@ RESULT = Shape(RESULT_KEYS, [
     Field("response", TEXT),
     Field("duration", DURATION),
     Field("extensions", EXTENSIONS),
-])
+], frequent=("extensions", "completion"))  # the results left to walk: video and completion ones
 
 #: The lists are checked in the order the context holds them.
 CONTEXT_ACTIVITIES = Shape(CONTEXT_ACTIVITY_KEYS, [
@@ -727,14 +736,14 @@ class _QuickCompiler:
     #: so do those with no required property (a result, context activities: few of their properties
     #: are there, and a lookup costs as much for an absent one).
     LOOKUP_MAX = 8
-    #: The statement properties whose value the caller may have made valid by construction (``ids``:
-    #: its statement ids, from :mod:`openedx_xapi_router.core.ids`; ``made``, see
-    #: ``validate_statement``: its timestamp, a ``datetime.isoformat()``, and the verb, object and
-    #: context dicts it made from parts already checked): such a value is taken without its test, by
-    #: identity (one ``is``: cheaper than a memo's lookup and compare, or a walk). Strings are
-    #: immutable, so a made id or timestamp is the one made whatever was done to the statement since.
-    MADE = {"id": "{v} in ids", "timestamp": f"{{v}} is made[{MADE_TIME}]", "verb": f"{{v}} is made[{MADE_VERB}]",
-            "object": f"{{v}} is made[{MADE_OBJECT}]", "context": f"{{v}} is made[{MADE_CONTEXT}]"}
+    #: The statement properties whose value the caller may have made valid by construction (``made``,
+    #: see ``validate_statement``: its timestamp, a ``datetime.isoformat()``, and the verb, object,
+    #: context and result dicts it made from parts already checked): such a value is taken without its
+    #: test, by identity (one ``is``: cheaper than a memo's lookup and compare, or a walk). Strings are
+    #: immutable, so a made timestamp is the one made whatever was done to the statement since.
+    MADE = {"timestamp": f"{{v}} is made[{MADE_TIME}]", "verb": f"{{v}} is made[{MADE_VERB}]",
+            "object": f"{{v}} is made[{MADE_OBJECT}]", "context": f"{{v}} is made[{MADE_CONTEXT}]",
+            "result": f"{{v}} is made[{MADE_RESULT}]"}
 
     def __init__(self):
         self.namespace = {
@@ -742,7 +751,7 @@ class _QuickCompiler:
             "_uuid_match": _UUID_RE.match, "_version_match": _VERSION_RE.match, "_isfinite": math.isfinite,
             "_is_unicode": is_unicode, "_ABSENT": _ABSENT, "INT_MIN": INT_MIN, "INT_MAX": INT_MAX,
             "NOTHING_MADE": NOTHING_MADE, "_shared": _SHARED.valid, "_shared_remember": _SHARED.remember,
-            "_iri_keys": _IRI_KEYS.valid, "_has_iri_keys": has_iri_keys,
+            "_iri_keys": _IRI_KEYS.valid, "_has_iri_keys": has_iri_keys, "_refuse": _refuse,
         }
         self.memos = []
         self.source = []
@@ -761,13 +770,25 @@ class _QuickCompiler:
         """
         return f"{stem}{depth}"
 
-    def compile(self, rule, name):
-        """The function ``name``: True when its argument follows ``rule``."""
+    def compile(self, rule, name, check=False):
+        """
+        The function ``name``: True when its argument follows ``rule``. With ``check``, the same walk
+        as the check itself, ``name(value, transformer_id, t=(), made=NOTHING_MADE)``: it
+        returns ``value`` where the walk says True and hands it to ``_refuse`` where it says False
+        (one call per statement, not a call of the walk from a wrapper).
+        """
         # A required property is read with ``[]``: its absence raises KeyError, the one refusal taken
         # as an exception (an invalid statement then gets the ordered walk anyway). A KeyError from
         # anything else the walk calls can only turn a verdict into False, which the ordered walk decides.
-        lines = [f"def {name}(value, t=(), ids=(), made=NOTHING_MADE):", "    try:", *self.emit(rule, "value", 2),
-                 "    except KeyError:", "        return False", "    return True"]
+        body = self.emit(rule, "value", 2)
+        if check:
+            refuse, accept = "return _refuse(value, transformer_id)", "return value"
+            body = [line.replace("return False", refuse).replace("return True", accept) for line in body]
+            lines = [f"def {name}(value, transformer_id, t=(), made=NOTHING_MADE):", "    try:", *body,
+                     "    except KeyError:", f"        {refuse}", f"    {accept}"]
+        else:
+            lines = [f"def {name}(value, t=(), made=NOTHING_MADE):", "    try:", *body,
+                     "    except KeyError:", "        return False", "    return True"]
         code = "\n".join(lines) + "\n"
         self.source.append(code)
         exec(compile(code, f"<validate quick walk {name}>", "exec"), self.namespace)  # pylint: disable=exec-used
@@ -821,6 +842,8 @@ class _QuickCompiler:
         else:
             lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
                      f"{pad}{count} = len({var})" + (f" - {len(required)}" if required else "")]
+        if shape is STATEMENT:  # a statement the caller made whole: taken as made (``MADE_WHOLE``)
+            lines[2:2] = [f"{pad}if {var} in made[{MADE_WHOLE}]:", f"{pad}    return True"]
         for key in required:
             if not looked_up or key not in shape.rules:
                 lines += [f"{pad}if {key!r} not in {var}:", f"{pad}    return False"]
@@ -852,7 +875,9 @@ class _QuickCompiler:
         else:
             key, item = self.var("k", depth), self.var("v", depth)
             lines.append(f"{pad}for {key}, {item} in {var}.items():")
-            for index, field in enumerate(shape.fields):
+            fields = sorted(shape.fields, key=lambda field: shape.frequent.index(field.key)
+                            if field.key in shape.frequent else len(shape.frequent))
+            for index, field in enumerate(fields):
                 lines += [f"{pad}    {'if' if index == 0 else 'elif'} {key} == {field.key!r}:",
                           *self.emit(field.rule, item, depth + 2)]
             if counted:
@@ -877,10 +902,25 @@ class _QuickCompiler:
         return lines + [f"{pad}else:", f"{pad}    return False"]
 
 
+def _refuse(statement, transformer_id):
+    """What the check does with a statement its quick walk says no to: the ordered walk decides."""
+    failure = check_statement(statement)
+    if failure is not None:
+        raise InvalidStatement(transformer_id, *failure)
+    return statement
+
+
 _COMPILER = _QuickCompiler()
 _quick_statement = _COMPILER.compile(STATEMENT, "quick_statement")
 _quick_activity = _COMPILER.compile(ACTIVITY, "quick_activity")
 _quick_verb = _COMPILER.compile(VERB, "quick_verb")
+_quick_agent = _COMPILER.compile(AGENT, "quick_agent")
+_quick_result = _COMPILER.compile(RESULT, "quick_result")
+_quick_object = _COMPILER.compile(STATEMENT_OBJECT, "quick_object")
+_quick_context = _COMPILER.compile(CONTEXT, "quick_context")
+#: ``validate_statement(statement, transformer_id, trusted=(), made=NOTHING_MADE)``: the
+#: quick walk compiled as the check itself (see ``_QuickCompiler.compile``; its docstring below).
+validate_statement = _COMPILER.compile(STATEMENT, "validate_statement", check=True)
 #: The quick walk's source (read it to see what runs per statement).
 QUICK_SOURCE = "\n".join(_COMPILER.source)
 
@@ -914,27 +954,45 @@ def is_valid_verb(verb):
     return _quick_verb(verb)
 
 
-def validate_statement(statement, transformer_id, trusted=(), ids=(), made=NOTHING_MADE):
-    """
-    Check ``statement`` (a dict) against the xAPI 1.0.3 structural rules; return it unchanged.
+def is_valid_result(result):
+    """True when ``result`` (a dict) is a valid xAPI Result."""
+    return _quick_result(result)
 
-    ``trusted`` holds the ``id()`` of context activities the caller built from parts already checked
-    with ``is_valid_activity`` (the course activity every statement carries, checked once per
-    course): the quick walk skips them. ``ids``: the statement ids the caller made by construction,
-    taken as valid at ``id``. ``made`` (``NOTHING_MADE`` when nothing was): at ``MADE_TIME`` the
-    timestamp the caller made by construction, at ``MADE_VERB``, ``MADE_OBJECT`` and
-    ``MADE_CONTEXT`` the dicts it made for the statement's ``verb``, ``object`` and ``context`` from
-    parts already checked; each is taken as valid when the statement holds that very value
-    (``_QuickCompiler.MADE``). A trusted or made dict must not be changed once made: the quick walk
-    does not look into it. All are only shortcuts: when the quick walk says no, the ordered walk
-    checks everything, trusted and made parts included, and it decides.
 
-    Raises:
-        InvalidStatement: on the first rule broken, with ``transformer`` = ``transformer_id``,
-            ``path`` (e.g. ``context.contextActivities.parent[0].id``) and ``reason``.
-    """
-    if not _quick_statement(statement, trusted, ids, made):
-        failure = check_statement(statement)
-        if failure is not None:
-            raise InvalidStatement(transformer_id, *failure)
-    return statement
+def is_valid_object(statement_object):
+    """True when ``statement_object`` (a dict) is a valid statement object (an Activity, an Agent, a StatementRef)."""
+    return _quick_object(statement_object)
+
+
+def is_valid_context(context, trusted=()):
+    """True when ``context`` (a dict) is a valid xAPI Context; ``trusted`` as ``validate_statement`` takes it."""
+    return _quick_context(context, trusted)
+
+
+def is_valid_agent(agent):
+    """True when ``agent`` (a dict) is a valid xAPI Agent (a statement's actor)."""
+    return _quick_agent(agent)
+
+
+validate_statement.__doc__ = """
+Check ``statement`` (a dict) against the xAPI 1.0.3 structural rules; return it unchanged.
+
+``trusted`` holds the ``id()`` of context activities the caller built from parts already checked
+with ``is_valid_activity`` (the course activity every statement carries, checked once per
+course): the quick walk skips them. ``made`` (``NOTHING_MADE`` when nothing was): at ``MADE_TIME`` the
+timestamp the caller made by construction, at ``MADE_VERB``, ``MADE_OBJECT``, ``MADE_CONTEXT``
+and ``MADE_RESULT`` the dicts it made for the statement's ``verb``, ``object``, ``context`` and
+``result`` from parts already checked; each is taken as valid when the statement holds that very
+value (``_QuickCompiler.MADE``). At ``MADE_WHOLE``, the statements the caller made whole (every
+property made by construction, one of those made parts, a valid actor, or found valid by this
+module's own walks: ``is_valid_object``, ``is_valid_context``, ``is_valid_result``): a statement
+that is one of them (``in``: the very dict, or one equal to it: the same JSON, the same verdict, as
+for ``_ValueMemo``) is valid with that one test; a copy with a property replaced, added or removed
+is walked. A trusted or made dict, a whole statement included, must not be changed once made: the
+quick walk does not look into it. All are only shortcuts: when the quick walk says no, the ordered
+walk checks everything, trusted and made parts included, and it decides.
+
+Raises:
+    InvalidStatement: on the first rule broken, with ``transformer`` = ``transformer_id``,
+        ``path`` (e.g. ``context.contextActivities.parent[0].id``) and ``reason``.
+"""

@@ -8,6 +8,8 @@ store use (event-routing-backends' statements), so dashboards keep reading them.
 import json
 from dataclasses import dataclass, field
 
+from openedx_xapi_router.core.validate import is_valid_verb
+
 XAPI_VERSION = "1.0.3"
 EN = "en"
 EN_US = "en-US"
@@ -23,17 +25,27 @@ class Verb:
         display: its English display name (language ``en``).
         id_json: the verb serialised exactly as the ``tincan`` package's ``Verb.to_json()`` does; the
             statement-id algorithm hashes this string (see :mod:`openedx_xapi_router.core.ids`).
+        statement_dict: the verb as it appears in a statement (:meth:`as_dict`), made once: every
+            statement with this verb holds this very dict (never changed once made).
+        valid: whether ``statement_dict`` is a valid xAPI Verb, checked once
+            (:func:`~openedx_xapi_router.core.validate.is_valid_verb`): a statement holding a valid
+            verb's ``statement_dict`` may hand it to the check as made (``MADE_VERB``).
     """
 
     iri: str
     display: str
     id_json: str = field(init=False, repr=False, compare=False)
+    statement_dict: dict = field(init=False, repr=False, compare=False)
+    valid: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "id_json", json.dumps({"id": self.iri, "display": {EN: self.display}}))
+        statement_dict = self.as_dict()
+        object.__setattr__(self, "id_json", json.dumps(statement_dict))
+        object.__setattr__(self, "statement_dict", statement_dict)
+        object.__setattr__(self, "valid", is_valid_verb(statement_dict))
 
     def as_dict(self):
-        """The verb as it appears in a statement."""
+        """The verb as it appears in a statement (a new dict)."""
         return {"id": self.iri, "display": {EN: self.display}}
 
 

@@ -35,10 +35,11 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
 from openedx_xapi_router.core.keys import block_usage_key, parse_course_key
-from openedx_xapi_router.core.validate import has_iri_keys, is_activity_id, is_iri, is_valid_activity, is_valid_verb
-from openedx_xapi_router.core.validate import MADE_CONTEXT, MADE_OBJECT, MADE_TIME, MADE_VERB, NOTHING_MADE
-from openedx_xapi_router.core.validate import validate_statement
-from openedx_xapi_router.core.vocab import EN
+from openedx_xapi_router.core.validate import XAPI_VERSION as VERSION_RULE
+from openedx_xapi_router.core.validate import has_iri_keys, is_activity_id, is_iri, is_valid_activity, is_valid_context
+from openedx_xapi_router.core.validate import is_valid_object, is_valid_result
+from openedx_xapi_router.core.validate import MADE_CONTEXT, MADE_OBJECT, MADE_RESULT, MADE_TIME, MADE_VERB, MADE_WHOLE
+from openedx_xapi_router.core.validate import NOTHING_MADE, validate_statement
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 
 PACKAGE_NAME = "openedx-xapi-router"
@@ -55,14 +56,11 @@ _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
 #: How many courses a context's ``course_memo`` keeps before it is emptied.
 _COURSE_MEMO_MAX = 50_000
 
-#: ``id()`` -> the vocabulary ``Verb`` (kept alive here, so the id is not reused) whose statement dict
-#: was found valid: checked once per Verb (a frozen dataclass: its parts never change); forgotten
-#: past a bound.
-_CHECKED_VERBS = {}
-_CHECKED_VERBS_MAX = 1024
-
 #: The context extension keys :meth:`XapiTransformer.get_context` always writes are IRIs (checked once).
-_BASE_EXTENSION_KEYS_VALID = is_iri(Extension.TRANSFORMER_VERSION) and is_iri(Extension.SESSION_ID)
+BASE_EXTENSION_KEYS_VALID = is_iri(Extension.TRANSFORMER_VERSION) and is_iri(Extension.SESSION_ID)
+
+#: The ``version`` every statement carries is a valid one (checked once).
+_VERSION_VALID = VERSION_RULE.ok(vocab.XAPI_VERSION)
 
 
 def _version_text(event_name, version):
@@ -80,16 +78,6 @@ def _user_key(user_id, username):
     if user_id is not None and user_id != "":
         return user_id, username
     return username, username
-
-
-def _checked_verb(verb):
-    """True when the statement dict of ``verb`` (a vocabulary ``Verb``) is a valid xAPI Verb; remembered."""
-    if not is_valid_verb({"id": verb.iri, "display": {EN: verb.display}}):
-        return False
-    if len(_CHECKED_VERBS) >= _CHECKED_VERBS_MAX:
-        _CHECKED_VERBS.clear()
-    _CHECKED_VERBS[id(verb)] = verb
-    return True
 
 
 def _remember_course_activity(key, iri):
@@ -174,6 +162,10 @@ class XapiTransformer(Transformer):
 
     verb = None
     output_format = "xapi"
+    #: ``id()`` of the parts of this event's statements built from already-checked pieces (see
+    #: :meth:`course_activity`); the check skips them. None listed until :meth:`trust` lists one (a
+    #: frozenset: most events list none, their contexts being made, and need no set of their own).
+    trusted_parts = frozenset()
 
     #: Set per class (``__init_subclass__``): whether it keeps the base's :meth:`get_verb`,
     #: :meth:`get_context_extra`, :meth:`extra_context_extensions` and :meth:`child_statements` (then
@@ -196,17 +188,16 @@ class XapiTransformer(Transformer):
         self.event = event
         self.ctx = ctx
         self.event_name = name = event.name
-        self.trusted_parts = set()
-        #: The statement ids this instance made (valid by construction; the check takes them as made).
-        self.made_ids = []
         #: What this instance made by construction, for the check to take as made (see
         #: :func:`~openedx_xapi_router.core.validate.validate_statement`): at ``MADE_TIME`` the
         #: timestamp its statements carry (a ``datetime.isoformat()``); at ``MADE_VERB``,
-        #: ``MADE_OBJECT`` and ``MADE_CONTEXT`` the statement's verb, object and context dicts when made
-        #: from parts already checked (a checked vocabulary Verb, a block IRI found valid, the base's
-        #: context of a trusted course activity and IRI extension keys). A made dict is not changed
-        #: afterwards: the check would not see the change. One list, not four attributes: an
-        #: attribute costs per instance, and there is one instance per event.
+        #: ``MADE_OBJECT``, ``MADE_CONTEXT`` and ``MADE_RESULT`` the statement's verb, object, context
+        #: and result dicts when made from parts already checked (a checked vocabulary Verb's own dict,
+        #: a block IRI found valid, the base's context of a trusted course activity and IRI extension
+        #: keys, a score made in range); at ``MADE_WHOLE`` the statements all of whose parts are made
+        #: or found valid (:meth:`take_whole`). A made dict is not changed afterwards: the check would
+        #: not see the change. One list, not six attributes: an attribute costs per instance, and
+        #: there is one instance per event.
         self.made = [*NOTHING_MADE]
         # :attr:`transformer_version`, set now: every statement carries it.
         self.__dict__["transformer_version"] = _TRANSFORMER_VERSIONS.get((name, self.version)) or _version_text(
@@ -224,7 +215,7 @@ class XapiTransformer(Transformer):
 
     def validate(self, statement):
         """Raise :class:`~openedx_xapi_router.core.errors.InvalidStatement` unless ``statement`` is valid xAPI 1.0.3."""
-        validate_statement(statement, self.transformer_version, self.trusted_parts, self.made_ids, self.made)
+        validate_statement(statement, self.transformer_version, self.trusted_parts, self.made)
 
     # --- building blocks ------------------------------------------------------------------------
 
@@ -236,18 +227,21 @@ class XapiTransformer(Transformer):
         """The IRI of an XBlock: ``<LMS root>/xblock/<usage key>``."""
         return f"{self.ctx.lms_root_url}/xblock/{usage_key}"
 
-    def block_activity(self, usage_key, activity_type):
+    def activity(self, iri, activity_type):
         """
-        The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name). Valid when its IRI and
-        type are (two cached tests): then it is the made object (:attr:`made`), and the check takes it
-        as made when it is the statement's object.
+        The Activity ``iri`` of ``activity_type`` (no name). Valid when its IRI and type are (two
+        cached tests): then it is the made object (:attr:`made`), and the check takes it as made when
+        it is the statement's object.
         """
-        # block_iri(usage_key), inlined: most statements' object is a block
-        iri = f"{self.ctx.lms_root_url}/xblock/{usage_key}"
         activity = {"id": iri, "objectType": "Activity", "definition": {"type": activity_type}}
         if is_activity_id(iri) and is_iri(activity_type):
             self.made[MADE_OBJECT] = activity
         return activity
+
+    def block_activity(self, usage_key, activity_type):
+        """The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name): :meth:`activity`."""
+        # block_iri(usage_key), inlined: most statements' object is a block
+        return self.activity(f"{self.ctx.lms_root_url}/xblock/{usage_key}", activity_type)
 
     def course_block_key(self, block_type, block_id):
         """
@@ -309,38 +303,49 @@ class XapiTransformer(Transformer):
 
     def course_activity(self):
         """
-        The event's course as an Activity (the usual parent in ``contextActivities``). A fresh dict
-        each time; its content is checked once per (course, name), and the dict is then listed in
-        :attr:`trusted_parts` so the statement check need not check it again.
+        The event's course as an Activity (the usual parent in ``contextActivities``). Its content is
+        checked once per (course, name), and the dict is then listed in :attr:`trusted_parts` so the
+        statement check need not check it again.
+        """
+        activity, trusted = self._course_activity()
+        if trusted:
+            self.trust(activity)
+        return activity
 
-        When the context keeps a ``course_memo`` (its course names never change), a course already
-        made is made again from the memo, without asking the resolver.
+    def trust(self, part):
+        """List ``part`` (a dict built from already-checked pieces) in :attr:`trusted_parts`."""
+        self.trusted_parts = self.trusted_parts | {id(part)}
+
+    def _course_activity(self):
+        """
+        :meth:`course_activity`'s activity and whether it is trusted (its content checked), not yet
+        listed in :attr:`trusted_parts` (:meth:`get_context` lists it only when its context is not made).
+
+        When the context keeps a ``course_memo`` (its course names never change), the activity
+        checked there is the one every statement of the course holds (made once, never changed
+        afterwards: nothing downstream changes a statement's parts), without asking the resolver;
+        otherwise a fresh dict each time.
         """
         course_id = self.event.course_id
         memo = self.ctx.course_memo
         known = memo.get(course_id) if memo is not None else None
-        if known is not None:  # (IRI, name) of an activity already checked
-            iri, name = known
-            trusted = True
-        else:
-            name = self.course_name
-            key = (self.ctx.lms_root_url, course_id, name)
-            iri = _CHECKED_COURSE_ACTIVITIES.get(key)
-            trusted = iri is not None
-            if not trusted:
-                iri = self.course_iri(course_id)
+        if known is not None:  # (activity, name) of an activity already checked
+            return known[0], True
+        name = self.course_name
+        key = (self.ctx.lms_root_url, course_id, name)
+        iri = _CHECKED_COURSE_ACTIVITIES.get(key)
+        trusted = iri is not None
+        if not trusted:
+            iri = self.course_iri(course_id)
         definition = {"type": ActivityType.COURSE} if name is None else \
             {"type": ActivityType.COURSE, "name": {vocab.EN_US: name}}
         activity = {"id": iri, "objectType": "Activity", "definition": definition}
-        if known is None:
-            trusted = trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri))
-            if trusted and memo is not None:
-                if len(memo) >= _COURSE_MEMO_MAX:
-                    memo.clear()
-                memo[course_id] = (iri, name)
-        if trusted:
-            self.trusted_parts.add(id(activity))
-        return activity
+        trusted = trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri))
+        if trusted and memo is not None:
+            if len(memo) >= _COURSE_MEMO_MAX:
+                memo.clear()
+            memo[course_id] = (activity, name)
+        return activity, trusted
 
     # --- hooks --------------------------------------------------------------------------------
 
@@ -391,16 +396,18 @@ class XapiTransformer(Transformer):
         # dicts, a call fewer on nearly every event.
         # ``made``: every part is valid by construction (the base's own parts, a trusted course
         # activity, extension keys found IRIs; extension values are not checked), so the context is
-        # the made one (:attr:`made`). A subclass's activities, extensions hook or extra keys end that.
+        # the made one (:attr:`made`). A subclass's activities, extensions hook or extra keys end that;
+        # the trusted course activity of a context not made is listed in :attr:`trusted_parts`.
         event = self.event
+        trusted = False
         if not self._base_activities:
             activities = self.get_context_activities()
             context = {"contextActivities": activities} if activities else {}
             made = False
         elif event.course_id:
-            activity = self.course_activity()
+            activity, trusted = self._course_activity()
             context = {"contextActivities": {"parent": [activity]}}
-            made = id(activity) in self.trusted_parts
+            made = trusted
         else:
             context = {}
             made = True
@@ -414,8 +421,10 @@ class XapiTransformer(Transformer):
             if extra:
                 context.update(extra)
                 made = False
-        if made and _BASE_EXTENSION_KEYS_VALID:
+        if made and BASE_EXTENSION_KEYS_VALID:
             self.made[MADE_CONTEXT] = context
+        elif trusted:
+            self.trust(activity)
         return context
 
     def child_statements(self, parent):  # pylint: disable=unused-argument
@@ -426,9 +435,31 @@ class XapiTransformer(Transformer):
 
     def statement_id(self, verb, child_id=None):
         """The deterministic id of this event's statement with ``verb`` (and ``child_id``)."""
-        made = statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
-        self.made_ids.append(made)
-        return made
+        return statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
+
+    def take_whole(self, statement):
+        """
+        Hand ``statement`` to the check as made whole (``MADE_WHOLE``) when every part of it is valid:
+        its id (:meth:`statement_id`) and timestamp (:attr:`made`'s) by construction, its actor
+        checked when made (:attr:`Actor.valid <openedx_xapi_router.core.context.Actor.valid>`), its
+        verb the made one, its version the checked one, and its object, context and result (when it
+        has one) the made ones or found valid here by the check's own walks
+        (:func:`~openedx_xapi_router.core.validate.is_valid_object`, ``is_valid_context``,
+        ``is_valid_result``). The check then takes the very statement with one test: like every made
+        dict, it must not be changed afterwards (nothing between the assembly and the check does).
+        """
+        made = self.made
+        result = statement.get("result", made)  # ``made``: no result
+        if result is not made and result is not made[MADE_RESULT] and not is_valid_result(result):
+            return
+        if statement["verb"] is not made[MADE_VERB] or not self.actor.valid or not _VERSION_VALID:
+            return
+        part = statement["object"]
+        if part is not made[MADE_OBJECT] and not is_valid_object(part):
+            return
+        part = statement["context"]
+        if part is made[MADE_CONTEXT] or is_valid_context(part, self.trusted_parts):
+            made[MADE_WHOLE] += (statement,)
 
     def statements(self):
         """
@@ -441,15 +472,14 @@ class XapiTransformer(Transformer):
         verb = self.verb if self._own_verb else self.get_verb()
         actor = self.actor
         event = self.event
-        made = statement_id(verb.id_json, actor.id_json, event.timestamp)
-        self.made_ids.append(made)
-        verb_dict = {"id": verb.iri, "display": {EN: verb.display}}  # Verb.as_dict(), without the call
-        if _CHECKED_VERBS.get(id(verb)) is verb or _checked_verb(verb):
-            self.made[MADE_VERB] = verb_dict
+        made = self.made
+        made_id = statement_id(verb.id_json, actor.id_json, event.timestamp)  # a UUID by construction
+        if verb.valid:  # the verb's own dict, checked once: shared by every statement with this verb
+            made[MADE_VERB] = verb.statement_dict
         statement = {
-            "id": made,
+            "id": made_id,
             "actor": actor.statement_dict,
-            "verb": verb_dict,
+            "verb": verb.statement_dict,
             "object": self.get_object(),
         }
         result = self.get_result()  # pylint: disable=assignment-from-none
@@ -458,8 +488,9 @@ class XapiTransformer(Transformer):
         statement["context"] = self.get_context()
         # The parsed time re-written in ISO 8601 (``+00:00``, not ``Z``), as the reference statements
         # (tincan) write it; the id above still hashes the timestamp string as given.
-        statement["timestamp"] = self.made[MADE_TIME] = event.iso_time
+        statement["timestamp"] = made[MADE_TIME] = event.iso_time
         statement["version"] = vocab.XAPI_VERSION
+        self.take_whole(statement)
         if self._no_children:
             return [statement]
         children = self.child_statements(statement)

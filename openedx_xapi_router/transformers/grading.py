@@ -8,9 +8,13 @@ Grade events: the learner earned a score on a subsection or a course.
 Scores are floats in every statement (the statements sites already hold were made by tincan,
 which stores ``score.min/max/raw/scaled`` as floats), so ``1`` becomes ``1.0``.
 """
+from math import isfinite
+
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.validate import MADE_OBJECT, MADE_RESULT, is_activity_id, is_iri, is_language_tag
+from openedx_xapi_router.core.validate import is_text
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer
@@ -43,15 +47,29 @@ def score(raw, maximum, scaled):
     return result
 
 
-def weighted_result(earned, possible):
+def made_score(made):
+    """
+    True when ``made``, a score :func:`score` made, is valid by construction: it has a raw value
+    (then ``min <= raw <= max`` and ``-1 <= scaled <= 1`` as :func:`score` makes them) and every value
+    is finite (they are floats: a sum of floats is finite only when each of them is).
+    """
+    return "raw" in made and isfinite(sum(made.values()))
+
+
+def weighted_result(earned, possible, made=None):
     """
     ``result`` for ``earned`` out of ``possible`` points: success when nothing is missing (a
-    0-point item counts as passed), and ``scaled`` 0 when ``possible`` is 0.
+    0-point item counts as passed), and ``scaled`` 0 when ``possible`` is 0. ``made``: the
+    transformer's :attr:`~openedx_xapi_router.transformers.base.XapiTransformer.made`, where the
+    result goes as made when its score is (:func:`made_score`; the success is a comparison's bool).
     """
-    return {
+    result = {
         "score": score(earned, possible, earned / possible if possible > 0 else 0),
         "success": earned >= possible,
     }
+    if made is not None and made_score(result["score"]):
+        made[MADE_RESULT] = result
+    return result
 
 
 def nullable_number(event, key):
@@ -109,6 +127,7 @@ class SubsectionGraded(XapiTransformer):
         return weighted_result(
             nullable_number(self.event, "weighted_total_earned"),
             nullable_number(self.event, "weighted_total_possible"),
+            self.made,
         )
 
 
@@ -147,14 +166,28 @@ class CourseGraded(XapiTransformer):
             raise InvalidEvent(self.event.name, "context.course_id", "required field is missing or empty",
                                kind="missing_field")
         definition = {"type": ActivityType.COURSE}
-        if self.course_name is not None:
-            definition["name"] = {vocab.EN: self.course_name}
-        return {"id": self.course_iri(), "objectType": "Activity", "definition": definition}
+        name = self.course_name
+        if name is not None:
+            definition["name"] = {vocab.EN: name}
+        activity = {"id": self.course_iri(), "objectType": "Activity", "definition": definition}
+        # made when what comes from the event is valid: the id, the name (the rest was checked at import)
+        if (name is None or is_text(name)) and is_activity_id(activity["id"]) and _COURSE_PARTS_VALID:
+            self.made[MADE_OBJECT] = activity
+        return activity
 
     def get_result(self):
         percent = nullable_number(self.event, "percent_grade")
         letter_grade = self.event.text("letter_grade")
-        return {
+        result = {
             "score": score(percent, 1.0, percent),
             "extensions": {Extension.LETTER_GRADE: letter_grade or "Fail"},
         }
+        if made_score(result["score"]) and _COURSE_PARTS_VALID:  # extension values are not checked
+            self.made[MADE_RESULT] = result
+        return result
+
+
+#: What every :class:`CourseGraded` statement shares is valid: its object's type and name language,
+#: its result's extension key (checked once, by the check's own rules).
+_COURSE_PARTS_VALID = is_iri(ActivityType.COURSE) and is_iri(Extension.LETTER_GRADE) and \
+    is_language_tag(vocab.EN)

@@ -105,7 +105,7 @@ class ProblemTransformer(XapiTransformer):
         return self.block_iri(self.required_usage_key())
 
     def get_object(self):
-        return {"id": self.object_id(), "objectType": "Activity", "definition": {"type": self.activity_type}}
+        return self.activity(self.object_id(), self.activity_type)
 
 
 @register
@@ -218,4 +218,5 @@ class ProblemGraded(ProblemTransformer):
         return weighted_result(
             nullable_number(self.event, "weighted_earned"),
             nullable_number(self.event, "weighted_possible"),
+            self.made,
         )

@@ -16,9 +16,10 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.registry import register
+from openedx_xapi_router.core.validate import MADE_RESULT, is_text
 from openedx_xapi_router.core.vocab import ActivityType
 from openedx_xapi_router.transformers.base import memoized_property
-from openedx_xapi_router.transformers.grading import score
+from openedx_xapi_router.transformers.grading import made_score, score
 from openedx_xapi_router.transformers.problem import ProblemTransformer
 from openedx_xapi_router.transformers.xblock_events import iri_key
 
@@ -131,13 +132,17 @@ class ProblemGradedShown(ProblemTransformer):
     def get_result(self):
         answers, html = self.payload
         result = {}
+        made = True  # a result valid by construction: the success is a bool, then the score and response
         progress = _PROGRESS_RE.search(html)
         if progress:
             earned, possible = float(progress.group(1)), float(progress.group(2))
             result["score"] = score(earned, possible, earned / possible if possible > 0 else 0)
+            made = made_score(result["score"])
         status = _STATUS_RE.search(html)
         success = _STATUS_SUCCESS.get(status.group(1)) if status else None
         if success is not None:
             result["success"] = success
         result["response"] = answers
+        if made and is_text(answers):
+            self.made[MADE_RESULT] = result
         return result

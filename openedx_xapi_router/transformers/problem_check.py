@@ -25,16 +25,29 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evidence
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.registry import register
+from openedx_xapi_router.core.validate import MADE_CONTEXT, MADE_OBJECT, MADE_RESULT, is_activity_id, is_text
+from openedx_xapi_router.core.validate import is_valid_activity
 from openedx_xapi_router.core.vocab import ActivityType, Extension
-from openedx_xapi_router.transformers.base import memoized_property
-from openedx_xapi_router.transformers.grading import score
+from openedx_xapi_router.transformers.base import BASE_EXTENSION_KEYS_VALID, memoized_property
+from openedx_xapi_router.transformers.grading import made_score, score
 from openedx_xapi_router.transformers.problem import (
     _NUMBER,
+    INTERACTION_TYPES,
     OTHER_INTERACTION,
     ProblemTransformer,
     _present,
     interaction_type,
     response_text,
+)
+
+#: What every ``problem_check`` object shares is valid (checked once, by the check itself): both
+#: object types, the definition's type, text languages and extension key, every interaction type;
+#: per event, only what comes from the event (the id, the question or display name) is checked.
+_SKELETON_VALID = all(
+    is_valid_activity({"id": "https://example.org/xblock/x", "objectType": object_type, "definition": {
+        "type": ActivityType.INTERACTION, "name": {vocab.EN_US: ""}, "description": {vocab.EN_US: ""},
+        "interactionType": kind, "extensions": {Extension.ATTEMPT_ID: 1}}})
+    for object_type in ("Activity", "GroupActivity") for kind in (*INTERACTION_TYPES.values(), OTHER_INTERACTION)
 )
 
 
@@ -207,21 +220,33 @@ class ProblemChecked(ProblemTransformer):
     def definition(self, question_id, submission):
         """
         The object definition, described by question ``question_id``'s submission (``submission``,
-        as :meth:`submission` gives it) when it has one.
+        as :meth:`submission` gives it) when it has one; and whether its text (the question, or the
+        display name) is Unicode text, the one rule it can break (``_SKELETON_VALID``).
         """
         definition = {"type": ActivityType.INTERACTION}
         if submission:
-            definition["description"] = {vocab.EN_US: self.submission_value(question_id, "question", str, submission)}
+            text = self.submission_value(question_id, "question", str, submission)
+            definition["description"] = {vocab.EN_US: text}
             definition["interactionType"] = interaction_type(submission.get("response_type"))
         else:
-            name = self.display_name()
-            if name is not None:
-                definition["name"] = {vocab.EN_US: name}
+            text = self.display_name()
+            if text is not None:
+                definition["name"] = {vocab.EN_US: text}
             definition["interactionType"] = self._fallback_interaction_type()
         attempts = self.attempts
         if attempts:
             definition["extensions"] = {Extension.ATTEMPT_ID: attempts}
-        return definition
+        return definition, text is None or is_text(text)
+
+    def interaction(self, iri, object_type, definition, valid):
+        """
+        The Activity ``iri`` (``object_type``) with ``definition`` (:meth:`definition`'s, which says
+        whether it is ``valid``): the made object (:attr:`made`) when its IRI is valid too.
+        """
+        activity = {"id": iri, "objectType": object_type, "definition": definition}
+        if valid and _SKELETON_VALID and is_activity_id(iri):
+            self.made[MADE_OBJECT] = activity
+        return activity
 
     def _fallback_interaction_type(self):
         # With no usable submission, the first response type the event carries decides.
@@ -231,7 +256,7 @@ class ProblemChecked(ProblemTransformer):
         return OTHER_INTERACTION
 
     def get_object(self):
-        definition = self.definition(self.main_question, self.main_submission)
+        definition, valid = self.definition(self.main_question, self.main_submission)
         object_type = "Activity"
         if self.child_ids:
             object_type = "GroupActivity"
@@ -244,7 +269,7 @@ class ProblemChecked(ProblemTransformer):
                 self.event_name, "data", "names no problem: no referer activate_block_id, no input name, no problem_id",
                 kind="missing_field",
             )
-        return {"id": self.block_iri(key), "objectType": object_type, "definition": definition}
+        return self.interaction(self.block_iri(key), object_type, definition, valid)
 
     # --- result -------------------------------------------------------------------------------
 
@@ -273,10 +298,12 @@ class ProblemChecked(ProblemTransformer):
             scaled = grade / max_grade if max_grade > 0 else 0
         result = {"score": score(grade, max_grade, scaled)}
         if success is not None:
-            result["success"] = success
+            result["success"] = success  # a bool
         response = response_text(answer)
         if response is not None:
             result["response"] = response
+        if made_score(result["score"]) and (response is None or is_text(response)):
+            self.made[MADE_RESULT] = result
         return result
 
     # --- one statement per question -----------------------------------------------------------
@@ -288,37 +315,55 @@ class ProblemChecked(ProblemTransformer):
         verb = self.get_verb()
         usage_key = self.problem_usage_key() or ""
         key_prefix = usage_key.rpartition("@")[0] + "@" if "@" in usage_key else ""
-        return [self.question_statement(parent, question_id, verb, key_prefix + question_id)
+        # A copy of a made parent object is made too (each child's context is then made when the
+        # rest of it is); found before the children's own objects take the made place.
+        parent_made = parent["object"] is self.made[MADE_OBJECT]
+        return [self.question_statement(parent, question_id, verb, key_prefix + question_id, parent_made)
                 for question_id in self.child_ids]
 
-    def question_statement(self, parent, question_id, verb, question_key):
-        """The child statement for one question (usage key ``question_key``) of a multi-question problem."""
+    def question_statement(self, parent, question_id, verb, question_key, parent_made=False):
+        """
+        The child statement for one question (usage key ``question_key``) of a multi-question problem;
+        ``parent_made``: the parent's object is a made one. Made whole when all its parts are
+        (:meth:`~openedx_xapi_router.transformers.base.XapiTransformer.take_whole`).
+        """
         # The question's submission, found once for the result and the definition alike.
         submission = self.submission(question_id)
         answer, success = self._answer_and_correctness(question_id, submission)
-        result = {} if success is None else {"success": success}
+        result = {} if success is None else {"success": success}  # a bool
+        response_valid = True
         if answer is not None and submission:
-            result["response"] = response_text(answer)
+            response = result["response"] = response_text(answer)
+            response_valid = is_text(response)
+        made = self.made
+        if result and response_valid:
+            made[MADE_RESULT] = result
         activities = {"parent": [_fresh_activity(parent["object"])]}
+        # made when the parent's object is, the course activity trusted, the extensions the base's own
+        context_made = parent_made and self._base_extensions and self._no_extra_extensions and \
+            BASE_EXTENSION_KEYS_VALID
         if self.event.course_id:  # the parent's course, as the parent's contextActivities has it
-            activities["grouping"] = [self.course_activity()]
+            course = self.course_activity()
+            activities["grouping"] = [course]
+            context_made = context_made and id(course) in self.trusted_parts
+        definition, valid = self.definition(question_id, submission)
         statement = {
             "id": self.statement_id(verb, question_id),
             "actor": self.actor.statement_dict,
-            "verb": verb.as_dict(),
-            "object": {
-                "id": self.block_iri(question_key),
-                "objectType": "Activity",
-                "definition": self.definition(question_id, submission),
-            },
+            "verb": verb.statement_dict,
+            "object": self.interaction(self.block_iri(question_key), "Activity", definition, valid),
         }
         if result:
             statement["result"] = result
-        statement["context"] = {
+        # the statement ref's id is the parent's (a made statement id)
+        context = statement["context"] = {
             "contextActivities": activities,
             "statement": {"objectType": "StatementRef", "id": parent["id"]},
             "extensions": self.get_context_extensions(),
         }
+        if context_made:
+            made[MADE_CONTEXT] = context
         statement["timestamp"] = parent["timestamp"]
         statement["version"] = vocab.XAPI_VERSION
+        self.take_whole(statement)
         return statement

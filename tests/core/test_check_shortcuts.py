@@ -1,8 +1,8 @@
 """
 The statement check's shortcuts give the verdicts of the full check (issue #19).
 
-The transformers pass the check what they made by construction (``XapiTransformer.made_ids``,
-``made``: statement ids from ``core/ids.py``, a ``datetime.isoformat()`` timestamp, and the verb,
+The transformers pass the check what they made by construction (``XapiTransformer.made``:
+a ``datetime.isoformat()`` timestamp, the statements made whole, and the verb,
 object and context dicts made from parts already checked), and the quick walk keeps copies of the
 verbs and objects it found valid (``_ValueMemo``) to take an equal value without walking it. Here,
 over every statement the shared clean and dirty corpora give (made by the transformers themselves,
@@ -36,7 +36,7 @@ CTX = TransformContext.from_maps("https://courses.example.org", actor_secret="sh
 
 
 def _made(name):
-    """``(statement, trusted, made ids, made)`` of every statement the transformers make from corpus ``name``."""
+    """``(statement, trusted, made)`` of every statement the transformers make from corpus ``name``."""
     path = samples.SHARED_DIR / "corpus" / name
     if not path.exists():
         return []
@@ -49,7 +49,7 @@ def _made(name):
                 statements = transformer.statements()
             except (LineRejected, XapiRouterError):
                 continue
-            found += [(statement, transformer.trusted_parts, transformer.made_ids, transformer.made)
+            found += [(statement, transformer.trusted_parts, transformer.made)
                       for statement in statements]
     return found
 
@@ -58,9 +58,9 @@ MADE = {name: _made(name) for name in CORPORA}
 POOL = [item for name in CORPORA for item in MADE[name][:400]]
 
 
-def quick_verdict(statement, trusted, made_ids, made):
+def quick_verdict(statement, trusted, made):
     """The quick walk with every shortcut, twice (the second time the memo holds what the first found valid)."""
-    verdicts = [_quick_statement(statement, trusted, made_ids, made) for _ in range(2)]
+    verdicts = [_quick_statement(statement, trusted, made) for _ in range(2)]
     assert verdicts[0] is verdicts[1]
     return verdicts[0]
 
@@ -69,11 +69,10 @@ def test_the_inputs_are_there():
     for name in CORPORA:
         samples.require_shared(samples.SHARED_DIR / "corpus" / name, f"the shared corpus {name}")
     assert {name: len(MADE[name]) for name in CORPORA} == {"clean-10k.log": 9910, "dirty-10k.log": 9481}
-    # Every statement's id and timestamp are ones its transformer made (so the shortcuts are exercised).
-    assert all(statement["id"] in made_ids and statement["timestamp"] is made[MADE_TIME]
-               for name in CORPORA for statement, _, made_ids, made in MADE[name])
+    # Every statement's timestamp is the one its transformer made (so the shortcut is exercised).
+    assert all(statement["timestamp"] is made[MADE_TIME] for name in CORPORA for statement, _, made in MADE[name])
     # Most verbs and contexts, and the block objects, are made dicts (so that shortcut is exercised too).
-    statements = [(statement, made) for name in CORPORA for statement, _, _, made in MADE[name]]
+    statements = [(statement, made) for name in CORPORA for statement, _, made in MADE[name]]
     for key, place, share in (("verb", MADE_VERB, 0.9), ("context", MADE_CONTEXT, 0.6), ("object", MADE_OBJECT, 0.2)):
         assert sum(statement.get(key) is made[place] for statement, made in statements) > share * len(statements), key
 
@@ -81,10 +80,10 @@ def test_the_inputs_are_there():
 @pytest.mark.parametrize("name", CORPORA)
 def test_every_corpus_statement_gets_the_full_checks_verdict(name):
     samples.require_shared(samples.SHARED_DIR / "corpus" / name, f"the shared corpus {name}")
-    for statement, trusted, made_ids, made in MADE[name]:
+    for statement, trusted, made in MADE[name]:
         assert check_statement(statement) is None
-        assert quick_verdict(statement, trusted, made_ids, made) is True
-        validate_statement(statement, "t", trusted, made_ids, made)
+        assert quick_verdict(statement, trusted, made) is True
+        validate_statement(statement, "t", trusted, made)
 
 
 def _places(value, prefix=()):
@@ -120,8 +119,8 @@ def test_mutated_statements_get_the_full_checks_verdict(data):
     mutated one must not pass for it.
     """
     samples.require_shared(samples.SHARED_DIR / "corpus" / CORPORA[0], "the shared corpus")
-    original, trusted, made_ids, made = data.draw(st.sampled_from(POOL))
-    assert quick_verdict(original, trusted, made_ids, made) is True
+    original, trusted, made = data.draw(st.sampled_from(POOL))
+    assert quick_verdict(original, trusted, made) is True
     statement = copy.deepcopy(original)  # new dicts: nothing of the copy is a trusted part
     for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
         places = list(_places(statement))
@@ -137,21 +136,21 @@ def test_mutated_statements_get_the_full_checks_verdict(data):
                 copy.deepcopy(data.draw(JUNK))
         else:
             container[key] = copy.deepcopy(data.draw(JUNK))
-    assert quick_verdict(statement, trusted, made_ids, made) is (check_statement(statement) is None)
+    assert quick_verdict(statement, trusted, made) is (check_statement(statement) is None)
 
 
 def test_a_memoised_verb_or_object_changed_in_place_is_walked_again():
     """The memo keeps copies: changing the very dict it found valid does not make the change valid."""
     samples.require_shared(samples.SHARED_DIR / "corpus" / CORPORA[0], "the shared corpus")
-    statement, trusted, made_ids, _ = copy.deepcopy(POOL[0])
+    statement, trusted, _ = copy.deepcopy(POOL[0])
     made = NOTHING_MADE  # nothing made: the verb and object go through the memo
-    assert quick_verdict(statement, trusted, made_ids, made) is True
+    assert quick_verdict(statement, trusted, made) is True
     statement["verb"]["display"]["en"] = "\ud800"
-    assert quick_verdict(statement, trusted, made_ids, made) is False
+    assert quick_verdict(statement, trusted, made) is False
     assert check_statement(statement) == ("verb.display.en", "holds a lone surrogate (not Unicode text)")
     statement["verb"]["display"]["en"] = "attempted"
     statement["object"]["objectType"] = "Agent"
-    assert quick_verdict(statement, trusted, made_ids, made) is False
+    assert quick_verdict(statement, trusted, made) is False
     assert check_statement(statement) is not None
 
 

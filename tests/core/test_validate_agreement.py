@@ -215,9 +215,10 @@ def test_is_number_is_what_orjson_writes():
 
 
 def test_the_quick_walk_is_compiled_from_the_table():
-    """Three functions (a statement, an activity, a verb), every part inlined, no path strings, no call per part."""
+    """The walks (statement, activity, verb, agent; the check), every part inlined, no path strings or call per part."""
     assert [line.split("(")[0] for line in QUICK_SOURCE.splitlines() if line.startswith("def ")] == [
-        "def quick_statement", "def quick_activity", "def quick_verb"]
+        "def quick_statement", "def quick_activity", "def quick_verb", "def quick_agent", "def quick_result",
+        "def quick_object", "def quick_context", "def validate_statement"]
     assert "f\"" not in QUICK_SOURCE and "explain" not in QUICK_SOURCE
 
 
