@@ -114,8 +114,13 @@ class VideoTransformer(XapiTransformer):
         strings are accepted.
         """
         value = self.event.data.get(key)  # what data_value and require give for one key, read once
-        if value.__class__ is float:  # the usual case: a JavaScript number
+        cls = value.__class__
+        if cls is float:  # the usual case: a JavaScript number
             number = value
+        elif cls is int and -1e12 < value < 1e12:
+            # A whole number (JSON.stringify writes 195.0 as 195): its float is exact and a 3-decimal
+            # value, so round(float(value), 3) is that float.
+            return float(value)
         else:
             if value is None or value == "":
                 if required:

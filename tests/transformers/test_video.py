@@ -755,3 +755,13 @@ def test_an_empty_current_time_gives_current_time_camel(current_time):
     with pytest.raises(InvalidEvent) as error:
         transform(with_payload(PLAY_VIDEO, current_time="soon", currentTime=7.25))
     assert (error.value.field, error.value.kind) == ("data.current_time", "wrong_type")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(min_value=-2 * 10**12, max_value=2 * 10**12),
+                 st.sampled_from([0, -1, 10**12 - 1, -(10**12) + 1, 10**12, -(10**12), 2**53 + 1])))
+def test_whole_seconds_are_round_3_of_their_float(number):
+    """An int payload value (a whole number as JSON.stringify writes it) gives ``round(float(number), 3)``."""
+    event = normalize({"name": "play_video", "time": "2026-03-01T00:00:27.058543+00:00", "event": {"t": number}})
+    got = video.VideoPlayed(event, None).seconds("t")
+    assert got.__class__ is float and got == round(float(number), 3)
