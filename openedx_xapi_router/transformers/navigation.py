@@ -19,7 +19,7 @@ from openedx_xapi_router.core.contract import Field, Producer, erb_fixture_evide
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.core.registry import register
-from openedx_xapi_router.transformers.base import XapiTransformer, drop_none
+from openedx_xapi_router.transformers.base import XapiTransformer
 from openedx_xapi_router.transformers.xblock_events import iri_url
 
 
@@ -119,20 +119,23 @@ class SequenceNavigation(XapiTransformer):
         raise NotImplementedError(f"{type(self).__qualname__} must define ending_point()")
 
     def get_object(self):
+        tab_count = self.event.data.get("tab_count")  # data_value of one key, without the call
         return {
             "id": self.block_iri(self.event.require("id", str)),
             "objectType": "Activity",
             "definition": {
                 "type": ActivityType.RESOURCE,
-                "extensions": drop_none({Extension.TOTAL_ITEMS: self.event.data_value("tab_count")}),
+                "extensions": {Extension.TOTAL_ITEMS: tab_count} if tab_count is not None else {},
             },
         }
 
     def extra_context_extensions(self):
-        return drop_none({
-            Extension.STARTING_POSITION: self.event.data_value("current_tab"),
-            Extension.ENDING_POINT: self.ending_point(),
-        })
+        # The starting position is left out when absent; the ending point never is (a constant, or
+        # a required field).
+        current_tab = self.event.data.get("current_tab")
+        extensions = {Extension.STARTING_POSITION: current_tab} if current_tab is not None else {}
+        extensions[Extension.ENDING_POINT] = self.ending_point()
+        return extensions
 
 
 @register

@@ -59,6 +59,12 @@ _CURRENT_TIME = Field("data.currentTime", "number", 12.5)
 _CURRENT_TIME_SNAKE = Field("data.current_time", "number", 12.5)
 
 
+#: ``(course id, video id)`` -> the video block's usage key (:meth:`VideoTransformer.usage_key`),
+#: of the videos already seen; forgotten past a bound.
+_USAGE_KEYS = {}
+_USAGE_KEYS_MAX = 50_000
+
+
 def _video_contract(names, mobile_names=(), extra=(), where="", mobile_extra=None):
     """The player's contract for ``names`` (and the mobile apps' for ``mobile_names``)."""
     duration = _DURATION
@@ -101,35 +107,45 @@ class VideoTransformer(XapiTransformer):
     (see :meth:`usage_key`).
     """
 
-    def seconds(self, path, required=False):
+    def seconds(self, key, required=False):
         """
-        The payload value at ``path`` as seconds (a float rounded to 3 decimals), or None when it is
-        absent or empty and not ``required``. Numbers and numeric strings are accepted.
+        The payload value at ``key`` (one key of ``data``) as seconds (a float rounded to 3
+        decimals), or None when it is absent or empty and not ``required``. Numbers and numeric
+        strings are accepted.
         """
-        value = self.event.require(path) if required else self.event.data_value(path)
-        if value.__class__ is float:  # the usual case: a JavaScript number
+        value = self.event.data.get(key)  # what data_value and require give for one key, read once
+        cls = value.__class__
+        if cls is float:  # the usual case: a JavaScript number
             number = value
+        elif cls is int and -1e12 < value < 1e12:
+            # A whole number (JSON.stringify writes 195.0 as 195): its float is exact and a 3-decimal
+            # value, so round(float(value), 3) is that float.
+            return float(value)
         else:
             if value is None or value == "":
+                if required:
+                    self.event.require(key)  # raises missing_field
                 return None
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                raise InvalidEvent(self.event_name, f"data.{path}", f"expected seconds, got {type(value).__name__}",
+                raise InvalidEvent(self.event_name, f"data.{key}", f"expected seconds, got {type(value).__name__}",
                                    kind="wrong_type")
             try:
                 number = float(value)
             except ValueError:
-                raise InvalidEvent(self.event_name, f"data.{path}", f"not a number of seconds: {value[:40]!r}",
+                raise InvalidEvent(self.event_name, f"data.{key}", f"not a number of seconds: {value[:40]!r}",
                                    kind="wrong_type") from None
-        if not math.isfinite(number):
-            raise InvalidEvent(self.event_name, f"data.{path}", f"not a finite number: {value!r}", kind="wrong_type")
         # round(number, 3) (the same correctly rounded value as float(f"{number:.3f}"), cheaper) goes
         # through a decimal string (about 2,800 instructions). A player's times mostly are 3-decimal
         # values already: when ``number`` is the float nearest to r / 1000 (int division is correctly
         # rounded), a 3-decimal value, round(number, 3) is ``number`` itself (the float nearest to the
         # 3-decimal value nearest to it), found for a third of the cost. The bound keeps the product
-        # finite (round of an infinity raises).
-        if -1e12 < number < 1e12 and round(number * 1000) / 1000 == number:
-            return number
+        # finite (round of an infinity raises), and a number within it is finite: only one outside
+        # it needs the finiteness test.
+        if -1e12 < number < 1e12:
+            if round(number * 1000) / 1000 == number:
+                return number
+        elif not math.isfinite(number):
+            raise InvalidEvent(self.event_name, f"data.{key}", f"not a finite number: {value!r}", kind="wrong_type")
         return round(number, 3)
 
     def seek_result(self):
@@ -143,8 +159,10 @@ class VideoTransformer(XapiTransformer):
 
     def current_time(self):
         """The playhead position: ``current_time``, else ``currentTime`` (seconds or None)."""
-        current = self.seconds("current_time")
-        return current if current is not None else self.seconds("currentTime")
+        # The key is chosen first (``current_time`` when present: absent or empty, it gives None), so
+        # one value is read as seconds.
+        current = self.event.data.get("current_time")
+        return self.seconds("currentTime" if current is None or current == "" else "current_time")
 
     def usage_key(self):
         """
@@ -152,7 +170,18 @@ class VideoTransformer(XapiTransformer):
         ``id``: ``block-v1:<course>+type@video+block@<id>`` (``i4x://<org>/<course>/video/<id>``
         in a course with an old-style key).
         """
-        return self.course_block_key("video", self.event.require("id", str))
+        # Remembered per (course, id): a log names the same videos over and over. Only an id that
+        # passed ``require`` is stored, so a hit (an exact str, equal to one) needs no test.
+        event = self.event
+        video_id = event.data.get("id")
+        memo_key = (event.course_id, video_id)
+        usage_key = _USAGE_KEYS.get(memo_key) if video_id.__class__ is str else None
+        if usage_key is None:
+            usage_key = self.course_block_key("video", event.require("id", str))
+            if len(_USAGE_KEYS) >= _USAGE_KEYS_MAX:
+                _USAGE_KEYS.clear()
+            _USAGE_KEYS[memo_key] = usage_key
+        return usage_key
 
     def get_object(self):
         return self.block_activity(self.usage_key(), ActivityType.VIDEO)

@@ -721,3 +721,47 @@ def test_seconds_are_round_3_of_the_number(number):
     got = video.VideoPlayed(event, None).seconds("t")
     expected = round(number, 3)
     assert (got, math.copysign(1, got)) == (expected, math.copysign(1, expected))
+
+
+def test_a_remembered_video_is_its_own_block_in_each_course():
+    """The usage-key memo keys by course and id: the same id in another course is that course's block."""
+    first = copy.deepcopy(PLAY_VIDEO)
+    second = copy.deepcopy(PLAY_VIDEO)
+    second["context"]["course_id"] = "course-v1:edX+Other+2025_T3"
+    for raw in (first, second, first, second):
+        [statement] = transform(raw)
+        course = raw["context"]["course_id"][len("course-v1:"):]
+        assert statement["object"]["id"] == (
+            f"http://localhost:18000/xblock/block-v1:{course}+type@video+block@667bea56b1e3db48c8f8b6628d6077cd")
+
+
+@pytest.mark.parametrize("video_id", [None, "", 12, ["667bea56b1e3db48c8f8b6628d6077cd"]])
+def test_a_remembered_course_still_checks_the_id(video_id):
+    """After a video of the course is remembered, a missing, empty or non-str id is still invalid."""
+    transform(PLAY_VIDEO)
+    with pytest.raises(InvalidEvent) as error:
+        transform(with_payload(PLAY_VIDEO, id=video_id))
+    kind = "wrong_type" if video_id else "missing_field"
+    assert (error.value.field, error.value.kind) == ("data.id", kind)
+
+
+@pytest.mark.parametrize("current_time", [None, ""])
+def test_an_empty_current_time_gives_current_time_camel(current_time):
+    """``current_time`` absent or empty: the playhead is ``currentTime``; present, it wins."""
+    [statement] = transform(with_payload(PLAY_VIDEO, current_time=current_time, currentTime=7.25))
+    assert statement["result"] == {"extensions": {VIDEO_TIME: 7.25}}
+    [statement] = transform(with_payload(PLAY_VIDEO, current_time=3, currentTime=7.25))
+    assert statement["result"] == {"extensions": {VIDEO_TIME: 3.0}}
+    with pytest.raises(InvalidEvent) as error:
+        transform(with_payload(PLAY_VIDEO, current_time="soon", currentTime=7.25))
+    assert (error.value.field, error.value.kind) == ("data.current_time", "wrong_type")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(min_value=-2 * 10**12, max_value=2 * 10**12),
+                 st.sampled_from([0, -1, 10**12 - 1, -(10**12) + 1, 10**12, -(10**12), 2**53 + 1])))
+def test_whole_seconds_are_round_3_of_their_float(number):
+    """An int payload value (a whole number as JSON.stringify writes it) gives ``round(float(number), 3)``."""
+    event = normalize({"name": "play_video", "time": "2026-03-01T00:00:27.058543+00:00", "event": {"t": number}})
+    got = video.VideoPlayed(event, None).seconds("t")
+    assert got.__class__ is float and got == round(float(number), 3)
