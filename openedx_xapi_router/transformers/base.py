@@ -59,6 +59,15 @@ _COURSE_MEMO_MAX = 50_000
 #: The context extension keys :meth:`XapiTransformer.get_context` always writes are IRIs (checked once).
 BASE_EXTENSION_KEYS_VALID = is_iri(Extension.TRANSFORMER_VERSION) and is_iri(Extension.SESSION_ID)
 
+#: Every vocabulary extension key (:class:`~openedx_xapi_router.core.vocab.Extension`) that is an
+#: IRI (all of them: checked once, here). An extensions dict whose keys are a subset is valid by
+#: construction, as xAPI does not constrain extension values.
+VOCABULARY_EXTENSION_KEYS = frozenset(
+    value for name, value in vars(Extension).items() if not name.startswith("_") and is_iri(value))
+
+#: The properties :meth:`XapiTransformer.vocabulary_result` may set beside ``extensions``: booleans.
+_RESULT_FLAGS = frozenset(("completion", "success"))
+
 #: The ``version`` every statement carries is a valid one (checked once).
 _VERSION_VALID = VERSION_RULE.ok(vocab.XAPI_VERSION)
 
@@ -227,16 +236,40 @@ class XapiTransformer(Transformer):
         """The IRI of an XBlock: ``<LMS root>/xblock/<usage key>``."""
         return f"{self.ctx.lms_root_url}/xblock/{usage_key}"
 
-    def activity(self, iri, activity_type):
+    def activity(self, iri, activity_type, extensions=None):
         """
-        The Activity ``iri`` of ``activity_type`` (no name). Valid when its IRI and type are (two
-        cached tests): then it is the made object (:attr:`made`), and the check takes it as made when
-        it is the statement's object.
+        The Activity ``iri`` of ``activity_type`` (no name), with the definition ``extensions`` when
+        given. Valid when its IRI and type are (two cached tests) and the extension keys are
+        vocabulary ones (:data:`VOCABULARY_EXTENSION_KEYS`): then it is the made object
+        (:attr:`made`), and the check takes it as made when it is the statement's object.
         """
-        activity = {"id": iri, "objectType": "Activity", "definition": {"type": activity_type}}
+        if extensions is None:
+            activity = {"id": iri, "objectType": "Activity", "definition": {"type": activity_type}}
+        else:
+            activity = {"id": iri, "objectType": "Activity",
+                        "definition": {"type": activity_type, "extensions": extensions}}
+            if not extensions.keys() <= VOCABULARY_EXTENSION_KEYS:
+                return activity
         if is_activity_id(iri) and is_iri(activity_type):
             self.made[MADE_OBJECT] = activity
         return activity
+
+    def vocabulary_result(self, extensions, **flags):
+        """
+        The result ``{**flags, "extensions": extensions}``: ``flags`` are ``completion`` or
+        ``success``. The made result (:attr:`made`) when every flag is a bool and every extension key
+        a vocabulary one (:data:`VOCABULARY_EXTENSION_KEYS`; the values are any JSON): nothing else
+        in it has a rule to check.
+        """
+        if not flags:
+            result = {"extensions": extensions}
+        else:
+            result = {**flags, "extensions": extensions}
+            if not flags.keys() <= _RESULT_FLAGS or any(type(flag) is not bool for flag in flags.values()):  # pylint: disable=unidiomatic-typecheck
+                return result
+        if extensions.keys() <= VOCABULARY_EXTENSION_KEYS:
+            self.made[MADE_RESULT] = result
+        return result
 
     def block_activity(self, usage_key, activity_type):
         """The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name): :meth:`activity`."""
@@ -403,7 +436,7 @@ class XapiTransformer(Transformer):
         if not self._base_activities:
             activities = self.get_context_activities()
             context = {"contextActivities": activities} if activities else {}
-            made = False
+            made = not activities  # a subclass's activities are not made; none is nothing to check
         elif event.course_id:
             activity, trusted = self._course_activity()
             context = {"contextActivities": {"parent": [activity]}}

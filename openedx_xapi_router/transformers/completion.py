@@ -49,4 +49,4 @@ class BlockCompletionChanged(XapiTransformer):
 
     def get_result(self):
         completion = self.event.require("completion", (int, float))
-        return {"completion": completion == 1.0, "extensions": {Extension.PROGRESS: completion * 100}}
+        return self.vocabulary_result({Extension.PROGRESS: completion * 100}, completion=completion == 1.0)

@@ -46,11 +46,7 @@ class LinkClicked(XapiTransformer):
     verb = vocab.NAVIGATED
 
     def get_object(self):
-        return {
-            "id": self.event.require("target_url", str),
-            "objectType": "Activity",
-            "definition": {"type": ActivityType.LINK},
-        }
+        return self.activity(self.event.require("target_url", str), ActivityType.LINK)
 
 
 @register
@@ -120,14 +116,8 @@ class SequenceNavigation(XapiTransformer):
 
     def get_object(self):
         tab_count = self.event.data.get("tab_count")  # data_value of one key, without the call
-        return {
-            "id": self.block_iri(self.event.require("id", str)),
-            "objectType": "Activity",
-            "definition": {
-                "type": ActivityType.RESOURCE,
-                "extensions": {Extension.TOTAL_ITEMS: tab_count} if tab_count is not None else {},
-            },
-        }
+        return self.activity(self.block_iri(self.event.require("id", str)), ActivityType.RESOURCE,
+                             {Extension.TOTAL_ITEMS: tab_count} if tab_count is not None else {})
 
     def extra_context_extensions(self):
         # The starting position is left out when absent; the ending point never is (a constant, or

@@ -150,12 +150,10 @@ class VideoTransformer(XapiTransformer):
 
     def seek_result(self):
         """A seek's result: where the playhead left and where it went (both required)."""
-        return {
-            "extensions": {
-                Extension.VIDEO_TIME_FROM: self.seconds("old_time", required=True),
-                Extension.VIDEO_TIME_TO: self.seconds("new_time", required=True),
-            }
-        }
+        return self.vocabulary_result({
+            Extension.VIDEO_TIME_FROM: self.seconds("old_time", required=True),
+            Extension.VIDEO_TIME_TO: self.seconds("new_time", required=True),
+        })
 
     def current_time(self):
         """The playhead position: ``current_time``, else ``currentTime`` (seconds or None)."""
@@ -207,7 +205,7 @@ class VideoPlayhead(VideoTransformer):
 
     def get_result(self):
         time = self.current_time()
-        return {"extensions": {Extension.VIDEO_TIME: time} if time is not None else {}}
+        return self.vocabulary_result({Extension.VIDEO_TIME: time} if time is not None else {})
 
 
 @register
@@ -259,7 +257,7 @@ class VideoCaptionsToggled(VideoTransformer):
         if time is not None:
             extensions[Extension.VIDEO_TIME] = time
         extensions[Extension.VIDEO_CC_ENABLED] = self.captions_enabled
-        return {"extensions": extensions}
+        return self.vocabulary_result(extensions)
 
 
 @register
@@ -357,9 +355,7 @@ class VideoSpeedChanged(VideoTransformer):
     verb = vocab.INTERACTED
 
     def get_result(self):
-        return {
-            "extensions": {
-                Extension.SPEED_FROM: f"{self.event.require('old_speed', str)}x",
-                Extension.SPEED_TO: f"{self.event.require('new_speed', str)}x",
-            }
-        }
+        return self.vocabulary_result({
+            Extension.SPEED_FROM: f"{self.event.require('old_speed', str)}x",
+            Extension.SPEED_TO: f"{self.event.require('new_speed', str)}x",
+        })

@@ -19,11 +19,13 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.context import Actor, TransformContext
 from openedx_xapi_router.core.errors import InvalidStatement
 from openedx_xapi_router.core.event import normalize
-from openedx_xapi_router.core.validate import AGENT, CONTEXT, MADE_CONTEXT, MADE_WHOLE, RESULT, SCORE, VERB
+from openedx_xapi_router.core.validate import AGENT, CONTEXT, MADE_CONTEXT, MADE_OBJECT, MADE_RESULT, MADE_WHOLE
+from openedx_xapi_router.core.validate import RESULT, SCORE, VERB
 from openedx_xapi_router.core.validate import STATEMENT_OBJECT
 from openedx_xapi_router.core.validate import _quick_statement, check_statement, is_valid_agent, is_valid_context
 from openedx_xapi_router.core.validate import is_valid_object, is_valid_result
 from openedx_xapi_router.core.registry import default_registry
+from openedx_xapi_router.transformers.base import VOCABULARY_EXTENSION_KEYS, XapiTransformer
 from openedx_xapi_router.transformers.grading import made_score, score
 from tests.core.test_check_shortcuts import CORPORA, CTX, JUNK, MADE, POOL, _Block, _places
 from tests.core.test_event import live_event
@@ -244,3 +246,59 @@ def test_the_part_walks_agree_with_the_ordered_walk_on_mutated_parts(data):
         else:
             container[place] = copy.deepcopy(data.draw(JUNK))
     assert walk(part) is (rule.explain(part) is None)
+
+
+class _Vocabulary(XapiTransformer):
+    """A statement whose object has definition extensions and whose result is flags and extensions."""
+
+    event_names = ("test.vocabulary",)
+    family = "test"
+    erb = False
+    verb = vocab.PLAYED
+    extension_key = vocab.Extension.TOTAL_ITEMS
+    completion = True
+
+    def get_object(self):
+        return self.activity("https://courses.example.org/xblock/block-v1:edX+DemoX+Demo_Course+type@video+block@v",
+                             vocab.ActivityType.VIDEO, {self.extension_key: 3})
+
+    def get_result(self):
+        return self.vocabulary_result({self.extension_key: 1.5}, completion=self.completion)
+
+
+def _vocabulary_statement(**attributes):
+    transformer = type("_Case", (_Vocabulary,), attributes)(normalize(live_event()), CTX)
+    [statement] = transformer.statements()
+    return transformer, statement
+
+
+def test_vocabulary_extensions_make_the_object_and_the_result():
+    """Definition and result extensions whose keys are vocabulary IRIs, and a bool flag: both parts made."""
+    transformer, statement = _vocabulary_statement()
+    assert transformer.made[MADE_OBJECT] is statement["object"]
+    assert transformer.made[MADE_RESULT] is statement["result"]
+    assert statement["result"] == {"completion": True, "extensions": {vocab.Extension.TOTAL_ITEMS: 1.5}}
+    assert _whole(transformer.made) == (statement,)
+    transformer.validate(statement)
+
+
+@pytest.mark.parametrize("attributes, path", [
+    ({"extension_key": "total items"}, "object.definition.extensions"),
+    ({"completion": "yes"}, "result.completion"),
+])
+def test_a_key_outside_the_vocabulary_or_a_flag_not_a_bool_makes_nothing_and_is_refused(attributes, path):
+    """A key that is not a vocabulary IRI (here not an IRI at all) or a flag that is not a bool: not made, refused."""
+    transformer, statement = _vocabulary_statement(**attributes)
+    assert (transformer.made[MADE_OBJECT] is statement["object"]) is ("extension_key" not in attributes)
+    assert transformer.made[MADE_RESULT] is not statement["result"]
+    assert _whole(transformer.made) == ()
+    with pytest.raises(InvalidStatement) as refused:
+        transformer.validate(statement)
+    assert path in str(refused.value)
+
+
+def test_every_vocabulary_extension_key_is_an_iri():
+    """VOCABULARY_EXTENSION_KEYS holds every Extension constant (all IRIs), so no key is left out silently."""
+    constants = {value for name, value in vars(vocab.Extension).items() if not name.startswith("_")}
+    assert VOCABULARY_EXTENSION_KEYS == constants
+    assert len(constants) == len([name for name in vars(vocab.Extension) if not name.startswith("_")])
