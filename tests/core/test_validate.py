@@ -312,3 +312,24 @@ def test_validation_does_not_change_the_statement():
     before = copy.deepcopy(statement)
     validate_statement(statement, TRANSFORMER)
     assert statement == before
+
+
+def test_the_iri_rule_spells_out_every_whitespace_character():
+    """
+    ``_IRI_RE`` lists ``\\s``'s characters in a plain set (a table lookup per character): the set must
+    hold every code point ``\\s`` matches, and the rule must still give ``\\s``'s verdicts, a trailing
+    newline included (``$`` matches before one).
+    """
+    import re  # pylint: disable=import-outside-toplevel
+    import sys  # pylint: disable=import-outside-toplevel
+    from openedx_xapi_router.core.validate import _IRI_RE, _WHITESPACE  # pylint: disable=import-outside-toplevel
+
+    spaces = "".join(chr(code) for code in range(sys.maxunicode + 1) if re.match(r"\s", chr(code)))
+    assert _WHITESPACE == spaces and len(spaces) == 29
+    reference = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>"{}|\\^`]+$')
+    for space in spaces + "<>\"{}|\\^`":
+        assert _IRI_RE.match(f"https://lms.example.org/x{space}y") is None, repr(space)
+        for value in (f"https://lms.example.org/x{space}", f"a:{space}"):  # "\n" last: taken, by both
+            assert (_IRI_RE.match(value) is None) is (reference.match(value) is None), repr(value)
+    for value in ("https://lms.example.org/xblock/block-v1:a+b+c+type@video+block@v", "urn:uuid:1\n", "a:b", "1a:b"):
+        assert (_IRI_RE.match(value) is None) is (reference.match(value) is None), repr(value)
