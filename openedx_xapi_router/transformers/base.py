@@ -65,9 +65,6 @@ BASE_EXTENSION_KEYS_VALID = is_iri(Extension.TRANSFORMER_VERSION) and is_iri(Ext
 VOCABULARY_EXTENSION_KEYS = frozenset(
     value for name, value in vars(Extension).items() if not name.startswith("_") and is_iri(value))
 
-#: The properties :meth:`XapiTransformer.vocabulary_result` may set beside ``extensions``: booleans.
-_RESULT_FLAGS = frozenset(("completion", "success"))
-
 #: The ``version`` every statement carries is a valid one (checked once).
 _VERSION_VALID = VERSION_RULE.ok(vocab.XAPI_VERSION)
 
@@ -254,19 +251,22 @@ class XapiTransformer(Transformer):
             self.made[MADE_OBJECT] = activity
         return activity
 
-    def vocabulary_result(self, extensions, **flags):
+    def vocabulary_result(self, extensions, completion=None):
         """
-        The result ``{**flags, "extensions": extensions}``: ``flags`` are ``completion`` or
-        ``success``. The made result (:attr:`made`) when every flag is a bool and every extension key
-        a vocabulary one (:data:`VOCABULARY_EXTENSION_KEYS`; the values are any JSON): nothing else
-        in it has a rule to check.
+        The result ``{"completion": completion, "extensions": extensions}`` (without ``completion``
+        when it is None). The made result (:attr:`made`) when ``completion`` is a bool and every
+        extension key a vocabulary one (:data:`VOCABULARY_EXTENSION_KEYS`; the values are any
+        JSON): nothing else in it has a rule to check.
         """
-        if not flags:
+        if completion is None:
             result = {"extensions": extensions}
         else:
-            result = {**flags, "extensions": extensions}
-            if not flags.keys() <= _RESULT_FLAGS or any(type(flag) is not bool for flag in flags.values()):  # pylint: disable=unidiomatic-typecheck
+            result = {"completion": completion, "extensions": extensions}
+            if completion.__class__ is not bool:
                 return result
+        if extensions.keys() <= VOCABULARY_EXTENSION_KEYS:
+            self.made[MADE_RESULT] = result
+        return result
         if extensions.keys() <= VOCABULARY_EXTENSION_KEYS:
             self.made[MADE_RESULT] = result
         return result

@@ -287,7 +287,7 @@ def test_vocabulary_extensions_make_the_object_and_the_result():
     ({"completion": "yes"}, "result.completion"),
 ])
 def test_a_key_outside_the_vocabulary_or_a_flag_not_a_bool_makes_nothing_and_is_refused(attributes, path):
-    """A key that is not a vocabulary IRI (here not an IRI at all) or a flag that is not a bool: not made, refused."""
+    """A key that is not a vocabulary IRI (here not an IRI at all) or a completion not a bool: not made, refused."""
     transformer, statement = _vocabulary_statement(**attributes)
     assert (transformer.made[MADE_OBJECT] is statement["object"]) is ("extension_key" not in attributes)
     assert transformer.made[MADE_RESULT] is not statement["result"]
