@@ -267,9 +267,6 @@ class XapiTransformer(Transformer):
         if extensions.keys() <= VOCABULARY_EXTENSION_KEYS:
             self.made[MADE_RESULT] = result
         return result
-        if extensions.keys() <= VOCABULARY_EXTENSION_KEYS:
-            self.made[MADE_RESULT] = result
-        return result
 
     def block_activity(self, usage_key, activity_type):
         """The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name): :meth:`activity`."""
