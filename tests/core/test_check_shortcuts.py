@@ -86,6 +86,29 @@ def test_every_corpus_statement_gets_the_full_checks_verdict(name):
         validate_statement(statement, "t", trusted, made)
 
 
+def mutate(data, value, added_keys):
+    """
+    Change ``value`` (a statement or a part of one, changed in place) one to three times, as
+    ``data`` (hypothesis) draws: a value somewhere in it replaced by junk, deleted, or a key of
+    ``added_keys`` added to a dict with a junk value.
+    """
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        places = list(_places(value))
+        if not places:
+            return
+        path, key = data.draw(st.sampled_from(places))
+        container = value
+        for step in path:
+            container = container[step]
+        kind = data.draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        if kind == "delete":
+            del container[key]
+        elif kind == "add" and isinstance(container, dict):
+            container[data.draw(st.sampled_from(added_keys))] = copy.deepcopy(data.draw(JUNK))
+        else:
+            container[key] = copy.deepcopy(data.draw(JUNK))
+
+
 def _places(value, prefix=()):
     if isinstance(value, dict):
         for key, item in value.items():
@@ -122,20 +145,7 @@ def test_mutated_statements_get_the_full_checks_verdict(data):
     original, trusted, made = data.draw(st.sampled_from(POOL))
     assert quick_verdict(original, trusted, made) is True
     statement = copy.deepcopy(original)  # new dicts: nothing of the copy is a trusted part
-    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
-        places = list(_places(statement))
-        path, key = data.draw(st.sampled_from(places))
-        container = statement
-        for step in path:
-            container = container[step]
-        kind = data.draw(st.sampled_from(["replace", "replace", "delete", "add"]))
-        if kind == "delete":
-            del container[key]
-        elif kind == "add" and isinstance(container, dict):
-            container[data.draw(st.sampled_from(["extra", "id", "display", "name", "en", "objectType"]))] = \
-                copy.deepcopy(data.draw(JUNK))
-        else:
-            container[key] = copy.deepcopy(data.draw(JUNK))
+    mutate(data, statement, ["extra", "id", "display", "name", "en", "objectType"])
     assert quick_verdict(statement, trusted, made) is (check_statement(statement) is None)
 
 
