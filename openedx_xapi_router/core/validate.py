@@ -849,7 +849,10 @@ class _QuickCompiler:
             lines = [f"{pad}if type({var}) is not dict:", f"{pad}    return False",
                      f"{pad}{count} = len({var})" + (f" - {len(required)}" if required else "")]
         if shape is STATEMENT:  # a statement the caller made whole: taken as made (``MADE_WHOLE``)
-            lines[2:2] = [f"{pad}if {var} in made[{MADE_WHOLE}]:", f"{pad}    return True"]
+            # By identity only: ``in`` would take an equal copy, and Python's equality is not JSON's
+            # (``False == 0 == 0.0``: a score's ``min`` of ``false`` equals a made ``0.0``).
+            lines[2:2] = [f"{pad}for whole in made[{MADE_WHOLE}]:", f"{pad}    if whole is {var}:",
+                          f"{pad}        return True"]
         for key in required:
             if not looked_up or key not in shape.rules:
                 lines += [f"{pad}if {key!r} not in {var}:", f"{pad}    return False"]
@@ -992,10 +995,10 @@ and ``MADE_RESULT`` the dicts it made for the statement's ``verb``, ``object``, 
 value (``_QuickCompiler.MADE``). At ``MADE_WHOLE``, the statements the caller made whole (every
 property made by construction, one of those made parts, a valid actor, or found valid by this
 module's own walks: ``is_valid_object``, ``is_valid_context``, ``is_valid_result``): a statement
-that is one of them (``in``: the very dict, or one equal to it: the same JSON, the same verdict, as
-for ``_ValueMemo``) is valid with that one test; a copy with a property replaced, added or removed
-is walked. A trusted or made dict, a whole statement included, must not be changed once made: the
-quick walk does not look into it. All are only shortcuts: when the quick walk says no, the ordered
+that is one of them (the very dict: an equal copy is walked, as Python's equality is not JSON's,
+``False == 0.0``) is valid with that one test; a copy, changed or not, is walked. A trusted or
+made dict, a whole statement included, must not be changed once made: the quick walk does not look
+into it. All are only shortcuts: when the quick walk says no, the ordered
 walk checks everything, trusted and made parts included, and it decides.
 
 Raises:

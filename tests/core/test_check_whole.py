@@ -287,3 +287,19 @@ def test_every_vocabulary_extension_key_is_an_iri():
     constants = {value for name, value in vars(vocab.Extension).items() if not name.startswith("_")}
     assert VOCABULARY_EXTENSION_KEYS == constants
     assert len(constants) == len([name for name in vars(vocab.Extension) if not name.startswith("_")])
+
+
+def test_a_copy_equal_to_a_whole_statement_in_python_but_not_in_json_is_walked_and_refused():
+    """
+    ``False == 0 == 0.0`` in Python: a copy of a graded statement whose score ``min`` is ``false``
+    compares equal to the made one, but is not valid xAPI (a score's bounds are numbers). The whole
+    statement is taken by identity only, so the copy is walked and refused (hypothesis found it).
+    """
+    samples.require_shared(samples.SHARED_DIR / "corpus" / CORPORA[0], "the shared corpus")
+    statement, trusted, made = next(item for item in POOL if item[0].get("result", {}).get("score", {}).get("min") == 0)
+    assert _whole(made) and statement in _whole(made)
+    mutated = copy.deepcopy(statement)
+    mutated["result"]["score"]["min"] = False
+    assert mutated == statement
+    assert _quick_statement(mutated, trusted, made) is False
+    assert check_statement(mutated) == ("result.score.min", "must be a finite number, got False")
