@@ -55,15 +55,16 @@ class TrackingEvent(NamedTuple):
         course_id: ``context.course_id``, ``""`` when the event is not about a course.
         raw: the event dict as given, which the fields below are read from when asked.
 
-    Read when asked (properties: few transformers want them, so :func:`normalize` does not read
+    Read when asked, as properties (few transformers want them, so :func:`normalize` does not read
     them for every event; nothing about them can make an event invalid):
-        event_source: ``browser``, ``server``, ``mobile`` or None; top level first, then context.
-        org_id: ``context.org_id`` or ``""``.
-        event_type: the log form's ``event_type`` (equal to ``name`` for live events).
-        referer: the page that sent the request; top level first (log), then ``context.referer``
-            (live). None when absent or empty. A browser ``problem_check`` names its problem only here.
-        page: the page the browser was showing; top level first (log), then ``context.page``
-            (live). None when absent or empty, and for server events (``x_module`` is not a page).
+
+    * ``event_source``: ``browser``, ``server``, ``mobile`` or None; top level first, then context.
+    * ``org_id``: ``context.org_id`` or ``""``.
+    * ``event_type``: the log form's ``event_type`` (equal to ``name`` for live events).
+    * ``referer``: the page that sent the request; top level first (log), then ``context.referer``
+      (live). None when absent or empty. A browser ``problem_check`` names its problem only here.
+    * ``page``: the page the browser was showing; top level first (log), then ``context.page``
+      (live). None when absent or empty, and for server events (``x_module`` is not a page).
     """
 
     name: str

@@ -471,7 +471,7 @@ class XapiTransformer(Transformer):
         """
         Hand ``statement`` to the check as made whole (``MADE_WHOLE``) when every part of it is valid:
         its id (:meth:`statement_id`) and timestamp (:attr:`made`'s) by construction, its actor
-        checked when made (:attr:`Actor.valid <openedx_xapi_router.core.context.Actor.valid>`), its
+        checked when made (:class:`~openedx_xapi_router.core.context.Actor`'s ``valid``), its
         verb the made one, its version the checked one, and its object, context and result (when it
         has one) the made ones or found valid here by the check's own walks
         (:func:`~openedx_xapi_router.core.validate.is_valid_object`, ``is_valid_context``,
