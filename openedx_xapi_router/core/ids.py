@@ -20,6 +20,8 @@ import uuid
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii as _json_string
 
+from openedx_xapi_router.core.memo import remember
+
 #: ``6ba7b810-9dad-11d1-80b4-00c04fd430c8``, the base of every id (RFC 4122's DNS namespace).
 BASE_NAMESPACE = uuid.NAMESPACE_DNS
 
@@ -48,11 +50,7 @@ _PREFIXES_MAX = 16_384
 
 def _prefix(key, actor_json):
     """The SHA-1 state of ``_namespace(key) + f"{actor_json}-"``, remembered (see :data:`_PREFIXES`)."""
-    state = _sha1(_namespace(key) + f"{actor_json}-".encode())
-    if len(_PREFIXES) >= _PREFIXES_MAX:
-        _PREFIXES.clear()
-    _PREFIXES[key, actor_json] = state
-    return state
+    return remember(_PREFIXES, (key, actor_json), _sha1(_namespace(key) + f"{actor_json}-".encode()), _PREFIXES_MAX)
 
 
 #: A hex digit -> the digit with its top two bits set to ``10`` (the RFC 4122 variant): ``(d & 0x3) | 0x8``.

@@ -35,6 +35,7 @@ from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.errors import EventSkipped, InvalidEvent
 from openedx_xapi_router.core.ids import statement_id
 from openedx_xapi_router.core.keys import block_usage_key, parse_course_key
+from openedx_xapi_router.core.memo import remember
 from openedx_xapi_router.core.validate import XAPI_VERSION as VERSION_RULE
 from openedx_xapi_router.core.validate import has_iri_keys, is_activity_id, is_iri, is_valid_activity, is_valid_context
 from openedx_xapi_router.core.validate import is_valid_object, is_valid_result
@@ -87,9 +88,7 @@ def _user_key(user_id, username):
 
 
 def _remember_course_activity(key, iri):
-    if len(_CHECKED_COURSE_ACTIVITIES) >= _CHECKED_COURSE_ACTIVITIES_MAX:
-        _CHECKED_COURSE_ACTIVITIES.clear()
-    _CHECKED_COURSE_ACTIVITIES[key] = iri
+    remember(_CHECKED_COURSE_ACTIVITIES, key, iri, _CHECKED_COURSE_ACTIVITIES_MAX)
     return True
 
 
@@ -372,9 +371,7 @@ class XapiTransformer(Transformer):
         activity = {"id": iri, "objectType": "Activity", "definition": definition}
         trusted = trusted or (is_valid_activity(activity) and _remember_course_activity(key, iri))
         if trusted and memo is not None:
-            if len(memo) >= _COURSE_MEMO_MAX:
-                memo.clear()
-            memo[course_id] = (activity, name)
+            remember(memo, course_id, (activity, name), _COURSE_MEMO_MAX)
         return activity, trusted
 
     # --- hooks --------------------------------------------------------------------------------

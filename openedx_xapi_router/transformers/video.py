@@ -33,6 +33,7 @@ import math
 from openedx_xapi_router.core import vocab
 from openedx_xapi_router.core.contract import Field, Producer
 from openedx_xapi_router.core.errors import InvalidEvent
+from openedx_xapi_router.core.memo import remember
 from openedx_xapi_router.core.vocab import ActivityType, Extension
 from openedx_xapi_router.core.registry import register
 from openedx_xapi_router.transformers.base import XapiTransformer
@@ -175,10 +176,8 @@ class VideoTransformer(XapiTransformer):
         memo_key = (event.course_id, video_id)
         usage_key = _USAGE_KEYS.get(memo_key) if video_id.__class__ is str else None
         if usage_key is None:
-            usage_key = self.course_block_key("video", event.require("id", str))
-            if len(_USAGE_KEYS) >= _USAGE_KEYS_MAX:
-                _USAGE_KEYS.clear()
-            _USAGE_KEYS[memo_key] = usage_key
+            usage_key = remember(_USAGE_KEYS, memo_key, self.course_block_key("video", event.require("id", str)),
+                                 _USAGE_KEYS_MAX)
         return usage_key
 
     def get_object(self):
