@@ -84,6 +84,9 @@ class MappingActorResolver:
     (or their username when the event has no id), ``username`` their username or None.
     """
 
+    #: Its answer for a learner never changes: a context may keep it (``actor_memo``).
+    fixed = True
+
     def __init__(self, home_page, mapping):
         self.home_page = home_page
         self.mapping = {str(key): value for key, value in mapping.items()}
@@ -107,6 +110,9 @@ class PseudonymousActorResolver:
     the user id (or username) under a site secret. The same learner always gets the same name, and
     the name reveals nothing about the learner without the secret.
     """
+
+    #: Its answer for a learner never changes: a context may keep it (``actor_memo``).
+    fixed = True
 
     def __init__(self, home_page, secret):
         if not secret:
@@ -187,6 +193,16 @@ class TransformContext:
             is True, as :class:`MappingCourseNameResolver`'s); None otherwise (inside the LMS a
             course may be renamed, and the resolver, with its own cache, is asked every time). Not
             a field: each context starts with an empty one.
+        context_memo: ``(transformer version, course id, session)`` -> a statement context made
+            of the course activity and the base's extensions only (a bounded memo transformers
+            fill), kept under the same condition as ``course_memo``: a learner's events of one kind
+            in one session share one context dict. Not a field.
+        actor_memo: ``(user, username)`` -> the :class:`Actor` ``actor_resolver`` gave (a bounded
+            memo transformers fill), when ``actor_resolver`` says its answers never change (a
+            ``fixed`` attribute that is True: :class:`PseudonymousActorResolver`,
+            :class:`MappingActorResolver` and the two together); None otherwise (inside the LMS a
+            learner may be retired, and the resolver is asked every time). A refusal
+            (``EventSkipped``) is not kept. Not a field: each context starts with an empty one.
     """
 
     lms_root_url: str
@@ -206,6 +222,9 @@ class TransformContext:
             raise ConfigurationError("TransformContext's caliper_actor_resolver must be callable (or None)")
         fixed = getattr(self.course_name_resolver, "fixed", False) is True
         object.__setattr__(self, "course_memo", {} if fixed else None)
+        object.__setattr__(self, "context_memo", {} if fixed else None)
+        fixed = getattr(self.actor_resolver, "fixed", False) is True
+        object.__setattr__(self, "actor_memo", {} if fixed else None)
         for name, version in self.transformer_versions.items():
             if not isinstance(version, int) or isinstance(version, bool):
                 raise ConfigurationError(
@@ -227,6 +246,7 @@ class TransformContext:
                 if mapped.names(user, username) or "*" in mapped.mapping:
                     return mapped(user, username)
                 return fallback(user)
+            actor_resolver.fixed = True  # as both its resolvers are
         elif actor_map is not None:
             actor_resolver = MappingActorResolver(root, actor_map)
         elif actor_secret:

@@ -129,11 +129,11 @@ def _process(raw, ctx, registry, output_format, allowed_names, event_filter):
             if reason is not None:
                 return Filtered(reason, event, recovered)
         try:
-            transformer_class = registry.get(event.name, ctx.transformer_versions, output_format)
-        except UnsupportedEvent as unsupported:
-            return Unsupported(event.name, event, unsupported, recovered)
+            transformer_class = registry.find(event.name, ctx.transformer_versions, output_format)
         except XapiRouterError as error:
             return Failed(error.kind, error, event, recovered)
+        if transformer_class is None:
+            return Unsupported(event.name, event, UnsupportedEvent(event.name), recovered)
         if allowed_names is not None and event.name not in allowed_names:
             return Filtered("not_allowed", event, recovered)
         try:

@@ -191,11 +191,21 @@ class TransformerRegistry:
         :class:`UnsupportedEvent` when none is registered, and :class:`ConfigurationError` when a
         pinned version does not exist.
         """
+        transformer = self.find(event_name, pinned_versions, output_format)
+        if transformer is None:
+            raise UnsupportedEvent(event_name)
+        return transformer
+
+    def find(self, event_name, pinned_versions=None, output_format=XAPI):
+        """
+        :meth:`get`, with None for an event no transformer handles instead of raising (the pipeline
+        meets one in every dozen events or so, page views mostly; a raise costs several lookups).
+        """
         key = (event_name, output_format)
         if pinned_versions and event_name in pinned_versions:
             versions = self._by_key.get(key)
             if versions is None:
-                raise UnsupportedEvent(event_name)
+                return None
             try:
                 return versions[pinned_versions[event_name]]
             except KeyError:
@@ -203,10 +213,7 @@ class TransformerRegistry:
                     f"XAPI_ROUTER_TRANSFORMER_VERSIONS pins {event_name!r} to version "
                     f"{pinned_versions[event_name]}, but only versions {sorted(versions)} exist"
                 ) from None
-        transformer = self._newest.get(key)
-        if transformer is None:
-            raise UnsupportedEvent(event_name)
-        return transformer
+        return self._newest.get(key)
 
     def versions(self, event_name, output_format=XAPI):
         """The registered versions of ``event_name``'s transformer, oldest first."""

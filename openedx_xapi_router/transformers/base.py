@@ -57,6 +57,13 @@ _CHECKED_COURSE_ACTIVITIES_MAX = 50_000
 #: How many courses a context's ``course_memo`` keeps before it is emptied.
 _COURSE_MEMO_MAX = 50_000
 
+#: How many (transformer version, course, session) contexts a context's ``context_memo`` keeps
+#: before it is emptied.
+_CONTEXT_MEMO_MAX = 50_000
+
+#: How many learners a context's ``actor_memo`` keeps before it is emptied (an Actor is about 1 KB).
+_ACTOR_MEMO_MAX = 65_536
+
 #: The context extension keys :meth:`XapiTransformer.get_context` always writes are IRIs (checked once).
 BASE_EXTENSION_KEYS_VALID = is_iri(Extension.TRANSFORMER_VERSION) and is_iri(Extension.SESSION_ID)
 
@@ -178,6 +185,12 @@ class XapiTransformer(Transformer):
     #: inline) and :meth:`get_context_extensions` (then the context can be the made one).
     _own_verb = _no_context_extra = _no_extra_extensions = _no_children = True
     _base_activities = _base_extensions = True
+    #: Set per class: its context is the base's own (course activity, version and session extensions
+    #: only), a function of the transformer version, the course and the session: kept in the
+    #: context's ``context_memo`` (:meth:`get_context`).
+    _plain_context = True
+    #: Set per class: event name -> :attr:`transformer_version` of this class (filled as names come).
+    _version_texts = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -187,6 +200,9 @@ class XapiTransformer(Transformer):
         cls._no_context_extra = cls.get_context_extra is XapiTransformer.get_context_extra
         cls._no_extra_extensions = cls.extra_context_extensions is XapiTransformer.extra_context_extensions
         cls._no_children = cls.child_statements is XapiTransformer.child_statements
+        cls._version_texts = {}
+        cls._plain_context = cls._base_activities and cls._base_extensions and cls._no_extra_extensions and \
+            cls._no_context_extra and cls.get_context is XapiTransformer.get_context
 
     def __init__(self, event, ctx):  # pylint: disable=super-init-not-called
         # Transformer.__init__'s attributes, set here without the extra call (one instance per event).
@@ -204,9 +220,11 @@ class XapiTransformer(Transformer):
         #: not see the change. One list, not six attributes: an attribute costs per instance, and
         #: there is one instance per event.
         self.made = [*NOTHING_MADE]
-        # :attr:`transformer_version`, set now: every statement carries it.
-        self.__dict__["transformer_version"] = _TRANSFORMER_VERSIONS.get((name, self.version)) or _version_text(
-            name, self.version)
+        # :attr:`transformer_version`, set now (every statement carries it): the class's text for the name.
+        text = self._version_texts.get(name)
+        if text is None:
+            text = self._version_texts[name] = _version_text(name, self.version)
+        self.transformer_version = text
 
     # --- identity -----------------------------------------------------------------------------
 
@@ -307,15 +325,36 @@ class XapiTransformer(Transformer):
 
     @memoized_property
     def actor(self):
-        """The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are skipped."""
-        user, username = self.user_key
+        """
+        The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are
+        skipped. Kept in the context's ``actor_memo`` when it has one (its resolver's answers never
+        change), so a learner's next events do not ask the resolver.
+        """
+        return self._find_actor()
+
+    def _find_actor(self):
+        """:attr:`actor`, found (what :meth:`statements` sets the attribute to, without the descriptor's call)."""
+        key = self.user_key
+        memo = self.ctx.actor_memo
+        if memo is not None:
+            try:
+                actor = memo.get(key)
+            except TypeError:  # a user id that is not hashable (any JSON an event holds): not kept
+                memo = None
+            else:
+                if actor is not None:
+                    return actor
+        user, username = key
         if user is None:
             raise EventSkipped(self.event_name, "anonymous")
         try:
-            return self.ctx.actor_resolver(user, username)
+            actor = self.ctx.actor_resolver(user, username)
         except EventSkipped as skipped:
             skipped.event_name = self.event_name
             raise
+        if memo is not None:
+            remember(memo, key, actor, _ACTOR_MEMO_MAX)
+        return actor
 
     @memoized_property
     def course_name(self):
@@ -426,6 +465,17 @@ class XapiTransformer(Transformer):
         # the made one (:attr:`made`). A subclass's activities, extensions hook or extra keys end that;
         # the trusted course activity of a context not made is listed in :attr:`trusted_parts`.
         event = self.event
+        memo = self.ctx.context_memo if self._plain_context else None
+        if memo is not None:  # the same course and session: the context already made (never changed)
+            key = (self.transformer_version, event.course_id, event.session)
+            try:
+                context = memo.get(key)
+            except TypeError:  # a session that is not hashable (any JSON an event holds): not kept
+                memo = None
+            else:
+                if context is not None:
+                    self.made[MADE_CONTEXT] = context
+                    return context
         trusted = False
         if not self._base_activities:
             activities = self.get_context_activities()
@@ -450,6 +500,8 @@ class XapiTransformer(Transformer):
                 made = False
         if made and BASE_EXTENSION_KEYS_VALID:
             self.made[MADE_CONTEXT] = context
+            if memo is not None:
+                remember(memo, key, context, _CONTEXT_MEMO_MAX)
         elif trusted:
             self.trust(activity)
         return context
@@ -497,7 +549,8 @@ class XapiTransformer(Transformer):
             InvalidEvent: a field the statement needs is missing or malformed.
         """
         verb = self.verb if self._own_verb else self.get_verb()
-        actor = self.actor
+        actor = self.__dict__.get("actor") or self._find_actor()
+        self.actor = actor
         event = self.event
         made = self.made
         made_id = statement_id(verb.id_json, actor.id_json, event.timestamp)  # a UUID by construction

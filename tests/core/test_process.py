@@ -240,7 +240,7 @@ def test_a_pinned_version_that_does_not_exist_is_a_configuration_failure():
 
 def test_process_never_raises_even_when_the_registry_breaks():
     class Exploding:
-        def get(self, *args, **kwargs):
+        def find(self, *args, **kwargs):
             raise KeyError("boom")
 
     outcome = process(live_event(), CTX, Exploding())
