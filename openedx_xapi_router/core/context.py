@@ -197,6 +197,8 @@ class TransformContext:
             of the course activity and the base's extensions only (a bounded memo transformers
             fill), kept under the same condition as ``course_memo``: a learner's events of one kind
             in one session share one context dict. Not a field.
+        object_memo: ``(usage key, activity type)`` -> the block Activity made and checked for it
+            (a bounded memo transformers fill; the block IRI depends on nothing else). Not a field.
         actor_memo: ``(user, username)`` -> the :class:`Actor` ``actor_resolver`` gave (a bounded
             memo transformers fill), when ``actor_resolver`` says its answers never change (a
             ``fixed`` attribute that is True: :class:`PseudonymousActorResolver`,
@@ -223,6 +225,7 @@ class TransformContext:
         fixed = getattr(self.course_name_resolver, "fixed", False) is True
         object.__setattr__(self, "course_memo", {} if fixed else None)
         object.__setattr__(self, "context_memo", {} if fixed else None)
+        object.__setattr__(self, "object_memo", {})
         fixed = getattr(self.actor_resolver, "fixed", False) is True
         object.__setattr__(self, "actor_memo", {} if fixed else None)
         for name, version in self.transformer_versions.items():

@@ -61,6 +61,9 @@ _COURSE_MEMO_MAX = 50_000
 #: before it is emptied.
 _CONTEXT_MEMO_MAX = 50_000
 
+#: How many block activities a context's ``object_memo`` keeps before it is emptied.
+_OBJECT_MEMO_MAX = 65_536
+
 #: How many learners a context's ``actor_memo`` keeps before it is emptied (an Actor is about 1 KB).
 _ACTOR_MEMO_MAX = 65_536
 
@@ -286,9 +289,22 @@ class XapiTransformer(Transformer):
         return result
 
     def block_activity(self, usage_key, activity_type):
-        """The XBlock ``usage_key`` as an Activity of ``activity_type`` (no name): :meth:`activity`."""
+        """
+        The XBlock ``usage_key`` (a str) as an Activity of ``activity_type`` (no name):
+        :meth:`activity`. A made one is kept in the context's ``object_memo`` and is the object of
+        the block's next statements (made once, never changed afterwards).
+        """
+        memo = self.ctx.object_memo
+        key = (usage_key, activity_type)
+        activity = memo.get(key)
+        if activity is not None:
+            self.made[MADE_OBJECT] = activity
+            return activity
         # block_iri(usage_key), inlined: most statements' object is a block
-        return self.activity(f"{self.ctx.lms_root_url}/xblock/{usage_key}", activity_type)
+        activity = self.activity(f"{self.ctx.lms_root_url}/xblock/{usage_key}", activity_type)
+        if activity is self.made[MADE_OBJECT]:
+            remember(memo, key, activity, _OBJECT_MEMO_MAX)
+        return activity
 
     def course_block_key(self, block_type, block_id):
         """

@@ -108,46 +108,62 @@ class ProblemChecked(ProblemTransformer):
         ),
     )
 
-    @memoized_property
-    def from_browser(self):
-        """True for the browser form (the submitted form, no grading); read up to four times, found once."""
-        return self.event.event_source == "browser"
+    def __init__(self, event, ctx):
+        super().__init__(event, ctx)
+        #: True for the browser form (the submitted form, no grading); read up to four times.
+        self.from_browser = event.event_source == "browser"
 
     def get_verb(self):
         return vocab.ATTEMPTED if self.from_browser else vocab.EVALUATED
 
     # --- the submission -----------------------------------------------------------------------
 
+    def _read_submissions(self):
+        """
+        Find :attr:`submissions`, :attr:`child_ids`, :attr:`main_question` and
+        :attr:`main_submission` together (the object, the result and the children all read them),
+        and store them as the instance's attributes: one property's call, not four.
+        """
+        submissions = _present(self.event.data.get("submission"))
+        if submissions is None:
+            submissions = {}
+        elif not isinstance(submissions, dict):
+            raise InvalidEvent(self.event.name, "data.submission",
+                               f"expected dict, got {type(submissions).__name__}", kind="wrong_type")
+        main_question = None
+        for question_id, submission in submissions.items():
+            if isinstance(submission, dict) and submission.get("response_type"):
+                main_question = question_id
+                break
+        facts = self.__dict__
+        facts["submissions"] = submissions
+        facts["child_ids"] = [] if self.from_browser or len(submissions) < 2 else list(submissions)
+        facts["main_question"] = main_question
+        facts["main_submission"] = self.submission(main_question)
+
     @memoized_property
     def submissions(self):
         """``data.submission`` (question id -> submission dict); {} when absent."""
-        submissions = _present(self.event.data.get("submission"))
-        if submissions is None:
-            return {}
-        if not isinstance(submissions, dict):
-            raise InvalidEvent(self.event.name, "data.submission",
-                               f"expected dict, got {type(submissions).__name__}", kind="wrong_type")
-        return submissions
+        self._read_submissions()
+        return self.__dict__["submissions"]
 
     @memoized_property
     def child_ids(self):
         """The question ids of a multi-question problem, in ``submission`` order; [] for one question."""
-        if self.from_browser or len(self.submissions) < 2:
-            return []
-        return list(self.submissions)
+        self._read_submissions()
+        return self.__dict__["child_ids"]
 
     @memoized_property
     def main_question(self):
         """The id of the first question whose submission names its response type; None when none does."""
-        for question_id, submission in self.submissions.items():
-            if isinstance(submission, dict) and submission.get("response_type"):
-                return question_id
-        return None
+        self._read_submissions()
+        return self.__dict__["main_question"]
 
     @memoized_property
     def main_submission(self):
         """The submission of :attr:`main_question` (the object's and the result's), as :meth:`submission` gives it."""
-        return self.submission(self.main_question)
+        self._read_submissions()
+        return self.__dict__["main_submission"]
 
     def submission(self, question_id):
         """The submission dict of one question; None when there is none (or it is empty)."""
@@ -194,9 +210,11 @@ class ProblemChecked(ProblemTransformer):
         it has one, else the problem block whose id is the second ``_``-separated part of the
         form (``input_<block>_2_1=...``) in the event's course.
         """
-        if self.event.referer:
-            query = urlsplit(self.event.referer).query
-            # parse_qs decodes %-escapes in names: a query with neither the name nor a "%" cannot hold it
+        referer = self.event.referer
+        # parse_qs decodes %-escapes in names: a query with neither the name nor a "%" cannot hold it,
+        # nor can a referer without them (then it is not split)
+        if referer and ("activate_block_id" in referer or "%" in referer):
+            query = urlsplit(referer).query
             if "activate_block_id" in query or "%" in query:
                 activate = parse_qs(query).get("activate_block_id")
                 if activate and activate[0]:

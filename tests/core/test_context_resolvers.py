@@ -5,7 +5,7 @@ import pytest
 
 from openedx_xapi_router.core.context import Actor, MappingActorResolver, MappingCourseNameResolver, TransformContext
 from openedx_xapi_router.core.errors import EventSkipped
-from openedx_xapi_router.core.pipeline import transform_event
+from openedx_xapi_router.core.pipeline import process, transform_event
 
 HOME = "https://lms.example.org"
 
@@ -212,3 +212,24 @@ def test_one_session_s_events_of_one_kind_share_one_made_context():
         ("openedx-xapi-router/edx.completion.block_completion.changed@1", COURSE, "s1"),
         ("openedx-xapi-router/edx.completion.block_completion.changed@1", COURSE, "s2"),
     ]
+
+
+def test_a_block_s_statements_share_its_one_checked_activity():
+    ctx = TransformContext.from_maps(HOME, actor_secret="s")
+    first = transform_event(_completion(COURSE), ctx)[0]
+    second = transform_event(_completion(COURSE, user_id=37), ctx)[0]
+    block = f"block-v1:{COURSE[10:]}+type@problem+block@p1"
+    assert first["object"] is second["object"]
+    assert first["object"] == {"id": f"{HOME}/xblock/{block}", "objectType": "Activity",
+                               "definition": {"type": "http://id.tincanapi.com/activitytype/resource"}}
+    assert list(ctx.object_memo) == [(block, "http://id.tincanapi.com/activitytype/resource")]
+
+
+def test_a_block_activity_the_check_refuses_is_not_kept():
+    ctx = TransformContext.from_maps(HOME, actor_secret="s")
+    event = _completion(COURSE)
+    event["event"]["block_id"] = "block v1 with spaces"  # not an IRI once in the object id
+    for _ in range(2):
+        outcome = process(event, ctx)
+        assert (type(outcome).__name__, outcome.kind) == ("Failed", "invalid_statement")
+    assert ctx.object_memo == {}
