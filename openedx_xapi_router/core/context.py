@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import ClassVar
 
 from openedx_xapi_router.core import ids
 from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped
@@ -212,6 +213,11 @@ class TransformContext:
     course_name_resolver: Callable
     transformer_versions: dict = field(default_factory=dict)
     caliper_actor_resolver: Callable | None = None
+    # Not fields (ClassVar): set per instance by __post_init__, declared here for readers and linters.
+    course_memo: ClassVar[dict | None]
+    context_memo: ClassVar[dict | None]
+    object_memo: ClassVar[dict]
+    actor_memo: ClassVar[dict | None]
 
     def __post_init__(self):
         if not self.lms_root_url or not isinstance(self.lms_root_url, str):

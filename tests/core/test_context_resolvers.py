@@ -86,7 +86,8 @@ def test_a_fixed_course_name_resolver_is_asked_once_per_course():
     assert first[0]["context"]["contextActivities"] == second[0]["context"]["contextActivities"]
     # another session: a context of its own, holding the course's one checked activity
     assert first[0]["context"] is not second[0]["context"]
-    assert first[0]["context"]["contextActivities"]["parent"][0] is second[0]["context"]["contextActivities"]["parent"][0]
+    [first_course], [second_course] = (made[0]["context"]["contextActivities"]["parent"] for made in (first, second))
+    assert first_course is second_course
     calls = names.calls
     transform_event(_completion(course), ctx)
     assert names.calls == calls  # the memo answered
@@ -150,7 +151,8 @@ def test_a_fixed_actor_resolver_is_asked_once_per_learner():
     assert first[0]["actor"] == {"objectType": "Agent", "account": {"homePage": HOME, "name": "actor-36"}}
     assert other[0]["actor"]["account"]["name"] == "actor-37"
     assert first[0]["id"] != second[0]["id"]
-    assert ctx.actor_memo == {(36, "wei"): Actor.account(HOME, "actor-36"), (37, "wei"): Actor.account(HOME, "actor-37")}
+    assert ctx.actor_memo == {(36, "wei"): Actor.account(HOME, "actor-36"),
+                              (37, "wei"): Actor.account(HOME, "actor-37")}
 
 
 def test_an_actor_resolver_that_is_not_fixed_is_asked_every_time():
