@@ -203,8 +203,8 @@ class TransformContext:
         actor_memo: ``(user, username)`` -> the :class:`Actor` ``actor_resolver`` gave (a bounded
             memo transformers fill), when ``actor_resolver`` says its answers never change (a
             ``fixed`` attribute that is True: :class:`PseudonymousActorResolver`,
-            :class:`MappingActorResolver` and the two together); None otherwise (inside the LMS a
-            learner may be retired, and the resolver is asked every time). A refusal
+            :class:`MappingActorResolver` and the two together); None otherwise (the LMS's
+            external-id and email resolvers: a learner may be retired, and they are asked every time). A refusal
             (``EventSkipped``) is not kept. Not a field: each context starts with an empty one.
     """
 
@@ -228,12 +228,12 @@ class TransformContext:
             raise ConfigurationError("TransformContext needs callable actor_resolver and course_name_resolver")
         if self.caliper_actor_resolver is not None and not callable(self.caliper_actor_resolver):
             raise ConfigurationError("TransformContext's caliper_actor_resolver must be callable (or None)")
-        fixed = getattr(self.course_name_resolver, "fixed", False) is True
-        object.__setattr__(self, "course_memo", {} if fixed else None)
-        object.__setattr__(self, "context_memo", {} if fixed else None)
+        names_fixed = getattr(self.course_name_resolver, "fixed", False) is True
+        object.__setattr__(self, "course_memo", {} if names_fixed else None)
+        object.__setattr__(self, "context_memo", {} if names_fixed else None)
         object.__setattr__(self, "object_memo", {})
-        fixed = getattr(self.actor_resolver, "fixed", False) is True
-        object.__setattr__(self, "actor_memo", {} if fixed else None)
+        actors_fixed = getattr(self.actor_resolver, "fixed", False) is True
+        object.__setattr__(self, "actor_memo", {} if actors_fixed else None)
         for name, version in self.transformer_versions.items():
             if not isinstance(version, int) or isinstance(version, bool):
                 raise ConfigurationError(

@@ -46,9 +46,6 @@ from openedx_xapi_router.core.vocab import ActivityType, Extension
 PACKAGE_NAME = "openedx-xapi-router"
 
 
-#: ``(event name, version)`` -> the transformer-version string: a few hundred at most, made once each.
-_TRANSFORMER_VERSIONS = {}
-
 #: ``(LMS root URL, course key, course name)`` -> the course IRI, of the course activities already
 #: checked; forgotten past a bound.
 _CHECKED_COURSE_ACTIVITIES = {}
@@ -81,12 +78,8 @@ _VERSION_VALID = VERSION_RULE.ok(vocab.XAPI_VERSION)
 
 
 def _version_text(event_name, version):
-    """``openedx-xapi-router/<event name>@<version>``, made once per pair."""
-    key = (event_name, version)
-    text = _TRANSFORMER_VERSIONS.get(key)
-    if text is None:
-        text = _TRANSFORMER_VERSIONS[key] = f"{PACKAGE_NAME}/{event_name}@{version}"
-    return text
+    """``openedx-xapi-router/<event name>@<version>`` (each class keeps its own per name: ``_version_texts``)."""
+    return f"{PACKAGE_NAME}/{event_name}@{version}"
 
 
 def _user_key(user_id, username):
