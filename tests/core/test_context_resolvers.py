@@ -49,7 +49,14 @@ def test_map_with_secret_falls_back_to_pseudonyms_for_unmapped_learners():
 # --- the course memo (issue #19) ------------------------------------------------------------------
 
 def _completion(course_id, session=None, user_id=36, time="2026-03-01T07:18:43.038794+00:00"):
-    """A completion event in ``course_id`` (its statement has the course as parent)."""
+    """
+    A completion event in ``course_id`` (its statement has the course as parent), in the tracking-log
+    form. Its payload is the one the transformer's contract names: event-routing-backends' recorded
+    fixture, openedx/event-routing-backends
+    ``event_routing_backends/processors/tests/fixtures/current/edx.completion.block_completion.changed.json``
+    (no commit: the emitting code is not in the index; ``../shared/xapi/events`` holds the same file).
+    ``session`` and ``context.user_id`` stand where the tracking log writes them.
+    """
     event = {
         "name": "edx.completion.block_completion.changed", "time": time,
         "username": "wei", "event_source": "server", "context": {"user_id": user_id, "course_id": course_id},
