@@ -106,7 +106,10 @@ class memoized_property(cached_property):  # pylint: disable=invalid-name
         if instance is None:
             return self
         value = self.func(instance)
-        instance.__dict__[self.attrname] = value
+        # setattr, not ``instance.__dict__[name] = value``: Python 3.11 keeps an instance's
+        # attributes inline until its ``__dict__`` is asked for, which then builds the dict (about
+        # 2,000 instructions) and makes every later attribute access of the instance dearer.
+        setattr(instance, self.attrname, value)
         return value
 
 
@@ -332,17 +335,24 @@ class XapiTransformer(Transformer):
                 return key
         return _user_key(self.event.user_id, self.event.username)
 
-    @memoized_property
+    #: :attr:`actor` once found (None until then): a plain attribute, read by :meth:`statements`
+    #: without a descriptor's call.
+    _actor = None
+
+    @property
     def actor(self):
         """
         The statement's :class:`~openedx_xapi_router.core.context.Actor`; anonymous learners are
         skipped. Kept in the context's ``actor_memo`` when it has one (its resolver's answers never
-        change), so a learner's next events do not ask the resolver.
+        change), so a learner's next events do not ask the resolver. Found once per instance.
         """
-        return self._find_actor()
+        return self._actor or self._find_actor()
 
     def _find_actor(self):
-        """:attr:`actor`, found (what :meth:`statements` sets the attribute to, without the descriptor's call)."""
+        """
+        The actor of :attr:`user_key`, kept as ``_actor``: from the context's ``actor_memo``, or
+        asked of its resolver.
+        """
         key = self.user_key
         memo = self.ctx.actor_memo
         if memo is not None:
@@ -352,6 +362,7 @@ class XapiTransformer(Transformer):
                 memo = None
             else:
                 if actor is not None:
+                    self._actor = actor
                     return actor
         user, username = key
         if user is None:
@@ -363,6 +374,7 @@ class XapiTransformer(Transformer):
             raise
         if memo is not None:
             remember(memo, key, actor, _ACTOR_MEMO_MAX)
+        self._actor = actor
         return actor
 
     @memoized_property
@@ -558,8 +570,7 @@ class XapiTransformer(Transformer):
             InvalidEvent: a field the statement needs is missing or malformed.
         """
         verb = self.verb if self._own_verb else self.get_verb()
-        actor = self.__dict__.get("actor") or self._find_actor()
-        self.actor = actor
+        actor = self._actor or self._find_actor()
         event = self.event
         made = self.made
         made_id = statement_id(verb.id_json, actor.id_json, event.timestamp)  # a UUID by construction

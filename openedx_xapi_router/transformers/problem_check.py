@@ -135,35 +135,35 @@ class ProblemChecked(ProblemTransformer):
             if isinstance(submission, dict) and submission.get("response_type"):
                 main_question = question_id
                 break
-        facts = self.__dict__
-        facts["submissions"] = submissions
-        facts["child_ids"] = [] if self.from_browser or len(submissions) < 2 else list(submissions)
-        facts["main_question"] = main_question
-        facts["main_submission"] = self.submission(main_question)
+        # Attributes set (they shadow the properties), not written into ``__dict__``: see memoized_property.
+        self.submissions = submissions
+        self.child_ids = [] if self.from_browser or len(submissions) < 2 else list(submissions)
+        self.main_question = main_question
+        self.main_submission = self.submission(main_question)
 
     @memoized_property
     def submissions(self):
         """``data.submission`` (question id -> submission dict); {} when absent."""
         self._read_submissions()
-        return self.__dict__["submissions"]
+        return self.submissions
 
     @memoized_property
     def child_ids(self):
         """The question ids of a multi-question problem, in ``submission`` order; [] for one question."""
         self._read_submissions()
-        return self.__dict__["child_ids"]
+        return self.child_ids
 
     @memoized_property
     def main_question(self):
         """The id of the first question whose submission names its response type; None when none does."""
         self._read_submissions()
-        return self.__dict__["main_question"]
+        return self.main_question
 
     @memoized_property
     def main_submission(self):
         """The submission of :attr:`main_question` (the object's and the result's), as :meth:`submission` gives it."""
         self._read_submissions()
-        return self.__dict__["main_submission"]
+        return self.main_submission
 
     def submission(self, question_id):
         """The submission dict of one question; None when there is none (or it is empty)."""
