@@ -218,6 +218,9 @@ def test_each_statement_is_validated_by_its_transformer():
     class Watched(Good):
         event_names = ("test.watched",)
 
+        def take_whole(self, statement):
+            """Nothing handed to the check as made whole: each statement goes through ``validate``."""
+
         def validate(self, statement):
             calls.append(statement["id"])
             super().validate(statement)
@@ -229,6 +232,43 @@ def test_each_statement_is_validated_by_its_transformer():
     wrong = process(live_event(name="test.wrong"), CTX, REGISTRY)
     assert (type(wrong), wrong.kind) == (Failed, "invalid_statement")
     assert isinstance(wrong.error, InvalidStatement) and wrong.error.path == "object.id"
+
+
+def test_a_statement_made_whole_is_taken_without_the_checks_call_and_only_that_very_one():
+    """
+    The pipeline takes a statement its transformer made whole (``take_whole``) by identity, without
+    calling ``validate``; every other statement of the event, an equal copy of the made one too, is
+    checked, and an invalid one among them fails the event.
+    """
+    checked = []
+
+    class Whole(Good):
+        event_names = ("test.whole",)
+
+        def get_object(self):
+            return self.block_activity("block-v1:edX+DemoX+Demo_Course+type@html+block@intro", "http://a.example/html")
+
+        def child_statements(self, parent):
+            copy = orjson.loads(orjson.dumps(parent))  # equal to the made one, not it
+            if self.event.data.get("broken"):
+                copy["object"] = {"id": "not an IRI", "objectType": "Activity"}
+            return [copy]
+
+        def validate(self, statement):
+            checked.append(statement)
+            super().validate(statement)
+
+    registry = TransformerRegistry()
+    registry.register(Whole)
+    outcome = process(live_event(name="test.whole"), CTX, registry)
+    assert type(outcome) is Transformed and len(outcome.statements) == 2
+    parent, child = outcome.statements
+    assert child == parent and child is not parent
+    assert len(checked) == 1 and checked[0] is child
+    checked.clear()
+    broken = process(live_event({**live_event()["data"], "broken": True}, name="test.whole"), CTX, registry)
+    assert (type(broken), broken.kind) == (Failed, "invalid_statement")
+    assert broken.error.path == "object.id" and len(checked) == 1
 
 
 def test_a_pinned_version_that_does_not_exist_is_a_configuration_failure():
