@@ -194,6 +194,10 @@ def serialize_line(statement):
     return orjson.dumps(statement, option=orjson.OPT_APPEND_NEWLINE)
 
 
+_dumps = orjson.dumps
+_APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
+
+
 def serialize_lines(statements, report):
     """
     The statements as JSON lines (each :func:`serialize_line`), in order, in one bytes: what a
@@ -201,16 +205,17 @@ def serialize_lines(statements, report):
     the serializer refuses (e.g. an integer beyond 64 bits taken from the event) is logged, counted
     in ``report`` as ``unserializable_statement`` and left out; the others are kept.
     """
+    # serialize_line's one call, written out: this runs once per event.
     if len(statements) == 1:  # the usual case: no list, no join
         try:
-            return serialize_line(statements[0])
+            return _dumps(statements[0], option=_APPEND_NEWLINE)
         except TypeError as error:
             _refused(statements[0], error, report)
             return b""
     bodies = []
     for statement in statements:
         try:
-            bodies.append(serialize_line(statement))
+            bodies.append(_dumps(statement, option=_APPEND_NEWLINE))
         except TypeError as error:
             _refused(statement, error, report)
     return b"".join(bodies)

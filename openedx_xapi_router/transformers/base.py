@@ -72,6 +72,8 @@ BASE_EXTENSION_KEYS_VALID = is_iri(Extension.TRANSFORMER_VERSION) and is_iri(Ext
 #: construction, as xAPI does not constrain extension values.
 VOCABULARY_EXTENSION_KEYS = frozenset(
     value for name, value in vars(Extension).items() if not name.startswith("_") and is_iri(value))
+#: ``VOCABULARY_EXTENSION_KEYS.issuperset``, bound once: cheaper than ``keys() <=`` (no view per test).
+_vocabulary_keys_cover = VOCABULARY_EXTENSION_KEYS.issuperset
 
 #: The ``version`` every statement carries is a valid one (checked once).
 _VERSION_VALID = VERSION_RULE.ok(vocab.XAPI_VERSION)
@@ -82,8 +84,23 @@ def _version_text(event_name, version):
     return f"{PACKAGE_NAME}/{event_name}@{version}"
 
 
-def _user_key(user_id, username):
-    """``(user id or username, username or None)`` of one user reference; ``(None, None)`` when empty."""
+def event_user_key(event):
+    """
+    :attr:`XapiTransformer.user_key` of ``event``: ``(user id or username, username or None)`` of
+    the payload's user when it names one, else of the acting (context) user; ``(None, None)`` when
+    neither is known. An empty user id is none; a username is a non-empty str or none.
+    """
+    data = event.data
+    if "user_id" in data or "username" in data:
+        user_id = data.get("user_id")
+        username = data.get("username")
+        username = username if isinstance(username, str) and username else None
+        if user_id is not None and user_id != "":
+            return user_id, username
+        if username is not None:
+            return username, username
+    user_id = event.user_id
+    username = event.username
     username = username if isinstance(username, str) and username else None
     if user_id is not None and user_id != "":
         return user_id, username
@@ -261,7 +278,7 @@ class XapiTransformer(Transformer):
         else:
             activity = {"id": iri, "objectType": "Activity",
                         "definition": {"type": activity_type, "extensions": extensions}}
-            if not extensions.keys() <= VOCABULARY_EXTENSION_KEYS:
+            if not _vocabulary_keys_cover(extensions):
                 return activity
         if is_activity_id(iri) and is_iri(activity_type):
             self.made[MADE_OBJECT] = activity
@@ -280,7 +297,7 @@ class XapiTransformer(Transformer):
             result = {"completion": completion, "extensions": extensions}
             if completion.__class__ is not bool:
                 return result
-        if extensions.keys() <= VOCABULARY_EXTENSION_KEYS:
+        if _vocabulary_keys_cover(extensions):
             self.made[MADE_RESULT] = result
         return result
 
@@ -328,12 +345,7 @@ class XapiTransformer(Transformer):
         retirement and renames; the username of the same learner comes along for resolvers that map
         usernames. ``(None, None)`` for an anonymous event.
         """
-        data = self.event.data
-        if "user_id" in data or "username" in data:
-            key = _user_key(data.get("user_id"), data.get("username"))
-            if key[0] is not None:
-                return key
-        return _user_key(self.event.user_id, self.event.username)
+        return event_user_key(self.event)
 
     #: :attr:`actor` once found (None until then): a plain attribute, read by :meth:`statements`
     #: without a descriptor's call.
@@ -353,7 +365,7 @@ class XapiTransformer(Transformer):
         The actor of :attr:`user_key`, kept as ``_actor``: from the context's ``actor_memo``, or
         asked of its resolver.
         """
-        key = self.user_key
+        key = event_user_key(self.event)  # self.user_key, without the property's call
         memo = self.ctx.actor_memo
         if memo is not None:
             try:
@@ -552,7 +564,7 @@ class XapiTransformer(Transformer):
         result = statement.get("result", made)  # ``made``: no result
         if result is not made and result is not made[MADE_RESULT] and not is_valid_result(result):
             return
-        if statement["verb"] is not made[MADE_VERB] or not self.actor.valid or not _VERSION_VALID:
+        if statement["verb"] is not made[MADE_VERB] or not self._actor.valid or not _VERSION_VALID:
             return
         part = statement["object"]
         if part is not made[MADE_OBJECT] and not is_valid_object(part):
