@@ -547,7 +547,7 @@ class XapiTransformer(Transformer):
 
     def statement_id(self, verb, child_id=None):
         """The deterministic id of this event's statement with ``verb`` (and ``child_id``)."""
-        return statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
+        return statement_id(verb.id_json, (self._actor or self.actor).id_json, self.event.timestamp, child_id)
 
     def take_whole(self, statement):
         """
@@ -564,7 +564,7 @@ class XapiTransformer(Transformer):
         result = statement.get("result", made)  # ``made``: no result
         if result is not made and result is not made[MADE_RESULT] and not is_valid_result(result):
             return
-        if statement["verb"] is not made[MADE_VERB] or not self._actor.valid or not _VERSION_VALID:
+        if statement["verb"] is not made[MADE_VERB] or not (self._actor or self.actor).valid or not _VERSION_VALID:
             return
         part = statement["object"]
         if part is not made[MADE_OBJECT] and not is_valid_object(part):

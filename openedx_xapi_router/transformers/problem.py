@@ -64,8 +64,13 @@ def response_text(answer):
     if answer is None:
         return None
     if isinstance(answer, list):
-        return json.dumps(answer, ensure_ascii=False)
+        return _encode_list(answer)
     return str(answer)
+
+
+#: ``json.dumps(value, ensure_ascii=False)``: the encoder it builds per call (any argument but the
+#: value makes ``json.dumps`` build a new ``JSONEncoder``), built once; the same text.
+_encode_list = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class ProblemTransformer(XapiTransformer):

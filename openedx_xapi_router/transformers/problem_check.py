@@ -329,21 +329,44 @@ class ProblemChecked(ProblemTransformer):
     def child_statements(self, parent):
         if not self.child_ids:
             return []
-        # What every question's statement shares, found once: the verb, the problem key's prefix.
+        # What every question's statement shares, found once: the verb, the problem key's prefix,
+        # and the whole context (the same for every question; made once, never changed afterwards).
         verb = self.get_verb()
         usage_key = self.problem_usage_key() or ""
         key_prefix = usage_key.rpartition("@")[0] + "@" if "@" in usage_key else ""
-        # A copy of a made parent object is made too (each child's context is then made when the
-        # rest of it is); found before the children's own objects take the made place.
+        # A copy of a made parent object is made too (the context is then made when the rest of it
+        # is); found before the children's own objects take the made place.
         parent_made = parent["object"] is self.made[MADE_OBJECT]
-        return [self.question_statement(parent, question_id, verb, key_prefix + question_id, parent_made)
+        context, context_made = self._question_context(parent, parent_made)
+        return [self.question_statement(parent, question_id, verb, key_prefix + question_id, context, context_made)
                 for question_id in self.child_ids]
 
-    def question_statement(self, parent, question_id, verb, question_key, parent_made=False):
+    def _question_context(self, parent, parent_made):
         """
-        The child statement for one question (usage key ``question_key``) of a multi-question problem;
-        ``parent_made``: the parent's object is a made one. Made whole when all its parts are
-        (:meth:`~openedx_xapi_router.transformers.base.XapiTransformer.take_whole`).
+        The context of every question's statement, and whether it is made: the parent's object as
+        parent, the course as grouping, a reference to the parent statement, the base's extensions.
+        """
+        activities = {"parent": [_fresh_activity(parent["object"])]}
+        # made when the parent's object is, the course activity trusted, the extensions the base's own
+        context_made = parent_made and self._base_extensions and self._no_extra_extensions and \
+            BASE_EXTENSION_KEYS_VALID
+        if self.event.course_id:  # the parent's course, as the parent's contextActivities has it
+            course = self.course_activity()
+            activities["grouping"] = [course]
+            context_made = context_made and id(course) in self.trusted_parts
+        # the statement ref's id is the parent's (a made statement id)
+        context = {
+            "contextActivities": activities,
+            "statement": {"objectType": "StatementRef", "id": parent["id"]},
+            "extensions": self.get_context_extensions(),
+        }
+        return context, context_made
+
+    def question_statement(self, parent, question_id, verb, question_key, context, context_made):  # pylint: disable=too-many-arguments
+        """
+        The child statement for one question (usage key ``question_key``) of a multi-question problem,
+        with ``context`` (``_question_context``'s, made when ``context_made``). Made whole when
+        all its parts are (:meth:`~openedx_xapi_router.transformers.base.XapiTransformer.take_whole`).
         """
         # The question's submission, found once for the result and the definition alike.
         submission = self.submission(question_id)
@@ -356,29 +379,16 @@ class ProblemChecked(ProblemTransformer):
         made = self.made
         if result and response_valid:
             made[MADE_RESULT] = result
-        activities = {"parent": [_fresh_activity(parent["object"])]}
-        # made when the parent's object is, the course activity trusted, the extensions the base's own
-        context_made = parent_made and self._base_extensions and self._no_extra_extensions and \
-            BASE_EXTENSION_KEYS_VALID
-        if self.event.course_id:  # the parent's course, as the parent's contextActivities has it
-            course = self.course_activity()
-            activities["grouping"] = [course]
-            context_made = context_made and id(course) in self.trusted_parts
         definition, valid = self.definition(question_id, submission)
         statement = {
             "id": self.statement_id(verb, question_id),
-            "actor": self.actor.statement_dict,
+            "actor": (self._actor or self.actor).statement_dict,
             "verb": verb.statement_dict,
             "object": self.interaction(self.block_iri(question_key), "Activity", definition, valid),
         }
         if result:
             statement["result"] = result
-        # the statement ref's id is the parent's (a made statement id)
-        context = statement["context"] = {
-            "contextActivities": activities,
-            "statement": {"objectType": "StatementRef", "id": parent["id"]},
-            "extensions": self.get_context_extensions(),
-        }
+        statement["context"] = context
         if context_made:
             made[MADE_CONTEXT] = context
         statement["timestamp"] = parent["timestamp"]

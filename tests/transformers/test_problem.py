@@ -6,10 +6,14 @@ statements are event-routing-backends 9.3.8's for the same lines (transformer ve
 """
 
 import copy
+import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openedx_xapi_router.core.vocab import Extension
+from openedx_xapi_router.transformers.problem import response_text
 from tests.transformers import samples
 from tests.transformers.samples import invalid, transform
 
@@ -855,3 +859,15 @@ def test_graded_problem_with_wrong_type():
     event["event"]["weighted_earned"] = "1"
     error = invalid(event)
     assert (error.field, error.kind) == ("data.weighted_earned", "wrong_type")
+
+
+@given(st.lists(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3), max_leaves=8)))
+def test_a_list_answer_is_the_text_json_dumps_writes(answer):
+    """
+    ``result.response`` of a list answer (a checkbox problem's choices; any JSON the payload holds)
+    is exactly ``json.dumps(answer, ensure_ascii=False)``, the text the statements sites already
+    hold have (event-routing-backends writes the response so), from the encoder built once.
+    """
+    assert response_text(answer) == json.dumps(answer, ensure_ascii=False)
