@@ -112,12 +112,16 @@ def process(raw, ctx, registry=None, output_format=XAPI, *, allowed_names=None, 
 
     Never raises (an exception of ours is a :class:`~openedx_xapi_router.core.outcome.Failed`).
     """
-    return _process(raw, ctx, registry or default_registry(), output_format, allowed_names, event_filter)
+    find = (registry or default_registry()).finder(ctx.transformer_versions, output_format)
+    return _process(raw, ctx, find, allowed_names, event_filter)
 
 
-def _process(raw, ctx, registry, output_format, allowed_names, event_filter):
-    """:func:`process` with every argument given, in order (what :func:`transform_lines` calls per line)."""
-    # pylint: disable=too-many-arguments,too-many-return-statements,too-many-branches
+def _process(raw, ctx, find, allowed_names, event_filter):
+    """
+    :func:`process` with every argument given, in order (what :func:`transform_lines` calls per
+    line), the registry and format as their ``finder``.
+    """
+    # pylint: disable=too-many-return-statements,too-many-branches
     # One function for the steps of one input, each guarded by its own ``try`` (free in Python 3.11
     # until something raises): it runs once per line.
     try:
@@ -138,7 +142,7 @@ def _process(raw, ctx, registry, output_format, allowed_names, event_filter):
             if reason is not None:
                 return Filtered(reason, event, recovered)
         try:
-            transformer_class = registry.find(event.name, ctx.transformer_versions, output_format)
+            transformer_class = find(event.name)
         except XapiRouterError as error:
             return Failed(error.kind, error, event, recovered)
         if transformer_class is None:
@@ -245,10 +249,10 @@ def transform_lines(lines, ctx, report, registry=None, source=None, *, output_fo
     bad input: every outcome is counted, and the next line is read.
     """
     # pylint: disable=too-many-arguments
-    registry = registry or default_registry()
+    find = (registry or default_registry()).finder(ctx.transformer_versions, output_format)
     count = report.count
     for line_number, raw in lines:
-        result = _process(raw, ctx, registry, output_format, allowed_names, event_filter)
+        result = _process(raw, ctx, find, allowed_names, event_filter)
         count(result, line_number if source is None else f"{source}:{line_number}")
         if result.ok:
             yield line_number, result.statements

@@ -102,6 +102,7 @@ class TransformerRegistry:
     def __init__(self):
         self._by_key = {}  # (event name, output format) -> {version: class}
         self._newest = {}  # (event name, output format) -> default class: the highest version not opt-in
+        self._lookups = {}  # output format -> the ``get`` of {event name: default class} (finder's; emptied by changes)
         self._entry_points_loaded = False
 
     def register(self, transformer_class):
@@ -172,6 +173,7 @@ class TransformerRegistry:
         ``opt_in = True`` is used only when a site pins its version; when every version is opt-in,
         the event is unsupported unless pinned.
         """
+        self._lookups.clear()
         versions = self._by_key[key]
         defaults = [number for number, cls in versions.items() if not getattr(cls, "opt_in", False)]
         if defaults:
@@ -214,6 +216,25 @@ class TransformerRegistry:
                     f"{pinned_versions[event_name]}, but only versions {sorted(versions)} exist"
                 ) from None
         return self._newest.get(key)
+
+    def finder(self, pinned_versions=None, output_format=XAPI):
+        """
+        A function ``event name -> class or None`` giving :meth:`find`'s answers for these pins and
+        format, for a run of many events: an unpinned name is one lookup in a dict of the defaults
+        (kept until the registry changes), not a method call per event.
+        """
+        lookup = self._lookups.get(output_format)
+        if lookup is None:
+            lookup = self._lookups[output_format] = {
+                name: cls for (name, fmt), cls in self._newest.items() if fmt == output_format}.get
+        if not pinned_versions:
+            return lookup
+
+        def find(event_name):
+            if event_name in pinned_versions:
+                return self.find(event_name, pinned_versions, output_format)
+            return lookup(event_name)
+        return find
 
     def versions(self, event_name, output_format=XAPI):
         """The registered versions of ``event_name``'s transformer, oldest first."""

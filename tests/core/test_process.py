@@ -280,8 +280,10 @@ def test_a_pinned_version_that_does_not_exist_is_a_configuration_failure():
 
 def test_process_never_raises_even_when_the_registry_breaks():
     class Exploding:
-        def find(self, *args, **kwargs):
-            raise KeyError("boom")
+        def finder(self, *args, **kwargs):
+            def find(event_name):
+                raise KeyError("boom")
+            return find
 
     outcome = process(live_event(), CTX, Exploding())
     assert (type(outcome), outcome.kind, outcome.event.name) == (Failed, "internal_error", ENROLLED)

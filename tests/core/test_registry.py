@@ -39,6 +39,27 @@ def test_pinning_a_missing_version_names_the_setting():
     )
 
 
+def test_a_finder_answers_as_find_and_sees_later_registrations():
+    registry = TransformerRegistry()
+    first, second = make_transformer("First", 1), make_transformer("Second", 2)
+    registry.register(first)
+    find = registry.finder()
+    assert (find("test.event"), find("test.other")) == (first, None)
+    registry.register(second)
+    other = make_transformer("Other", 1, event_names=("test.other",))
+    registry.register(other)
+    find = registry.finder()  # a new finder after the registry changed: the new defaults
+    assert (find("test.event"), find("test.other")) == (second, other)
+    pinned = registry.finder({"test.event": 1})
+    assert (pinned("test.event"), pinned("test.other"), pinned("test.absent")) == (first, other, None)
+    assert registry.finder(output_format="caliper")("test.event") is None
+    with pytest.raises(ConfigurationError) as error:
+        registry.finder({"test.event": 3})("test.event")
+    assert str(error.value) == (
+        "XAPI_ROUTER_TRANSFORMER_VERSIONS pins 'test.event' to version 3, but only versions [1, 2] exist"
+    )
+
+
 def test_the_same_name_and_version_twice_raises():
     registry = TransformerRegistry()
     registry.register(make_transformer("First", 1))
@@ -88,6 +109,7 @@ def fixture_plugin_distribution(tmp_path, monkeypatch):
 
 
 def test_entry_point_callable_registers_into_the_given_registry(plugin_distribution):
+    default = default_registry()  # built (entry points loaded) before the plugin is installed, as in a run alone
     (plugin_distribution / "entry_points.txt").write_text(
         "[openedx_xapi_router.transformers]\ntest_plugin = xapi_router_test_plugin:register\n"
     )
@@ -95,7 +117,7 @@ def test_entry_point_callable_registers_into_the_given_registry(plugin_distribut
     assert registry.load_entry_points() == ["test_plugin"]
     assert registry.get("test.plugin.viewed").__name__ == "PluginViewed"
     assert registry.load_entry_points() == []  # once only
-    assert not default_registry().is_supported("test.plugin.viewed")
+    assert not default.is_supported("test.plugin.viewed")
 
 
 def test_a_broken_plugin_fails_loudly_naming_it(plugin_distribution):
