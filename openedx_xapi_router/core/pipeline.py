@@ -48,7 +48,7 @@ from openedx_xapi_router.core.errors import (
 from openedx_xapi_router.core.event import TrackingEvent, normalize
 from openedx_xapi_router.core.reader import read_event
 from openedx_xapi_router.core.registry import XAPI, default_registry
-from openedx_xapi_router.core.validate import MADE_WHOLE, NOTHING_MADE
+from openedx_xapi_router.core.validate import MADE_WHOLE
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,8 @@ def _run(transformer_class, event, ctx):
         raise TransformerBug(transformer.transformer_version, event.name, error) from error
     # A statement the transformer made whole (every part made or found valid: ``take_whole``) is
     # taken without the check's call, by identity, as the check itself takes it (never an equal copy).
-    # A transformer that makes nothing by construction (a Caliper one) has no ``made``.
-    whole = getattr(transformer, "made", NOTHING_MADE)[MADE_WHOLE]
+    # (A transformer that makes nothing by construction, a Caliper one, has an empty ``made``.)
+    whole = transformer.made[MADE_WHOLE]
     for statement in statements:
         for taken in whole:
             if taken is statement:

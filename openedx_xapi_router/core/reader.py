@@ -164,11 +164,11 @@ def read_event(raw):
     Raises:
         LineRejected: the line holds no usable event; ``kind`` says why (see the module docstring).
     """
-    first = raw[:1]
-    if first == b"{":  # a clean line
+    first = raw[0] if raw else -1  # the first byte as an int: no one-byte slice made per line
+    if first == 123:  # b"{": a clean line
         body = raw
         recovered = None
-    elif first == b"\x00":
+    elif first == 0:  # b"\x00"
         return _read_padded(raw)
     else:
         match = LOGGER_PREFIX_RE.match(raw)

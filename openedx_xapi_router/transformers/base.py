@@ -525,7 +525,8 @@ class XapiTransformer(Transformer):
         if not self._base_extensions:
             made = False
         elif not self._no_extra_extensions:  # a subclass's extra extensions: made when their keys are IRIs
-            made = made and has_iri_keys(extensions)
+            # (vocabulary keys are IRIs, checked once: most extra extensions have only those)
+            made = made and (_vocabulary_keys_cover(extensions) or has_iri_keys(extensions))
         if not self._no_context_extra:
             extra = self.get_context_extra()
             if extra:

@@ -31,7 +31,7 @@ from datetime import UTC, timedelta
 
 from openedx_xapi_router.core.errors import ConfigurationError, EventSkipped, InvalidEvent
 from openedx_xapi_router.core.keys import block_usage_key, checked_key
-from openedx_xapi_router.core.validate import is_iri
+from openedx_xapi_router.core.validate import NOTHING_MADE, is_iri
 from openedx_xapi_router.transformers.base import PACKAGE_NAME, Transformer, memoized_property
 from openedx_xapi_router.transformers.caliper import vocab
 from openedx_xapi_router.transformers.caliper.validate import validate_event
@@ -143,6 +143,9 @@ class CaliperTransformer(Transformer):
     erb = True
     event_type = None
     action = None
+    # Nothing made by construction: the pipeline checks every event (``validate``). (What the
+    # pipeline reads of an xAPI transformer's ``made``, its ``MADE_WHOLE``: none here.)
+    made = NOTHING_MADE
 
     # --- identity -----------------------------------------------------------------------------
 
