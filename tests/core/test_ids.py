@@ -193,3 +193,14 @@ def test_an_id_from_a_remembered_prefix_is_the_same(monkeypatch):
     statement_id(vocab.REGISTERED.id_json, other.id_json, timestamps[0])
     assert len(ids._PREFIXES) == 1  # pylint: disable=protected-access
     assert statement_id(vocab.REGISTERED.id_json, actor.id_json, timestamps[1]) == expected[1]
+
+
+def test_a_questions_id_is_the_formulas_and_its_prefix_is_not_remembered():
+    """A child statement's id (its key holds the question id) is ERB's, and leaves ``_PREFIXES`` as it was."""
+    actor = Actor.account("http://localhost:18000", "32e08e30-f8ae-4ce2-94a8-c2bfe38a70cb")
+    timestamp = "2020-07-15T06:36:01.917775+00:00"
+    question = "3fc5461f86764ad7bdbdf6cbdde61e66_2_1"
+    ids._PREFIXES.clear()  # pylint: disable=protected-access
+    ours = statement_id(vocab.EVALUATED.id_json, actor.id_json, timestamp, question)
+    assert ours == erb_uuid5(f"{vocab.EVALUATED.id_json}-{question}", f"{actor.id_json}-{timestamp}")
+    assert not ids._PREFIXES  # pylint: disable=protected-access
