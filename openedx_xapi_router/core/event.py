@@ -26,6 +26,7 @@ import orjson
 
 from openedx_xapi_router.core.errors import InvalidEvent
 from openedx_xapi_router.core.keys import checked_key, parse_course_key
+from openedx_xapi_router.core.memo import remember
 
 _MISSING = object()
 
@@ -417,9 +418,11 @@ def normalize(raw):
     course_id = context_get("course_id")
     if course_id is None:
         course_id = ""
-    elif not isinstance(course_id, str) or (course_id and parse_course_key(course_id) is None):
-        raise InvalidEvent(name, "context.course_id", f"not a course key: {str(course_id)[:80]!r}",
-                           kind="invalid_course_key")
+    elif course_id.__class__ is not str or course_id not in _VALID_COURSE_IDS:  # else: found valid before
+        if not isinstance(course_id, str) or (course_id and parse_course_key(course_id) is None):
+            raise InvalidEvent(name, "context.course_id", f"not a course key: {str(course_id)[:80]!r}",
+                               kind="invalid_course_key")
+        remember(_VALID_COURSE_IDS, course_id, True, _VALID_COURSE_IDS_MAX)
 
     payload = raw["data"] if "data" in raw else get("event")
     if type(payload) is dict:  # pylint: disable=unidiomatic-typecheck
@@ -454,6 +457,11 @@ def normalize(raw):
 
 
 _new_tuple = tuple.__new__
+
+#: The course ids (exact strs) :func:`normalize` found to be course keys ("" among them): a course's
+#: next events are not parsed again (a dict test, not the parse cache's call). Forgotten past a bound.
+_VALID_COURSE_IDS = {}
+_VALID_COURSE_IDS_MAX = 50_000
 
 
 def _timestamp_text(name, time_field, timestamp):

@@ -148,6 +148,8 @@ INVALID = [
      "context.course_id", "invalid_course_key"),
     (_changed(log_event(), context={"course_id": ["x"]}), "edx.course.enrollment.activated",
      "context.course_id", "invalid_course_key"),
+    (_changed(log_event(), context={"course_id": {"key": "course-v1:edX+DemoX+Demo_Course"}}),
+     "edx.course.enrollment.activated", "context.course_id", "invalid_course_key"),
     (_changed(log_event(), event="{'python': 'repr'}"), "edx.course.enrollment.activated", "event",
      "unparseable_server_event"),
 ]
@@ -158,6 +160,16 @@ def test_each_invalid_event_kind_names_its_field(raw, name, field, kind):
     with pytest.raises(InvalidEvent) as invalid:
         normalize(raw)
     assert (invalid.value.event_name, invalid.value.field, invalid.value.kind) == (name, field, kind)
+
+
+def test_a_course_id_found_valid_is_taken_again_and_an_invalid_one_still_refused():
+    """normalize remembers the course ids it found valid; one it did not is parsed (and refused) each time."""
+    good = "course-v1:edX+DemoX+Demo_Course"
+    for _ in range(2):
+        assert normalize(_changed(log_event(), context={"course_id": good})).course_id == good
+        with pytest.raises(InvalidEvent) as invalid:
+            normalize(_changed(log_event(), context={"course_id": good + "+"}))
+        assert (invalid.value.field, invalid.value.kind) == ("context.course_id", "invalid_course_key")
 
 
 def test_the_old_course_key_form_is_accepted():
