@@ -113,13 +113,11 @@ def statement_id(verb_json, actor_json, timestamp, child_id=None):  # pylint: di
     # SHA-1 reads its input in order, so the state after the fixed prefix is copied, then fed the
     # timestamp: the digest of the whole text.
     state = _PREFIXES.get((key, actor_json))
-    if state is not None:
-        state = state.copy()
-        state.update(timestamp.encode())
-    elif child_id is None:
-        state = _prefix(key, actor_json).copy()
-        state.update(timestamp.encode())
-    else:  # a question's statement: its key is seldom met again, so its state is not remembered
+    if state is None and child_id is not None:
+        # a question's statement: its key is seldom met again, so its state is not remembered
         state = _sha1(_namespace(key) + f"{actor_json}-{timestamp}".encode())
+    else:
+        state = (state or _prefix(key, actor_json)).copy()
+        state.update(timestamp.encode())
     text = state.hexdigest()
     return f"{text[:8]}-{text[8:12]}-5{text[13:16]}-{_VARIANT_DIGIT[text[16]]}{text[17:20]}-{text[20:32]}"

@@ -92,15 +92,11 @@ def event_user_key(event):
     """
     data = event.data
     if "user_id" in data or "username" in data:
-        user_id = data.get("user_id")
-        username = data.get("username")
-        username = username if isinstance(username, str) and username else None
-        if user_id is not None and user_id != "":
-            return user_id, username
-        if username is not None:
-            return username, username
-    user_id = event.user_id
-    username = event.username
+        user_id, username = data.get("user_id"), data.get("username")
+        if (user_id is None or user_id == "") and not (isinstance(username, str) and username):
+            user_id, username = event.user_id, event.username  # the payload names no usable user
+    else:
+        user_id, username = event.user_id, event.username
     username = username if isinstance(username, str) and username else None
     if user_id is not None and user_id != "":
         return user_id, username
@@ -525,8 +521,7 @@ class XapiTransformer(Transformer):
         if not self._base_extensions:
             made = False
         elif not self._no_extra_extensions:  # a subclass's extra extensions: made when their keys are IRIs
-            # (vocabulary keys are IRIs, checked once: most extra extensions have only those)
-            made = made and (_vocabulary_keys_cover(extensions) or has_iri_keys(extensions))
+            made = made and has_iri_keys(extensions)
         if not self._no_context_extra:
             extra = self.get_context_extra()
             if extra:
@@ -548,7 +543,7 @@ class XapiTransformer(Transformer):
 
     def statement_id(self, verb, child_id=None):
         """The deterministic id of this event's statement with ``verb`` (and ``child_id``)."""
-        return statement_id(verb.id_json, (self._actor or self.actor).id_json, self.event.timestamp, child_id)
+        return statement_id(verb.id_json, self.actor.id_json, self.event.timestamp, child_id)
 
     def take_whole(self, statement):
         """

@@ -382,7 +382,7 @@ class ProblemChecked(ProblemTransformer):
         definition, valid = self.definition(question_id, submission)
         statement = {
             "id": self.statement_id(verb, question_id),
-            "actor": (self._actor or self.actor).statement_dict,
+            "actor": self.actor.statement_dict,
             "verb": verb.statement_dict,
             "object": self.interaction(self.block_iri(question_key), "Activity", definition, valid),
         }
